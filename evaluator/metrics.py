@@ -1,0 +1,90 @@
+"""Compression metrics, per item and per track (paper's conventions).
+
+Per item: bits per pixel ``8 * bytes / npix`` and ratio ``16 * npix / (8 * bytes)``.
+Per track the headline is the *mean of per-item ratios* (paper Section 4.2);
+the aggregate ratio (total raw / total compressed) and the mean bpp stand beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from statistics import median
+from typing import Iterable, Sequence
+
+RAW_BITS = 16  # every challenge input is uint16
+
+
+def bits_per_pixel(compressed_bytes: int, npix: int) -> float:
+    return 8.0 * compressed_bytes / npix
+
+
+def compression_ratio(compressed_bytes: int, npix: int) -> float:
+    return RAW_BITS * npix / (8.0 * compressed_bytes)
+
+
+def throughput_mb_s(npix: int, seconds: float) -> float | None:
+    """Raw megabytes (uint16) processed per second; None when not measured."""
+    if seconds is None or seconds <= 0:
+        return None
+    return 2.0 * npix / 1e6 / seconds
+
+
+@dataclass(frozen=True)
+class TrackSummary:
+    n_items: int
+    ratio_mean: float  # headline: mean of per-item ratios
+    ratio_aggregate: float  # total raw bytes / total compressed bytes
+    bpp_mean: float
+    encode_s_median: float | None
+    decode_s_median: float | None
+    encode_mb_s: float | None  # aggregate: total raw MB / total encode seconds
+    decode_mb_s: float | None
+    noise_bpp_mean: float | None  # mean noise-floor bits per pixel
+    efficiency: float | None  # noise-floor bits / achieved bits, aggregate
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        return asdict(self)
+
+
+def _median(values: Iterable[float | None]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return median(vals) if vals else None
+
+
+def summarize(
+    npix: Sequence[int],
+    compressed_bytes: Sequence[int],
+    encode_s: Sequence[float | None] | None = None,
+    decode_s: Sequence[float | None] | None = None,
+    noise_bpp: Sequence[float | None] | None = None,
+) -> TrackSummary:
+    if not npix or len(npix) != len(compressed_bytes):
+        raise ValueError("summarize needs one compressed size per item, and at least one item")
+    ratios = [compression_ratio(b, n) for b, n in zip(compressed_bytes, npix)]
+    bpps = [bits_per_pixel(b, n) for b, n in zip(compressed_bytes, npix)]
+    total_pix = sum(npix)
+    total_bytes = sum(compressed_bytes)
+
+    def rate(times: Sequence[float | None] | None) -> float | None:
+        if not times or any(t is None for t in times):
+            return None
+        return throughput_mb_s(total_pix, sum(t for t in times if t is not None))
+
+    eff = None
+    nb_mean = None
+    if noise_bpp and all(v is not None for v in noise_bpp):
+        nb_mean = sum(noise_bpp) / len(noise_bpp)  # type: ignore[arg-type]
+        floor_bits = sum(v * n for v, n in zip(noise_bpp, npix))  # type: ignore[operator]
+        eff = floor_bits / (8.0 * total_bytes)
+    return TrackSummary(
+        n_items=len(npix),
+        ratio_mean=sum(ratios) / len(ratios),
+        ratio_aggregate=RAW_BITS * total_pix / (8.0 * total_bytes),
+        bpp_mean=sum(bpps) / len(bpps),
+        encode_s_median=_median(encode_s or []),
+        decode_s_median=_median(decode_s or []),
+        encode_mb_s=rate(encode_s),
+        decode_mb_s=rate(decode_s),
+        noise_bpp_mean=nb_mean,
+        efficiency=eff,
+    )
