@@ -22,7 +22,15 @@ app.add_typer(admin_app, name="admin")
 
 
 @app.callback()
-def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug details to stderr.")) -> None:
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug details to stderr."),
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
+) -> None:
+    if version:
+        from challenge import __version__  # noqa: PLC0415
+
+        typer.echo(f"astrocompress-challenge {__version__}")
+        raise typer.Exit()
     logging.basicConfig(
         level=logging.DEBUG if verbose else getattr(logging, os.environ.get("CHALLENGE_LOG", "WARNING")),
         format="%(asctime)s %(name)s %(levelname)s %(message)s",

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's test command: install what is missing, start Docker, run every
+# test (unit, real-Docker integration, headless-Chromium browser, adversarial).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+export CHALLENGE_HOME="${CHALLENGE_HOME:-$PWD/.cache/test-home}"
+export CHALLENGE_CACHE="${CHALLENGE_CACHE:-$PWD/.cache/test-cache}"
+exec .venv/bin/python -m pytest -q --timeout=900 "$@"
