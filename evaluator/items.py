@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from evaluator.data_source import DataSource
+    from evaluator.tracks import Track
 
 
 @dataclass
@@ -17,3 +21,11 @@ class Item:
     @property
     def npix(self) -> int:
         return int(self.data.size)
+
+
+def iter_items(track: "Track", source: "DataSource | str", *, split: str = "full_test") -> "Iterator[Item]":
+    """The test items of ``track`` from a data source (or a ``--data`` spec; see ``evaluator.data_source``)."""
+    from evaluator.data_source import resolve_source  # noqa: PLC0415  (data_source imports Item)
+
+    resolved = resolve_source(source, split=split) if isinstance(source, str) else source
+    return resolved.iter_items(track)

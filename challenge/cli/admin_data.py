@@ -1,9 +1,84 @@
-"""(placeholder: commands are added by the module's owner)"""
+"""``challenge admin register-split`` and ``challenge admin splits``: hidden test splits."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+
+def _fail(message: str) -> None:
+    Console(stderr=True).print(f"[red]error:[/red] {message}")
+    raise typer.Exit(1)
+
+
+def register_split_cmd(
+    name: str = typer.Argument(..., help="Split name; evaluate it with --data hidden:NAME."),
+    dataset: str = typer.Option(..., "--dataset", help="Dataset the files belong to, e.g. SBI-16-2D."),
+    directory: Path = typer.Option(..., "--dir", help="Folder of .fits / .fits.gz / .npy sample files."),
+    field: list[str] = typer.Option([], "--field", help="Extra row field for every file, KEY=VALUE "
+                                    "(e.g. telescope=LCO); repeatable."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing registration."),
+    check: bool = typer.Option(True, "--check/--no-check", help="Read every file once to refuse odd ones now."),
+) -> None:
+    """Register a local folder as a hidden test split (checksums recorded; data stay in place)."""
+    from evaluator.fits_reader import FitsFormatError, iter_samples  # noqa: PLC0415
+    from evaluator.hidden_splits import register_split  # noqa: PLC0415
+
+    fields: dict[str, str] = {}
+    for f in field:
+        key, sep, value = f.partition("=")
+        if not sep or not key:
+            _fail(f"--field {f!r}: use KEY=VALUE")
+        fields[key] = value
+    try:
+        manifest = register_split(name, dataset, directory, fields=fields, overwrite=overwrite)
+    except (ValueError, FileNotFoundError, FileExistsError) as exc:
+        _fail(str(exc))
+        return
+    n_samples = 0
+    if check:
+        root = Path(manifest.directory)
+        try:
+            for f in manifest.files:
+                n_samples += sum(1 for _ in iter_samples(root / f.path, dataset))
+        except FitsFormatError as exc:
+            _fail(f"{exc}\n(the split is registered; fix or remove the file and register again with --overwrite)")
+    Console().print(f"hidden split [bold]{name}[/bold]: {len(manifest.files)} files"
+                    + (f", {n_samples} samples" if check else "")
+                    + f", {manifest.total_bytes / 1e6:.1f} MB of {dataset}; revision {manifest.sha256[:16]}")
+
+
+def splits_cmd(verify: bool = typer.Option(False, "--verify", help="Re-hash every file of every split.")) -> None:
+    """List the registered hidden splits."""
+    from evaluator.hidden_splits import SplitChangedError, list_splits  # noqa: PLC0415
+    from evaluator.hidden_splits import verify as verify_split  # noqa: PLC0415
+
+    table = Table(title="Hidden splits")
+    for col in ("name", "dataset", "files", "MB", "revision", "registered", "directory", "state"):
+        table.add_column(col)
+    problems: list[str] = []
+    for m in list_splits():
+        state = "-"
+        if verify:
+            try:
+                verify_split(m)
+                state = "ok"
+            except SplitChangedError as exc:
+                state = "[red]changed[/red]"
+                problems.append(str(exc))
+        table.add_row(m.name, m.dataset, str(len(m.files)), f"{m.total_bytes / 1e6:.1f}", m.sha256[:16],
+                      m.created_at, m.directory, state)
+    console = Console()
+    console.print(table)
+    for text in problems:
+        console.print(f"[red]changed:[/red] {text}")
+    if problems:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer, admin: typer.Typer) -> None:
-    pass
+    admin.command("register-split")(register_split_cmd)
+    admin.command("splits")(splits_cmd)

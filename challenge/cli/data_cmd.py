@@ -1,9 +1,131 @@
-"""(placeholder: commands are added by the module's owner)"""
+"""``challenge data``: generate the synthetic corpus, look at the items of a track."""
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+log = logging.getLogger(__name__)
+
+data_app = typer.Typer(help="The corpus: synthetic generator, items per track, export.", no_args_is_help=True)
+
+
+def _fail(message: str) -> None:
+    Console(stderr=True).print(f"[red]error:[/red] {message}")
+    raise typer.Exit(1)
+
+
+@data_app.command("synth")
+def synth(
+    out: Path = typer.Option(None, "--out", help="Folder to write the Hub-layout corpus into "
+                             "(default: the cache folder that --data synthetic uses)."),
+    size: str = typer.Option("small", "--size", help="small (reduced frames) or full (real shapes)."),
+    seed: int = typer.Option(0, "--seed", help="Generator seed; the same seed gives byte-identical files."),
+    n_test: int = typer.Option(None, "--n-test", help="Test files per dataset (Legacy: per LCO / other)."),
+    n_train: int = typer.Option(None, "--n-train", help="Training files per dataset."),
+    force: bool = typer.Option(False, "--force", help="Regenerate even if a complete corpus is there."),
+) -> None:
+    """Generate the deterministic synthetic corpus (all five datasets, Hub layout), offline."""
+    from evaluator.synthetic import default_synthetic_dir, generate  # noqa: PLC0415
+
+    if size not in ("small", "full"):
+        _fail(f"--size {size!r}: use small or full")
+    target = out or default_synthetic_dir(size, seed)
+    console = Console()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(dataset: str, done: int, total: int) -> None:
+            if dataset not in tasks:
+                tasks[dataset] = bar.add_task(dataset, total=total)
+            bar.update(tasks[dataset], completed=done)
+
+        try:
+            path = generate(target, size=size, seed=seed, n_test=n_test, n_train=n_train,  # type: ignore[arg-type]
+                            progress=progress, force=force)
+        except (FileExistsError, ValueError, ImportError) as exc:
+            _fail(str(exc))
+            return
+    console.print(f"synthetic corpus ({size}, seed {seed}) in [bold]{path}[/bold]; use it with --data {path}")
+
+
+@data_app.command("show")
+def show(
+    data: str = typer.Option("synthetic", "--data", help="synthetic | synthetic:full | synthetic:small:SEED | "
+                             "hub[@REV] | hidden:NAME | a corpus folder | an fsspec URL."),
+    track: str = typer.Option(..., "--track", "-t", help="Track name (see `challenge tracks`)."),
+    split: str = typer.Option("full_test", "--split", help="tiny_test, full_test, tiny_train or full_train."),
+    limit: int = typer.Option(50, "--limit", help="Show at most this many items."),
+    sigma: bool = typer.Option(True, "--sigma/--no-sigma", help="Estimate the background noise sigma per item."),
+) -> None:
+    """List the items a track takes from a data source: id, shape, exptime, noise sigma."""
+    from evaluator.data_source import resolve_source  # noqa: PLC0415
+    from evaluator.noise_floor import background_sigma  # noqa: PLC0415
+    from evaluator.tracks import get_track  # noqa: PLC0415
+
+    try:
+        t = get_track(track)
+        source = resolve_source(data, split=split)
+    except (KeyError, ValueError, RuntimeError, OSError) as exc:
+        _fail(str(exc))
+        return
+    if source.hidden:
+        _fail("items of hidden splits are not listed (their content stays with the organizer)")
+    table = Table(title=f"{t.name} items from {source.label} (revision {source.revision})")
+    for col in ("id", "shape", "exptime", "sigma (ADU)", "source file"):
+        table.add_column(col)
+    count = 0
+    try:
+        for item in source.iter_items(t):
+            if count >= limit:
+                break
+            exptime = item.meta.get("exptime")
+            table.add_row(item.id, "x".join(map(str, item.data.shape)),
+                          f"{exptime:g}" if isinstance(exptime, (int, float)) else "-",
+                          f"{background_sigma(item.data):.2f}" if sigma else "-",
+                          str(item.meta.get("source_file", "")))
+            count += 1
+    except (ValueError, RuntimeError, OSError) as exc:
+        _fail(str(exc))
+    Console().print(table)
+    if source.synthetic:
+        Console().print("[yellow]synthetic data[/yellow]: numbers on it are labelled synthetic everywhere.")
+
+
+@data_app.command("export")
+def export(
+    out: Path = typer.Option(..., "--out", help="Folder for datasets.Dataset.save_to_disk."),
+    data: str = typer.Option("synthetic", "--data", help="Data source spec (as for `challenge data show`)."),
+    track: str = typer.Option(..., "--track", "-t", help="Track name."),
+    split: str = typer.Option("full_test", "--split", help="Split of the source."),
+) -> None:
+    """Export a track's items to a Hugging Face ``datasets.Dataset`` on disk."""
+    from evaluator.data_source import resolve_source  # noqa: PLC0415
+    from evaluator.dataset_export import to_hf_dataset  # noqa: PLC0415
+    from evaluator.tracks import get_track  # noqa: PLC0415
+
+    try:
+        t = get_track(track)
+        source = resolve_source(data, split=split)
+    except (KeyError, ValueError, RuntimeError, OSError) as exc:
+        _fail(str(exc))
+        return
+    if source.hidden:
+        _fail("hidden splits are never exported")
+    try:
+        ds = to_hf_dataset(source, t)
+    except (ValueError, RuntimeError, OSError) as exc:
+        _fail(str(exc))
+        return
+    ds.save_to_disk(str(out))
+    Console().print(f"{len(ds)} items of {t.name} from {source.label} saved to {out}")
 
 
 def register(app: typer.Typer, admin: typer.Typer) -> None:
-    pass
+    app.add_typer(data_app, name="data")

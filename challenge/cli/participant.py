@@ -1,9 +1,356 @@
-"""(placeholder: commands are added by the module's owner)"""
+"""Participant commands: ``challenge init | build | test | submit | status``.
+
+The journey (GitHub issue 4): ``init`` writes a working codec folder,
+``build`` builds its image offline, ``test`` runs the very evaluator the
+organizers run (same sandbox, same checks) on public or synthetic data and
+shows the numbers beside the baselines', ``submit`` validates, self-checks,
+freezes the image digest and queues it, ``status`` shows where each
+submission stands.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from challenge.locations import default_queue_dir, default_store_url
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err_console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _default_participant() -> str:
+    return os.environ.get("CHALLENGE_PARTICIPANT") or os.environ.get("USER") or "anonymous"
+
+
+def _mb(n: int | None) -> str:
+    return "?" if n is None else f"{n / 1e6:.1f} MB"
+
+
+def _fmt(value: Any, spec: str = ".3f") -> str:
+    if value is None:
+        return "-"
+    try:
+        return format(float(value), spec)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+# -- build ------------------------------------------------------------------
+
+def _build(folder: Path) -> tuple[Any, Any]:
+    from challenge.images import ImageBuildError  # noqa: PLC0415
+    from challenge.manifest import ManifestError  # noqa: PLC0415
+    from submissions.intake import IntakeError, build  # noqa: PLC0415
+
+    if not folder.is_dir():
+        _fail(f"{folder} is not a folder; create one with `challenge init {folder}`")
+    try:
+        with console.status(f"building {folder} ...") as status:
+            return build(folder, progress=lambda line: status.update(f"[dim]{line.strip()[:110]}"))
+    except (ManifestError, IntakeError, ImageBuildError) as exc:
+        _fail(str(exc))
+    raise AssertionError("unreachable")
+
+
+# -- evaluation display -------------------------------------------------------
+
+class _EvalProgress:
+    """Adapts the evaluator's progress callback to a rich progress bar."""
+
+    def __init__(self, progress: Any, task: Any) -> None:
+        self.progress, self.task = progress, task
+
+    def __call__(self, event: str) -> None:
+        # evaluator.evaluate.ProgressEvent: a str with .kind (track_start, item, track_end)
+        kind = getattr(event, "kind", "")
+        if kind == "item":
+            self.progress.advance(self.task)
+        self.progress.update(self.task, description=str(event)[:80])
+
+
+def _evaluate_with_progress(image: str, tracks: list[Any], source: Any, profile: str, *, codec_name: str,
+                            manifest: dict[str, Any]) -> list[Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
+    from evaluator.evaluate import evaluate_image  # noqa: PLC0415
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("starting the sandbox ...", total=None)
+        return evaluate_image(image, tracks, source, profile, None, submission=f"local-test-{codec_name}",
+                              codec_name=codec_name, manifest=manifest, progress=_EvalProgress(progress, task),
+                              show_logs=True, measure_image_size=False)
+
+
+def _baseline_rows(store_url: str, label: str, profile: str, tracks: set[str]) -> dict[str, list[Any]]:
+    """Baseline records on the same data label and profile: track -> records."""
+    from evaluator.records import ResultStore  # noqa: PLC0415
+
+    out: dict[str, list[Any]] = {}
+    try:
+        store = ResultStore(store_url)
+        for key in store.keys():
+            if not key.startswith("baseline-"):
+                continue
+            rec = store.read(key)
+            if rec.split == label and rec.profile == profile and rec.track in tracks and rec.status == "ok":
+                out.setdefault(rec.track, []).append(rec)
+    except Exception:  # noqa: BLE001  (a missing or unreadable store just means no comparison)
+        return {}
+    return out
+
+
+def _print_results(records: list[Any], baselines: dict[str, list[Any]], label: str) -> bool:
+    table = Table(title=f"results on {label}", show_lines=False)
+    table.add_column("track", no_wrap=True, min_width=14)
+    table.add_column("codec", no_wrap=True, overflow="fold")
+    table.add_column("status", no_wrap=True)
+    for col in ("ratio", "agg. ratio", "bpp", "enc MB/s", "dec MB/s"):
+        table.add_column(col, justify="right", no_wrap=True)
+    ok = True
+    for rec in records:
+        s = rec.summary or {}
+        style = "green" if rec.status == "ok" else "red"
+        table.add_row(rec.track, f"[bold]{rec.codec}[/]", f"[{style}]{rec.status}[/]", _fmt(s.get("ratio_mean")),
+                      _fmt(s.get("ratio_aggregate")), _fmt(s.get("bpp_mean")), _fmt(s.get("encode_mb_s"), ".1f"),
+                      _fmt(s.get("decode_mb_s"), ".1f"))
+        for base in sorted(baselines.get(rec.track, []), key=lambda r: -(r.summary or {}).get("ratio_mean", 0)):
+            b = base.summary or {}
+            table.add_row("", f"[dim]{base.codec}[/]", "[dim]baseline[/]", _fmt(b.get("ratio_mean")),
+                          _fmt(b.get("ratio_aggregate")), _fmt(b.get("bpp_mean")), _fmt(b.get("encode_mb_s"), ".1f"),
+                          _fmt(b.get("decode_mb_s"), ".1f"))
+        ok = ok and rec.status == "ok"
+    console.print(table)
+    if not baselines:
+        console.print(f"[dim]no baseline numbers for {label} in the results store; "
+                      f"compute them with `challenge admin evaluate-baselines --data ...`[/]")
+    for rec in records:
+        if rec.status != "ok":
+            f = rec.failure
+            console.print(f"[bold red]{rec.track} failed[/] ({f.kind if f else '?'}"
+                          + (f", item {f.item_id}" if f and f.item_id else "") + "):")
+            # the evaluator appends the tail of the codec's stderr to public-data failures
+            console.print(f.message if f else "no reason recorded", markup=False, highlight=False)
+    return ok
+
+
+# -- status -----------------------------------------------------------------------
+
+def _scores(store_url: str, submission_id: str) -> list[dict[str, Any]]:
+    """Per-track public numbers of a submission (never logs; hidden-split numbers only as summaries)."""
+    from evaluator.records import ResultStore  # noqa: PLC0415
+
+    out = []
+    try:
+        store = ResultStore(store_url)
+        for key in store.keys():
+            if key.split("/", 1)[0] != submission_id:
+                continue
+            rec = store.read(key)
+            s = rec.summary or {}
+            out.append({"track": rec.track, "profile": rec.profile, "split": rec.split, "status": rec.status,
+                        "ratio_mean": s.get("ratio_mean"), "bpp_mean": s.get("bpp_mean"),
+                        "encode_mb_s": s.get("encode_mb_s"), "decode_mb_s": s.get("decode_mb_s"),
+                        "failure": rec.failure.kind if rec.failure else None})
+    except Exception:  # noqa: BLE001
+        return []
+    return out
 
 
 def register(app: typer.Typer, admin: typer.Typer) -> None:
-    pass
+    @app.command()
+    def init(
+        folder: Path = typer.Argument(..., help="New codec folder to create."),
+        lang: str = typer.Option("python", "--lang", help="Template language: python, c or shell."),
+        name: Optional[str] = typer.Option(None, "--name", help="Codec name (default: the folder name)."),
+        force: bool = typer.Option(False, "--force", help="Write into a non-empty folder."),
+    ) -> None:
+        """Create a working codec folder (Dockerfile, code, codec.toml, README)."""
+        from challenge.scaffold import ScaffoldError, create_codec_folder, default_author  # noqa: PLC0415
+
+        try:
+            written = create_codec_folder(folder, lang=lang, name=name, authors=default_author(), force=force)
+        except ScaffoldError as exc:
+            _fail(str(exc))
+        console.print(f"[green]created[/] {folder} ({lang}):")
+        for path in written:
+            console.print(f"  {path}")
+        console.print(f"next: [bold]challenge test {folder}[/]  (builds the image and runs the evaluator)")
+
+    @app.command("build")
+    def build_cmd(folder: Path = typer.Argument(..., help="Codec folder (with Dockerfile and codec.toml).")) -> None:
+        """Build the codec image offline; prints its tag, digest and size."""
+        manifest, built = _build(folder)
+        console.print(f"[green]built[/] {manifest.name} {manifest.version}")
+        console.print(f"  tag:    {built.tag}", soft_wrap=True)
+        console.print(f"  image id (digest): {built.image_id}", soft_wrap=True)
+        console.print(f"  size:   {_mb(built.size_bytes)} (uncompressed)")
+
+    @app.command("test")
+    def test_cmd(
+        folder: Path = typer.Argument(..., help="Codec folder."),
+        track: str = typer.Option("all", "--track", "-t", help="Track name, comma list, 'paper' or 'all'."),
+        data: str = typer.Option("synthetic", "--data", help="synthetic, a Hub-layout folder, or hub."),
+        profile: str = typer.Option("cpu-1", "--profile", help="Hardware profile: cpu-1, cpu-8, gpu-1."),
+        store: Optional[str] = typer.Option(None, "--store", help="Results store with baseline numbers."),
+    ) -> None:
+        """Build if needed, then run the organizers' evaluator on public/synthetic data."""
+        from evaluator.data_source import resolve_source  # noqa: PLC0415
+        from evaluator.tracks import select_tracks  # noqa: PLC0415
+
+        if data.startswith("hidden:"):
+            _fail("hidden splits are for the organizers' worker; test on synthetic, hub or a folder")
+        try:
+            tracks = select_tracks(track)
+            source = resolve_source(data)
+        except (KeyError, ValueError) as exc:
+            _fail(str(exc))
+        manifest, built = _build(folder)
+        console.print(f"image {built.tag} ({built.image_id[:19]}...), data [bold]{source.label}[/]"
+                      + (" [yellow](synthetic)[/]" if source.synthetic else ""))
+        records = _evaluate_with_progress(built.image_id, tracks, source, profile, codec_name=manifest.name,
+                                          manifest=manifest.to_dict())
+        baselines = _baseline_rows(store or default_store_url(), source.label, profile, {t.name for t in tracks})
+        if not _print_results(records, baselines, source.label):
+            raise typer.Exit(1)
+        console.print(f"[green]all {len(records)} tracks round-tripped losslessly.[/] "
+                      f"Submit with [bold]challenge submit {folder}[/]")
+
+    @app.command()
+    def submit(
+        folder: Path = typer.Argument(..., help="Codec folder."),
+        to: Optional[str] = typer.Option(None, "--to", help="Hosted inbox URL (hf://datasets/ORG/NAME, a folder, "
+                                         "file://, memory://); default: the local queue."),
+        participant: str = typer.Option(None, "--participant", help="Your name or team (default $USER)."),
+        image: Optional[str] = typer.Option(None, "--image", help="Submit this already-built image (REF or "
+                                            "REF@sha256:...) instead of building the folder."),
+        track: str = typer.Option("all", "--track", "-t", help="Tracks for the self-check (one item each)."),
+        data: str = typer.Option("synthetic", "--data", help="Data for the self-check."),
+        queue_dir: Optional[Path] = typer.Option(None, "--queue", help="Local queue folder (default: CHALLENGE_HOME)."),
+    ) -> None:
+        """Validate, self-check on one item per track, freeze the image digest and queue it."""
+        from challenge.manifest import ManifestError, load_manifest  # noqa: PLC0415
+        from evaluator.tracks import select_tracks  # noqa: PLC0415
+        from submissions.intake import IntakeError, describe_failures, export_image, image_id_of, self_check  # noqa: PLC0415
+        from submissions.limits import LimitExceeded  # noqa: PLC0415
+        from submissions.queue import DuplicateSubmission, SubmissionQueue  # noqa: PLC0415
+
+        who = participant or _default_participant()
+        try:
+            tracks = select_tracks(track)
+        except KeyError as exc:
+            _fail(str(exc))
+        if image:
+            try:
+                manifest = load_manifest(folder)
+                ref, _, pinned = image.partition("@")
+                image_id = image_id_of(image if not pinned else ref)
+                if pinned and pinned != image_id:
+                    _fail(f"--image {image}: the local image {ref} has id {image_id}, not {pinned}")
+            except (ManifestError, IntakeError) as exc:
+                _fail(str(exc))
+            size = None
+        else:
+            manifest, built = _build(folder)
+            image_id, size = built.image_id, built.size_bytes
+        console.print(f"self-check: one item per track ({len(tracks)} tracks) on {data} ...")
+        with console.status("running the evaluator ..."):
+            records = self_check(image_id, tracks=tracks, data=data, profile=manifest.profile)
+        problems = describe_failures(records)
+        if problems:
+            _fail("the self-check failed, so nothing was submitted:\n  " + "\n  ".join(problems)
+                  + f"\nrun `challenge test {folder}` for details and the codec's log")
+        queue = SubmissionQueue(queue_dir or default_queue_dir())
+        dup = [s for s in queue.list() if s.image_digest == image_id and s.state not in ("failed", "cancelled")]
+        if dup and not to:
+            _fail(f"this image was already submitted as {dup[0].id} (state {dup[0].state}); "
+                  "change the codec to submit again")
+        request = {"participant": who, "name": manifest.name, "image_digest": image_id,
+                   "manifest": manifest.to_dict(), "image_size_bytes": size,
+                   "image_ref": image or getattr(locals().get("built"), "tag", None)}
+        with console.status("exporting the image (docker save) ..."):
+            if to:
+                with tempfile.TemporaryDirectory() as tmp:
+                    exported = export_image(image_id, Path(tmp) / "image.tar")
+                    from submissions.submission_store import SubmissionStore, SubmissionStoreError  # noqa: PLC0415
+
+                    try:
+                        rid = SubmissionStore(to).put_request({**request, "tar_sha256": exported.sha256},
+                                                              exported.path)
+                    except SubmissionStoreError as exc:
+                        _fail(str(exc))
+                console.print(f"[green]uploaded[/] request {rid} to {to} "
+                              f"(image {image_id[:19]}..., {_mb(exported.size_bytes)})")
+                return
+            from submissions.ingest import images_dir  # noqa: PLC0415
+            from submissions.queue import new_submission_id  # noqa: PLC0415
+
+            sid = new_submission_id()
+            exported = export_image(image_id, images_dir(queue) / f"{sid}.tar")
+        try:
+            sub = queue.enqueue(participant=who, name=manifest.name, image_digest=image_id,
+                                manifest=manifest.to_dict(), image_ref=request["image_ref"],
+                                image_tar=str(exported.path), tar_sha256=exported.sha256,
+                                image_size_bytes=size, submission_id=sid)
+        except (DuplicateSubmission, LimitExceeded, ValueError) as exc:
+            exported.path.unlink(missing_ok=True)
+            _fail(str(exc))
+        console.print(f"[green]queued[/] {sub.id} ({who}/{manifest.name}, image {image_id[:19]}..., "
+                      f"tar {_mb(exported.size_bytes)})")
+        console.print("follow it with [bold]challenge status[/]")
+
+    @app.command()
+    def status(
+        participant: Optional[str] = typer.Option(None, "--participant", help="Only this participant's submissions."),
+        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+        queue_dir: Optional[Path] = typer.Option(None, "--queue", help="Local queue folder."),
+        store: Optional[str] = typer.Option(None, "--store", help="Results store URL."),
+        limit: int = typer.Option(50, "--limit", help="Show at most this many submissions."),
+    ) -> None:
+        """Your submissions: state, reason, and per-track scores once finished."""
+        from submissions.queue import SubmissionQueue  # noqa: PLC0415
+
+        queue = SubmissionQueue(queue_dir or default_queue_dir())
+        subs = queue.list(participant=participant, limit=limit)
+        store_url = store or default_store_url()
+        rows = []
+        for sub in subs:
+            d = sub.to_dict()
+            d.pop("history", None)
+            d["scores"] = _scores(store_url, sub.id) if sub.state in ("finished", "failed") else []
+            rows.append(d)
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2, default=str))
+            return
+        if not rows:
+            console.print("no submissions yet; submit with `challenge submit ./my_codec`")
+            return
+        table = Table(title="submissions")
+        table.add_column("id", no_wrap=True)
+        for col in ("participant", "codec", "state"):
+            table.add_column(col, no_wrap=True, overflow="fold")
+        table.add_column("reason / scores (ratio)")
+        colors = {"finished": "green", "failed": "red", "cancelled": "dim", "running": "yellow", "loading": "yellow"}
+        for d in rows:
+            detail = d["reason"]
+            if d["scores"]:
+                detail = "  ".join(f"{s['track']}: {_fmt(s['ratio_mean'])}x" if s["status"] == "ok"
+                                   else f"{s['track']}: {s['failure'] or 'failed'}" for s in d["scores"])
+                if d["state"] == "failed":
+                    detail = f"{d['reason']}\n{detail}"
+            c = colors.get(d["state"], "white")
+            table.add_row(d["id"], d["participant"], d["name"], f"[{c}]{d['state']}[/]", detail)
+        console.print(table)

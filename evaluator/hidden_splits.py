@@ -1,0 +1,196 @@
+"""Hidden test splits: a local directory of FITS or ``.npy`` files, registered by the organizer.
+
+The data never leave the directory (DESIGN "Data": never uploaded, never
+mounted into a decoder, checksummed). Registration writes a manifest into
+``challenge.locations.hidden_registry_dir()``: the dataset the files belong
+to, and the size and SHA-256 of every file. Loading a split re-hashes every
+file and refuses a split whose files changed, vanished or were added
+(:class:`SplitChangedError`), so a result always refers to exactly the
+registered bytes. The manifest's own SHA-256 is the split's revision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from challenge.locations import hidden_registry_dir
+from evaluator.fits_reader import is_sample_file
+from evaluator.tracks import DATASETS
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_CHUNK = 1 << 20
+
+
+class SplitChangedError(ValueError):
+    """The files of a registered hidden split differ from its manifest."""
+
+
+class UnknownSplitError(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    path: str  # relative to the split directory, POSIX separators
+    size: int
+    sha256: str
+    fields: dict[str, Any] = field(default_factory=dict)  # extra row fields (e.g. telescope)
+
+    @property
+    def image_id(self) -> str:
+        """The file's path without its sample suffix, '/' replaced by '_'."""
+        name = self.path
+        for suffix in (".fits.gz", ".fit.gz", ".fts.gz", ".fits", ".fit", ".fts", ".npy"):
+            if name.lower().endswith(suffix):
+                name = name[: -len(suffix)]
+                break
+        return name.replace("/", "_")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str
+    dataset: str
+    directory: str
+    created_at: str
+    files: tuple[ManifestFile, ...]
+
+    @property
+    def sha256(self) -> str:
+        """Revision of the split: hash of the dataset and every file's path, size and hash."""
+        body = json.dumps({"dataset": self.dataset, "files": [[f.path, f.size, f.sha256] for f in self.files]},
+                          sort_keys=True)
+        return hashlib.sha256(body.encode()).hexdigest()
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        d["files"] = [asdict(f) for f in self.files]
+        d["sha256"] = self.sha256
+        return json.dumps(d, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Manifest":
+        d = json.loads(text)
+        files = tuple(ManifestFile(f["path"], int(f["size"]), f["sha256"], dict(f.get("fields", {}))) for f in d["files"])
+        m = cls(d["name"], d["dataset"], d["directory"], d["created_at"], files)
+        if d.get("sha256") and d["sha256"] != m.sha256:
+            raise SplitChangedError(f"manifest of hidden split {m.name!r} was edited (its sha256 does not match); "
+                                    "register the split again")
+        return m
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _scan(directory: Path) -> list[str]:
+    return sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*")
+                  if p.is_file() and not p.is_symlink() and is_sample_file(p.name))
+
+
+def _registry(registry_dir: str | Path | None) -> Path:
+    path = Path(registry_dir) if registry_dir else hidden_registry_dir()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def register_split(name: str, dataset: str, directory: str | Path, registry_dir: str | Path | None = None, *,
+                   fields: dict[str, Any] | None = None, overwrite: bool = False) -> Manifest:
+    """Register ``directory`` (FITS or ``.npy`` sample files, searched recursively) as hidden split ``name``.
+
+    ``fields`` become extra row fields of every file (e.g. ``{"telescope": "LCO"}``
+    so the ``lco`` track's row filter applies).
+    """
+    if not _NAME.match(name):
+        raise ValueError(f"split name {name!r}: use letters, digits, '.', '_' or '-' (at most 64 characters)")
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)}")
+    root = Path(directory).expanduser().resolve()
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} is not a directory")
+    rels = _scan(root)
+    if not rels:
+        raise ValueError(f"{root} holds no .fits, .fits.gz, .fit.gz or .npy files")
+    target = _registry(registry_dir) / f"{name}.json"
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"hidden split {name!r} is already registered ({target}); pass overwrite=True "
+                              "(CLI: --overwrite) to register it again")
+    files = tuple(ManifestFile(rel, (root / rel).stat().st_size, file_sha256(root / rel), dict(fields or {}))
+                  for rel in rels)
+    manifest = Manifest(name, dataset, str(root), datetime.now(timezone.utc).isoformat(timespec="seconds"), files)
+    tmp = target.with_suffix(".json.tmp")
+    tmp.write_text(manifest.to_json(), encoding="utf-8")
+    tmp.replace(target)
+    log.info("registered hidden split %s: %d files, %d bytes", name, len(files), manifest.total_bytes)
+    return manifest
+
+
+def read_manifest(name: str, registry_dir: str | Path | None = None) -> Manifest:
+    path = _registry(registry_dir) / f"{name}.json"
+    if not _NAME.match(name) or not path.is_file():
+        known = ", ".join(list_splits_names(registry_dir)) or "none"
+        raise UnknownSplitError(f"no hidden split named {name!r} (registered: {known}); "
+                                "register one with `challenge admin register-split NAME --dataset D --dir DIR`")
+    return Manifest.from_json(path.read_text(encoding="utf-8"))
+
+
+def verify(manifest: Manifest) -> None:
+    """Re-hash every file; raise :class:`SplitChangedError` naming what differs."""
+    root = Path(manifest.directory)
+    if not root.is_dir():
+        raise SplitChangedError(f"hidden split {manifest.name!r}: directory {root} is gone")
+    present = set(_scan(root))
+    listed = {f.path for f in manifest.files}
+    problems = [f"missing file {p}" for p in sorted(listed - present)]
+    problems += [f"added file {p}" for p in sorted(present - listed)]
+    for f in manifest.files:
+        if f.path not in present:
+            continue
+        path = root / f.path
+        if path.stat().st_size != f.size or file_sha256(path) != f.sha256:
+            problems.append(f"changed file {f.path}")
+    if problems:
+        raise SplitChangedError(
+            f"hidden split {manifest.name!r} in {root} differs from its manifest: " + "; ".join(problems)
+            + ". Evaluation refuses a changed split; restore the files or register the split again "
+            "(challenge admin register-split --overwrite)"
+        )
+
+
+def load_split(name: str, registry_dir: str | Path | None = None) -> Manifest:
+    """The manifest of a registered split, after verifying every file against it."""
+    manifest = read_manifest(name, registry_dir)
+    verify(manifest)
+    return manifest
+
+
+def list_splits_names(registry_dir: str | Path | None = None) -> list[str]:
+    return sorted(p.stem for p in _registry(registry_dir).glob("*.json"))
+
+
+def list_splits(registry_dir: str | Path | None = None) -> list[Manifest]:
+    out = []
+    for name in list_splits_names(registry_dir):
+        try:
+            out.append(read_manifest(name, registry_dir))
+        except (SplitChangedError, KeyError, ValueError, json.JSONDecodeError) as exc:
+            log.warning("skipping unreadable manifest %s: %s", name, exc)
+    return out

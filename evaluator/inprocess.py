@@ -1,0 +1,129 @@
+"""The evaluation loop for a classical codec run in this process (no Docker).
+
+Used by the demo before any image is built and by the sandbox-overhead
+benchmark. It times the same work a codec container does per request, so the
+numbers compare with sandboxed ones (``scripts/bench_sandbox_overhead.py``):
+
+- encode: ``np.load`` the item's ``.npy`` (written beforehand, untimed, as
+  the sandbox does), encode, write the bitstream file;
+- decode: read the bitstream file, decode, ``np.save`` the ``.npy``.
+
+The decoded ``.npy`` then goes through the very same checks as a
+container's output (``evaluator.verify``). Records get profile
+``inprocess`` and provenance ``verified`` (real bitstreams, round trip checked).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evaluator.evaluate import CodecRunner, Progress, evaluate_runner, resolve
+from evaluator.profiles import PROFILES, fingerprint, grant
+from evaluator.records import ResultRecord, ResultStore
+from evaluator.sandbox import RoundTrip
+from evaluator.tracks import Track
+from evaluator.verify import compare, load_decoded
+
+PROFILE_NAME = "inprocess"
+
+
+class InProcessCodec:
+    """One ``baselines.classical`` codec behind the :class:`CodecRunner` interface."""
+
+    def __init__(self, name: str) -> None:
+        from baselines.classical import get_codec  # noqa: PLC0415
+
+        self.codec = get_codec(name)
+        self.dir: Path | None = None
+        self._seq = 0
+
+    def open(self, first_raw_bytes: int) -> float:
+        t0 = time.perf_counter()
+        self.dir = Path(tempfile.mkdtemp(prefix="astrocompress-inproc-"))
+        return time.perf_counter() - t0
+
+    def encode_file(self, src: Path, dst: Path) -> float:
+        t0 = time.perf_counter()
+        x = np.load(src, allow_pickle=False)
+        data = self.codec.encode(x)
+        with open(dst, "wb") as fh:
+            fh.write(data)
+        return time.perf_counter() - t0
+
+    def decode_file(self, src: Path, dst: Path) -> float:
+        t0 = time.perf_counter()
+        with open(src, "rb") as fh:
+            data = fh.read()
+        y = self.codec.decode(data)
+        with open(dst, "wb") as fh:
+            np.save(fh, y, allow_pickle=False)
+        return time.perf_counter() - t0
+
+    def round_trip(self, array: np.ndarray) -> RoundTrip:
+        assert self.dir is not None, "open() first"
+        self._seq += 1
+        stem = self.dir / f"{self._seq:06d}"
+        src, bit, out = stem.with_suffix(".npy"), stem.with_suffix(".bin"), stem.with_suffix(".out.npy")
+        with open(src, "wb") as fh:
+            np.save(fh, array, allow_pickle=False)
+        try:
+            enc_s = self.encode_file(src, bit)
+            bitstream = bit.read_bytes()
+            dec_s = self.decode_file(bit, out)
+            decoded = load_decoded(out.read_bytes(), array)
+            compare(decoded, array)
+        finally:
+            for p in (src, bit, out):
+                try:
+                    os.unlink(p)
+                except FileNotFoundError:
+                    pass
+        return RoundTrip(bitstream, enc_s, dec_s)
+
+    def close(self) -> None:
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+
+    def stderr_tail(self, n: int = 2000) -> str:
+        return ""
+
+    def stderr_text(self) -> dict[str, str]:
+        return {}
+
+
+def evaluate_inprocess(
+    codec: str,
+    tracks: list[Track],
+    source: Any,
+    store: ResultStore | str | None = None,
+    *,
+    submission: str | None = None,
+    codec_name: str | None = None,
+    progress: Progress | None = None,
+) -> list[ResultRecord]:
+    """Evaluate ``baselines.classical.CODECS[codec]`` in this process; one record per track."""
+    from baselines.classical import get_codec  # noqa: PLC0415
+
+    c = get_codec(codec)
+    src = resolve(source)
+    # In-process runs use whatever cores the process has; cpu-1 is the closest description.
+    granted = grant(PROFILES["cpu-1"])
+    fp = fingerprint(PROFILES["cpu-1"], None, src, granted=granted)
+    fp.update(profile=PROFILE_NAME, cores_granted=None, cpuset=None, memory_granted_bytes=None,
+              inprocess_codec=codec)
+
+    def make_runner() -> CodecRunner:
+        return InProcessCodec(codec)
+
+    return evaluate_runner(
+        make_runner, tracks, src, profile_name=PROFILE_NAME, submission=submission or f"baseline-{codec}",
+        codec=codec_name or c.title, fp=fp, digest=None, store=store, progress=progress,
+    )

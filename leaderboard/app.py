@@ -1,0 +1,386 @@
+"""The AstroCompress Challenge leaderboard (Gradio).
+
+``build_app(store_url, queue_dir)`` builds the Blocks; ``serve(...)`` runs it.
+Tabs: an overview (mean ratio per codec x track), one tab per track of the
+track table (``evaluator.tracks.TRACKS``: the one schema), a per-submission
+page and the queue. The app re-reads the store on a timer (and on the
+Refresh button), so new results appear without a restart.
+
+Honesty rules shown in the UI (DESIGN.md "Measurement", "Results"):
+provenance badges (*paper*, *verified*, *estimate*), a *synthetic* flag,
+rankings only within one data label, runtimes only within one hardware
+profile and machine fingerprint, missing numbers left empty. Logs of
+hidden-split runs are never shown: records do not carry them.
+
+This module imports neither torch nor docker.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from evaluator.tracks import PAPER_TRACKS, TRACKS  # noqa: E402
+from leaderboard import plots, tables  # noqa: E402
+from leaderboard.store_reader import StoreReader  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+PAPER_COLUMNS: tuple[str, ...] = (
+    "IDF", "L3C", "PixelCNN++", "VDM", "JPEG-XL (max)", "JPEG-XL", "JPEG-LS", "JPEG-2000", "RICE",
+)
+
+APP_CSS = """
+.gradio-container {max-width: 1400px !important; margin: auto;}
+#lb-header h1 {margin-bottom: 0.2em;}
+.lb-note {font-size: 0.92em; color: #374151;}
+.lb-note p {margin: 0.2em 0;}
+table td, table th {font-variant-numeric: tabular-nums;}
+"""
+
+INTRO = """
+# AstroCompress Challenge: lossless compression of raw astronomical images
+
+Headline: **compression ratio** = 16 bits / bits per pixel, **mean over test items** (paper Sec. 4.2); higher is better.
+Badges: {paper} numbers reported by the AstroCompress paper (ICLR 2025, arXiv:2506.08306, Tables 1 and 3), not re-measured here;
+{verified} measured by this platform's evaluator (real bitstreams, decoded and checked bit for bit);
+{estimate} a likelihood bound (VDM), not a working codec; {synthetic} measured on synthetic frames, not the real corpus.
+Ranks compare rows **on the same data only**. Runtimes compare only **within one hardware profile and machine**.
+An empty cell means the number does not exist (never zero).
+""".strip()
+
+RUNTIME_NOTE = (
+    "Runtimes depend on the machine. They are grouped by hardware profile and machine fingerprint and ranked "
+    "**inside each group only**; never compare a runtime across groups. Paper runtimes (Table 3) are the mean "
+    "seconds per image on the paper's own hardware (for neural methods: likelihood evaluation without entropy coding)."
+)
+
+
+TRACK_COLUMN_WIDTHS: list[str] = [
+    "56px", "160px", "150px", *("92px" for _ in tables.METRIC_COLUMNS), "76px", "250px", "180px", "110px",
+]
+
+
+@dataclass
+class Filters:
+    profiles: list[str] = field(default_factory=list)
+    provenances: list[str] = field(default_factory=lambda: list(tables.PROVENANCES))
+    kinds: list[str] = field(default_factory=lambda: list(tables.KINDS))
+    data_kinds: list[str] = field(default_factory=lambda: list(tables.DATA_KINDS))
+    sort_by: str = "ratio_mean"
+
+    def key(self) -> tuple[Any, ...]:
+        return (tuple(sorted(self.profiles)), tuple(sorted(self.provenances)), tuple(sorted(self.kinds)),
+                tuple(sorted(self.data_kinds)), self.sort_by)
+
+
+SORT_CHOICES: list[tuple[str, str]] = [
+    ("Ratio (mean of per-item)", "ratio_mean"),
+    ("Ratio (aggregate)", "ratio_aggregate"),
+    ("Bits per pixel (lower first)", "bpp_mean"),
+]
+
+
+class LeaderboardData:
+    """Everything the UI shows, computed from a ``StoreReader`` and cached per (version, filters)."""
+
+    def __init__(self, reader: StoreReader, queue_dir: str | Path | None = None, min_refresh_s: float = 1.0) -> None:
+        self.reader = reader
+        self.queue_dir = Path(queue_dir) if queue_dir else None
+        self.min_refresh_s = min_refresh_s
+        self._last_refresh = 0.0
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[Any, ...], list[Any]] = {}
+
+    def refresh(self, force: bool = False) -> int:
+        """Re-list the store at most every ``min_refresh_s``; returns the data version."""
+        with self._lock:
+            now = time.monotonic()
+            if force or now - self._last_refresh >= self.min_refresh_s:
+                self.reader.refresh()
+                self._last_refresh = now
+        return self.reader.version
+
+    def frame(self) -> pd.DataFrame:
+        return tables.with_labels(self.reader.records_frame())
+
+    def filtered(self, f: Filters) -> pd.DataFrame:
+        return tables.filter_records(self.frame(), profiles=f.profiles, provenances=f.provenances,
+                                     kinds=f.kinds, data_kinds=f.data_kinds)
+
+    def missing_paper(self, frame: pd.DataFrame, track: str, f: Filters) -> list[str]:
+        """Paper columns with no paper number on this track (shown as explicit empty rows)."""
+        if track not in PAPER_TRACKS or (f.provenances and "paper" not in f.provenances and
+                                         "estimate" not in f.provenances):
+            return []
+        if f.data_kinds and "real" not in f.data_kinds:
+            return []
+        paper = frame[(frame["track"] == track) & (frame["profile"] == "paper")] if not frame.empty else frame
+        have = set(paper["codec"]) if not paper.empty else set()
+        if not have:
+            return []  # the store has no paper seeds at all: nothing to point out
+        return [c for c in PAPER_COLUMNS if c not in have]
+
+    def render(self, f: Filters) -> list[Any]:
+        """Values for the overview and every track tab (see ``Outputs``)."""
+        key = (self.reader.version, f.key())
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        frame = self.filtered(f)
+        values: list[Any] = [tables.overview_table(frame)]
+        for name in TRACKS:
+            values.append(tables.track_table(frame, name, sort_by=f.sort_by,
+                                             missing_paper=self.missing_paper(frame, name, f)))
+            values.append(tables.runtime_table(frame, name))
+            values.append(plots.pareto_figure(frame, name))
+        if len(self._cache) > 16:
+            self._cache.clear()
+        self._cache[key] = values
+        return values
+
+    def item_plots(self, track: str, f: Filters) -> list[Any]:
+        frame = self.filtered(f)
+        rows = frame[(frame["track"] == track) & (frame["status"] == "ok")] if not frame.empty else frame
+        items = self.reader.items_for(list(rows["key"])) if not rows.empty else pd.DataFrame(
+            columns=["item_id", "status", "ratio", "bpp", "exptime", "noise_sigma", "codec"])
+        return [plots.ratio_distribution_figure(items, track), plots.exposure_figure(items, track),
+                plots.noise_figure(items, track)]
+
+    def status_line(self) -> str:
+        frame = self.reader.records_frame()
+        n_sub = frame["submission"].nunique() if not frame.empty else 0
+        err = f" | **store error:** {html.escape(self.reader.last_error)}" if self.reader.last_error else ""
+        return (f"{len(frame)} records from {n_sub} submissions/baselines in `{self.reader.url}`; "
+                f"refreshed {time.strftime('%H:%M:%S')}{err}")
+
+    def profiles(self) -> list[str]:
+        frame = self.reader.records_frame()
+        return sorted(frame["profile"].unique()) if not frame.empty else []
+
+    def submissions(self) -> list[tuple[str, str]]:
+        frame = self.reader.records_frame()
+        if frame.empty:
+            return []
+        firsts = frame.drop_duplicates("submission").sort_values(["provenance", "codec"])
+        return [(f"{c} [{p}] ({s})", s) for s, c, p in zip(firsts["submission"], firsts["codec"], firsts["provenance"])]
+
+    # -- per-submission page ---------------------------------------------------
+
+    def submission_page(self, submission: str | None) -> tuple[str, dict[str, Any], pd.DataFrame, Any]:
+        frame = self.frame()
+        if not submission or frame.empty or submission not in set(frame["submission"]):
+            return ("Choose a submission above.", {}, tables.submission_tracks_table(frame, ""),
+                    gr.update(choices=[], value=None))
+        rows = frame[frame["submission"] == submission].sort_values("created_at")
+        rec = self.reader.record(rows["key"].iloc[-1])
+        man = rec.manifest or {}
+        lines = [f"## {html.escape(rec.codec)} {tables.badge(rec.provenance)}"
+                 + (f" {tables.badge('synthetic')}" if rec.synthetic else "")]
+        for label, keyname in (("Authors", "authors"), ("License", "license"), ("Description", "description"),
+                               ("Version", "version")):
+            value = man.get(keyname)
+            if value:
+                value = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+                lines.append(f"**{label}:** {html.escape(value)}")
+        link = man.get("link") or man.get("url") or man.get("homepage")
+        if link:
+            lines.append(f"**Link:** <{link}>")
+        lines.append(f"**Submission id:** `{submission}`")
+        lines.append(f"**Image digest:** `{rec.image_digest or 'n/a (not a container image)'}`")
+        if rec.source:
+            lines.append(f"**Source:** {html.escape(rec.source)}")
+        failures = rows[rows["status"] != "ok"]
+        if not failures.empty:
+            lines.append("### Failures")
+            for _, r in failures.iterrows():
+                lines.append(f"- `{r['track']}` on `{r['profile']}` ({r['data']}): **{r['failure_kind']}**: "
+                             f"{html.escape(str(r['failure_message']))}")
+        lines.append("_Logs of runs on hidden data are never published (a codec could print the data)._")
+        choices = [(f"{r['track']} / {r['profile']} / {r['split']}", r["key"]) for _, r in rows.iterrows()]
+        return ("\n\n".join(lines), rec.fingerprint or {}, tables.submission_tracks_table(frame, submission),
+                gr.update(choices=choices, value=choices[0][1] if choices else None))
+
+    def record_items(self, key: str | None) -> pd.DataFrame:
+        if not key:
+            return pd.DataFrame()
+        items = self.reader.items(key)
+        return items.round({"bpp": 4, "ratio": 4, "encode_s": 4, "decode_s": 4, "noise_sigma": 3, "noise_bpp": 3})
+
+    # -- queue -----------------------------------------------------------------
+
+    def queue_view(self) -> tuple[str, pd.DataFrame]:
+        headers = ["Submission", "Participant", "Name", "State", "Reason", "Updated"]
+        empty = pd.DataFrame(columns=headers)
+        if self.queue_dir is None or not self.queue_dir.exists():
+            return ("No submission queue on this server (the hosted leaderboard shows results only).", empty)
+        try:
+            from submissions.queue import SubmissionQueue  # noqa: PLC0415 (optional, organiser side)
+        except ImportError as exc:
+            return (f"Queue module not available: {exc}", empty)
+        try:
+            queue = SubmissionQueue(self.queue_dir)
+            counts = queue.counts()
+            recent = queue.list(limit=50)
+        except Exception as exc:  # a broken queue must not take the leaderboard down
+            log.warning("queue at %s unreadable: %s", self.queue_dir, exc)
+            return (f"Queue at `{self.queue_dir}` could not be read: {html.escape(str(exc))}", empty)
+        summary = " | ".join(f"**{state}**: {n}" for state, n in counts.items()) or "empty"
+        rows = [[s.id, s.participant, s.name, s.state, s.reason or "", str(s.updated_at)] for s in recent]
+        return (f"Queue: {summary}", pd.DataFrame(rows, columns=headers))
+
+
+def _filters(profiles: list[str] | None, provenances: list[str] | None, kinds: list[str] | None,
+             data_kinds: list[str] | None, sort_by: str | None) -> Filters:
+    return Filters(list(profiles or []), list(provenances or []), list(kinds or []), list(data_kinds or []),
+                   sort_by or "ratio_mean")
+
+
+def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s: float = 5.0,
+              reader: StoreReader | None = None) -> gr.Blocks:
+    """The leaderboard as a ``gr.Blocks`` reading ``store_url`` (any fsspec URL)."""
+    data = LeaderboardData(reader or StoreReader(store_url), queue_dir, min_refresh_s=min(1.0, refresh_s))
+    data.refresh(force=True)
+    initial = data.render(Filters())
+    badges = {k: tables.badge(k) for k in ("paper", "verified", "estimate", "synthetic")}
+
+    with gr.Blocks(title="AstroCompress Challenge leaderboard", analytics_enabled=False) as demo:
+        version = gr.State(data.reader.version)
+        gr.Markdown(INTRO.format(**badges), elem_id="lb-header", sanitize_html=False)
+        with gr.Row():
+            f_profile = gr.CheckboxGroup(data.profiles(), value=[], label="Hardware profile (none ticked = all)",
+                                         elem_id="filter-profile")
+            f_prov = gr.CheckboxGroup(list(tables.PROVENANCES), value=list(tables.PROVENANCES), label="Provenance",
+                                      elem_id="filter-provenance")
+            f_kind = gr.CheckboxGroup(list(tables.KINDS), value=list(tables.KINDS), label="Method",
+                                      elem_id="filter-kind")
+            f_data = gr.CheckboxGroup(list(tables.DATA_KINDS), value=list(tables.DATA_KINDS),
+                                      label="Data (real = paper or real corpus)", elem_id="filter-data")
+            f_sort = gr.Dropdown(SORT_CHOICES, value="ratio_mean", label="Rank by", elem_id="filter-sort")
+        with gr.Row():
+            status = gr.Markdown(data.status_line(), elem_id="lb-status", elem_classes=["lb-note"])
+            refresh_btn = gr.Button("Refresh now", size="sm", scale=0, elem_id="refresh-button")
+        filter_inputs = [f_profile, f_prov, f_kind, f_data, f_sort]
+
+        outputs: list[gr.components.Component] = []
+        item_plot_handlers: list[tuple[gr.Tab, str, list[gr.Plot]]] = []
+        with gr.Tabs(elem_id="lb-tabs"):
+            with gr.Tab("Overview", id="overview", elem_id="tab-overview"):
+                gr.Markdown("Mean compression ratio per codec and track (higher is better). Rows on different data "
+                            "are different experiments: compare within one *Data* value.", elem_classes=["lb-note"])
+                outputs.append(gr.Dataframe(initial[0], datatype=list(tables.OVERVIEW_DATATYPES),
+                                            interactive=False, elem_id="table-overview", max_height=700,
+                                            column_widths=["150px", "150px", "230px", *("78px" for _ in TRACKS)],
+                                            wrap=True))
+            for i, (name, track) in enumerate(TRACKS.items()):
+                with gr.Tab(track.title, id=name, elem_id=f"tab-{name}") as tab:
+                    gr.Markdown(
+                        f"**{track.title}** (`{name}`): dataset `AstroCompress/{track.dataset}`; item: {track.item}."
+                        + ("" if track.paper else " Beyond the paper: no paper numbers exist for this track."),
+                        elem_classes=["lb-note"])
+                    outputs.append(gr.Dataframe(initial[1 + 3 * i], datatype=list(tables.TRACK_TABLE_DATATYPES),
+                                                interactive=False, elem_id=f"table-{name}", max_height=800,
+                                                column_widths=TRACK_COLUMN_WIDTHS,
+                                                label=f"{track.title}: compression", wrap=True))
+                    gr.Markdown(RUNTIME_NOTE, elem_classes=["lb-note"])
+                    outputs.append(gr.Dataframe(initial[2 + 3 * i], interactive=False,
+                                                datatype=["str", "str", "number", "html", "html",
+                                                          *("number" for _ in tables.RUNTIME_COLUMNS), "str"],
+                                                elem_id=f"runtime-{name}", label=f"{track.title}: runtimes by profile",
+                                                wrap=True))
+                    outputs.append(gr.Plot(initial[3 + 3 * i], elem_id=f"pareto-{name}", label="Pareto front"))
+                    with gr.Row():
+                        dist = gr.Plot(elem_id=f"dist-{name}", label="Per-item ratios")
+                    with gr.Row():
+                        expo = gr.Plot(elem_id=f"exptime-{name}", label="Ratio vs exposure time")
+                        noise = gr.Plot(elem_id=f"noise-{name}", label="Bits per pixel vs noise")
+                    item_plot_handlers.append((tab, name, [dist, expo, noise]))
+            with gr.Tab("Submission", id="submission", elem_id="tab-submission"):
+                sub_choice = gr.Dropdown(data.submissions(), label="Submission", elem_id="submission-choice")
+                sub_md = gr.Markdown(elem_id="submission-details", sanitize_html=False)
+                with gr.Row():
+                    sub_tracks = gr.Dataframe(interactive=False, label="Results per track and profile",
+                                              elem_id="submission-tracks", wrap=True)
+                with gr.Row():
+                    sub_fp = gr.JSON(label="Fingerprint (machine, versions, digest, dataset revision)",
+                                     elem_id="submission-fingerprint")
+                sub_key = gr.Dropdown(label="Per-item results of", elem_id="submission-record")
+                sub_items = gr.Dataframe(interactive=False, label="Per-item results", elem_id="submission-items",
+                                         max_height=500)
+            with gr.Tab("Queue", id="queue", elem_id="tab-queue"):
+                q_text, q_frame = data.queue_view()
+                q_md = gr.Markdown(q_text, elem_id="queue-counts")
+                q_table = gr.Dataframe(q_frame, interactive=False, elem_id="queue-table", wrap=True)
+
+        timer = gr.Timer(refresh_s)
+
+        def update(state_version: int, profiles: list[str], provs: list[str], kinds: list[str],
+                   dks: list[str], sort_by: str, force: bool = False) -> list[Any]:
+            new_version = data.refresh(force=force)
+            n_out = len(all_outputs)
+            if new_version == state_version and not force:
+                return [gr.skip()] * n_out
+            values = data.render(_filters(profiles, provs, kinds, dks, sort_by))
+            profile_choices = data.profiles()
+            q_text_now, q_frame_now = data.queue_view()
+            return [new_version, *values, data.status_line(),
+                    gr.update(choices=profile_choices, value=[p for p in (profiles or []) if p in profile_choices]),
+                    gr.update(choices=data.submissions()), q_text_now, q_frame_now]
+
+        all_outputs = [version, *outputs, status, f_profile, sub_choice, q_md, q_table]
+        timer.tick(lambda *a: update(*a), inputs=[version, *filter_inputs], outputs=all_outputs,
+                   show_progress="hidden", queue=False)
+        demo.load(lambda *a: update(*a), inputs=[version, *filter_inputs], outputs=all_outputs,
+                  show_progress="hidden", queue=False)
+        refresh_btn.click(lambda *a: update(*a, force=True), inputs=[version, *filter_inputs], outputs=all_outputs,
+                          show_progress="hidden")
+
+        def rerender(*args: Any) -> list[Any]:
+            return data.render(_filters(*args))
+
+        for comp in filter_inputs:
+            comp.change(rerender, inputs=filter_inputs, outputs=outputs, show_progress="hidden")
+
+        def make_item_handler(track_name: str) -> Callable[..., list[Any]]:
+            def handler(*args: Any) -> list[Any]:
+                return data.item_plots(track_name, _filters(*args))
+            return handler
+
+        for tab, name, plot_comps in item_plot_handlers:
+            tab.select(make_item_handler(name), inputs=filter_inputs, outputs=plot_comps, show_progress="minimal")
+
+        sub_choice.change(data.submission_page, inputs=[sub_choice], outputs=[sub_md, sub_fp, sub_tracks, sub_key])
+        sub_key.change(data.record_items, inputs=[sub_key], outputs=[sub_items])
+    return demo
+
+
+def launch_kwargs() -> dict[str, Any]:
+    """Theme and CSS (Gradio 6 takes them at launch)."""
+    return {"css": APP_CSS, "theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate")}
+
+
+def serve(store_url: str, queue_dir: str | Path | None = None, *, host: str = "127.0.0.1", port: int = 7860,
+          refresh_s: float = 5.0, block: bool = True) -> tuple[gr.Blocks, str]:
+    """Build and launch the leaderboard; with ``block=False`` returns ``(demo, url)`` while it runs."""
+    demo = build_app(store_url, queue_dir, refresh_s=refresh_s)
+    demo.queue(default_concurrency_limit=4)
+    _, url, _ = demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True,
+                            ssr_mode=False, show_error=True, footer_links=["api", "settings"], **launch_kwargs())
+    log.info("leaderboard at %s reading %s", url, store_url)
+    if block:
+        demo.block_thread()
+    return demo, url
+
+
+__all__ = ["build_app", "serve", "LeaderboardData", "Filters", "launch_kwargs"]

@@ -1,0 +1,146 @@
+"""Plotly figures of the leaderboard.
+
+- Pareto front of ratio vs encode throughput, one front per hardware profile
+  (runtimes compare only within one profile; DESIGN.md "Measurement").
+- Per-item ratio distribution per codec (box plot).
+- Ratio vs exposure time (paper Figure 2, Hubble).
+- Bits per pixel vs log10 of the background sigma, with the noise-floor
+  bound: the entropy of a Gaussian of that sigma rounded to integers (paper
+  Figure 5 and Supplement D, Pence et al. 2009;
+  ``evaluator.noise_floor.gaussian_entropy_bits``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from evaluator.noise_floor import gaussian_entropy_bits
+
+PALETTE = ("#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d",
+           "#9333ea", "#ea580c", "#0d9488", "#4b5563")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross", "hexagon")
+
+_LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=60, b=50), height=420,
+               legend=dict(font=dict(size=11)), font=dict(size=13))
+
+
+def empty_figure(title: str, message: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                       font=dict(size=14, color="#6b7280"))
+    fig.update_layout(title=title, xaxis=dict(visible=False), yaxis=dict(visible=False), **_LAYOUT)
+    return fig
+
+
+def pareto_front(points: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
+    """Points not dominated by another one (higher or equal x and y, one strictly)."""
+    pts = points.dropna(subset=[x, y]).sort_values([x, y], ascending=[False, False])
+    front = []
+    best = -math.inf
+    for _, row in pts.iterrows():
+        if row[y] > best:
+            front.append(row)
+            best = row[y]
+    return pd.DataFrame(front).sort_values(x) if front else pts.iloc[0:0]
+
+
+def pareto_figure(frame: pd.DataFrame, track: str) -> go.Figure:
+    """Ratio (mean) vs encode MB/s; one colour and one front per hardware profile."""
+    title = f"{track}: compression ratio vs encode throughput (one front per hardware profile)"
+    rows = frame[(frame["track"] == track) & (frame["status"] == "ok")] if not frame.empty else frame
+    if not rows.empty:
+        rows = rows.dropna(subset=["encode_mb_s", "ratio_mean"])
+    if rows.empty:
+        return empty_figure(title, "No runtimes recorded for this track yet")
+    fig = go.Figure()
+    for i, (profile, group) in enumerate(sorted(rows.groupby("profile"), key=lambda g: str(g[0]))):
+        colour = PALETTE[i % len(PALETTE)]
+        fig.add_trace(go.Scatter(
+            x=group["encode_mb_s"], y=group["ratio_mean"], mode="markers", name=f"{profile}",
+            marker=dict(color=colour, size=10, symbol=SYMBOLS[i % len(SYMBOLS)],
+                        line=dict(width=1, color="white")),
+            text=[f"{c} ({p}, {d})" for c, p, d in zip(group["codec"], group["provenance"], group["data"])],
+            hovertemplate="%{text}<br>ratio %{y:.3f}<br>encode %{x:.3g} MB/s<extra></extra>",
+        ))
+        front = pareto_front(group, "encode_mb_s", "ratio_mean")
+        if len(front) > 1:
+            fig.add_trace(go.Scatter(x=front["encode_mb_s"], y=front["ratio_mean"], mode="lines",
+                                     line=dict(color=colour, dash="dot", shape="vh"),
+                                     name=f"{profile} Pareto front", hoverinfo="skip"))
+    fig.update_layout(title=dict(text=title, font=dict(size=15)), **_LAYOUT)
+    fig.update_xaxes(type="log", title="encode throughput (raw MB/s, log scale)")
+    fig.update_yaxes(title="compression ratio (mean of per-item)")
+    return fig
+
+
+def ratio_distribution_figure(items: pd.DataFrame, track: str) -> go.Figure:
+    """Box plot of per-item ratios per codec (items with status ok)."""
+    title = f"{track}: per-item compression ratio"
+    ok = items[items["status"] == "ok"] if not items.empty else items
+    if ok.empty:
+        return empty_figure(title, "No per-item results for this track yet")
+    fig = go.Figure()
+    order = ok.groupby("codec")["ratio"].median().sort_values(ascending=False).index
+    for i, codec in enumerate(order):
+        vals = ok.loc[ok["codec"] == codec, "ratio"]
+        fig.add_trace(go.Box(y=vals, name=str(codec), boxpoints="outliers",
+                             marker_color=PALETTE[i % len(PALETTE)]))
+    fig.update_layout(title=dict(text=title, font=dict(size=15)), showlegend=False, **_LAYOUT)
+    fig.update_yaxes(title="compression ratio")
+    return fig
+
+
+def exposure_figure(items: pd.DataFrame, track: str) -> go.Figure:
+    """Per-item ratio vs exposure time (paper Figure 2)."""
+    title = f"{track}: compression ratio vs exposure time (paper Fig. 2)"
+    ok = items[(items["status"] == "ok")] if not items.empty else items
+    if not ok.empty:
+        ok = ok.dropna(subset=["exptime", "ratio"])
+        ok = ok[ok["exptime"] > 0]
+    if ok.empty:
+        return empty_figure(title, "No exposure times recorded for this track")
+    fig = go.Figure()
+    for i, (codec, g) in enumerate(ok.groupby("codec")):
+        fig.add_trace(go.Scatter(x=g["exptime"], y=g["ratio"], mode="markers", name=str(codec),
+                                 marker=dict(color=PALETTE[i % len(PALETTE)], size=7, opacity=0.8),
+                                 text=g["item_id"],
+                                 hovertemplate="%{text}<br>exptime %{x:.4g} s<br>ratio %{y:.3f}<extra></extra>"))
+    fig.update_layout(title=dict(text=title, font=dict(size=15)), **_LAYOUT)
+    fig.update_xaxes(type="log", title="exposure time (s, log scale)")
+    fig.update_yaxes(title="compression ratio")
+    return fig
+
+
+def noise_bound_curve(sigmas: np.ndarray) -> np.ndarray:
+    """Noise-floor bits per pixel for each sigma (entropy of a discretised Gaussian)."""
+    return np.array([gaussian_entropy_bits(float(s)) for s in sigmas])
+
+
+def noise_figure(items: pd.DataFrame, track: str) -> go.Figure:
+    """Bits per pixel vs log10 background sigma, with the Gaussian-entropy bound (paper Fig. 5)."""
+    title = f"{track}: bits per pixel vs background noise (paper Fig. 5)"
+    ok = items[(items["status"] == "ok")] if not items.empty else items
+    if not ok.empty:
+        ok = ok.dropna(subset=["noise_sigma", "bpp"])
+        ok = ok[ok["noise_sigma"] > 0]
+    if ok.empty:
+        return empty_figure(title, "No noise estimates recorded for this track")
+    fig = go.Figure()
+    for i, (codec, g) in enumerate(ok.groupby("codec")):
+        fig.add_trace(go.Scatter(x=np.log10(g["noise_sigma"].astype(float)), y=g["bpp"], mode="markers",
+                                 name=str(codec), marker=dict(color=PALETTE[i % len(PALETTE)], size=7, opacity=0.8),
+                                 text=g["item_id"],
+                                 hovertemplate="%{text}<br>log10 sigma %{x:.3f}<br>%{y:.3f} bits/pixel<extra></extra>"))
+    lo, hi = np.log10(ok["noise_sigma"].astype(float).min()), np.log10(ok["noise_sigma"].astype(float).max())
+    pad = max(0.1, 0.05 * (hi - lo))
+    xs = np.linspace(lo - pad, hi + pad, 80)
+    fig.add_trace(go.Scatter(x=xs, y=noise_bound_curve(10 ** xs), mode="lines", name="noise floor (Gaussian entropy)",
+                             line=dict(color="#111827", dash="dash", width=2)))
+    fig.update_layout(title=dict(text=title, font=dict(size=15)), **_LAYOUT)
+    fig.update_xaxes(title="log10 background sigma (ADU)")
+    fig.update_yaxes(title="bits per pixel")
+    return fig

@@ -1,0 +1,243 @@
+"""Read a results store into pandas tables, with caching and cheap refresh.
+
+The store is ``evaluator.records.ResultStore`` at any fsspec URL (a local
+folder by default, ``hf://datasets/ORG/NAME`` when hosted). ``refresh()``
+re-lists the record files with their metadata (size plus mtime, etag or blob
+id, whatever the filesystem reports) and reloads only records that are new or
+changed, so a running app picks up new results without a restart.
+
+Per-item tables (Parquet) are loaded lazily, on first use, and cached with
+the same change signature.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from evaluator.records import ITEM_COLUMNS, ResultRecord, ResultStore
+
+log = logging.getLogger(__name__)
+
+# Metadata fields that change when a file changes, across fsspec backends
+# (local: mtime; memory: created; s3/gcs: ETag/etag/md5; hf: blob_id / lfs).
+_SIGNATURE_FIELDS = ("mtime", "created", "LastModified", "last_modified", "etag", "ETag",
+                     "md5Hash", "blob_id", "lfs")
+
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "n_items", "ratio_mean", "ratio_aggregate", "bpp_mean", "encode_s_median", "decode_s_median",
+    "encode_mb_s", "decode_mb_s", "noise_bpp_mean", "efficiency", "encode_s_mean", "encode_s_std",
+)
+
+RECORD_COLUMNS: tuple[str, ...] = (
+    "key", "submission", "codec", "track", "profile", "split", "provenance", "synthetic", "status",
+    "neural", "hardware", "fingerprint_id", "image_digest", "source", "created_at",
+    "failure_kind", "failure_message", *SUMMARY_COLUMNS,
+)
+
+
+def _signature(info: dict[str, Any]) -> str:
+    parts = [str(info.get("size"))]
+    for name in _SIGNATURE_FIELDS:
+        if info.get(name) is not None:
+            parts.append(f"{name}={info[name]}")
+    return "|".join(parts)
+
+
+def hardware_label(fingerprint: dict[str, Any]) -> str:
+    """A short, human label of the machine a record was measured on."""
+    if not fingerprint:
+        return ""
+    cpu = fingerprint.get("cpu_model") or fingerprint.get("cpu") or ""
+    cores = fingerprint.get("cores") or fingerprint.get("cpus")
+    gpu = fingerprint.get("gpu_model") or fingerprint.get("gpu")
+    bits = [str(cpu).strip()] if cpu else []
+    if cores:
+        bits.append(f"{cores} cores")
+    if gpu:
+        bits.append(str(gpu))
+    return ", ".join(bits)
+
+
+def fingerprint_id(fingerprint: dict[str, Any]) -> str:
+    """Stable short id of a fingerprint minus the per-submission fields.
+
+    Runtimes are comparable only within one profile and one machine
+    fingerprint (DESIGN.md "Measurement"); the image digest and dataset
+    revision differ per submission/split and are left out of this id.
+    """
+    import hashlib
+
+    if not fingerprint:
+        return ""
+    machine = {k: v for k, v in fingerprint.items() if k not in ("image_digest", "dataset_revision")}
+    blob = json.dumps(machine, sort_keys=True, default=str).encode()
+    return hashlib.sha1(blob).hexdigest()[:8]
+
+
+def record_row(key: str, rec: ResultRecord) -> dict[str, Any]:
+    """One flat row of the records table."""
+    row: dict[str, Any] = {
+        "key": key,
+        "submission": rec.submission,
+        "codec": rec.codec,
+        "track": rec.track,
+        "profile": rec.profile,
+        "split": rec.split,
+        "provenance": rec.provenance,
+        "synthetic": bool(rec.synthetic),
+        "status": rec.status,
+        "neural": bool(rec.neural),
+        "hardware": hardware_label(rec.fingerprint),
+        "fingerprint_id": fingerprint_id(rec.fingerprint),
+        "image_digest": rec.image_digest or "",
+        "source": rec.source or "",
+        "created_at": rec.created_at,
+        "failure_kind": rec.failure.kind if rec.failure else "",
+        "failure_message": rec.failure.message if rec.failure else "",
+    }
+    for col in SUMMARY_COLUMNS:
+        value = rec.summary.get(col) if rec.summary else None
+        row[col] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    return row
+
+
+@dataclass
+class _Cached:
+    signature: str
+    record: ResultRecord
+    row: dict[str, Any]
+
+
+class StoreReader:
+    """Cached view of a ``ResultStore``; thread-safe; ``refresh()`` to pick up changes."""
+
+    def __init__(self, url: str, **storage_options: Any) -> None:
+        self.store = ResultStore(url, **storage_options)
+        self.url = self.store.url
+        self._lock = threading.RLock()
+        self._records: dict[str, _Cached] = {}
+        self._items: dict[str, tuple[str, pd.DataFrame]] = {}
+        self._item_sigs: dict[str, str] = {}
+        self._frame: pd.DataFrame | None = None
+        self.version = 0  # bumps whenever the set or content of records changes
+        self.last_error: str | None = None
+
+    # -- listing -------------------------------------------------------------
+
+    def _list(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Signatures of record JSONs and item Parquets, by key."""
+        fs, base = self.store.fs, f"{self.store.root}/records"
+        invalidate = getattr(fs, "invalidate_cache", None)
+        if callable(invalidate):
+            invalidate()  # hosted stores cache listings; we want the new ones
+        if not fs.exists(base):
+            return {}, {}
+        found = fs.find(base, detail=True)
+        jsons: dict[str, str] = {}
+        parquets: dict[str, str] = {}
+        prefix = base.rstrip("/") + "/"
+        for path, info in found.items():
+            rel = path[len(prefix):] if path.startswith(prefix) else path
+            name = rel.rsplit("/", 1)[-1]
+            if name.startswith(".tmp-") or rel.count("/") != 3:
+                continue  # half-written temporaries, foreign files
+            if rel.endswith(".items.parquet"):
+                parquets[rel[: -len(".items.parquet")]] = _signature(info)
+            elif rel.endswith(".json"):
+                jsons[rel[: -len(".json")]] = _signature(info)
+        return jsons, parquets
+
+    def refresh(self) -> bool:
+        """Re-list the store; reload new or changed records. True when anything changed."""
+        with self._lock:
+            try:
+                jsons, parquets = self._list()
+            except Exception as exc:  # network stores fail transiently; keep serving the cache
+                self.last_error = f"could not list {self.url}: {exc}"
+                log.warning(self.last_error)
+                return False
+            self.last_error = None
+            changed = False
+            for key in [k for k in self._records if k not in jsons]:
+                del self._records[key]
+                self._items.pop(key, None)
+                changed = True
+            for key, sig in jsons.items():
+                cached = self._records.get(key)
+                if cached is not None and cached.signature == sig:
+                    continue
+                try:
+                    rec = self.store.read(key)
+                except Exception as exc:
+                    log.warning("skipping unreadable record %s: %s", key, exc)
+                    continue
+                self._records[key] = _Cached(sig, rec, record_row(key, rec))
+                self._items.pop(key, None)
+                changed = True
+            if parquets != self._item_sigs:
+                for key, sig in parquets.items():
+                    if self._item_sigs.get(key) != sig:
+                        self._items.pop(key, None)
+                        changed = True
+                self._item_sigs = parquets
+            if changed or self._frame is None:
+                self._frame = None
+                self.version += 1
+            return changed
+
+    # -- tables --------------------------------------------------------------
+
+    def records_frame(self) -> pd.DataFrame:
+        """One row per record (see ``RECORD_COLUMNS``)."""
+        with self._lock:
+            if self._frame is None:
+                rows = [c.row for c in self._records.values()]
+                frame = pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
+                self._frame = frame
+            return self._frame
+
+    def record(self, key: str) -> ResultRecord:
+        with self._lock:
+            return self._records[key].record
+
+    def keys(self) -> list[str]:
+        with self._lock:
+            return sorted(self._records)
+
+    def items(self, key: str) -> pd.DataFrame:
+        """Per-item rows of one record (empty table when it has none)."""
+        with self._lock:
+            sig = self._item_sigs.get(key)
+            if sig is None:
+                return pd.DataFrame(columns=list(ITEM_COLUMNS))
+            cached = self._items.get(key)
+            if cached is not None and cached[0] == sig:
+                return cached[1]
+        frame = self.store.items(key)
+        with self._lock:
+            self._items[key] = (sig, frame)
+        return frame
+
+    def items_for(self, keys: list[str]) -> pd.DataFrame:
+        """Per-item rows of several records, with ``key`` and ``codec`` columns added."""
+        frames = []
+        for key in keys:
+            df = self.items(key)
+            if df.empty:
+                continue
+            df = df.copy()
+            df["key"] = key
+            with self._lock:
+                cached = self._records.get(key)
+            df["codec"] = cached.record.codec if cached else key
+            df["profile"] = cached.record.profile if cached else ""
+            frames.append(df)
+        if not frames:
+            return pd.DataFrame(columns=[*ITEM_COLUMNS, "key", "codec", "profile"])
+        return pd.concat(frames, ignore_index=True)

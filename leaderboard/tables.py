@@ -1,0 +1,260 @@
+"""Leaderboard tables, derived from the records table and the track table.
+
+Conventions (DESIGN.md "Measurement", paper Section 4.2):
+
+- the headline is the mean of per-item ratios (``ratio_mean``), ranked
+  within one *data label* only: the paper's full test split, a synthetic
+  split and a hidden split are different data and never share a ranking;
+- runtimes compare only within one hardware profile and machine
+  fingerprint, so the runtime table ranks inside each (profile,
+  fingerprint) group and never across groups;
+- every row carries its provenance badge (*paper*, *verified*, *estimate*)
+  and a *synthetic* flag when its numbers come from synthetic data;
+- a number the source does not have stays empty (never 0).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Iterable
+
+import pandas as pd
+
+from evaluator.tracks import TRACKS
+
+PROVENANCES: tuple[str, ...] = ("verified", "paper", "estimate")
+KINDS: tuple[str, ...] = ("classical", "neural")
+DATA_KINDS: tuple[str, ...] = ("real", "synthetic")
+
+BADGE_STYLE: dict[str, tuple[str, str]] = {  # provenance -> (background, text colour)
+    "verified": ("#d1fadf", "#05603a"),
+    "paper": ("#dbeafe", "#1e40af"),
+    "estimate": ("#fef3c7", "#92400e"),
+    "synthetic": ("#ede9fe", "#5b21b6"),
+    "failed": ("#fee2e2", "#991b1b"),
+}
+
+BADGE_HELP: dict[str, str] = {
+    "paper": "number reported by the AstroCompress paper (Table 1/3), not re-measured here",
+    "verified": "measured here: real bitstreams, decoded and checked bit for bit",
+    "estimate": "likelihood bound (VDM), not a working codec",
+    "synthetic": "measured on synthetic frames, not on the real corpus",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A metric column: the records-table field and how it is shown."""
+
+    field: str
+    title: str
+    digits: int
+
+
+# The metric columns of a track table, in order (one place; the app reads it).
+METRIC_COLUMNS: tuple[Column, ...] = (
+    Column("ratio_mean", "Ratio (mean)", 2),
+    Column("ratio_aggregate", "Ratio (aggregate)", 2),
+    Column("bpp_mean", "Bits/pixel", 3),
+    Column("efficiency", "Efficiency (noise floor)", 3),
+)
+RUNTIME_COLUMNS: tuple[Column, ...] = (
+    Column("encode_mb_s", "Encode MB/s", 2),
+    Column("decode_mb_s", "Decode MB/s", 2),
+    Column("encode_s", "Encode s/item", 3),
+    Column("decode_s_median", "Decode s/item", 3),
+)
+
+
+def badge(kind: str) -> str:
+    """HTML badge for a provenance (or ``synthetic`` / ``failed``)."""
+    bg, fg = BADGE_STYLE.get(kind, ("#e5e7eb", "#111827"))
+    tip = html.escape(BADGE_HELP.get(kind, kind))
+    return (f'<span class="badge badge-{html.escape(kind)}" title="{tip}" style="background:{bg};'
+            f'color:{fg};border-radius:9px;padding:1px 8px;font-size:0.85em;font-weight:600;'
+            f'white-space:nowrap">{html.escape(kind)}</span>')
+
+
+def data_label(split: str, synthetic: bool, provenance: str) -> str:
+    """What data a number was measured on, in words."""
+    if split.startswith("paper"):
+        return "paper: real full test split"
+    if synthetic:
+        return f"synthetic {split}"
+    if split.startswith("hidden"):
+        return f"hidden test: {split.split(':', 1)[-1]}"
+    return f"real: {split}"
+
+
+def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``data``, ``kind`` and ``data_kind`` columns to a records table."""
+    out = frame.copy()
+    if out.empty:
+        for col in ("data", "kind", "data_kind"):
+            out[col] = pd.Series(dtype=str)
+        return out
+    out["data"] = [data_label(s, bool(y), p) for s, y, p in zip(out["split"], out["synthetic"], out["provenance"])]
+    out["kind"] = ["neural" if n else "classical" for n in out["neural"]]
+    out["data_kind"] = ["synthetic" if s else "real" for s in out["synthetic"]]
+    # Paper runtimes are a mean (Table 3); measured ones a median.
+    out["encode_s"] = out["encode_s_median"].where(out["encode_s_median"].notna(), out["encode_s_mean"])
+    return out
+
+
+def filter_records(
+    frame: pd.DataFrame,
+    *,
+    profiles: Iterable[str] | None = None,
+    provenances: Iterable[str] | None = None,
+    kinds: Iterable[str] | None = None,
+    data_kinds: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Keep rows matching every given filter (None or empty = no filter)."""
+    out = frame
+    for column, wanted in (("profile", profiles), ("provenance", provenances),
+                           ("kind", kinds), ("data_kind", data_kinds)):
+        if wanted:
+            out = out[out[column].isin(list(wanted))]
+    return out
+
+
+def _round(value: object, digits: int) -> float | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return round(float(value), digits)  # type: ignore[arg-type]
+
+
+def _codec_cell(row: pd.Series) -> str:
+    name = html.escape(str(row["codec"]))
+    extra = []
+    if row.get("kind") == "neural":
+        extra.append('<span style="color:#6b7280;font-size:0.8em"> neural</span>')
+    return name + "".join(extra)
+
+
+def _badges_cell(row: pd.Series) -> str:
+    parts = [badge(str(row["provenance"]))]
+    if bool(row["synthetic"]):
+        parts.append(badge("synthetic"))
+    if row["status"] != "ok":
+        parts.append(badge("failed"))
+    return " ".join(parts)
+
+
+TRACK_TABLE_HEADERS: tuple[str, ...] = (
+    "Rank", "Codec", "Badges", *(c.title for c in METRIC_COLUMNS), "Profile", "Data", "Submission", "Status",
+)
+TRACK_TABLE_DATATYPES: tuple[str, ...] = (
+    "number", "html", "html", *("number" for _ in METRIC_COLUMNS), "str", "str", "str", "str",
+)
+
+
+def _dedupe_latest(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    return frame.sort_values("created_at", ascending=False).drop_duplicates(by, keep="first")
+
+
+def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
+                missing_paper: Iterable[str] = ()) -> pd.DataFrame:
+    """Compression table of one track: one row per (submission, data), ranked within its data label.
+
+    Compression numbers do not depend on the hardware profile, so a record
+    measured on several profiles appears once (its latest record).
+    ``missing_paper`` names paper columns with no number on this track; they
+    get an explicit empty row ("not evaluated in the paper").
+    """
+    rows = frame[frame["track"] == track] if not frame.empty else frame
+    if not rows.empty:
+        rows = _dedupe_latest(rows, ["submission", "split"])
+    ascending = sort_by in ("bpp_mean",)
+    records = []
+    if not rows.empty:
+        # Estimates (likelihood bounds) are shown but never ranked against codecs.
+        ok = rows[(rows["status"] == "ok") & (rows["provenance"] != "estimate")].copy()
+        ok["_rank"] = ok.groupby("data")[sort_by].rank(ascending=ascending, method="min")
+        rows = rows.merge(ok[["key", "_rank"]], on="key", how="left")
+        rows = rows.sort_values(["data", "_rank", "codec"], na_position="last")
+        for _, r in rows.iterrows():
+            failed = r["status"] != "ok"
+            records.append([
+                None if pd.isna(r["_rank"]) else int(r["_rank"]),
+                _codec_cell(r),
+                _badges_cell(r),
+                *(None if failed else _round(r[c.field], c.digits) for c in METRIC_COLUMNS),
+                r["profile"],
+                r["data"],
+                r["submission"],
+                "ok" if not failed else f"failed: {r['failure_kind'] or 'error'}",
+            ])
+    for codec in missing_paper:
+        records.append([None, html.escape(codec), badge("paper"), *(None for _ in METRIC_COLUMNS),
+                        "paper", "paper: real full test split", "", "not evaluated in the paper"])
+    return pd.DataFrame(records, columns=list(TRACK_TABLE_HEADERS))
+
+
+RUNTIME_TABLE_HEADERS: tuple[str, ...] = (
+    "Profile", "Machine", "Rank in group", "Codec", "Badges", *(c.title for c in RUNTIME_COLUMNS), "Data",
+)
+
+
+def runtime_table(frame: pd.DataFrame, track: str) -> pd.DataFrame:
+    """Runtimes of one track, grouped by (profile, machine fingerprint); ranked inside each group only."""
+    rows = frame[(frame["track"] == track) & (frame["status"] == "ok")] if not frame.empty else frame
+    if not rows.empty:
+        rows = rows[rows["encode_mb_s"].notna() | rows["encode_s"].notna()]
+    records = []
+    if not rows.empty:
+        rows = _dedupe_latest(rows, ["submission", "split", "profile", "fingerprint_id"]).copy()
+        rows["machine"] = [
+            (h or ("the paper's machine (not stated)" if p == "paper" else "unknown")) + (f" [{f}]" if f else "")
+            for h, p, f in zip(rows["hardware"], rows["profile"], rows["fingerprint_id"])
+        ]
+        rows["_rank"] = rows.groupby(["profile", "machine"])["encode_mb_s"].rank(ascending=False, method="min")
+        rows = rows.sort_values(["profile", "machine", "_rank"], na_position="last")
+        for _, r in rows.iterrows():
+            records.append([
+                r["profile"], r["machine"], None if pd.isna(r["_rank"]) else int(r["_rank"]),
+                _codec_cell(r), _badges_cell(r),
+                *(_round(r[c.field], c.digits) for c in RUNTIME_COLUMNS), r["data"],
+            ])
+    return pd.DataFrame(records, columns=list(RUNTIME_TABLE_HEADERS))
+
+
+def overview_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mean ratio per codec (rows) and track (columns, from ``TRACKS``)."""
+    track_titles = {name: t.title for name, t in TRACKS.items()}
+    headers = ["Codec", "Badges", "Data", *track_titles.values()]
+    ok = frame[frame["status"] == "ok"] if not frame.empty else frame
+    if ok.empty:
+        return pd.DataFrame(columns=headers)
+    ok = _dedupe_latest(ok, ["submission", "split", "track"])
+    records = []
+    order = {"paper": 1, "estimate": 2, "verified": 0}
+    groups = sorted(ok.groupby(["submission", "data"]),
+                    key=lambda g: (g[1]["data"].iloc[0], order.get(g[1]["provenance"].iloc[0], 3),
+                                   -(g[1]["ratio_mean"].max() or 0)))
+    for (_, _), g in groups:
+        first = g.iloc[0]
+        by_track = dict(zip(g["track"], g["ratio_mean"]))
+        records.append([_codec_cell(first), _badges_cell(first), first["data"],
+                        *(_round(by_track.get(name), 2) for name in track_titles)])
+    return pd.DataFrame(records, columns=headers)
+
+
+OVERVIEW_DATATYPES: tuple[str, ...] = ("html", "html", "str", *("number" for _ in TRACKS))
+
+
+def submission_tracks_table(frame: pd.DataFrame, submission: str) -> pd.DataFrame:
+    """All records of one submission: track, profile, data, status, headline metrics."""
+    rows = frame[frame["submission"] == submission] if not frame.empty else frame
+    headers = ["Track", "Profile", "Data", "Status", "Ratio (mean)", "Ratio (aggregate)", "Bits/pixel",
+               "Encode MB/s", "Decode MB/s", "Failure"]
+    records = []
+    for _, r in rows.sort_values(["track", "profile"]).iterrows() if not rows.empty else []:
+        records.append([
+            r["track"], r["profile"], r["data"], r["status"], _round(r["ratio_mean"], 3),
+            _round(r["ratio_aggregate"], 3), _round(r["bpp_mean"], 3), _round(r["encode_mb_s"], 2),
+            _round(r["decode_mb_s"], 2),
+            f"{r['failure_kind']}: {r['failure_message']}" if r["failure_kind"] else "",
+        ])
+    return pd.DataFrame(records, columns=headers)

@@ -1,0 +1,174 @@
+"""Intake: what happens between a codec folder and a queued submission.
+
+1. the manifest is validated (:mod:`challenge.manifest`);
+2. the image is built (``[build] prepare`` first, then
+   :func:`challenge.images.build_codec_image`);
+3. a quick self-check runs the real evaluator on one item per track and
+   refuses a codec that fails it (with the reason);
+4. the image is exported (``docker save`` of the image id, so the tar holds
+   exactly that image) and its digest frozen: DESIGN.md "Measurement" ("a
+   submission's image digest is frozen when it is queued; hidden-split runs
+   use exactly it"). The worker verifies the tar's SHA-256 and that
+   ``docker load`` yields the same image id before running anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import shlex
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from challenge.manifest import Manifest, load_manifest
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+_CHUNK = 1 << 20
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+class IntakeError(RuntimeError):
+    """The codec cannot be submitted; the message says why and what to do."""
+
+
+class ImageIntegrityError(RuntimeError):
+    """An exported image tar is corrupt or holds another image than the recorded one."""
+
+
+@dataclass
+class ExportedImage:
+    path: Path
+    image_id: str  # sha256:... (the image config digest; what `docker load` reports)
+    sha256: str  # of the tar file
+    size_bytes: int
+
+
+def run_prepare(folder: Path, manifest: Manifest, progress: Progress | None = None) -> None:
+    """Run ``[build] prepare`` (e.g. ``make``) in the codec folder, on this machine."""
+    command = manifest.prepare_command
+    if not command:
+        return
+    if progress:
+        progress(f"prepare: {command}")
+    proc = subprocess.run(shlex.split(command), cwd=folder, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        tail = (proc.stdout + proc.stderr)[-3000:]
+        raise IntakeError(f"the build step `{command}` (codec.toml [build] prepare) failed with exit "
+                          f"code {proc.returncode} in {folder}:\n{tail}")
+
+
+def build(folder: Path, progress: Progress | None = None) -> tuple[Manifest, Any]:
+    """Validate the manifest, run the prepare step, build the image; returns (manifest, BuiltImage)."""
+    from challenge.images import build_codec_image  # noqa: PLC0415  (needs Docker)
+
+    folder = Path(folder).expanduser().resolve()
+    manifest = load_manifest(folder)
+    run_prepare(folder, manifest, progress)
+    return manifest, build_codec_image(folder, progress=progress)
+
+
+def self_check(image: str, *, tracks: list[Any], data: str = "synthetic", profile: str = "cpu-1",
+               progress: Callable[..., None] | None = None) -> list[Any]:
+    """Evaluate one item per track; returns the records (nothing is stored)."""
+    from evaluator.evaluate import evaluate_image, first_items  # noqa: PLC0415
+
+    return evaluate_image(image, tracks, first_items(data, 1), profile, None, progress=progress, show_logs=True,
+                          measure_image_size=False)
+
+
+def describe_failures(records: list[Any]) -> list[str]:
+    """One line per failed record: ``track: kind: message``."""
+    out = []
+    for r in records:
+        if r.status != "ok":
+            f = r.failure
+            kind, message = (f.kind, f.message) if f else ("failed", "no reason recorded")
+            out.append(f"{r.track}: {kind}: {message}")
+    return out
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _client() -> Any:
+    from challenge.images.engine import docker_client  # noqa: PLC0415
+
+    return docker_client()
+
+
+def image_id_of(ref: str) -> str:
+    """The image id (``sha256:...``) of a local image reference."""
+    import docker.errors  # noqa: PLC0415
+
+    try:
+        return str(_client().api.inspect_image(ref)["Id"])
+    except docker.errors.ImageNotFound:
+        raise IntakeError(f"image {ref!r} is not in the local Docker engine; build it with "
+                          f"`challenge build` or `docker load` it first") from None
+
+
+def export_image(image_id: str, dest: Path) -> ExportedImage:
+    """``docker save`` the image (by id, so the tar holds exactly it) to ``dest``."""
+    if not _DIGEST.match(image_id):
+        raise IntakeError(f"expected an image id sha256:<64 hex>, got {image_id!r}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    h = hashlib.sha256()
+    size = 0
+    with open(tmp, "wb") as fh:
+        for chunk in _client().api.get_image(image_id):
+            fh.write(chunk)
+            h.update(chunk)
+            size += len(chunk)
+    tmp.replace(dest)
+    log.info("exported %s to %s (%d bytes)", image_id, dest, size)
+    return ExportedImage(dest, image_id, h.hexdigest(), size)
+
+
+def load_image(tar: Path, *, image_id: str, tar_sha256: str | None) -> str:
+    """``docker load`` a submission tar and check it is the recorded image.
+
+    Raises :class:`ImageIntegrityError` when the file is missing, its SHA-256
+    differs from the recorded one, Docker cannot load it, or the loaded image
+    id is not ``image_id``. Returns the image id.
+    """
+    tar = Path(tar)
+    if not tar.is_file():
+        raise ImageIntegrityError(f"image tar {tar} is missing")
+    if tar_sha256:
+        actual = file_sha256(tar)
+        if actual != tar_sha256:
+            raise ImageIntegrityError(f"image tar is corrupt: its SHA-256 is {actual[:16]}..., "
+                                      f"the submission recorded {tar_sha256[:16]}...")
+    client = _client()
+    try:
+        with open(tar, "rb") as fh:
+            chunks = list(client.api.load_image(fh, quiet=True))
+    except Exception as exc:  # docker.errors.APIError and transport errors
+        raise ImageIntegrityError(f"docker load refused the image tar: {exc}") from None
+    loaded: list[str] = []
+    for chunk in chunks:
+        if isinstance(chunk, dict) and chunk.get("error"):
+            raise ImageIntegrityError(f"docker load refused the image tar: {chunk['error']}")
+        stream = chunk.get("stream", "") if isinstance(chunk, dict) else ""
+        loaded += re.findall(r"sha256:[0-9a-f]{64}", stream)
+    if image_id not in loaded:
+        try:
+            client.api.inspect_image(image_id)
+            present = True
+        except Exception:  # noqa: BLE001
+            present = False
+        got = ", ".join(loaded) or "nothing"
+        if not present or loaded:
+            raise ImageIntegrityError(f"digest mismatch: the tar holds {got}, the submission recorded {image_id}")
+    return image_id

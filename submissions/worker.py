@@ -1,0 +1,209 @@
+"""The queue worker: claim, load the frozen image, evaluate, record, mark.
+
+One submission at a time:
+
+1. :meth:`SubmissionQueue.claim` moves the oldest pending submission to
+   ``loading`` under a lease that a heartbeat thread renews;
+2. the image tar is loaded and checked (:func:`submissions.intake.load_image`:
+   tar SHA-256, then the loaded image id against the digest frozen at queue
+   time); a corrupt or mismatched tar ends ``failed`` with the reason;
+3. ``running``: :func:`evaluator.evaluate.evaluate_image` on every track,
+   writing records to the results store. Records are keyed by (submission,
+   track, profile, split) and replace on rewrite, so a retry after a crash
+   never duplicates them;
+4. ``finished`` when every track passed, else ``failed`` with the per-track
+   reasons (the records of the tracks that passed stay in the store).
+
+A worker killed mid-run stops renewing its lease; the next claim by any
+worker moves the submission back to ``pending`` (attempt counted), and it
+runs again from the start. Data: ``--data SPEC`` for every track, or a
+per-dataset map; by default each track's dataset uses the organizer's
+registered hidden split when there is one (DESIGN.md "Data"), else the
+synthetic corpus.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from submissions import states
+from submissions.intake import ImageIntegrityError, describe_failures, load_image
+from submissions.queue import DEFAULT_LEASE_S, LeaseLost, Submission, SubmissionQueue
+
+log = logging.getLogger(__name__)
+
+Notify = Callable[[str], None]
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+@dataclass
+class DataPlan:
+    """Which data source each dataset is evaluated on."""
+
+    default: str | None = None  # one spec for every dataset (``--data``)
+    per_dataset: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_file(cls, path: Path) -> "DataPlan":
+        """A JSON object ``{"GBI-16-2D": "hidden:keck-2026", "*": "synthetic"}``."""
+        raw = json.loads(Path(path).read_text())
+        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+            raise ValueError(f"{path}: expected a JSON object mapping dataset names to data specs")
+        default = raw.pop("*", None)
+        return cls(default=default, per_dataset=raw)
+
+    def spec_for(self, dataset: str) -> str:
+        if dataset in self.per_dataset:
+            return self.per_dataset[dataset]
+        if self.default:
+            return self.default
+        from evaluator.hidden_splits import list_splits  # noqa: PLC0415
+
+        hidden = sorted(m.name for m in list_splits() if m.dataset == dataset)
+        return f"hidden:{hidden[0]}" if hidden else "synthetic"
+
+
+@dataclass
+class WorkerConfig:
+    store: str  # results store URL
+    data: DataPlan = field(default_factory=DataPlan)
+    tracks: str = "all"  # organizer's choice; a submission's own track list narrows it
+    profile: str | None = None  # None: the manifest's profile (cpu-1 by default)
+    worker_id: str = field(default_factory=default_worker_id)
+    lease_s: float = DEFAULT_LEASE_S
+    poll_s: float = 2.0
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the lease every lease/3 seconds until stopped or the lease is lost."""
+
+    def __init__(self, queue: SubmissionQueue, sid: str, cfg: WorkerConfig) -> None:
+        super().__init__(name=f"heartbeat-{sid}", daemon=True)
+        self.queue, self.sid, self.cfg = queue, sid, cfg
+        self.stop_event = threading.Event()
+        self.lost = False
+
+    def run(self) -> None:
+        while not self.stop_event.wait(max(self.cfg.lease_s / 3, 0.2)):
+            try:
+                self.queue.heartbeat(self.sid, self.cfg.worker_id, lease_s=self.cfg.lease_s)
+            except LeaseLost:
+                log.error("lost the lease on %s; its result will be discarded", self.sid)
+                self.lost = True
+                return
+            except Exception:  # noqa: BLE001  (a transient sqlite error must not kill the thread)
+                log.exception("heartbeat for %s failed; retrying", self.sid)
+
+
+def _tracks_for(sub: Submission, cfg: WorkerConfig) -> list[Any]:
+    from evaluator.tracks import select_tracks  # noqa: PLC0415
+
+    chosen = select_tracks(cfg.tracks)
+    if sub.tracks:
+        wanted = set(sub.tracks)
+        chosen = [t for t in chosen if t.name in wanted]
+    return chosen
+
+
+def process(queue: SubmissionQueue, sub: Submission, cfg: WorkerConfig, notify: Notify | None = None) -> Submission:
+    """Run one claimed submission (state ``loading``) to a final state."""
+    say = notify or (lambda m: log.info("%s", m))
+    beat = _Heartbeat(queue, sub.id, cfg)
+    beat.start()
+    try:
+        try:
+            image = load_image(Path(sub.image_tar or ""), image_id=sub.image_digest, tar_sha256=sub.tar_sha256)
+        except ImageIntegrityError as exc:
+            say(f"{sub.id}: failed: {exc}")
+            return queue.transition(sub.id, states.FAILED, f"image rejected: {exc}", owner=cfg.worker_id)
+        queue.transition(sub.id, states.RUNNING, f"image {image[:19]}... loaded and verified; evaluating",
+                         owner=cfg.worker_id)
+        from evaluator.data_source import resolve_source  # noqa: PLC0415
+        from evaluator.evaluate import evaluate_image  # noqa: PLC0415
+
+        tracks = _tracks_for(sub, cfg)
+        if not tracks:
+            return queue.transition(sub.id, states.FAILED, f"no track to evaluate (worker tracks {cfg.tracks!r}, "
+                                    f"submission tracks {sub.tracks})", owner=cfg.worker_id)
+        profile = cfg.profile or str(sub.manifest.get("profile") or "cpu-1")
+        groups: dict[str, list[Any]] = {}
+        for track in tracks:
+            groups.setdefault(cfg.data.spec_for(track.dataset), []).append(track)
+        records: list[Any] = []
+        for spec, group in groups.items():
+            say(f"{sub.id}: evaluating {', '.join(t.name for t in group)} on {spec} ({profile})")
+            records += evaluate_image(
+                image, group, resolve_source(spec), profile, cfg.store, submission=sub.id,
+                codec_name=sub.name, manifest=sub.manifest, show_logs=False,
+            )
+            if beat.lost:
+                raise LeaseLost(f"lease on {sub.id} lost during evaluation")
+        failures = describe_failures(records)
+        if failures:
+            reason = "; ".join(failures)
+            say(f"{sub.id}: failed: {reason}")
+            return queue.transition(sub.id, states.FAILED, reason[:2000], owner=cfg.worker_id)
+        say(f"{sub.id}: finished ({len(records)} track records)")
+        return queue.transition(sub.id, states.FINISHED, f"evaluated {len(records)} tracks on profile {profile}",
+                                owner=cfg.worker_id)
+    except LeaseLost:
+        raise
+    except Exception as exc:  # noqa: BLE001  (an infrastructure error: retry, bounded by max_attempts)
+        log.exception("worker error on %s", sub.id)
+        current = queue.get(sub.id)
+        if current.lease_owner != cfg.worker_id or current.terminal:
+            raise
+        if current.attempts >= queue.max_attempts:
+            return queue.transition(sub.id, states.FAILED, f"worker error after {current.attempts} attempts: "
+                                    f"{exc.__class__.__name__}: {exc}", owner=cfg.worker_id)
+        return queue.transition(sub.id, states.PENDING, f"worker error, will retry: {exc.__class__.__name__}: {exc}",
+                                owner=cfg.worker_id)
+    finally:
+        beat.stop_event.set()
+        beat.join(timeout=5)
+
+
+def run_worker(queue: SubmissionQueue, cfg: WorkerConfig, *, once: bool = False,
+               inbox: Any | None = None, notify: Notify | None = None,
+               stop: threading.Event | None = None) -> list[Submission]:
+    """Process submissions until stopped; with ``once``, until the queue is drained.
+
+    Draining waits for submissions held by other (possibly dead) workers:
+    their leases either get renewed until they finish, or expire and the
+    submission comes back here as pending.
+    """
+    from submissions.ingest import ingest  # noqa: PLC0415
+
+    say = notify or (lambda m: log.info("%s", m))
+    done: list[Submission] = []
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        if inbox is not None:
+            rep = ingest(inbox, queue)
+            for sid in rep.accepted:
+                say(f"ingested {sid}")
+            for rid, reason in rep.rejected:
+                say(f"rejected request {rid}: {reason}")
+        sub = queue.claim(cfg.worker_id, lease_s=cfg.lease_s)
+        if sub is not None:
+            say(f"{sub.id}: claimed ({sub.participant}/{sub.name}, attempt {sub.attempts})")
+            try:
+                done.append(process(queue, sub, cfg, notify))
+            except LeaseLost as exc:
+                say(f"{sub.id}: {exc}")
+            continue
+        if once and queue.counts()[states.LOADING] + queue.counts()[states.RUNNING] == 0:
+            break
+        stop.wait(cfg.poll_s)
+    return done

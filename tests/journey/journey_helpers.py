@@ -1,0 +1,33 @@
+"""Helpers for the journey tests (imported by name: pytest puts this folder on sys.path)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def docker_ready() -> bool:
+    if not shutil.which("docker"):
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode == 0
+
+
+def python_variant(folder: Path, name: str, *, replace: tuple[str, str] | None = None) -> Path:
+    """A python-template codec with one edit (lossy, crashing, slow ...)."""
+    from challenge.scaffold import create_codec_folder
+
+    create_codec_folder(folder, lang="python", name=name)
+    if replace is not None:
+        code = (folder / "codec.py").read_text()
+        assert replace[0] in code, "the template changed; update the test's edit"
+        (folder / "codec.py").write_text(code.replace(replace[0], replace[1], 1))
+    return folder
+
+
+def c_example(tmp: Path) -> Path:
+    dest = tmp / "c-rice-codec"
+    shutil.copytree(REPO / "examples" / "c-rice-codec", dest, ignore=shutil.ignore_patterns("codec"))
+    return dest

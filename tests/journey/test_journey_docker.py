@@ -1,0 +1,173 @@
+"""Issue 4 acceptance: the participant journey and the queue, with real Docker.
+
+Lean on purpose: one or two tracks of the small synthetic corpus per run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from journey_helpers import c_example, docker_ready, python_variant
+
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.slow,
+    pytest.mark.skipif(not docker_ready(), reason="needs a running Docker engine"),
+]
+
+TEMPLATE_ROWS = "    rows = np.ascontiguousarray(image).reshape(-1, image.shape[-1])"
+TEMPLATE_DECODE = "    if stream[:4] != MAGIC:"
+
+
+def _records(home: Path, sid: str) -> list[Path]:
+    return sorted((home / "results" / "records" / sid).rglob("*.json"))
+
+
+def test_journey_init_build_test_submit_worker_status(home: Path, cli, tmp_path: Path) -> None:
+    folder = tmp_path / "my_codec"
+    cli("init", str(folder))
+    built = cli("build", str(folder)).output
+    assert "image id (digest): sha256:" in built and "MB" in built
+
+    out = cli("test", str(folder), "--track", "keck").output
+    assert "keck" in out and "round-tripped losslessly" in out and "evaluate-baselines" in out
+
+    out = cli("submit", str(folder), "--participant", "ada", "--track", "keck").output
+    assert "queued sub-" in out
+    again = cli("submit", str(folder), "--participant", "ada", "--track", "keck", ok=False)
+    assert again.exit_code != 0 and "already submitted as sub-" in again.output
+
+    status = json.loads(cli("status", "--json").output)
+    assert [s["state"] for s in status] == ["pending"]
+
+    cli("admin", "worker", "--once", "--track", "keck", "--poll", "0.5")
+    (sub,) = json.loads(cli("status", "--json", "--participant", "ada").output)
+    assert sub["state"] == "finished", sub
+    from submissions.queue import SubmissionQueue
+
+    history = SubmissionQueue(home / "submissions").get(sub["id"]).history
+    assert [h.to_state for h in history] == ["pending", "loading", "running", "finished"]
+    (score,) = sub["scores"]
+    assert score["track"] == "keck" and score["status"] == "ok" and score["ratio_mean"] > 1.2
+    assert "finished" in cli("status").output
+
+
+def test_non_python_codecs_pass_challenge_test(home: Path, cli, tmp_path: Path) -> None:
+    out = cli("test", str(c_example(tmp_path)), "--track", "keck,sdss-3d-lambda").output
+    assert "round-tripped losslessly" in out and "c-rice" in out
+    shell = tmp_path / "sh_codec"
+    cli("init", str(shell), "--lang", "shell")
+    assert "round-tripped losslessly" in cli("test", str(shell), "--track", "keck").output
+
+
+def test_a_lossy_codec_fails_test_and_submit_with_the_reason(home: Path, cli, tmp_path: Path) -> None:
+    lossy = python_variant(tmp_path / "lossy", "lossy", replace=(
+        TEMPLATE_ROWS, "    rows = (np.ascontiguousarray(image) & 0xFFFE).reshape(-1, image.shape[-1])"))
+    out = cli("test", str(lossy), "--track", "keck", ok=False)
+    assert out.exit_code == 1 and "not_lossless" in out.output
+    sub = cli("submit", str(lossy), "--participant", "eve", "--track", "keck", ok=False)
+    assert sub.exit_code == 1 and "self-check failed" in sub.output and "nothing was submitted" in sub.output
+    assert json.loads(cli("status", "--json").output) == []
+
+
+def test_bad_submissions_fail_with_reasons_and_the_good_one_still_finishes(home: Path, cli, tmp_path: Path) -> None:
+    from challenge.locations import default_queue_dir
+    from submissions.ingest import images_dir
+    from submissions.intake import build, export_image
+    from submissions.queue import SubmissionQueue
+
+    lossy = python_variant(tmp_path / "lossy", "lossy", replace=(
+        TEMPLATE_ROWS, "    rows = (np.ascontiguousarray(image) & 0xFFFE).reshape(-1, image.shape[-1])"))
+    crash = python_variant(tmp_path / "crash", "crash", replace=(
+        TEMPLATE_DECODE, "    import os\n    os._exit(3)\n" + TEMPLATE_DECODE))
+    other = python_variant(tmp_path / "other", "other", replace=("zlib.compress(", "zlib.compress( "))
+    queue = SubmissionQueue(default_queue_dir())
+    imgs = images_dir(queue)
+
+    def queue_image(folder: Path, who: str) -> tuple[str, Path, str]:
+        # straight into the queue: codecs that pass a one-item self-check can still fail later
+        _, img = build(folder)
+        exp = export_image(img.image_id, imgs / f"{who}.tar")
+        sub = queue.enqueue(participant=who, name=folder.name, image_digest=img.image_id,
+                            image_tar=str(exp.path), tar_sha256=exp.sha256)
+        return sub.id, exp.path, exp.sha256
+
+    lossy_id, lossy_tar, lossy_sha = queue_image(lossy, "lossy")
+    crash_id, crash_tar, crash_sha = queue_image(crash, "crash")
+    # a tar damaged after queueing (the recorded SHA-256 no longer matches)
+    corrupt_tar = imgs / "corrupt.tar"
+    data = bytearray(crash_tar.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 4096] = os.urandom(4096)
+    corrupt_tar.write_bytes(bytes(data))
+    del data
+    corrupt = queue.enqueue(participant="mallory", name="corrupt", image_digest="sha256:" + "c" * 64,
+                            image_tar=str(corrupt_tar), tar_sha256=crash_sha)
+    # an intact tar that holds another image than the recorded digest
+    _, other_img = build(other)
+    mismatch = queue.enqueue(participant="mallory", name="mismatch", image_digest=other_img.image_id,
+                             image_tar=str(lossy_tar), tar_sha256=lossy_sha)
+    # the good codec is queued last, behind every bad one
+    out = cli("submit", str(c_example(tmp_path)), "--participant", "ada", "--track", "keck").output
+    good_id = out.split("queued ", 1)[1].split()[0]
+
+    cli("admin", "worker", "--once", "--track", "keck", "--poll", "0.5")
+    got = {s.id: s for s in queue.list()}
+    assert got[good_id].state == "finished", got[good_id].reason
+    assert got[lossy_id].state == "failed" and "not_lossless" in got[lossy_id].reason
+    assert got[crash_id].state == "failed" and "keck:" in got[crash_id].reason
+    assert "crash" in got[crash_id].reason or "exit" in got[crash_id].reason
+    assert got[corrupt.id].state == "failed" and "corrupt" in got[corrupt.id].reason
+    assert got[mismatch.id].state == "failed" and "digest mismatch" in got[mismatch.id].reason
+    assert queue.counts()["finished"] == 1 and queue.counts()["failed"] == 4
+    assert len(_records(home, good_id)) == 1
+    assert _records(home, corrupt.id) == [] and _records(home, mismatch.id) == []  # nothing ran
+    listing = cli("admin", "queue").output
+    assert "digest" in listing and "corrupt" in listing
+
+
+def test_killed_worker_is_retried_and_finishes_exactly_once(home: Path, cli, tmp_path: Path) -> None:
+    slow = python_variant(tmp_path / "slow", "slow", replace=(
+        TEMPLATE_ROWS, "    import time\n    time.sleep(0.7)\n" + TEMPLATE_ROWS))
+    out = cli("submit", str(slow), "--participant", "ada", "--track", "keck").output
+    sid = out.split("queued ", 1)[1].split()[0]
+    env = {**os.environ, "CHALLENGE_HOME": str(home)}
+    args = [sys.executable, "-c", "from challenge.cli import main; main()", "admin", "worker", "--once", "--lease", "3", "--poll", "0.3",
+            "--track", "keck,sdss-2d"]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    from submissions.queue import SubmissionQueue
+
+    queue = SubmissionQueue(home / "submissions")
+    deadline = time.time() + 120
+    while time.time() < deadline and not _records(home, sid):  # first track recorded: mid-submission
+        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+        time.sleep(0.2)
+    assert _records(home, sid), "the worker never got going"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    killed = queue.get(sid)
+    assert killed.state == "running" and killed.attempts == 1
+
+    t0 = time.time()
+    cli("admin", "worker", "--once", "--lease", "3", "--poll", "0.3", "--track", "keck,sdss-2d")
+    done = queue.get(sid)
+    assert done.state == "finished", done.reason
+    assert done.attempts == 2
+    moves = [(h.from_state, h.to_state) for h in done.history]
+    assert moves == [(None, "pending"), ("pending", "loading"), ("loading", "running"), ("running", "pending"),
+                     ("pending", "loading"), ("loading", "running"), ("running", "finished")]
+    assert "stopped responding" in done.history[3].reason
+    records = _records(home, sid)
+    assert [p.parent.parent.name for p in records] == ["keck", "sdss-2d"]  # one record per track, no duplicates
+    for p in records:
+        rec = json.loads(p.read_text())
+        assert rec["status"] == "ok" and rec["submission"] == sid
+        assert rec["created_at"] >= time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t0 - 1))  # rewritten by the retry
+    assert not list((home / "results").rglob(".tmp-*"))

@@ -1,0 +1,118 @@
+"""codec.toml validation, the scaffold, the hosted inbox on fsspec (no Docker)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from challenge.manifest import ManifestError, load_manifest, validate_manifest
+from challenge.scaffold import LANGUAGES, ScaffoldError, create_codec_folder
+from submissions.ingest import ingest
+from submissions.queue import SubmissionQueue
+from submissions.submission_store import SubmissionStore
+
+REPO = Path(__file__).resolve().parents[2]
+GOOD = {"name": "delta-zlib", "version": "1.0.0", "authors": ["Ada"], "license": "MIT", "description": "d"}
+
+
+def test_manifest_accepts_good_and_lists_every_problem() -> None:
+    m = validate_manifest(GOOD)
+    assert m.profile == "cpu-1" and m.gpu is False and m.prepare_command is None
+    with pytest.raises(ManifestError) as info:
+        validate_manifest({"name": "Bad Name", "authors": [], "gpu": "yes", "profile": "tpu", "colour": 1})
+    text = str(info.value)
+    for needle in ("name 'Bad Name'", "version is required", "authors", "license is required",
+                   "gpu must be true or false", "profile 'tpu'", "unknown keys ['colour']"):
+        assert needle in text
+    with pytest.raises(ManifestError, match="gpu-1"):
+        validate_manifest({**GOOD, "gpu": True, "profile": "cpu-1"})
+
+
+@pytest.mark.parametrize("lang", sorted(LANGUAGES))
+def test_init_writes_a_valid_folder(tmp_path: Path, lang: str) -> None:
+    folder = tmp_path / "My Codec"
+    create_codec_folder(folder, lang=lang)
+    manifest = load_manifest(folder)
+    assert manifest.name == "my-codec"
+    dockerfile = (folder / "Dockerfile").read_text()
+    assert "ARG BASE_IMAGE" in dockerfile and "FROM ${BASE_IMAGE}" in dockerfile
+    assert "{{name}}" not in "".join(p.read_text() for p in folder.iterdir() if p.is_file())
+    assert (manifest.prepare_command == "make") == (lang == "c")
+    with pytest.raises(ScaffoldError, match="not empty"):
+        create_codec_folder(folder, lang=lang)
+
+
+def test_python_template_codec_round_trips(tmp_path: Path) -> None:
+    create_codec_folder(tmp_path / "c", lang="python")
+    ns: dict[str, object] = {"__name__": "template"}
+    exec(compile((tmp_path / "c" / "codec.py").read_text(), "codec.py", "exec"), ns)
+    rng = np.random.default_rng(1)
+    for a in (rng.poisson(900, (64, 65)).astype(np.uint16), rng.integers(0, 65536, (3, 8, 9), dtype=np.uint16),
+              np.full((2, 2, 3, 4), 65535, np.uint16)):
+        stream = ns["encode"](a)  # type: ignore[operator]
+        back = ns["decode"](stream)  # type: ignore[operator]
+        assert back.dtype == np.uint16 and back.shape == a.shape and np.array_equal(back, a)
+
+
+def _speak(cmd: list[str], mode: str, requests: list[dict[str, str]], cwd: Path) -> list[dict[str, object]]:
+    lines = "".join(json.dumps(r) + "\n" for r in requests)
+    proc = subprocess.run([*cmd, mode], input=lines, capture_output=True, text=True, cwd=cwd, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return [json.loads(x) for x in proc.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("lang", ["c", "shell"])
+def test_non_python_templates_speak_the_contract_on_the_host(tmp_path: Path, lang: str) -> None:
+    if lang == "c" and not shutil.which("make"):
+        pytest.skip("no make/gcc on this machine")
+    folder = tmp_path / "codec"
+    create_codec_folder(folder, lang=lang)
+    if lang == "c":
+        subprocess.run(["make"], cwd=folder, check=True, capture_output=True)
+        cmd = [str(folder / "codec")]
+    else:
+        cmd = ["bash", str(folder / "codec.sh")]
+    rng = np.random.default_rng(2)
+    arrays = {"a": rng.poisson(500, (40, 33)).astype(np.uint16), "b": rng.integers(0, 65536, (2, 5, 7), np.uint16)}
+    for k, a in arrays.items():
+        np.save(tmp_path / f"{k}.npy", a)
+    enc = _speak(cmd, "encode", [{"input": str(tmp_path / f"{k}.npy"), "id": k, "output": str(tmp_path / f"{k}.bin")}
+                                 for k in arrays], tmp_path)
+    assert enc[0]["ready"] is True and [r["ok"] for r in enc[1:]] == [True, True]
+    dec = _speak(cmd, "decode", [{"id": k, "input": str(tmp_path / f"{k}.bin"), "output": str(tmp_path / f"{k}.out.npy")}
+                                 for k in arrays] + [{"id": "x", "input": str(tmp_path / "missing"),
+                                                      "output": str(tmp_path / "x.npy")}], tmp_path)
+    assert [r["ok"] for r in dec[1:]] == [True, True, False] and dec[-1]["id"] == "x"
+    for k, a in arrays.items():
+        assert np.array_equal(np.load(tmp_path / f"{k}.out.npy", allow_pickle=False), a)
+
+
+def test_example_c_codec_is_the_c_template() -> None:
+    ex = REPO / "examples" / "c-rice-codec"
+    tpl = REPO / "challenge" / "scaffold" / "c"
+    for name in ("codec.c", "Makefile", "Dockerfile"):
+        assert (ex / name).read_bytes() == (tpl / name).read_bytes(), f"examples/c-rice-codec/{name} drifted"
+    assert tomllib.loads((ex / "codec.toml").read_text())["build"]["prepare"] == "make"
+
+
+def test_hosted_inbox_round_trip_on_fsspec(tmp_path: Path) -> None:
+    store = SubmissionStore("memory://inbox-test")
+    tar = tmp_path / "image.tar"
+    tar.write_bytes(b"not really a tar")
+    rid = store.put_request({"participant": "ada", "name": "c", "image_digest": "sha256:" + "a" * 64,
+                             "tar_sha256": "x", "manifest": {"name": "c"}}, tar)
+    rid2 = store.put_request({"participant": "bob", "name": "c", "image_digest": "sha256:" + "a" * 64}, tar)
+    assert store.request_ids() == sorted([rid, rid2])
+    q = SubmissionQueue(tmp_path / "q")
+    rep = ingest(store, q)
+    assert len(rep.accepted) == 1 and len(rep.rejected) == 1 and "duplicate" in rep.rejected[0][1]
+    sub = q.get(rep.accepted[0])
+    assert sub.request_id == rid and Path(sub.image_tar or "").read_bytes() == b"not really a tar"
+    again = ingest(store, q)  # each request is handled once
+    assert again.accepted == [] and again.rejected == []

@@ -1,0 +1,130 @@
+"""The leaderboard in a real browser (headless Debian Chromium via selenium).
+
+Screenshots go to ``artifacts/leaderboard/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from browser_support import (
+    browser_available, free_port, open_tab, start_chromium, stop_chromium, table_headers, table_rows, wait_for,
+)
+from lb_factory import BASELINES, failed_record, verified_record, write_baselines
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from baselines.paper_seeds import seed_paper_results
+from evaluator.records import ResultStore
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not browser_available(), reason="no chromium/chromedriver"),
+              pytest.mark.timeout(240)]
+
+PAPER_HUBBLE = {"IDF": "2.94", "L3C": "2.9", "PixelCNN++": "3.13", "VDM": "3.33", "JPEG-XL (max)": "3.26",
+                "JPEG-XL": "2.92", "JPEG-LS": "2.86", "JPEG-2000": "2.67", "RICE": "2.64"}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    from leaderboard.app import serve
+
+    root: Path = tmp_path_factory.mktemp("lb-browser")
+    store = ResultStore(str(root / "results"))
+    seed_paper_results(store)
+    write_baselines(store, ["hubble", "sdss-2d", "lco"])
+    store.write(failed_record("sub-broken", "hubble"))
+    demo, url = serve(store.url, None, port=free_port(), refresh_s=1.0, block=False)
+    yield url, store
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def driver(served):
+    drv, profile = start_chromium()
+    drv.get(served[0])
+    wait_for(lambda: drv.find_elements(By.CSS_SELECTOR, "button[role=tab]"), what="the app to render")
+    yield drv
+    stop_chromium(drv, profile)
+
+
+def _codec(cell: str) -> str:
+    return cell.removesuffix(" neural").strip()
+
+
+def _hubble_rows(driver) -> list[dict[str, str]]:
+    headers = table_headers(driver, "table-hubble")
+    return [dict(zip(headers, r)) for r in table_rows(driver, "table-hubble")]
+
+
+def test_hubble_tab_shows_the_paper_columns_with_badges(driver, artifacts_dir) -> None:
+    open_tab(driver, "Hubble")
+    rows = wait_for(lambda: [r for r in _hubble_rows(driver) if r.get("Data", "").startswith("paper")],
+                    what="paper rows in the hubble table")
+    paper = {_codec(r["Codec"]): r for r in rows}
+    assert set(paper) == set(PAPER_HUBBLE)
+    for codec, ratio in PAPER_HUBBLE.items():
+        assert paper[codec]["Ratio (mean)"] == ratio, codec
+        assert paper[codec]["Badges"] == ("estimate" if codec == "VDM" else "paper"), codec
+    assert paper["JPEG-XL (max)"]["Rank"] == "1" and paper["VDM"]["Rank"] == ""
+    driver.save_screenshot(str(artifacts_dir / "hubble-tab.png"))
+
+
+def test_verified_rows_carry_verified_and_synthetic_badges(driver) -> None:
+    open_tab(driver, "Hubble")
+    rows = wait_for(lambda: [r for r in _hubble_rows(driver) if r.get("Submission", "").startswith("baseline-")],
+                    what="verified rows")
+    assert {_codec(r["Codec"]) for r in rows} == set(BASELINES.values())
+    assert all(r["Badges"] == "verified synthetic" and r["Profile"] == "cpu-1" for r in rows)
+    broken = [r for r in _hubble_rows(driver) if r.get("Submission") == "sub-broken"]
+    assert broken and broken[0]["Status"] == "failed: not_lossless" and broken[0]["Ratio (mean)"] == ""
+
+
+def test_pareto_plot_renders(driver, artifacts_dir) -> None:
+    open_tab(driver, "Hubble")
+    plot = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#pareto-hubble .js-plotly-plot"),
+                    what="the plotly graph")[0]
+    assert plot.find_elements(By.CSS_SELECTOR, "svg.main-svg")
+    points = wait_for(lambda: plot.find_elements(By.CSS_SELECTOR, "path.point"), what="scatter points")
+    assert len(points) >= 5 + 9  # verified cpu-1 baselines + the paper's Table 3 runtimes
+    driver.execute_script("arguments[0].scrollIntoView();", plot)
+    time.sleep(0.5)
+    driver.save_screenshot(str(artifacts_dir / "hubble-pareto.png"))
+
+
+def test_new_result_appears_without_restart(driver, served, artifacts_dir) -> None:
+    _, store = served
+    open_tab(driver, "Hubble")
+    rec, items = verified_record("newcodec", "hubble", codec="Nebula-LZ", submission="sub-nebula", seed=3,
+                                 gain=1.3, speed=30.0)
+    store.write(rec, items)
+    rows = wait_for(lambda: [r for r in _hubble_rows(driver) if r.get("Submission") == "sub-nebula"],
+                    timeout=30, what="the new record to appear")
+    assert rows[0]["Ratio (mean)"] == f"{round(rec.summary['ratio_mean'], 2):g}"
+    better = [r for r in store.records() if r.track == "hubble" and r.synthetic and r.status == "ok"
+              and r.summary["ratio_mean"] > rec.summary["ratio_mean"]]
+    assert rows[0]["Rank"] == str(len(better) + 1)  # ranked among the synthetic-data rows only
+    driver.save_screenshot(str(artifacts_dir / "hubble-after-new-result.png"))
+
+
+def test_overview_and_submission_page(driver, artifacts_dir) -> None:
+    open_tab(driver, "Overview")
+    rows = wait_for(lambda: table_rows(driver, "table-overview"), what="overview rows")
+    headers = table_headers(driver, "table-overview")
+    assert "Hubble" in headers and "SDSS-3DT" in headers
+    xl = [dict(zip(headers, r)) for r in rows if r[1] == "paper" and _codec(r[0]) == "JPEG-XL (max)"][0]
+    assert xl["Hubble"] == "3.26" and xl["LCO"] == "2.98"
+    driver.save_screenshot(str(artifacts_dir / "overview.png"))
+
+    open_tab(driver, "Submission")
+    box = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#submission-choice input"), what="dropdown")
+    box.click()
+    box.send_keys("sub-broken")
+    time.sleep(0.5)
+    box.send_keys(Keys.ENTER)
+    details = wait_for(lambda: "Image digest" in driver.find_element(By.ID, "submission-details").text
+                       and driver.find_element(By.ID, "submission-details").text, what="submission details")
+    assert "not_lossless" in details and "Jane Doe" in details
+    assert "Logs of runs on hidden data are never published" in details
+    driver.save_screenshot(str(artifacts_dir / "submission.png"))

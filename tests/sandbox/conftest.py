@@ -1,0 +1,84 @@
+"""Fixtures for the sandbox tests: Docker, the test codec images, tiny items, a fast profile."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evaluator.evaluate import ItemsSource
+from evaluator.items import Item
+from evaluator.profiles import MiB, PROFILES, Profile
+
+HOSTILE = Path(__file__).parent / "hostile"
+
+# cpu-1 with short timeouts and small caps so every hostile case ends in seconds.
+TEST_PROFILE: Profile = PROFILES["cpu-1"].replace(
+    name="test-cpu-1",
+    memory_bytes=256 * MiB,
+    startup_timeout_s=20.0,
+    request_base_s=4.0,
+    request_s_per_mpix=0.0,
+    output_cap_min_bytes=1 * MiB,
+    tmp_bytes=32 * MiB,
+    pids_limit=64,
+    kill_grace_s=3.0,
+)
+
+
+def docker_available() -> bool:
+    try:
+        import docker  # noqa: PLC0415
+
+        docker.from_env().ping()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    if not docker_available():
+        pytest.skip("Docker engine not reachable")
+    import docker  # noqa: PLC0415
+
+    return docker.from_env()
+
+
+@pytest.fixture(scope="session")
+def hostile_images(docker_client, tmp_path_factory) -> dict[str, str]:
+    """Build every test codec under hostile/ once (FROM the codec base image); name -> tag."""
+    from challenge.images import build_codec_image  # noqa: PLC0415
+
+    root = tmp_path_factory.mktemp("hostile-contexts")
+    tags = {}
+    for folder in sorted(p for p in HOSTILE.iterdir() if p.is_dir() and not p.name.startswith("_")):
+        ctx = root / folder.name
+        shutil.copytree(folder, ctx)
+        shutil.copy(HOSTILE / "_common" / "contract.py", ctx / "contract.py")
+        built = build_codec_image(ctx, tag=f"astrocompress-test/hostile-{folder.name}:latest")
+        tags[folder.name] = built.tag
+    return tags
+
+
+def make_items(n: int = 4, shape: tuple[int, ...] = (64, 64), seed: int = 0) -> list[Item]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        sky = rng.poisson(300.0, size=shape) + 1000
+        sky.flat[rng.integers(0, sky.size, 5)] = 65535  # saturated pixels
+        out.append(Item(f"tiny-{i}", sky.astype(np.uint16), {"exptime": 30.0 + i}))
+    return out
+
+
+@pytest.fixture()
+def tiny_source() -> ItemsSource:
+    return ItemsSource({"hubble": make_items(4), "sdss-3d-lambda": make_items(2, (3, 32, 40), seed=1)},
+                       label="tiny-test", synthetic=True, revision="tiny-v1")
+
+
+@pytest.fixture(scope="session")
+def test_profile() -> Profile:
+    return TEST_PROFILE
