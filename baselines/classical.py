@@ -79,18 +79,18 @@ CODECS: dict[str, ClassicalCodec] = {
     c.name: c
     for c in [
         ClassicalCodec("jpegxl-max", "JPEG-XL (max)",
-                       lambda y: imagecodecs.jpegxl_encode(y, lossless=True, effort=9),
+                       lambda y: bytes(imagecodecs.jpegxl_encode(y, lossless=True, effort=9)),
                        lambda b, s: imagecodecs.jpegxl_decode(b), False),
         ClassicalCodec("jpegxl", "JPEG-XL",
-                       lambda y: imagecodecs.jpegxl_encode(y, lossless=True),
+                       lambda y: bytes(imagecodecs.jpegxl_encode(y, lossless=True)),
                        lambda b, s: imagecodecs.jpegxl_decode(b), False),
         ClassicalCodec("jpegls", "JPEG-LS",
-                       lambda y: imagecodecs.jpegls_encode(y),
+                       lambda y: bytes(imagecodecs.jpegls_encode(y)),
                        lambda b, s: imagecodecs.jpegls_decode(b), True),
         ClassicalCodec("jpeg2000", "JPEG-2000",
-                       lambda y: imagecodecs.jpeg2k_encode(y),
+                       lambda y: bytes(imagecodecs.jpeg2k_encode(y)),
                        lambda b, s: imagecodecs.jpeg2k_decode(b), False),
-        ClassicalCodec("rice", "RICE", lambda y: imagecodecs.rcomp_encode(y), _rice_decode, True),
+        ClassicalCodec("rice", "RICE", lambda y: bytes(imagecodecs.rcomp_encode(y)), _rice_decode, True),
     ]
 }
 

@@ -25,9 +25,9 @@ import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
-from challenge.locations import cache_dir
+from challenge.locations import cache_dir as default_cache_dir
 from evaluator.hub_layout import SPLITS
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,10 @@ class Corpus(ABC):
     def local_path(self, dataset: str, row: Row) -> Path:
         """A local file holding this row's data (downloaded and cached when remote)."""
 
+    def open(self, dataset: str, row: Row) -> BinaryIO:
+        """This row's file, opened for binary reading (caller closes it)."""
+        return self.local_path(dataset, row).open("rb")
+
     def rows(self, dataset: str, split: str) -> list[Row]:
         return parse_rows(self.split_text(dataset, check_split(split)), f"{self.label}/{dataset}/splits/{split}.jsonl")
 
@@ -128,18 +132,18 @@ class FsspecCorpus(Corpus):
     """A corpus at any fsspec URL whose children are dataset folders (``<url>/<DATASET>/...``).
 
     For ``hf://`` URLs a ``revision`` is pinned per dataset repo (``<url>/<DATASET>@<rev>``).
-    Remote files are copied once into ``cache_dir`` (keyed by URL and revision).
+    Remote files are copied once into ``cache_dir`` (default: the platform cache, keyed by URL and revision).
     """
 
-    def __init__(self, url: str, *, revision: str | None = None, cache: str | Path | None = None) -> None:
-        from fsspec.core import url_to_fs  # noqa: PLC0415
+    def __init__(self, url: str, *, revision: str | None = None, cache_dir: str | Path | None = None) -> None:
+        from fsspec.core import url_to_fs
 
         self.url = url.rstrip("/")
         self.fs, self.base = url_to_fs(self.url)
         self.revision_pin = revision
         self.local = type(self.fs).__name__ == "LocalFileSystem"
         key = hashlib.sha256(f"{self.url}@{revision}".encode()).hexdigest()[:16]
-        self.cache = Path(cache) if cache else cache_dir() / "corpus" / key
+        self.cache = Path(cache_dir) if cache_dir else default_cache_dir() / "corpus" / key
         self.label = f"url:{self.url}" + (f"@{revision}" if revision else "")
 
     def _dataset_root(self, dataset: str) -> str:
@@ -183,15 +187,15 @@ class FsspecCorpus(Corpus):
 class HubCorpus(Corpus):
     """The public corpus on the Hugging Face Hub (``<org>/<DATASET>`` dataset repos), revision pinned."""
 
-    def __init__(self, org: str = HUB_ORG, *, revision: str = "main", cache: str | Path | None = None) -> None:
+    def __init__(self, org: str = HUB_ORG, *, revision: str = "main", cache_dir: str | Path | None = None) -> None:
         self.org = org
         self.revision_pin = revision
-        self.cache = Path(cache) if cache else cache_dir() / "hub"
+        self.cache = Path(cache_dir) if cache_dir else default_cache_dir() / "hub"
         self.label = f"hub@{revision}"
 
     def _download(self, dataset: str, filename: str) -> Path:
-        from huggingface_hub import hf_hub_download  # noqa: PLC0415
-        from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError  # noqa: PLC0415
+        from huggingface_hub import hf_hub_download
+        from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 
         try:
             return Path(hf_hub_download(repo_id=f"{self.org}/{dataset}", filename=filename, repo_type="dataset",

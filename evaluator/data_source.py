@@ -28,9 +28,10 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from evaluator.corpus import Corpus, CorpusError, FsspecCorpus, HubCorpus, LocalCorpus, Row, check_split
 from evaluator.fits_reader import FitsFormatError, Sample, iter_samples
@@ -41,8 +42,16 @@ from evaluator.tracks import Track
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "DataSource", "CorpusSource", "HiddenSource", "resolve_source", "item_id", "row_matches",
-    "CorpusError", "FitsFormatError", "SplitChangedError", "DataSpecError",
+    "CorpusError",
+    "CorpusSource",
+    "DataSource",
+    "DataSpecError",
+    "FitsFormatError",
+    "HiddenSource",
+    "SplitChangedError",
+    "item_id",
+    "resolve_source",
+    "row_matches",
 ]
 
 
@@ -152,7 +161,7 @@ class HiddenSource:
 
 
 def _synthetic(parts: list[str], split: str) -> CorpusSource:
-    from evaluator.synthetic import default_synthetic_dir, generate, revision  # noqa: PLC0415
+    from evaluator.synthetic import default_synthetic_dir, generate, revision
 
     size = parts[0] if parts else "small"
     if size not in ("small", "full"):
@@ -161,7 +170,7 @@ def _synthetic(parts: list[str], split: str) -> CorpusSource:
         seed = int(parts[1]) if len(parts) > 1 else 0
     except ValueError:
         raise DataSpecError(f"synthetic seed {parts[1]!r} is not an integer") from None
-    folder = generate(default_synthetic_dir(size, seed), size=size, seed=seed)
+    folder = generate(default_synthetic_dir(size, seed), size="full" if size == "full" else "small", seed=seed)
     return CorpusSource(LocalCorpus(folder), split, label=f"synthetic-{size}-s{seed}:{split}", synthetic=True,
                         revision=revision(size, seed))
 

@@ -10,13 +10,17 @@ lists with ``image_format="array"``), ``shape``, ``dtype``, ``track``,
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator, Literal
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from evaluator.data_source import DataSource
 from evaluator.items import Item
 from evaluator.tracks import Track
+
+if TYPE_CHECKING:
+    import datasets
 
 ImageFormat = Literal["bytes", "array"]
 
@@ -51,9 +55,9 @@ def iter_rows(source: DataSource, track: Track, image_format: ImageFormat = "byt
 
 
 def to_hf_dataset(source: DataSource, track: Track, *, image_format: ImageFormat = "bytes",
-                  limit: int | None = None) -> "datasets.Dataset":  # noqa: F821
+                  limit: int | None = None) -> datasets.Dataset:
     """A ``datasets.Dataset`` with one row per test item of ``track`` in ``source``."""
-    import datasets  # noqa: PLC0415
+    import datasets
 
     features = datasets.Features({
         "image_id": datasets.Value("string"),
@@ -77,7 +81,7 @@ def to_hf_dataset(source: DataSource, track: Track, *, image_format: ImageFormat
 
 
 def _nested(ndim: int) -> Any:
-    import datasets  # noqa: PLC0415
+    import datasets
 
     feature: Any = datasets.Value("uint16")
     for _ in range(ndim):

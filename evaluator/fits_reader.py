@@ -32,9 +32,10 @@ import io
 import logging
 import warnings
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 from astropy.io import fits
@@ -363,10 +364,10 @@ def _iter_fits(hdul: fits.HDUList, dataset: str, source: str) -> Iterator[Sample
             meta = {**base, **header_meta(hdul[index].header), "hdu": index}
             yield Sample(f".{n}", arr, meta)
     elif dataset == JWST:
-        index: int | str = "SCI" if "SCI" in [h.name for h in hdul] else _first_image(hdul, source)
-        cube = _image(hdul, index, source, (3, 4))
+        sci: int | str = "SCI" if "SCI" in [h.name for h in hdul] else _first_image(hdul, source)
+        cube = _image(hdul, sci, source, (3, 4))
         first = cube[0] if cube.ndim == 4 else cube  # (integrations, groups, H, W) -> first integration
-        meta = {**base, **header_meta(hdul[index].header), "ngroups": int(first.shape[0])}
+        meta = {**base, **header_meta(hdul[sci].header), "ngroups": int(first.shape[0])}
         if cube.ndim == 4:
             meta["nints"] = int(cube.shape[0])
         yield Sample("", np.ascontiguousarray(first), meta)
@@ -392,8 +393,8 @@ def _iter_fits(hdul: fits.HDUList, dataset: str, source: str) -> Iterator[Sample
         meta["ntimes"] = int(cube.shape[0])
         yield Sample("", cube, meta)
     elif dataset == LEGACY:
-        index = _first_image(hdul, source)
-        yield Sample("", _image(hdul, index, source, 2), {**base, **header_meta(hdul[index].header)})
+        first_hdu = _first_image(hdul, source)
+        yield Sample("", _image(hdul, first_hdu, source, 2), {**base, **header_meta(hdul[first_hdu].header)})
     else:
         raise ValueError(f"unknown dataset {dataset!r}")
 
@@ -433,8 +434,7 @@ def iter_samples(source: str | Path | BinaryIO, dataset: str, *, name: str | Non
         source = io.BytesIO(source)
     hdul = _open(source, label)
     try:
-        for sample in _iter_fits(hdul, dataset, label):
-            yield sample
+        yield from _iter_fits(hdul, dataset, label)
     except FitsFormatError:
         raise
     except (OSError, ValueError, TypeError, IndexError, EOFError) as exc:

@@ -16,7 +16,7 @@ import json
 import logging
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,7 @@ class Manifest:
         return json.dumps(d, indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> "Manifest":
+    def from_json(cls, text: str) -> Manifest:
         d = json.loads(text)
         files = tuple(ManifestFile(f["path"], int(f["size"]), f["sha256"], dict(f.get("fields", {}))) for f in d["files"])
         m = cls(d["name"], d["dataset"], d["directory"], d["created_at"], files)
@@ -135,7 +135,7 @@ def register_split(name: str, dataset: str, directory: str | Path, registry_dir:
                               "(CLI: --overwrite) to register it again")
     files = tuple(ManifestFile(rel, (root / rel).stat().st_size, file_sha256(root / rel), dict(fields or {}))
                   for rel in rels)
-    manifest = Manifest(name, dataset, str(root), datetime.now(timezone.utc).isoformat(timespec="seconds"), files)
+    manifest = Manifest(name, dataset, str(root), datetime.now(UTC).isoformat(timespec="seconds"), files)
     tmp = target.with_suffix(".json.tmp")
     tmp.write_text(manifest.to_json(), encoding="utf-8")
     tmp.replace(target)

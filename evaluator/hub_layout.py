@@ -33,9 +33,10 @@ import json
 import logging
 import math
 import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from astropy.io import fits
@@ -130,7 +131,8 @@ def default_lris_geometry(width: int, height: int) -> AmpGeometry:
 
 def lris_geometry_from_meta(meta: Mapping[str, Any], width: int, height: int) -> AmpGeometry:
     """Amplifier geometry given by the generator's meta (``amp_geometry`` dict or flat keys), else a default."""
-    src = meta.get("amp_geometry") if isinstance(meta.get("amp_geometry"), Mapping) else meta
+    given = meta.get("amp_geometry")
+    src: Mapping[str, Any] = given if isinstance(given, Mapping) else meta
     keys = ("precol", "postpix")
     if all(k in src for k in keys):
         n = int(src.get("n_amps", src.get("namps", 4)))
@@ -201,7 +203,7 @@ def split_lris_by_sections(frame: np.ndarray, layout: Mapping[str, Any]) -> tupl
     sections = list(layout.get("sections", []))
     if not sections:
         return None
-    width = lambda sec, key: int(sec[key][1]) - int(sec[key][0])  # noqa: E731
+    width = lambda sec, key: int(sec[key][1]) - int(sec[key][0])
     pres = {width(s, "prescan") for s in sections}
     posts = {width(s, "overscan") for s in sections}
     if len(pres) != 1 or len(posts) != 1:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,9 +24,9 @@ class Item:
         return int(self.data.size)
 
 
-def iter_items(track: "Track", source: "DataSource | str", *, split: str = "full_test") -> "Iterator[Item]":
+def iter_items(track: Track, source: DataSource | str, *, split: str = "full_test") -> Iterator[Item]:
     """The test items of ``track`` from a data source (or a ``--data`` spec; see ``evaluator.data_source``)."""
-    from evaluator.data_source import resolve_source  # noqa: PLC0415  (data_source imports Item)
+    from evaluator.data_source import resolve_source
 
     resolved = resolve_source(source, split=split) if isinstance(source, str) else source
     return resolved.iter_items(track)

@@ -302,7 +302,7 @@ class Workspace:
         for d in self.mounted:
             subprocess.run(["mount", "-o", f"remount,size={out_bytes}", str(d)], capture_output=True, check=False)
 
-    def write_input(self, folder: Path, name: str, data: bytes | np.ndarray) -> Path:
+    def write_input(self, folder: Path, name: str, data: bytes | bytearray | np.ndarray) -> Path:
         path = folder / name
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o444)
         with os.fdopen(fd, "wb") as fh:
@@ -481,7 +481,7 @@ class CodecContainer:
 
 @dataclass
 class RoundTrip:
-    bitstream: bytes
+    bitstream: bytes | bytearray  # exactly the bytes counted and handed to the decoder
     encode_s: float
     decode_s: float
 
@@ -547,7 +547,7 @@ class SandboxedCodec:
         self._ws.resize(need + (1 << 20))
         self._start_containers()
 
-    def encode(self, array: np.ndarray) -> tuple[bytes, float]:
+    def encode(self, array: np.ndarray) -> tuple[bytes | bytearray, float]:
         assert self._ws is not None and self._enc is not None
         self._ensure_capacity(array.nbytes)
         self._seq += 1
@@ -564,7 +564,7 @@ class SandboxedCodec:
             Workspace.clear(ws.enc_out)
         return data, seconds
 
-    def decode(self, bitstream: bytes, original: np.ndarray) -> float:
+    def decode(self, bitstream: bytes | bytearray, original: np.ndarray) -> float:
         assert self._ws is not None and self._dec is not None
         rid = f"{self._seq:06d}"
         cap = self.profile.output_cap(original.nbytes)

@@ -25,10 +25,10 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 from challenge.locations import synthetic_data_dir
 from evaluator.hub_layout import HubDatasetWriter
@@ -59,7 +59,7 @@ def sky_version() -> str:
     Any change to the generator changes it, so a cached corpus made by older
     physics is regenerated and results record which generator made their data.
     """
-    import evaluator  # noqa: PLC0415
+    import evaluator
 
     h = hashlib.sha256()
     for path in sorted(Path(evaluator.__file__).parent.glob("synthetic_sky*.py")):
@@ -106,7 +106,7 @@ def _image_id(dataset: str, seed: int, index: int, meta: dict[str, Any]) -> str:
 
 def _write_dataset(root: Path, dataset: str, size: Size, seed: int, n_test: int, n_train: int,
                    progress: Progress | None) -> None:
-    from evaluator.synthetic_sky import make_file  # noqa: PLC0415
+    from evaluator.synthetic_sky import make_file
 
     writer = HubDatasetWriter(root, dataset)
     total = n_test * (2 if dataset == LEGACY else 1) + n_train

@@ -9,8 +9,8 @@ Readout Patterns"; Rauscher et al. 2014 for HgCdTe noise):
 - charge accumulates: each group adds Poisson(flux × Δt) electrons, so a
   pixel's ramp is non-decreasing except for read noise; cosmic-ray jumps
   persist in every later group; saturation at the full well;
-- raw value = superbias (≈12 000 ADU with a large pixel-to-pixel spread; the
-  spread is tuned so that group 0 compresses like the paper's JWST-2D,
+- raw value = superbias (≈12 000 ADU with a large pixel-to-pixel spread and
+  even/odd column offsets; both tuned so that group 0 compresses like the paper's JWST-2D,
   ratio ≈1.35) + kTC reset offset (per pixel, per integration) + charge/gain
   + read noise per group (single-frame ≈10 e-, averaged over nframes) +
   1/f noise as row stripes per amplifier (four 512-column outputs);
@@ -34,7 +34,8 @@ GAIN = 2.05  # e-/ADU
 READNOISE_FRAME = 10.0  # e-, one read
 KTC = 30.0  # ADU, reset offset scatter (cancels in differences)
 SUPERBIAS_LEVEL = 12_000.0
-SUPERBIAS_SCATTER = 750.0  # ADU; calibrated on the paper's JWST-2D ratio (Table 1)
+SUPERBIAS_SCATTER = 550.0  # ADU pixel-to-pixel; with EVEN_ODD calibrated on the paper's JWST-2D ratios (Table 1)
+EVEN_ODD = 600.0  # ADU, alternating-column offset of the superbias (H2RG even/odd column structure)
 ONE_OVER_F = 2.0  # ADU rms of row stripes per amplifier per group
 FULL_WELL = 95_000.0  # e-
 DARK = 0.002  # e-/s
@@ -90,6 +91,8 @@ def jwst_ramp(shape: tuple[int, int], setup: RampSetup, cat: Catalog, *, rng_det
     amp_off = 400.0 * rng_det.standard_normal(N_AMPS)
     superbias = SUPERBIAS_LEVEL + SUPERBIAS_SCATTER * rng_det.standard_normal(shape)
     superbias += 25.0 * rng_det.standard_normal(w)[None, :]
+    parity = np.where(np.arange(w) % 2 == 0, -1.0, 1.0)
+    superbias += (EVEN_ODD * (1.0 + 0.2 * rng_det.standard_normal(N_AMPS)))[np.minimum(np.arange(w) // amp_w, N_AMPS - 1)] * parity
     for a in range(N_AMPS):
         superbias[:, a * amp_w : (a + 1) * amp_w if a < N_AMPS - 1 else w] += amp_off[a]
     flat = flat_field(rng_det, (hl, wl), vignetting=0.01, prnu=0.01)

@@ -140,8 +140,8 @@ LCO = CcdProfile(
     telescope="LCO", instrument="SBIG STX-6303 (0.4 m)",
     layouts=_single(3072, 2048, over=64, over_rows=64),  # 3136 x 2112 (DATA.md)
     pixscale=0.571, gain=1.6, readnoise=14.0, bias=1000.0, full_well=100_000.0, dark=0.02,
-    exptime=(20.0, 300.0),
-    sky_rate={"rp": 3.0, "gp": 1.6, "ip": 4.0, "V": 2.2, "B": 1.0},
+    exptime=(10.0, 200.0),
+    sky_rate={"rp": 1.5, "gp": 0.8, "ip": 2.0, "V": 1.1, "B": 0.5},
     sky_spread=0.45, seeing=(1.6, 3.0), psf_beta=3.0,
     star_density=900.0, galaxy_density=300.0, rate_min=3.0, galaxy_re=(0.8, 3.0),
     cr_rate=_ground_cr(9.0), cr_median_e=1500.0, cr_length=4.0,
@@ -203,8 +203,8 @@ KECK = CcdProfile(
     pixscale=0.135, gain=1.25, readnoise=4.5, bias=1100.0, full_well=150_000.0, dark=0.002,
     exptime=(30.0, 900.0),
     # Dark-sky rates on a 10 m aperture at 0.135"/pix (R ≈ 20.9 mag/arcsec²,
-    # zero point ≈ 28 mag for 1 e-/s), widened towards bright time.
-    sky_rate={"B": 3.0, "V": 8.0, "R": 16.0, "I": 28.0, "g": 6.0, "Rs": 18.0},
+    # zero point ≈ 28.9 mag for 1 e-/s with the red-sensitive CCDs).
+    sky_rate={"B": 6.0, "V": 14.0, "R": 30.0, "I": 50.0, "g": 11.0, "Rs": 32.0},
     sky_spread=0.5, seeing=(0.6, 1.3), psf_beta=3.5,
     star_density=250.0, galaxy_density=700.0, rate_min=10.0, galaxy_re=(1.5, 12.0),
     cr_rate=_ground_cr(15.0), cr_median_e=1500.0, cr_length=6.0,

@@ -6,7 +6,8 @@ a 64 MB tmpfs), opened with ``O_NOFOLLOW`` and read into memory *once*,
 right after the ``ok`` (a background process could still be appending). Any
 other file that appeared in the output folder is an error. The decoded
 ``.npy`` header is validated before anything is allocated, then the array is
-loaded with ``allow_pickle=False`` and compared with the evaluator's own
+viewed in place (``np.frombuffer``: no pickle, no copy; the same result as
+``np.load(..., allow_pickle=False)``) and compared with the evaluator's own
 in-memory copy of the original (DESIGN.md "Measurement": shape, dtype and
 every bit).
 """
@@ -14,7 +15,6 @@ every bit).
 from __future__ import annotations
 
 import ast
-import io
 import os
 import stat
 from pathlib import Path
@@ -60,7 +60,7 @@ def oversized_output(folder: Path, cap: int) -> str | None:
     return None
 
 
-def read_output(folder: Path, name: str, cap: int, who: str) -> bytes:
+def read_output(folder: Path, name: str, cap: int, who: str) -> bytearray:
     """Read ``folder/name`` once, safely; the bytes returned are what gets counted and decoded."""
     path = folder / name
     try:
@@ -86,24 +86,34 @@ def read_output(folder: Path, name: str, cap: int, who: str) -> bytes:
             raise CodecFailure(
                 "protocol", f"the {who}'s output /work/out/{name} changed into a non-regular or linked file"
             )
-        chunks = []
+        # One preallocated buffer of the size the file has now (no chunk list, no join copy);
+        # a file still growing after the ok is read on up to the cap, never beyond.
+        buf = bytearray(min(fst.st_size, cap))
+        view = memoryview(buf)
         got = 0
-        while got <= cap:
-            chunk = os.read(fd, min(1 << 22, cap + 1 - got))
-            if not chunk:
+        while got < len(buf):
+            n = os.readv(fd, [view[got:]])
+            if n == 0:
                 break
-            chunks.append(chunk)
-            got += len(chunk)
-        if got > cap:
+            got += n
+        del view
+        if got < len(buf):
+            del buf[got:]
+        while len(buf) <= cap:
+            more = os.read(fd, min(1 << 20, cap + 1 - len(buf)))
+            if not more:
+                break
+            buf += more
+        if len(buf) > cap:
             raise CodecFailure("output_too_large", f"the {who}'s output /work/out/{name} grew past the cap of {cap} bytes")
-        return b"".join(chunks)
+        return buf
     finally:
         os.close(fd)
 
 
-def _parse_npy_header(data: bytes) -> tuple[np.dtype, tuple[int, ...], bool, int]:
+def _parse_npy_header(data: bytes | bytearray) -> tuple[np.dtype, tuple[int, ...], bool, int]:
     """(dtype, shape, fortran_order, offset of the array bytes); raises ValueError."""
-    if len(data) < 10 or not data.startswith(NPY_MAGIC):
+    if len(data) < 10 or bytes(data[:6]) != NPY_MAGIC:
         raise ValueError("not a .npy file (bad magic bytes)")
     major = data[6]
     if major == 1:
@@ -119,7 +129,7 @@ def _parse_npy_header(data: bytes) -> tuple[np.dtype, tuple[int, ...], bool, int
     if hlen > MAX_NPY_HEADER or start + hlen > len(data):
         raise ValueError("truncated or oversized .npy header")
     try:
-        header = ast.literal_eval(data[start : start + hlen].decode("latin1"))
+        header = ast.literal_eval(bytes(data[start : start + hlen]).decode("latin1"))
     except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
         raise ValueError(f"unreadable .npy header ({exc.__class__.__name__})") from None
     if not isinstance(header, dict) or set(header) != {"descr", "fortran_order", "shape"}:
@@ -138,11 +148,12 @@ def _parse_npy_header(data: bytes) -> tuple[np.dtype, tuple[int, ...], bool, int
     return dtype, shape, fortran, start + hlen
 
 
-def load_decoded(data: bytes, original: np.ndarray, who: str = "decoder") -> np.ndarray:
+def load_decoded(data: bytes | bytearray, original: np.ndarray, who: str = "decoder") -> np.ndarray:
     """Validate a decoded ``.npy`` against the original's shape and dtype, then load it.
 
     Nothing is allocated from the header's numbers: the shape must equal the
-    original's and the byte count must match exactly before ``np.load`` runs.
+    original's and the byte count must match exactly before the bytes are
+    viewed as an array.
     """
     try:
         dtype, shape, _fortran, offset = _parse_npy_header(data)
@@ -159,10 +170,10 @@ def load_decoded(data: bytes, original: np.ndarray, who: str = "decoder") -> np.
         raise CodecFailure(
             "not_lossless", f"decoded .npy has {len(data)} bytes, expected {expected} for shape {tuple(shape)}"
         )
-    try:
-        return np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise CodecFailure("not_lossless", f"decoded .npy could not be loaded: {exc}") from None
+    # Header and size are validated: view the bytes as the array (no copy, no pickle possible;
+    # equivalent to np.load(..., allow_pickle=False) on this validated input).
+    return np.frombuffer(data, dtype=dtype, count=int(np.prod(shape, dtype=np.int64)), offset=offset).reshape(
+        shape, order="F" if _fortran else "C")
 
 
 def compare(decoded: np.ndarray, original: np.ndarray) -> None:

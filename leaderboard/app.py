@@ -68,7 +68,13 @@ RUNTIME_NOTE = (
 
 
 TRACK_COLUMN_WIDTHS: list[str] = [
-    "56px", "160px", "150px", *("92px" for _ in tables.METRIC_COLUMNS), "76px", "250px", "180px", "110px",
+    "56px", "160px", "185px", *("92px" for _ in tables.METRIC_COLUMNS), "76px", "260px", "180px", "130px",
+]
+RUNTIME_COLUMN_WIDTHS: list[str] = [
+    "76px", "290px", "60px", "160px", "185px", *("92px" for _ in tables.RUNTIME_COLUMNS), "260px",
+]
+SUBMISSION_COLUMN_WIDTHS: list[str] = [
+    "120px", "80px", "260px", "80px", *("100px" for _ in range(5)), "400px",
 ]
 
 
@@ -291,13 +297,13 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                         elem_classes=["lb-note"])
                     outputs.append(gr.Dataframe(initial[1 + 3 * i], datatype=list(tables.TRACK_TABLE_DATATYPES),
                                                 interactive=False, elem_id=f"table-{name}", max_height=800,
-                                                column_widths=TRACK_COLUMN_WIDTHS,
+                                                column_widths=TRACK_COLUMN_WIDTHS, pinned_columns=2,
                                                 label=f"{track.title}: compression", wrap=True))
                     gr.Markdown(RUNTIME_NOTE, elem_classes=["lb-note"])
                     outputs.append(gr.Dataframe(initial[2 + 3 * i], interactive=False,
                                                 datatype=["str", "str", "number", "html", "html",
                                                           *("number" for _ in tables.RUNTIME_COLUMNS), "str"],
-                                                elem_id=f"runtime-{name}", label=f"{track.title}: runtimes by profile",
+                                                column_widths=RUNTIME_COLUMN_WIDTHS, elem_id=f"runtime-{name}", label=f"{track.title}: runtimes by profile",
                                                 wrap=True))
                     outputs.append(gr.Plot(initial[3 + 3 * i], elem_id=f"pareto-{name}", label="Pareto front"))
                     with gr.Row():
@@ -311,10 +317,11 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                 sub_md = gr.Markdown(elem_id="submission-details", sanitize_html=False)
                 with gr.Row():
                     sub_tracks = gr.Dataframe(interactive=False, label="Results per track and profile",
+                                              column_widths=SUBMISSION_COLUMN_WIDTHS,
                                               elem_id="submission-tracks", wrap=True)
                 with gr.Row():
                     sub_fp = gr.JSON(label="Fingerprint (machine, versions, digest, dataset revision)",
-                                     elem_id="submission-fingerprint")
+                                     elem_id="submission-fingerprint", open=True)
                 sub_key = gr.Dropdown(label="Per-item results of", elem_id="submission-record")
                 sub_items = gr.Dataframe(interactive=False, label="Per-item results", elem_id="submission-items",
                                          max_height=500)

@@ -229,9 +229,9 @@ def store_files(store_url: str) -> dict[str, bytes]:
     return out
 
 
-def dataset_card(repo_id: str, files: Mapping[str, bytes], space_id: str | None = None) -> str:
+def dataset_card(repo_id: str, files: Mapping[str, bytes]) -> str:
+    """README of the results dataset; depends only on the records (so an unchanged store commits nothing)."""
     n_records = sum(1 for p in files if p.endswith(".json"))
-    space = f"\nLeaderboard: https://huggingface.co/spaces/{space_id}\n" if space_id else ""
     return f"""---
 license: mit
 pretty_name: AstroCompress Challenge results
@@ -244,7 +244,7 @@ tags:
 # AstroCompress Challenge results
 
 Result records of the AstroCompress lossless-compression challenge ({n_records} records).
-{space}
+
 Layout: `records/<submission>/<track>/<profile>/<split>.json` (summary, provenance, hardware
 fingerprint, image digest) with `<split>.items.parquet` beside it (one row per test item).
 
@@ -376,7 +376,7 @@ def publish(store_url: str, repo_id: str, *, space_id: str | None = None, api: A
     default_dataset, default_space = _targets(repo_id, space_id, api, hub_url)
     dataset_target = dataset_target or default_dataset
     space_target = space_target or default_space
-    files["README.md"] = dataset_card(repo_id, files, space_id).encode()
+    files["README.md"] = dataset_card(repo_id, files).encode()
     n = sum(1 for p in files if p.endswith(".json"))
     dataset_report = sync(dataset_target, files, f"Publish {n} result records", managed_prefixes=DATASET_PREFIXES)
     space_report = None

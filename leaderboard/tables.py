@@ -81,7 +81,7 @@ def data_label(split: str, synthetic: bool, provenance: str) -> str:
     if split.startswith("paper"):
         return "paper: real full test split"
     if synthetic:
-        return f"synthetic {split}"
+        return split if "synthetic" in split else f"synthetic: {split}"
     if split.startswith("hidden"):
         return f"hidden test: {split.split(':', 1)[-1]}"
     return f"real: {split}"
@@ -193,7 +193,7 @@ def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
 
 
 RUNTIME_TABLE_HEADERS: tuple[str, ...] = (
-    "Profile", "Machine", "Rank in group", "Codec", "Badges", *(c.title for c in RUNTIME_COLUMNS), "Data",
+    "Profile", "Machine", "Rank", "Codec", "Badges", *(c.title for c in RUNTIME_COLUMNS), "Data",
 )
 
 
@@ -250,7 +250,7 @@ def submission_tracks_table(frame: pd.DataFrame, submission: str) -> pd.DataFram
     headers = ["Track", "Profile", "Data", "Status", "Ratio (mean)", "Ratio (aggregate)", "Bits/pixel",
                "Encode MB/s", "Decode MB/s", "Failure"]
     records = []
-    for _, r in rows.sort_values(["track", "profile"]).iterrows() if not rows.empty else []:
+    for _, r in (rows.sort_values(["track", "profile"]).iterrows() if not rows.empty else iter(())):
         records.append([
             r["track"], r["profile"], r["data"], r["status"], _round(r["ratio_mean"], 3),
             _round(r["ratio_aggregate"], 3), _round(r["bpp_mean"], 3), _round(r["encode_mb_s"], 2),

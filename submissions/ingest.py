@@ -47,12 +47,11 @@ def ingest(store: SubmissionStore, queue: SubmissionQueue) -> IngestReport:
             queue.mark_ingested(rid, None, f"rejected: {reason}")
             report.rejected.append((rid, reason))
             continue
-        # Cheap pre-check before downloading a large tar; enqueue() re-checks atomically.
-        dup = [s for s in queue.list() if s.image_digest == digest and s.state not in ("failed", "cancelled")]
-        if dup:
-            reason = f"duplicate of {dup[0].id} (same image digest)"
-            queue.mark_ingested(rid, dup[0].id, f"rejected: {reason}")
-            report.rejected.append((rid, reason))
+        try:  # refuse before downloading a large tar; enqueue() re-checks atomically
+            queue.precheck(participant, digest)
+        except (DuplicateSubmission, LimitExceeded) as exc:
+            queue.mark_ingested(rid, getattr(exc, "existing_id", None), f"rejected: {exc}")
+            report.rejected.append((rid, str(exc)))
             continue
         tar = store.fetch_image(rid, images_dir(queue) / f"{rid}.tar")
         try:

@@ -106,15 +106,23 @@ def _client() -> Any:
     return docker_client()
 
 
-def image_id_of(ref: str) -> str:
-    """The image id (``sha256:...``) of a local image reference."""
+def resolve_pinned_image(image: str) -> str:
+    """The image id for ``REF`` or ``REF@sha256:...``; the pin may be the image id or a registry digest."""
+    ref, _, pinned = image.partition("@")
     import docker.errors  # noqa: PLC0415
 
     try:
-        return str(_client().api.inspect_image(ref)["Id"])
+        info = _client().api.inspect_image(ref if pinned else image)
     except docker.errors.ImageNotFound:
         raise IntakeError(f"image {ref!r} is not in the local Docker engine; build it with "
                           f"`challenge build` or `docker load` it first") from None
+    image_id = str(info["Id"])
+    repo_digests = [d.split("@", 1)[1] for d in info.get("RepoDigests") or [] if "@" in d]
+    if pinned and pinned != image_id and pinned not in repo_digests:
+        raise IntakeError(f"--image {image}: the local image {ref} has id {image_id}"
+                          + (f" and registry digests {', '.join(repo_digests)}" if repo_digests else "")
+                          + f", not {pinned}; pull or load the pinned image first")
+    return image_id
 
 
 def export_image(image_id: str, dest: Path) -> ExportedImage:

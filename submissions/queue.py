@@ -288,6 +288,34 @@ class SubmissionQueue:
                         (request_id, submission_id, outcome, _iso(time.time())))
 
     # -- write API ------------------------------------------------------------
+    def _check_new(self, con: sqlite3.Connection, participant: str, image_digest: str, now: float) -> None:
+        marks = ",".join("?" for _ in _DEDUPE_STATES)
+        dup = con.execute(
+            f"SELECT id, state FROM submissions WHERE image_digest=? AND state IN ({marks}) "
+            "ORDER BY created_ts LIMIT 1", (image_digest, *_DEDUPE_STATES),
+        ).fetchone()
+        if dup is not None:
+            raise DuplicateSubmission(
+                f"this image ({image_digest[:19]}...) was already submitted as {dup['id']} "
+                f"(state {dup['state']}); change the codec to submit again, or check "
+                f"`challenge status` for that submission", dup["id"],
+            )
+        recent = [r[0] for r in con.execute(
+            "SELECT created_ts FROM submissions WHERE participant=? AND created_ts>?",
+            (participant, now - self.limits.window_s),
+        ).fetchall()]
+        self.limits.check(participant, recent, now)
+
+    def precheck(self, participant: str, image_digest: str, *, now: float | None = None) -> None:
+        """Raise what :meth:`enqueue` would (duplicate digest, daily limit) without writing anything.
+
+        Lets ``challenge submit`` refuse early, before the self-check and the export."""
+        con = self._connect()
+        try:
+            self._check_new(con, participant, image_digest, time.time() if now is None else now)
+        finally:
+            con.close()
+
     def enqueue(self, *, participant: str, name: str, image_digest: str, manifest: dict[str, Any] | None = None,
                 image_ref: str | None = None, image_tar: str | None = None, tar_sha256: str | None = None,
                 image_size_bytes: int | None = None, tracks: list[str] | None = None,
@@ -302,22 +330,7 @@ class SubmissionQueue:
         now = time.time() if now is None else now
         sid = submission_id or new_submission_id(now)
         with self._write() as con:
-            marks = ",".join("?" for _ in _DEDUPE_STATES)
-            dup = con.execute(
-                f"SELECT id, state FROM submissions WHERE image_digest=? AND state IN ({marks}) "
-                "ORDER BY created_ts LIMIT 1", (image_digest, *_DEDUPE_STATES),
-            ).fetchone()
-            if dup is not None:
-                raise DuplicateSubmission(
-                    f"this image ({image_digest[:19]}...) was already submitted as {dup['id']} "
-                    f"(state {dup['state']}); change the codec to submit again, or check "
-                    f"`challenge status` for that submission", dup["id"],
-                )
-            recent = [r[0] for r in con.execute(
-                "SELECT created_ts FROM submissions WHERE participant=? AND created_ts>?",
-                (participant, now - self.limits.window_s),
-            ).fetchall()]
-            self.limits.check(participant, recent, now)
+            self._check_new(con, participant, image_digest, now)
             con.execute(
                 "INSERT INTO submissions(id, participant, name, image_digest, image_ref, image_tar, tar_sha256, "
                 "image_size_bytes, state, reason, created_at, created_ts, updated_at, attempts, manifest, tracks, "
@@ -361,14 +374,23 @@ class SubmissionQueue:
     def cancel(self, submission_id: str, reason: str = "cancelled by the organizer") -> Submission:
         return self.transition(submission_id, states.CANCELLED, reason)
 
-    def claim(self, worker_id: str, *, lease_s: float = DEFAULT_LEASE_S, now: float | None = None) -> Submission | None:
-        """Take the oldest pending submission (-> loading) with a lease, or None."""
+    def claim(self, worker_id: str, *, lease_s: float = DEFAULT_LEASE_S, profiles: list[str] | None = None,
+              now: float | None = None) -> Submission | None:
+        """Take the oldest pending submission (-> loading) with a lease, or None.
+
+        ``profiles``: only submissions whose manifest profile (default
+        ``cpu-1``) is one of these, so a CPU-only worker leaves ``gpu-1``
+        submissions to a GPU worker.
+        """
         now = time.time() if now is None else now
         self.requeue_stale(now=now)
+        sql, args = "SELECT id FROM submissions WHERE state=?", [states.PENDING]
+        if profiles is not None:
+            sql += (f" AND COALESCE(json_extract(manifest, '$.profile'), 'cpu-1') IN "
+                    f"({','.join('?' for _ in profiles)})")
+            args += list(profiles)
         with self._write() as con:
-            row = con.execute(
-                "SELECT id FROM submissions WHERE state=? ORDER BY created_ts, id LIMIT 1", (states.PENDING,)
-            ).fetchone()
+            row = con.execute(sql + " ORDER BY created_ts, id LIMIT 1", args).fetchone()
             if row is None:
                 return None
             sid = row["id"]

@@ -83,6 +83,22 @@ class WorkerConfig:
     worker_id: str = field(default_factory=default_worker_id)
     lease_s: float = DEFAULT_LEASE_S
     poll_s: float = 2.0
+    measure_image_size: bool = True  # docker save | gzip of each new image (DESIGN.md "Measurement")
+    profiles: list[str] | None = None  # profiles this machine can grant; None: detect (see runnable_profiles)
+
+
+def runnable_profiles() -> list[str]:
+    """Hardware profiles this machine can run (``gpu-1`` only with a GPU)."""
+    from evaluator.profiles import PROFILES, ProfileUnavailable, grant  # noqa: PLC0415
+
+    out = []
+    for name, prof in PROFILES.items():
+        try:
+            grant(prof)
+        except ProfileUnavailable:
+            continue
+        out.append(name)
+    return out
 
 
 class _Heartbeat(threading.Thread):
@@ -146,6 +162,7 @@ def process(queue: SubmissionQueue, sub: Submission, cfg: WorkerConfig, notify: 
             records += evaluate_image(
                 image, group, resolve_source(spec), profile, cfg.store, submission=sub.id,
                 codec_name=sub.name, manifest=sub.manifest, show_logs=False,
+                measure_image_size=cfg.measure_image_size,
             )
             if beat.lost:
                 raise LeaseLost(f"lease on {sub.id} lost during evaluation")
@@ -188,6 +205,10 @@ def run_worker(queue: SubmissionQueue, cfg: WorkerConfig, *, once: bool = False,
     say = notify or (lambda m: log.info("%s", m))
     done: list[Submission] = []
     stop = stop or threading.Event()
+    # With a profile override every submission runs on it; otherwise claim only what this machine can run.
+    profiles = None if cfg.profile else (cfg.profiles if cfg.profiles is not None else runnable_profiles())
+    if profiles is not None:
+        say(f"claiming submissions for profiles: {', '.join(profiles)}")
     while not stop.is_set():
         if inbox is not None:
             rep = ingest(inbox, queue)
@@ -195,7 +216,7 @@ def run_worker(queue: SubmissionQueue, cfg: WorkerConfig, *, once: bool = False,
                 say(f"ingested {sid}")
             for rid, reason in rep.rejected:
                 say(f"rejected request {rid}: {reason}")
-        sub = queue.claim(cfg.worker_id, lease_s=cfg.lease_s)
+        sub = queue.claim(cfg.worker_id, lease_s=cfg.lease_s, profiles=profiles)
         if sub is not None:
             say(f"{sub.id}: claimed ({sub.participant}/{sub.name}, attempt {sub.attempts})")
             try:
@@ -203,7 +224,11 @@ def run_worker(queue: SubmissionQueue, cfg: WorkerConfig, *, once: bool = False,
             except LeaseLost as exc:
                 say(f"{sub.id}: {exc}")
             continue
-        if once and queue.counts()[states.LOADING] + queue.counts()[states.RUNNING] == 0:
-            break
+        if once:
+            counts = queue.counts()
+            if counts[states.LOADING] + counts[states.RUNNING] == 0:
+                if counts[states.PENDING]:
+                    say(f"{counts[states.PENDING]} pending submission(s) need a profile this machine cannot run")
+                break
         stop.wait(cfg.poll_s)
     return done

@@ -24,14 +24,14 @@ def register_split_cmd(
     check: bool = typer.Option(True, "--check/--no-check", help="Read every file once to refuse odd ones now."),
 ) -> None:
     """Register a local folder as a hidden test split (checksums recorded; data stay in place)."""
-    from evaluator.fits_reader import FitsFormatError, iter_samples  # noqa: PLC0415
-    from evaluator.hidden_splits import register_split  # noqa: PLC0415
+    from evaluator.fits_reader import FitsFormatError, iter_samples
+    from evaluator.hidden_splits import register_split
 
     fields: dict[str, str] = {}
-    for f in field:
-        key, sep, value = f.partition("=")
+    for spec in field:
+        key, sep, value = spec.partition("=")
         if not sep or not key:
-            _fail(f"--field {f!r}: use KEY=VALUE")
+            _fail(f"--field {spec!r}: use KEY=VALUE")
         fields[key] = value
     try:
         manifest = register_split(name, dataset, directory, fields=fields, overwrite=overwrite)
@@ -53,8 +53,8 @@ def register_split_cmd(
 
 def splits_cmd(verify: bool = typer.Option(False, "--verify", help="Re-hash every file of every split.")) -> None:
     """List the registered hidden splits."""
-    from evaluator.hidden_splits import SplitChangedError, list_splits  # noqa: PLC0415
-    from evaluator.hidden_splits import verify as verify_split  # noqa: PLC0415
+    from evaluator.hidden_splits import SplitChangedError, list_splits
+    from evaluator.hidden_splits import verify as verify_split
 
     table = Table(title="Hidden splits")
     for col in ("name", "dataset", "files", "MB", "revision", "registered", "directory", "state"):

@@ -1,9 +1,216 @@
-"""(placeholder: commands are added by the module's owner)"""
+"""``challenge admin evaluate`` and ``challenge admin evaluate-baselines``: the organizer's evaluator.
+
+Runs ``evaluator.evaluate.evaluate_image`` (sandboxed, DESIGN.md "Sandbox")
+with a rich progress bar (items x tracks) and prints a summary table, or a
+JSON object keyed by track with ``--json``.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Any, Callable, Optional
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+def _fmt(value: Any, spec: str = ".3f") -> str:
+    if value is None:
+        return "-"
+    try:
+        return format(float(value), spec)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def record_json(record: Any) -> dict[str, Any]:
+    s = record.summary or {}
+    return {
+        "status": record.status,
+        "ratio_mean": s.get("ratio_mean"),
+        "ratio_aggregate": s.get("ratio_aggregate"),
+        "bpp_mean": s.get("bpp_mean"),
+        "encode_s_median": s.get("encode_s_median"),
+        "decode_s_median": s.get("decode_s_median"),
+        "n_items": s.get("n_items"),
+        "startup_s": record.startup_s,
+        "failure": ({"kind": record.failure.kind, "message": record.failure.message, "item_id": record.failure.item_id}
+                    if record.failure else None),
+    }
+
+
+def print_summary(records: list[Any], console: Console, title: str) -> None:
+    table = Table(title=title)
+    for col in ("codec", "track", "status", "n", "ratio", "aggr.", "bpp", "enc s", "dec s", "start s", "failure"):
+        table.add_column(col, overflow="fold")
+    for r in records:
+        s = r.summary or {}
+        failure = f"{r.failure.kind}: {r.failure.message.splitlines()[0][:80]}" if r.failure else ""
+        table.add_row(r.codec, r.track, "[green]ok[/green]" if r.status == "ok" else "[red]failed[/red]",
+                      str(s.get("n_items", "-")), _fmt(s.get("ratio_mean")), _fmt(s.get("ratio_aggregate")),
+                      _fmt(s.get("bpp_mean")), _fmt(s.get("encode_s_median"), ".4f"),
+                      _fmt(s.get("decode_s_median"), ".4f"), _fmt(r.startup_s, ".2f"), failure)
+    console.print(table)
+    console.print("[dim]ratio = mean of per-item ratios (the paper's headline); aggr. = total raw / total "
+                  "compressed; enc/dec s = per-item medians[/dim]")
+    if records and records[0].synthetic:
+        console.print("[yellow]synthetic data: these numbers describe the generator, not the real corpus[/yellow]")
+
+
+class _Bar:
+    """Turns evaluator progress events into one rich task per track (items done)."""
+
+    def __init__(self, progress: Progress, prefix: str = "") -> None:
+        self.progress = progress
+        self.prefix = prefix
+        self.tasks: dict[str, Any] = {}
+
+    def __call__(self, event: str) -> None:
+        track = getattr(event, "track", None)
+        kind = getattr(event, "kind", None)
+        if track is None:
+            self.progress.console.log(str(event))
+            return
+        if kind == "track_start":
+            self.tasks[track] = self.progress.add_task(f"{self.prefix}{track}", total=None)
+        elif kind == "item":
+            self.progress.update(self.tasks[track], completed=event.done)  # type: ignore[attr-defined]
+        elif kind == "track_end":
+            done = event.done  # type: ignore[attr-defined]
+            ok = event.ok  # type: ignore[attr-defined]
+            self.progress.update(self.tasks[track], total=max(done, 1), completed=max(done, 1) if ok else done,
+                                 description=f"{self.prefix}{track} " + ("[green]ok" if ok else "[red]failed"))
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=False)
+
+
+def _source(data: str, split: str) -> Any:
+    from evaluator.data_source import resolve_source  # noqa: PLC0415
+
+    try:
+        return resolve_source(data, split=split)
+    except Exception as exc:  # noqa: BLE001  (a bad --data is the user's to fix: say so)
+        _fail(f"cannot open data {data!r}: {exc}")
+
+
+def _tracks(track: str) -> list[Any]:
+    from evaluator.tracks import select_tracks  # noqa: PLC0415
+
+    try:
+        return select_tracks(track)
+    except KeyError as exc:
+        _fail(str(exc))
+        raise
+
+
+def _run(fn: Callable[[Callable[[str], None]], list[Any]], quiet: bool, prefix: str = "") -> list[Any]:
+    from evaluator.profiles import ProfileUnavailable  # noqa: PLC0415
+
+    try:
+        if quiet:
+            return fn(lambda _e: None)
+        with _progress() as progress:
+            return fn(_Bar(progress, prefix))
+    except ProfileUnavailable as exc:
+        _fail(str(exc))
+        raise
 
 
 def register(app: typer.Typer, admin: typer.Typer) -> None:
-    pass
+    @admin.command("evaluate")
+    def evaluate_cmd(
+        image: str = typer.Argument(..., help="Codec image reference (tag or sha256 id) on this Docker engine."),
+        track: str = typer.Option("all", "--track", "-t", help="Track name, comma list, 'paper' or 'all'."),
+        data: str = typer.Option("synthetic", "--data", help="synthetic, a corpus folder, hub, or hidden:NAME."),
+        split: str = typer.Option("full_test", "--split", help="Split of the data source."),
+        profile: str = typer.Option("cpu-1", "--profile", help="Hardware profile: cpu-1, cpu-8, gpu-1."),
+        store: Optional[str] = typer.Option(None, "--store", help="Results store URL (default: the local store)."),
+        name: Optional[str] = typer.Option(None, "--name", help="Codec display name (default: the image)."),
+        submission: Optional[str] = typer.Option(None, "--submission", help="Submission id for the records."),
+        as_json: bool = typer.Option(False, "--json", help="Print a JSON object keyed by track."),
+        show_logs: bool = typer.Option(False, "--show-logs", help="Log the codec's stderr (never for hidden data)."),
+    ) -> None:
+        """Evaluate a codec image in the sandbox and store one record per track."""
+        from challenge.locations import default_store_url  # noqa: PLC0415
+        from evaluator.evaluate import evaluate_image  # noqa: PLC0415
+
+        tracks = _tracks(track)
+        source = _source(data, split)
+        url = store or default_store_url()
+        records = _run(lambda progress: evaluate_image(
+            image, tracks, source, profile, url, submission=submission, codec_name=name, progress=progress,
+            show_logs=show_logs), quiet=False)
+        if as_json:
+            typer.echo(json.dumps({r.track: record_json(r) for r in records}, indent=2))
+        else:
+            print_summary(records, Console(), f"{name or image} on {source.label} ({profile})")
+            err.print(f"records written to {url}")
+        if any(r.status != "ok" for r in records):
+            raise typer.Exit(1)
+
+    @admin.command("evaluate-baselines")
+    def evaluate_baselines_cmd(
+        track: str = typer.Option("all", "--track", "-t", help="Track name, comma list, 'paper' or 'all'."),
+        data: str = typer.Option("synthetic", "--data", help="synthetic, a corpus folder, hub, or hidden:NAME."),
+        split: str = typer.Option("full_test", "--split", help="Split of the data source."),
+        profile: str = typer.Option("cpu-1", "--profile", help="Hardware profile (sandboxed runs)."),
+        store: Optional[str] = typer.Option(None, "--store", help="Results store URL (default: the local store)."),
+        codec: Optional[str] = typer.Option(None, "--codec", help="Comma list of baselines (default: all five)."),
+        inprocess: bool = typer.Option(False, "--inprocess", help="Run in this process (no Docker)."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON keyed by codec, then track."),
+    ) -> None:
+        """Evaluate the paper's five classical baselines (ids baseline-<codec>)."""
+        from baselines.classical import CODECS  # noqa: PLC0415
+        from challenge.locations import default_store_url  # noqa: PLC0415
+        from evaluator.evaluate import evaluate_image  # noqa: PLC0415
+        from evaluator.inprocess import evaluate_inprocess  # noqa: PLC0415
+
+        names = [c.strip() for c in codec.split(",")] if codec else list(CODECS)
+        unknown = [n for n in names if n not in CODECS]
+        if unknown:
+            _fail(f"unknown baseline(s) {unknown}; choose from {', '.join(CODECS)}")
+        tracks = _tracks(track)
+        source = _source(data, split)
+        url = store or default_store_url()
+        images: dict[str, Any] = {}
+        if not inprocess:
+            from challenge.images import ensure_baseline_images  # noqa: PLC0415
+
+            err.print("building / checking the baseline images ...")
+            images = ensure_baseline_images(progress=lambda m: err.log(m))
+        all_records: list[Any] = []
+        for n in names:
+            c = CODECS[n]
+            if inprocess:
+                recs = _run(lambda p, n=n, c=c: evaluate_inprocess(
+                    n, tracks, source, url, submission=f"baseline-{n}", codec_name=c.title, progress=p),
+                    quiet=False, prefix=f"{n} ")
+            else:
+                built = images[n]
+                recs = _run(lambda p, n=n, c=c, built=built: evaluate_image(
+                    built.tag, tracks, source, profile, url, submission=f"baseline-{n}", codec_name=c.title,
+                    progress=p, image_compressed_size=built.compressed_size_bytes), quiet=False, prefix=f"{n} ")
+            all_records += recs
+        if as_json:
+            out: dict[str, dict[str, Any]] = {}
+            for r in all_records:
+                out.setdefault(r.submission, {})[r.track] = record_json(r)
+            typer.echo(json.dumps(out, indent=2))
+        else:
+            print_summary(all_records, Console(), f"classical baselines on {source.label} "
+                          f"({'inprocess' if inprocess else profile})")
+            err.print(f"records written to {url}")
+        if any(r.status != "ok" for r in all_records):
+            raise typer.Exit(1)

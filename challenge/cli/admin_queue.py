@@ -37,6 +37,8 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         poll: float = typer.Option(2.0, "--poll", help="Seconds between polls of an empty queue."),
         inbox: Optional[str] = typer.Option(None, "--inbox", help="Hosted inbox URL to ingest requests from."),
         queue_dir: Optional[Path] = typer.Option(None, "--queue", help="Queue folder."),
+        image_size: bool = typer.Option(True, "--image-size/--no-image-size",
+                                        help="Measure each image's compressed size (docker save | gzip)."),
     ) -> None:
         """Take pending submissions, verify their image, evaluate every track, record results."""
         from evaluator.tracks import select_tracks  # noqa: PLC0415
@@ -53,7 +55,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
             plan.default = data
         queue = SubmissionQueue(queue_dir or default_queue_dir())
         cfg = WorkerConfig(store=store or default_store_url(), data=plan, tracks=track, profile=profile,
-                           lease_s=lease, poll_s=poll)
+                           lease_s=lease, poll_s=poll, measure_image_size=image_size)
         console.print(f"worker {cfg.worker_id}: queue {queue.db_path}, store {cfg.store}")
         try:
             done = run_worker(queue, cfg, once=once, inbox=SubmissionStore(inbox) if inbox else None,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def synth(
     force: bool = typer.Option(False, "--force", help="Regenerate even if a complete corpus is there."),
 ) -> None:
     """Generate the deterministic synthetic corpus (all five datasets, Hub layout), offline."""
-    from evaluator.synthetic import default_synthetic_dir, generate  # noqa: PLC0415
+    from evaluator.synthetic import default_synthetic_dir, generate
 
     if size not in ("small", "full"):
         _fail(f"--size {size!r}: use small or full")
@@ -39,7 +39,7 @@ def synth(
     console = Console()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(dataset: str, done: int, total: int) -> None:
             if dataset not in tasks:
@@ -65,9 +65,9 @@ def show(
     sigma: bool = typer.Option(True, "--sigma/--no-sigma", help="Estimate the background noise sigma per item."),
 ) -> None:
     """List the items a track takes from a data source: id, shape, exptime, noise sigma."""
-    from evaluator.data_source import resolve_source  # noqa: PLC0415
-    from evaluator.noise_floor import background_sigma  # noqa: PLC0415
-    from evaluator.tracks import get_track  # noqa: PLC0415
+    from evaluator.data_source import resolve_source
+    from evaluator.noise_floor import background_sigma
+    from evaluator.tracks import get_track
 
     try:
         t = get_track(track)
@@ -106,9 +106,9 @@ def export(
     split: str = typer.Option("full_test", "--split", help="Split of the source."),
 ) -> None:
     """Export a track's items to a Hugging Face ``datasets.Dataset`` on disk."""
-    from evaluator.data_source import resolve_source  # noqa: PLC0415
-    from evaluator.dataset_export import to_hf_dataset  # noqa: PLC0415
-    from evaluator.tracks import get_track  # noqa: PLC0415
+    from evaluator.data_source import resolve_source
+    from evaluator.dataset_export import to_hf_dataset
+    from evaluator.tracks import get_track
 
     try:
         t = get_track(track)

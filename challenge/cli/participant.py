@@ -244,7 +244,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         """Validate, self-check on one item per track, freeze the image digest and queue it."""
         from challenge.manifest import ManifestError, load_manifest  # noqa: PLC0415
         from evaluator.tracks import select_tracks  # noqa: PLC0415
-        from submissions.intake import IntakeError, describe_failures, export_image, image_id_of, self_check  # noqa: PLC0415
+        from submissions.intake import IntakeError, describe_failures, export_image, resolve_pinned_image, self_check  # noqa: PLC0415
         from submissions.limits import LimitExceeded  # noqa: PLC0415
         from submissions.queue import DuplicateSubmission, SubmissionQueue  # noqa: PLC0415
 
@@ -256,16 +256,19 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         if image:
             try:
                 manifest = load_manifest(folder)
-                ref, _, pinned = image.partition("@")
-                image_id = image_id_of(image if not pinned else ref)
-                if pinned and pinned != image_id:
-                    _fail(f"--image {image}: the local image {ref} has id {image_id}, not {pinned}")
+                image_id = resolve_pinned_image(image)
             except (ManifestError, IntakeError) as exc:
                 _fail(str(exc))
             size = None
         else:
             manifest, built = _build(folder)
             image_id, size = built.image_id, built.size_bytes
+        queue = SubmissionQueue(queue_dir or default_queue_dir())
+        if not to:  # local queue: refuse a duplicate or an over-limit submission before any work
+            try:
+                queue.precheck(who, image_id)
+            except (DuplicateSubmission, LimitExceeded) as exc:
+                _fail(str(exc))
         console.print(f"self-check: one item per track ({len(tracks)} tracks) on {data} ...")
         with console.status("running the evaluator ..."):
             records = self_check(image_id, tracks=tracks, data=data, profile=manifest.profile)
@@ -273,11 +276,6 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         if problems:
             _fail("the self-check failed, so nothing was submitted:\n  " + "\n  ".join(problems)
                   + f"\nrun `challenge test {folder}` for details and the codec's log")
-        queue = SubmissionQueue(queue_dir or default_queue_dir())
-        dup = [s for s in queue.list() if s.image_digest == image_id and s.state not in ("failed", "cancelled")]
-        if dup and not to:
-            _fail(f"this image was already submitted as {dup[0].id} (state {dup[0].state}); "
-                  "change the codec to submit again")
         request = {"participant": who, "name": manifest.name, "image_digest": image_id,
                    "manifest": manifest.to_dict(), "image_size_bytes": size,
                    "image_ref": image or getattr(locals().get("built"), "tag", None)}

@@ -9,6 +9,9 @@ baselines.serve jpegxl`` work inside), a non-root user ``codec`` (uid 10001),
 ``astrocompress/codec-base-torch:<hash>`` adds the CPU torch wheel; it is
 built only when asked for.
 
+The SDK and baseline modules are copied; the two packages' ``__init__``
+files are generated (the host's may import things the image lacks).
+
 Each tag is a hash of everything that goes in (root image tag, wheel names
 and hashes, Dockerfile text, copied source files), so an image is rebuilt
 only when one of those changes, and ``docker image inspect`` is checked first.
@@ -20,8 +23,9 @@ import shutil
 import tempfile
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
+from challenge import __version__
 from challenge.images.build_lock import build_lock
 from challenge.images.engine import Progress, docker_client, file_sha256, hash_parts, image_exists, report, stream_build
 from challenge.images.rootfs import ensure_rootfs_image
@@ -38,15 +42,20 @@ CONTRACT_VERSION = "1"
 LABEL_INPUTS = "org.astrocompress.inputs"
 LABEL_CONTRACT = "org.astrocompress.contract_version"
 
-# (package, module file) copied into the image's site-packages.
+# (package, module file) copied into the image's site-packages. They import
+# nothing but numpy, imagecodecs and each other.
 SOURCE_FILES: tuple[tuple[str, str], ...] = (
-    ("challenge", "__init__.py"),
     ("challenge", "sdk.py"),
-    ("baselines", "__init__.py"),
     ("baselines", "bitstream_header.py"),
     ("baselines", "classical.py"),
     ("baselines", "serve.py"),
 )
+# The packages' __init__ files in the image are generated, not copied: the
+# host packages may grow imports (typer, platformdirs...) the image lacks.
+PACKAGE_INITS: dict[str, str] = {
+    "challenge": f'"""AstroCompress Challenge: the codec SDK (image copy)."""\n\n__version__ = "{__version__}"\n',
+    "baselines": '"""AstroCompress baselines: the classical codecs (image copy)."""\n',
+}
 
 
 def _template(name: str) -> bytes:
@@ -62,18 +71,9 @@ def _inputs_hash(root_tag: str, root_id: str, wheels: Wheelhouse) -> str:
     parts += [_template("codec-base.Dockerfile"), _template("ensure-python.sh")]
     for package, filename in SOURCE_FILES:
         parts += [f"{package}/{filename}", file_sha256(_source_path(package, filename))]
+    for package, text in sorted(PACKAGE_INITS.items()):
+        parts += [f"{package}/__init__.py", text]
     return hash_parts(parts)
-
-
-def base_image_tag(variant: Variant = "python", *, client: Any | None = None, progress: Progress | None = None) -> str:
-    """The tag ``ensure_base_image`` would return (builds the root and wheels if missing)."""
-    if variant not in REPOSITORIES:
-        raise ValueError(f"unknown base image variant {variant!r}; choose one of {', '.join(REPOSITORIES)}")
-    client = client or docker_client()
-    root_tag = ensure_rootfs_image(progress=progress, client=client)
-    root_id = str(client.api.inspect_image(root_tag)["Id"])
-    wheels = ensure_wheelhouse(variant, progress=progress)
-    return f"{REPOSITORIES[variant]}:{_inputs_hash(root_tag, root_id, wheels)[:12]}"
 
 
 def ensure_base_image(variant: Variant = "python", *, progress: Progress | None = None) -> str:
@@ -118,8 +118,10 @@ def _fill_context(context: Path, wheels: Wheelhouse) -> None:
             (wheel_dir / name).hardlink_to(src)
         except OSError:
             shutil.copy2(src, wheel_dir / name)
+    for package, text in PACKAGE_INITS.items():
+        init = context / "site-packages" / package / "__init__.py"
+        init.parent.mkdir(parents=True, exist_ok=True)
+        init.write_text(text)
     for package, filename in SOURCE_FILES:
-        target = context / "site-packages" / package / filename
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(_source_path(package, filename), target)
+        shutil.copyfile(_source_path(package, filename), context / "site-packages" / package / filename)
 

@@ -12,8 +12,8 @@ def rand_u16(rng: np.random.Generator, *shape: int, lo: int = 0, hi: int = 65536
     return rng.integers(lo, hi, shape, dtype=np.uint16)
 
 
-def _astropy_data() -> "Path":
-    import astropy  # noqa: PLC0415
+def _astropy_data() -> Path:
+    import astropy
 
     return Path(astropy.__file__).parent / "io/fits/hdu/compressed/tests/data"
 

@@ -6,13 +6,12 @@ import shutil
 
 import numpy as np
 import pytest
+from data_helpers import rand_u16
 
 from evaluator import hub_layout
 from evaluator.corpus import CorpusError, FsspecCorpus, HubCorpus, LocalCorpus, parse_rows
 from evaluator.data_source import CorpusSource
 from evaluator.tracks import HUBBLE, get_track
-
-from data_helpers import rand_u16
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
@@ -38,6 +37,8 @@ def test_local_corpus_rows(hubble_corpus):
     assert [r.image_id for r in rows] == ["j0", "j1", "j2"]
     assert rows[0].path == "data/part0/j0_raw.fits" and rows[0].extra == {"exptime": 100.0}
     assert corpus.local_path(HUBBLE, rows[0]) == root / HUBBLE / "data/part0/j0_raw.fits"
+    with corpus.open(HUBBLE, rows[0]) as f:
+        assert f.read(9) == b"SIMPLE  ="
     assert [r.image_id for r in corpus.rows(HUBBLE, "tiny_test")] == ["j0"]
     with pytest.raises(CorpusError, match="challenge data synth"):
         corpus.rows("GBI-16-4D", "full_test")
@@ -61,7 +62,7 @@ def test_fsspec_memory_fetches_only_the_split(hubble_corpus, tmp_path):
         if path.is_file():
             fs.pipe(f"/hubtest/{path.relative_to(root).as_posix()}", path.read_bytes())
     cache = tmp_path / "fcache"
-    corpus = FsspecCorpus("memory://hubtest", cache=cache)
+    corpus = FsspecCorpus("memory://hubtest", cache_dir=cache)
     src = CorpusSource(corpus, "tiny_test", label="t")
     items = list(src.iter_items(get_track("hubble")))
     assert [i.id for i in items] == ["j0.0", "j0.1"]
@@ -91,7 +92,7 @@ def test_hub_corpus_download_path_offline(hubble_corpus, tmp_path, monkeypatch):
     root, chips = hubble_corpus
     cache = tmp_path / "hub"
     _fake_hub_cache(cache, root, HUBBLE)
-    corpus = HubCorpus(revision=COMMIT, cache=cache)
+    corpus = HubCorpus(revision=COMMIT, cache_dir=cache)
     assert corpus.label == f"hub@{COMMIT}" and corpus.revision(HUBBLE, "full_test") == COMMIT
     src = CorpusSource(corpus, "full_test", label=f"hub@{COMMIT}:full_test", revision=COMMIT)
     items = list(src.iter_items(get_track("hubble")))
@@ -99,4 +100,4 @@ def test_hub_corpus_download_path_offline(hubble_corpus, tmp_path, monkeypatch):
     assert np.array_equal(items[4].data, chips["j2"][0])
     assert items[2].meta["exptime"] == 101.0
     with pytest.raises(CorpusError, match="--data synthetic"):
-        HubCorpus(revision="deadbeef", cache=tmp_path / "empty").rows(HUBBLE, "full_test")
+        HubCorpus(revision="deadbeef", cache_dir=tmp_path / "empty").rows(HUBBLE, "full_test")

@@ -7,12 +7,11 @@ import gzip
 import numpy as np
 import pytest
 from astropy.io import fits
+from data_helpers import rand_u16
 
 from evaluator import hub_layout
 from evaluator.fits_reader import FitsFormatError, read_samples
 from evaluator.tracks import HUBBLE, JWST, KECK, LEGACY, SDSS
-
-from data_helpers import rand_u16
 
 
 def _refused(path, dataset, *words):

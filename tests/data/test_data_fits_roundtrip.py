@@ -8,12 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
+from data_helpers import rand_u16
 
 from evaluator import fits_reader, hub_layout
 from evaluator.fits_reader import AmpGeometry, paste_lris_amplifiers, read_samples
 from evaluator.tracks import HUBBLE, JWST, KECK, LEGACY, SDSS
-
-from data_helpers import rand_u16
 
 
 def _roundtrip(tmp_path: Path, dataset: str, samples: list[np.ndarray], meta: dict | None = None,
@@ -141,3 +140,14 @@ def test_hub_dataset_writer_split_rows(tmp_path, rng):
     assert lines[0] == '{"image_id": "a", "image": "./data/LCO/a.fits", "telescope": "LCO"}'
     assert (tmp_path / LEGACY / "data" / "WHT" / "b.fits").is_file()
     assert (tmp_path / LEGACY / "splits" / "full_train.jsonl").read_text() == ""
+
+
+def test_keck_paste_flips_rows_when_detsec_runs_down():
+    H = 4
+    amp = np.arange(H * 7, dtype=np.uint16).reshape(H, 7)  # prescan 1 | data 4 | overscan 2
+    primary = fits.Header()
+    for key, value in {"PRECOL": 1, "POSTPIX": 2, "PRELINE": 0, "POSTLINE": 0, "BINNING": "1,1"}.items():
+        primary[key] = value
+    h = _amp_hdu(amp, "[1:4,4:1]", "[2:5,1:4]")
+    frame = paste_lris_amplifiers(primary, [(h.header, h.data)], "test")
+    assert np.array_equal(frame, amp[::-1])

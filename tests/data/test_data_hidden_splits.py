@@ -7,16 +7,20 @@ import json
 
 import numpy as np
 import pytest
+from data_helpers import rand_u16
 from typer.testing import CliRunner
 
 from evaluator import hub_layout
 from evaluator.data_source import HiddenSource, resolve_source
 from evaluator.hidden_splits import (
-    SplitChangedError, UnknownSplitError, list_splits, load_split, read_manifest, register_split,
+    SplitChangedError,
+    UnknownSplitError,
+    list_splits,
+    load_split,
+    read_manifest,
+    register_split,
 )
 from evaluator.tracks import HUBBLE, LEGACY, get_track
-
-from data_helpers import rand_u16
 
 
 @pytest.fixture
@@ -145,3 +149,15 @@ def test_admin_cli(hidden_dir, tmp_path):
     (bad / "x.fits").write_bytes(b"SIMPLE  = nonsense")
     res = runner.invoke(app, ["admin", "register-split", "bad", "--dataset", HUBBLE, "--dir", str(bad)])
     assert res.exit_code == 1 and "truncated" in res.output
+
+
+def test_lco_filter_from_headers_when_rows_have_no_telescope(tmp_path, rng):
+    d = tmp_path / "legacy"
+    frames = {}
+    for n, tel in enumerate(["LCO", "WHT", "LCO", "INT"]):
+        frames[f"f{n}"] = rand_u16(rng, 9, 11)
+        hub_layout.write_file(d / f"f{n}.fits", LEGACY, [frames[f"f{n}"]], {"telescope": tel})
+    register_split("legacy-mixed", LEGACY, d)
+    items = list(resolve_source("hidden:legacy-mixed").iter_items(get_track("lco")))
+    assert [i.id for i in items] == ["f0", "f2"]
+    assert all(i.meta["telescope"] == "LCO" and np.array_equal(i.data, frames[i.id]) for i in items)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from astropy.io import fits
+from data_helpers import ASTROPY_DATA
 
 from evaluator import hub_layout
 from evaluator.fits_reader import FitsFormatError, read_samples
 from evaluator.tracks import HUBBLE, JWST, KECK, LEGACY
-
-from data_helpers import ASTROPY_DATA
 
 
 def test_thumbnail_gzip_uint16(thumbnail_fits, tmp_path):

@@ -7,13 +7,12 @@ import shutil
 
 import numpy as np
 import pytest
+from data_helpers import rand_u16
 
 from evaluator import hub_layout
 from evaluator.data_source import DataSource, DataSpecError, item_id, resolve_source
 from evaluator.items import Item, iter_items
 from evaluator.tracks import JWST, KECK, LEGACY, SDSS, TRACKS, get_track, residual_inverse
-
-from data_helpers import rand_u16
 
 
 def _index(image_id: str) -> int:

@@ -13,7 +13,7 @@ from evaluator.tracks import DATASETS, LEGACY, get_track
 
 pytest.importorskip("evaluator.synthetic_sky", reason="evaluator.synthetic_sky (sky physics) not available yet")
 
-from evaluator.synthetic import MARKER, generate  # noqa: E402
+from evaluator.synthetic import MARKER, generate
 
 
 def _tree(root):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import time
@@ -94,3 +95,17 @@ def test_compressed_size_is_measured_and_cached(baseline_images: dict[str, Built
     started = time.perf_counter()
     assert compressed_image_size(built.tag) == size
     assert time.perf_counter() - started < 5
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("CHALLENGE_TEST_TORCH_IMAGE") != "1",
+    reason="the torch base (~1.2 GB) is built only on request: set CHALLENGE_TEST_TORCH_IMAGE=1",
+)
+def test_torch_variant_runs_cpu_torch(base_image: str) -> None:
+    tag = ensure_base_image("torch")
+    assert re.fullmatch(r"astrocompress/codec-base-torch:[0-9a-f]{12}", tag)
+    proc = _docker("run", "--rm", "--network", "none", "--read-only", "--cap-drop", "ALL", "--user", "codec",
+                   tag, "python", "-c", "import torch, imagecodecs; print(torch.__version__)")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == metadata.version("torch")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from images_jsonl_client import CodecContainer
 
 from baselines.classical import CODECS
 from challenge.images import BuiltImage, baseline_image_folders
-from images_jsonl_client import CodecContainer
 
 pytestmark = pytest.mark.docker
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from images_jsonl_client import CodecContainer
 
 from challenge.images import build_codec_image
-from images_jsonl_client import CodecContainer
 
 pytestmark = pytest.mark.docker
 

@@ -111,7 +111,7 @@ def test_hosted_inbox_round_trip_on_fsspec(tmp_path: Path) -> None:
     assert store.request_ids() == sorted([rid, rid2])
     q = SubmissionQueue(tmp_path / "q")
     rep = ingest(store, q)
-    assert len(rep.accepted) == 1 and len(rep.rejected) == 1 and "duplicate" in rep.rejected[0][1]
+    assert len(rep.accepted) == 1 and len(rep.rejected) == 1 and "already submitted" in rep.rejected[0][1]
     sub = q.get(rep.accepted[0])
     assert sub.request_id == rid and Path(sub.image_tar or "").read_bytes() == b"not really a tar"
     again = ingest(store, q)  # each request is handled once

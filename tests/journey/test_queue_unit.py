@@ -154,3 +154,34 @@ def test_concurrent_workers_never_claim_the_same_submission(tmp_path: Path) -> N
         p.join(timeout=30)
     assert sorted(claimed) == sorted(ids)  # each exactly once
     assert q.counts()["loading"] == 40
+
+
+def test_data_plan_prefers_registered_hidden_splits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from evaluator.hidden_splits import register_split
+    from submissions.worker import DataPlan
+
+    monkeypatch.setenv("CHALLENGE_HOME", str(tmp_path / "home"))
+    data = tmp_path / "keck"
+    data.mkdir()
+    np.save(data / "a.npy", np.zeros((8, 8), np.uint16))
+    register_split("keck-hidden", "GBI-16-2D", data)
+    plan = DataPlan()
+    assert plan.spec_for("GBI-16-2D") == "hidden:keck-hidden"
+    assert plan.spec_for("SBI-16-2D") == "synthetic"
+    assert DataPlan(default="synthetic:small:3").spec_for("GBI-16-2D") == "synthetic:small:3"
+    mapping = tmp_path / "map.json"
+    mapping.write_text('{"SBI-16-2D": "hidden:hub", "*": "synthetic"}')
+    plan = DataPlan.from_file(mapping)
+    assert plan.spec_for("SBI-16-2D") == "hidden:hub" and plan.spec_for("GBI-16-2D") == "synthetic"
+
+
+def test_claim_filters_by_profile(queue: SubmissionQueue) -> None:
+    gpu = queue.enqueue(participant="a", name="g", image_digest=digest(1), manifest={"profile": "gpu-1"})
+    cpu = queue.enqueue(participant="a", name="c", image_digest=digest(2), manifest={})
+    got = queue.claim("cpu-worker", profiles=["cpu-1", "cpu-8"])
+    assert got is not None and got.id == cpu.id
+    assert queue.claim("cpu-worker", profiles=["cpu-1", "cpu-8"]) is None
+    got = queue.claim("gpu-worker", profiles=["cpu-1", "gpu-1"])
+    assert got is not None and got.id == gpu.id

@@ -14,7 +14,6 @@ from browser_support import (
 )
 from lb_factory import BASELINES, failed_record, verified_record, write_baselines
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 
 from baselines.paper_seeds import seed_paper_results
 from evaluator.records import ResultStore
@@ -120,9 +119,11 @@ def test_overview_and_submission_page(driver, artifacts_dir) -> None:
     open_tab(driver, "Submission")
     box = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#submission-choice input"), what="dropdown")
     box.click()
-    box.send_keys("sub-broken")
-    time.sleep(0.5)
-    box.send_keys(Keys.ENTER)
+    option = wait_for(lambda: [li for li in driver.find_elements(By.CSS_SELECTOR, "li[role=option]")
+                               if "sub-broken" in (li.get_attribute("aria-label") or "")],
+                      what="the dropdown option")[0]
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", option)
+    option.click()
     details = wait_for(lambda: "Image digest" in driver.find_element(By.ID, "submission-details").text
                        and driver.find_element(By.ID, "submission-details").text, what="submission details")
     assert "not_lossless" in details and "Jane Doe" in details

@@ -1,0 +1,136 @@
+"""The app module: import hygiene, building the Blocks, the CLI, the generated Space."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from lb_factory import write_baselines
+from typer.testing import CliRunner
+
+from baselines.paper_seeds import seed_paper_results
+from evaluator.records import ResultStore
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_import_pulls_in_neither_torch_nor_docker() -> None:
+    code = "import sys, leaderboard.app; print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'docker'))))"
+    out = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_build_app_on_empty_and_seeded_store(store) -> None:
+    import gradio as gr
+
+    from leaderboard.app import build_app
+
+    assert isinstance(build_app(store.url), gr.Blocks)  # empty store: no error
+    seed_paper_results(store)
+    demo = build_app(store.url, queue_dir=None)
+    config = json.dumps(demo.get_config_file(), default=str)
+    assert "JPEG-XL (max)" in config and "table-hubble" in config and "pareto-sdss-3d-time" in config
+
+
+def test_queue_view_without_queue(store, tmp_path: Path) -> None:
+    from leaderboard.app import LeaderboardData
+    from leaderboard.store_reader import StoreReader
+
+    text, frame = LeaderboardData(StoreReader(store.url), None).queue_view()
+    assert "No submission queue" in text and frame.empty
+    text, _ = LeaderboardData(StoreReader(store.url), tmp_path / "missing").queue_view()
+    assert "No submission queue" in text
+
+
+def test_queue_view_with_a_queue(store, tmp_path: Path) -> None:
+    queue_mod = pytest.importorskip("submissions.queue")
+    from leaderboard.app import LeaderboardData
+    from leaderboard.store_reader import StoreReader
+
+    qdir = tmp_path / "queue"
+    qdir.mkdir()
+    queue_mod.SubmissionQueue(qdir)  # an empty queue
+    text, frame = LeaderboardData(StoreReader(store.url), qdir).queue_view()
+    assert text.startswith("Queue") or "could not be read" in text
+    assert list(frame.columns)[:4] == ["Submission", "Participant", "Name", "State"]
+
+
+def test_admin_publish_cli(store, tmp_path: Path) -> None:
+    from challenge.cli import app
+
+    write_baselines(store, ["lco"])
+    hub = f"file://{tmp_path / 'hub'}"
+    runner = CliRunner()
+    res = runner.invoke(app, ["admin", "publish", "--store", store.url, "--repo", "org/results",
+                              "--space", "org/board", "--to", hub])
+    assert res.exit_code == 0, res.output
+    assert "commit" in res.output
+    again = runner.invoke(app, ["admin", "publish", "--store", store.url, "--repo", "org/results", "--to", hub])
+    assert again.exit_code == 0 and "up to date" in again.output
+    bad = runner.invoke(app, ["admin", "publish", "--store", store.url, "--repo", "nope", "--to", hub])
+    assert bad.exit_code == 2 and "ORG/NAME" in bad.output
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 (local test server)
+        return resp.read().decode()
+
+
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            return _get(url)
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(url)
+
+
+@pytest.mark.slow
+def test_generated_space_runs_from_its_own_folder(tmp_path: Path) -> None:
+    """The Space folder alone (vendored code + app.py) serves the leaderboard of a store."""
+    from browser_support import free_port
+
+    from leaderboard.publish import write_space_folder
+
+    store = ResultStore(str(tmp_path / "results"))
+    seed_paper_results(store)
+    folder = tmp_path / "space"
+    write_space_folder("org/results", folder)
+    port = free_port()
+    env = {**os.environ, "RESULTS_STORE": store.url, "PORT": str(port), "PYTHONPATH": ""}
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=folder, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        config = _wait_http(f"http://127.0.0.1:{port}/config", proc)
+        assert "JPEG-XL (max)" in config and "3.26" in config
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.mark.slow
+def test_leaderboard_cli_seeds_and_serves(tmp_path: Path) -> None:
+    from browser_support import free_port
+
+    port = free_port()
+    store_dir = tmp_path / "results"
+    proc = subprocess.Popen(["challenge", "leaderboard", "--store", str(store_dir), "--port", str(port),
+                             "--queue", str(tmp_path / "no-queue")], cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        config = _wait_http(f"http://127.0.0.1:{port}/config", proc)
+        assert "JPEG-XL (max)" in config
+        assert len(ResultStore(str(store_dir)).keys()) == 69
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -1,0 +1,56 @@
+"""A running codec container really has the hardening (Docker's view and the kernel's view)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from evaluator.sandbox import SandboxedCodec
+
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(120)]
+
+
+def proc_status(pid: int) -> dict[str, str]:
+    with open(f"/proc/{pid}/status") as fh:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in fh if ":\t" in line)
+
+
+def test_running_container_is_hardened(hostile_images, docker_client, test_profile, tmp_path, monkeypatch):
+    monkeypatch.setenv("CHALLENGE_RUN_DIR", str(tmp_path))
+    item = np.arange(64 * 64, dtype=np.uint16).reshape(64, 64)
+    with SandboxedCodec(hostile_images["rootfs"], test_profile) as sc:  # the image says USER root
+        sc.open(item.nbytes)
+        sc.round_trip(item)
+        for container in (sc._enc, sc._dec):
+            attrs = docker_client.api.inspect_container(container.id)
+            hc, cfg = attrs["HostConfig"], attrs["Config"]
+            assert hc["NetworkMode"] == "none"
+            assert hc["ReadonlyRootfs"] is True
+            assert hc["CapDrop"] == ["ALL"] and not hc["CapAdd"]
+            assert "no-new-privileges:true" in hc["SecurityOpt"]
+            assert not any("unconfined" in o for o in hc["SecurityOpt"])
+            assert hc["Privileged"] is False
+            assert hc["IpcMode"] == "private"
+            assert hc["LogConfig"]["Type"] == "none"
+            assert hc["Init"] is True
+            assert hc["Memory"] == hc["MemorySwap"] == test_profile.memory_bytes
+            assert hc["PidsLimit"] == test_profile.pids_limit
+            assert hc["CpusetCpus"] and hc["NanoCpus"] == 1_000_000_000
+            assert "noexec" in hc["Tmpfs"]["/tmp"] and f"size={test_profile.tmp_bytes}" in hc["Tmpfs"]["/tmp"]
+            limits = {u["Name"]: u["Hard"] for u in hc["Ulimits"]}
+            assert limits["core"] == 0 and limits["fsize"] == test_profile.output_cap(item.nbytes) + 1
+            assert cfg["User"] == "65534:65534"  # root in the image -> nobody
+            binds = {b.split(":")[1]: b.split(":")[2] if b.count(":") > 1 else "rw" for b in hc["Binds"]}
+            assert binds["/work/in"] == "ro" and binds["/work/out"] == "rw"
+            # the kernel's view of the codec process (child of the init)
+            init_pid = attrs["State"]["Pid"]
+            with open(f"/proc/{init_pid}/task/{init_pid}/children") as fh:
+                codec_pid = int(fh.read().split()[0])
+            st = proc_status(codec_pid)
+            assert int(st["CapEff"], 16) == 0 and int(st["CapBnd"], 16) == 0
+            assert st["NoNewPrivs"] == "1"
+            assert st["Seccomp"] == "2"  # filter mode: Docker's default profile is on
+            assert st["Uid"].split()[0] == "65534"
+        enc_binds = set(docker_client.api.inspect_container(sc._enc.id)["HostConfig"]["Binds"])
+        dec_binds = set(docker_client.api.inspect_container(sc._dec.id)["HostConfig"]["Binds"])
+        assert not {b.split(":")[0] for b in enc_binds} & {b.split(":")[0] for b in dec_binds}, "shared volume"

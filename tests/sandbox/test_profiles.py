@@ -1,0 +1,60 @@
+"""Hardware profiles, grants and the fingerprint (no Docker needed)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from evaluator.profiles import MiB, PROFILES, ProfileUnavailable, fingerprint, get_profile, gpu_info, grant
+from evaluator.sandbox import HARDENING, check_hardening, host_config_kwargs
+
+
+def test_limits_follow_the_design():
+    p = PROFILES["cpu-1"]
+    assert (p.cores, p.memory_bytes, p.pids_limit) == (1, 4 << 30, 256)
+    assert p.request_timeout(1_000_000) == pytest.approx(70.0)
+    assert p.output_cap(1000) == 16 * MiB and p.output_cap(100 * MiB) == 400 * MiB
+    assert PROFILES["gpu-1"].startup_timeout_s == 300 and PROFILES["cpu-8"].cores == 8
+    assert p.replace(pids_limit=10).pids_limit == 10 and p.pids_limit == 256
+    with pytest.raises(KeyError, match="choose one of"):
+        get_profile("cpu-64")
+
+
+def test_grant_pins_to_existing_cores():
+    cpus = sorted(os.sched_getaffinity(0))
+    g = grant(PROFILES["cpu-8"])
+    assert g.cores == min(8, len(cpus))
+    assert [int(c) for c in g.cpuset.split(",")] == cpus[-g.cores:]
+    assert grant(PROFILES["cpu-1"]).cpuset == str(cpus[-1])
+
+
+@pytest.mark.skipif(bool(gpu_info()), reason="this machine has a GPU")
+def test_gpu_profile_without_gpu_says_what_to_do():
+    with pytest.raises(ProfileUnavailable, match="needs 1 GPU"):
+        grant(PROFILES["gpu-1"])
+
+
+def test_fingerprint_fields():
+    class Src:
+        label, revision, synthetic = "synthetic-small-s0:full_test", "rev1", True
+
+    fp = fingerprint("cpu-1", {"digest": "sha256:abc", "compressed_size_bytes": 123}, Src())
+    assert fp["cores_granted"] == 1 and fp["image_digest"] == "sha256:abc"
+    assert fp["image_compressed_bytes"] == 123 and fp["synthetic"] is True and fp["data_revision"] == "rev1"
+    for key in ("cpu_model", "memory_granted_bytes", "docker_version", "contract_version", "evaluator_version",
+                "hostname", "gpu_model", "gpu_driver"):
+        assert key in fp
+
+
+def test_hardening_list_is_checked(tmp_path):
+    kw = host_config_kwargs(PROFILES["cpu-1"], grant(PROFILES["cpu-1"]), in_dir=tmp_path, out_dir=tmp_path,
+                            fsize=1000)
+    for key, value in HARDENING.items():
+        if value is not None:
+            assert kw[key] == value
+    assert kw["memswap_limit"] == kw["mem_limit"]
+    for bad in ({"security_opt": ["no-new-privileges:true", "seccomp=unconfined"]}, {"network_mode": "bridge"},
+                {"read_only": False}, {"memswap_limit": -1}):
+        with pytest.raises(AssertionError):
+            check_hardening({**kw, **bad})
