@@ -345,7 +345,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         for d in rows:
             detail = d["reason"]
             if d["scores"]:
-                detail = "  ".join(f"{s['track']}: {_fmt(s['ratio_mean'])}x" if s["status"] == "ok"
+                detail = "\n".join(f"{s['track']}: {_fmt(s['ratio_mean'])}x" if s["status"] == "ok"
                                    else f"{s['track']}: {s['failure'] or 'failed'}" for s in d["scores"])
                 if d["state"] == "failed":
                     detail = f"{d['reason']}\n{detail}"

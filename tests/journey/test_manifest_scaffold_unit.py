@@ -116,3 +116,28 @@ def test_hosted_inbox_round_trip_on_fsspec(tmp_path: Path) -> None:
     assert sub.request_id == rid and Path(sub.image_tar or "").read_bytes() == b"not really a tar"
     again = ingest(store, q)  # each request is handled once
     assert again.accepted == [] and again.rejected == []
+
+
+def test_test_table_shows_baselines_on_the_same_data_only(capsys: pytest.CaptureFixture[str]) -> None:
+    from challenge.cli import participant
+    from evaluator.records import Failure, ResultRecord, ResultStore
+
+    url = "memory://journey-baselines"
+    store = ResultStore(url)
+
+    def rec(sub: str, codec: str, split: str, ratio: float, status: str = "ok") -> ResultRecord:
+        return ResultRecord(submission=sub, codec=codec, track="keck", profile="cpu-1", split=split,
+                            provenance="verified", synthetic=True, status=status,  # type: ignore[arg-type]
+                            summary={"ratio_mean": ratio, "bpp_mean": 16 / ratio},
+                            failure=None if status == "ok" else Failure("crash", "boom\ncodec said: oops"))
+
+    store.write(rec("baseline-jpegxl-max", "JPEG-XL max", "synthetic-small-s0:full_test", 2.5))
+    store.write(rec("baseline-rice", "RICE", "hub@main:full_test", 2.1))  # other data: not shown
+    store.write(rec("sub-x", "someone", "synthetic-small-s0:full_test", 9.9))  # not a baseline
+    rows = participant._baseline_rows(url, "synthetic-small-s0:full_test", "cpu-1", {"keck"})
+    assert [r.codec for r in rows["keck"]] == ["JPEG-XL max"]
+    mine = rec("local-test-me", "me", "synthetic-small-s0:full_test", 2.2, status="failed")
+    assert participant._print_results([mine], rows, "synthetic-small-s0:full_test") is False
+    out = capsys.readouterr().out
+    assert "JPEG-XL max" in out and "2.500" in out and "RICE" not in out and "someone" not in out
+    assert "keck failed" in out and "codec said: oops" in out
