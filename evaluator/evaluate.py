@@ -307,6 +307,7 @@ def evaluate_runner(
     progress: Progress | None = None,
     show_logs: bool | None = None,
     setup_failure: CodecFailure | None = None,
+    neural: bool = False,
 ) -> list[ResultRecord]:
     """The loop shared by the sandboxed and the in-process evaluators."""
     st = ResultStore(store) if isinstance(store, str) else store
@@ -324,6 +325,7 @@ def evaluate_runner(
                                 show_logs=bool(show_logs) if show_logs is not None else False)
         record, rows = _record(submission=submission, codec=codec, track=track, profile_name=profile_name,
                                source=source, outcome=outcome, fp=fp, digest=digest, manifest=manifest)
+        record.neural = neural
         if st is not None:
             st.write(record, rows)
         records.append(record)
@@ -352,6 +354,7 @@ def evaluate_image(
     show_logs: bool | None = None,
     image_compressed_size: int | None = None,
     measure_image_size: bool = True,
+    neural: bool | None = None,
 ) -> list[ResultRecord]:
     """Evaluate a codec image on ``tracks`` of ``source`` in the sandbox; one record per track.
 
@@ -361,7 +364,8 @@ def evaluate_image(
     earlier run of the same (submission, track, profile, split); None stores
     nothing. The image's compressed size (``docker save | gzip``, cached by
     image id) is measured unless given or ``measure_image_size`` is False.
-    Raises ``ProfileUnavailable`` when the profile cannot run here
+    ``neural`` marks the records as a neural codec (default: the manifest's
+    ``base = "torch"``). Raises ``ProfileUnavailable`` when the profile cannot run here
     (e.g. ``gpu-1`` without a GPU); codec failures never raise, they are in
     the records.
     """
@@ -392,6 +396,7 @@ def evaluate_image(
         make_runner, tracks, src, profile_name=prof.name, submission=sub, codec=codec_name or image, fp=fp,
         digest=info.digest if info else None, store=store, manifest=manifest, progress=progress,
         show_logs=show_logs, setup_failure=setup_failure,
+        neural=bool(neural) if neural is not None else (manifest or {}).get("base") == "torch",
     )
 
 

@@ -13,10 +13,11 @@ from evaluator.records import FAILURE_KINDS
 class CodecFailure(Exception):
     """A codec (or its image) failed: ``kind`` says how, ``message`` says what to do."""
 
-    def __init__(self, kind: str, message: str, item_id: str | None = None) -> None:
+    def __init__(self, kind: str, message: str, item_id: str | None = None, *, exited: bool = False) -> None:
         if kind not in FAILURE_KINDS:
             raise ValueError(f"unknown failure kind {kind!r}")
         super().__init__(f"{kind}: {message}")
         self.kind = kind
         self.message = message
         self.item_id = item_id
+        self.exited = exited  # the codec closed its stdout (it exited or is exiting)

@@ -181,7 +181,7 @@ def docker_version() -> str | None:
 
 def fingerprint(
     profile: Profile | str,
-    image: dict[str, Any] | None,
+    image: dict[str, Any] | str | None,
     source: Any,
     *,
     granted: Grant | None = None,
@@ -189,10 +189,15 @@ def fingerprint(
     """Everything a runtime number depends on, as a flat JSON-able dict.
 
     ``image`` is a mapping with ``digest`` and ``compressed_size_bytes`` (see
-    ``evaluator.sandbox.image_info``), or None for in-process runs; ``source``
-    is a data source with ``label``, ``revision`` and ``synthetic``.
+    ``evaluator.sandbox.ImageInfo.to_dict``), an image reference to inspect,
+    or None for in-process runs; ``source`` is a data source with ``label``,
+    ``revision`` and ``synthetic``.
     """
     prof = get_profile(profile)
+    if isinstance(image, str):
+        from evaluator.sandbox import docker_client, image_info  # noqa: PLC0415
+
+        image = image_info(docker_client(), image).to_dict()
     g = granted or grant(prof)
     gpus = gpu_info() if g.gpus else []
     return {
@@ -209,7 +214,7 @@ def fingerprint(
         "image_digest": (image or {}).get("digest"),
         "image_compressed_bytes": (image or {}).get("compressed_size_bytes"),
         "data_label": getattr(source, "label", None),
-        "data_revision": getattr(source, "revision", None),
+        "dataset_revision": getattr(source, "revision", None),
         "synthetic": bool(getattr(source, "synthetic", False)),
         "hostname": socket.gethostname(),
         "python": platform.python_version(),

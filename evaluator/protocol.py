@@ -170,7 +170,7 @@ class JsonLinesClient:
 
     def _parse(self, ev: _Event, what: str) -> dict[str, Any]:
         if ev.kind == "eof":
-            raise CodecFailure("crash", f"the {self.name} exited (closed stdout) during {what}")
+            raise CodecFailure("crash", f"the {self.name} exited (closed stdout) during {what}", exited=True)
         if ev.kind == "overflow":
             raise CodecFailure(
                 "protocol",
@@ -194,7 +194,8 @@ class JsonLinesClient:
         """Block until the ``{"ready": true}`` line; returns it (may carry name, version)."""
         ev = self._next(timeout, "startup")
         if ev.kind == "eof":
-            raise CodecFailure("startup_failed", f"the {self.name} exited before printing {{\"ready\": true}}")
+            raise CodecFailure("startup_failed", f"the {self.name} exited before printing {{\"ready\": true}}",
+                               exited=True)
         msg = self._parse(ev, "startup")
         if msg.get(READY_KEY) is not True:
             raise CodecFailure(
@@ -206,6 +207,10 @@ class JsonLinesClient:
         """Send one request; return seconds from send to the ``ok`` line (measured here, outside)."""
         line = json.dumps({"id": req_id, "input": input_path, "output": output_path}).encode() + b"\n"
         what = f"request {req_id}"
+        if not self._events.empty():  # a line nobody asked for (e.g. an answer sent ahead of its request)
+            msg = self._parse(self._events.get_nowait(), f"the wait before {what}")
+            raise CodecFailure("protocol", f"the {self.name} wrote an unsolicited line before {what}: "
+                               f"{json.dumps(msg)[:200]}; answer each request once, after reading it")
         t0 = time.perf_counter()
         try:
             self._sock.sendall(line)

@@ -55,9 +55,16 @@ from typing import Any, Final, Mapping
 import numpy as np
 
 from evaluator.failures import CodecFailure
-from evaluator.profiles import Grant, Profile, grant as grant_profile
+from evaluator.profiles import Grant, Profile
+from evaluator.profiles import grant as grant_profile
 from evaluator.protocol import JsonLinesClient, StderrTail
-from evaluator.verify import check_output_folder, compare, load_decoded, oversized_output, read_output
+from evaluator.verify import (
+    check_output_folder,
+    compare,
+    load_decoded,
+    oversized_output,
+    read_output,
+)
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +273,7 @@ class Workspace:
     and every request is followed by a scan (a warning says so).
     """
 
-    def __init__(self, user: str, out_bytes: int, base: str | None = None) -> None:
+    def __init__(self, user: str, out_bytes: int, base: str | None = None, *, tmpfs_out: bool = True) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="astrocompress-run-", dir=base or os.environ.get("CHALLENGE_RUN_DIR")))
         self.uid, self.gid = _uid_gid(user)
         self.enc_in, self.enc_out = self.root / "enc-in", self.root / "enc-out"
@@ -278,7 +285,7 @@ class Workspace:
             self._own(d, 0o500 if self.is_root else 0o755)
         for d in (self.enc_out, self.dec_out):
             d.mkdir()
-            if not self._mount_tmpfs(d, out_bytes):
+            if not (tmpfs_out and self._mount_tmpfs(d, out_bytes)):
                 self._own(d, 0o700 if self.is_root else 0o777)
 
     def _own(self, d: Path, mode: int) -> None:
@@ -402,7 +409,7 @@ class CodecContainer:
                        f"{self.profile.startup_timeout_s:.0f} s")
             else:
                 msg = exc.message
-            raise self._classify(CodecFailure(kind, msg)) from None
+            raise self._classify(CodecFailure(kind, msg, exited=exc.exited)) from None
         finally:
             timer.cancel()
         return time.perf_counter() - t0
@@ -413,18 +420,19 @@ class CodecContainer:
         try:
             return self.proto.request(req_id, f"/work/in/{in_name}", f"/work/out/{out_name}", timeout)
         except CodecFailure as exc:
+            failure = exc
             if self._killed_by_deadline:
-                exc = CodecFailure("timeout", f"the {self.who} was killed by the hard deadline of "
-                                   f"{timeout + self.profile.kill_grace_s:.1f} s on request {req_id}")
+                failure = CodecFailure("timeout", f"the {self.who} was killed by the hard deadline of "
+                                       f"{timeout + self.profile.kill_grace_s:.1f} s on request {req_id}")
             elif exc.kind == "timeout":
-                exc = CodecFailure("timeout", exc.message + f" (limit: {timeout:.1f} s for this item size)")
-            raise self._classify(exc) from None
+                failure = CodecFailure("timeout", exc.message + f" (limit: {timeout:.1f} s for this item size)")
+            raise self._classify(failure) from None
         finally:
             timer.cancel()
 
     def _classify(self, exc: CodecFailure) -> CodecFailure:
         """After a failure: stop the container, then look for OOM or an oversized output."""
-        state = self._state(wait=exc.kind == "crash")
+        state = self._state(wait=exc.exited)
         self.kill()
         if not state:
             state = self._state(wait=False)
@@ -501,6 +509,7 @@ class SandboxedCodec:
     client: Any = None
     granted: Grant | None = None
     startup_s: float | None = None
+    tmpfs_out: bool = True  # False: plain host folders for /work/out (what a non-root evaluator gets)
     _seq: int = 0
     _fsize: int = 0
     _enc: CodecContainer | None = None
@@ -520,7 +529,7 @@ class SandboxedCodec:
         self.info = self.info or image_info(self.client, self.image)
         self.granted = self.granted or grant_profile(self.profile)
         self._fsize = self.profile.output_cap(first_raw_bytes) + 1
-        self._ws = Workspace(self.info.user, self._fsize + (1 << 20))
+        self._ws = Workspace(self.info.user, self._fsize + (1 << 20), tmpfs_out=self.tmpfs_out)
         self.startup_s = self._start_containers()
         return self.startup_s
 

@@ -17,6 +17,14 @@ Everything is labelled synthetic (``meta["synthetic"] is True``).
 Public API::
 
     make_file(dataset, seed, index, size="small", **overrides) -> SyntheticFile
+    sample_shapes(dataset, seed, index, size="small", **overrides) -> list[tuple[int, ...]]
+
+``overrides`` (per dataset, see ``ALLOWED_OVERRIDES``) force observation
+parameters, e.g. ``exptime`` (s), ``sky_rate`` (e-/s/pixel) or ``sky`` (ADU),
+``seeing`` (arcsec), ``filter``, ``telescope`` (Legacy), ``layout`` (Keck 0/1),
+``cosmic_rays`` (bool), ``ngroups``/``pattern`` (JWST), ``n_epochs``/
+``missing_probability`` (SDSS); the field, detector and noise streams stay
+the same, so an exposure-time sweep shows the same stars.
 
 ``SyntheticFile.samples`` follow ``evaluator.tracks.SAMPLE_LAYOUT``: Legacy and
 Keck one (H, W) frame, Hubble two chips (HDU 1 and 4), JWST one (G, H, W)
@@ -31,6 +39,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import numpy as np
@@ -38,16 +47,39 @@ import numpy as np
 from evaluator import synthetic_sky_jwst as jw
 from evaluator import synthetic_sky_sdss as sd
 from evaluator.synthetic_sky_ccd import CcdExposure, ccd_frame
-from evaluator.synthetic_sky_profiles import HUBBLE, KECK, LEGACY_CYCLE, LEGACY_PROFILES, CcdProfile, FrameLayout
+from evaluator.synthetic_sky_profiles import (
+    HUBBLE,
+    KECK,
+    LEGACY_CYCLE,
+    LEGACY_PROFILES,
+    CcdProfile,
+    FrameLayout,
+)
 from evaluator.synthetic_sky_scene import make_catalog
-from evaluator.tracks import DATASETS, HUBBLE as HUBBLE_DS, JWST, KECK as KECK_DS, LEGACY, SDSS
+from evaluator.tracks import DATASETS, JWST, LEGACY, SDSS
+from evaluator.tracks import HUBBLE as HUBBLE_DS
+from evaluator.tracks import KECK as KECK_DS
 
 log = logging.getLogger(__name__)
+
+GENERATOR_VERSION = "1"  # bump whenever the same arguments would give different bytes
 
 Size = Literal["small", "full"]
 SMALL_FACTOR = 8  # linear reduction of "small" frames (SDSS: 800 -> 160)
 _SIZE_CODE = {"small": 0, "full": 1}
-_STREAM_PARAMS, _STREAM_FIELD, _STREAM_NOISE, _STREAM_DETECTOR = 1, 2, 3, 4
+_STREAM_PARAMS, _STREAM_FIELD, _STREAM_NOISE, _STREAM_DETECTOR, _STREAM_DATE = 1, 2, 3, 4, 5
+
+# Observing epochs (MJD) per dataset: LCO network since 2014, Keck LRIS data 2005-2010 (paper
+# App. A.3.2), ACS since 2002, JWST science since mid-2022; SDSS dates come from its TAI list.
+_MJD_RANGE: dict[str, tuple[float, float]] = {
+    LEGACY: (56700.0, 60300.0), KECK_DS: (53371.0, 55562.0), HUBBLE_DS: (52400.0, 60300.0), JWST: (59760.0, 60600.0),
+}
+_MJD_ZERO = datetime(1858, 11, 17)
+
+
+def _iso_from_mjd(mjd: float) -> str:
+    return (_MJD_ZERO + timedelta(days=mjd)).isoformat(timespec="seconds")
+
 
 # Keys each dataset accepts in ``overrides``.
 ALLOWED_OVERRIDES: dict[str, frozenset[str]] = {
@@ -193,9 +225,7 @@ def _legacy_telescope(index: int, overrides: dict[str, Any]) -> str:
     return str(tel)
 
 
-def _jwst_file(ds: int, seed: int, index: int, size: str, overrides: dict[str, Any]) -> SyntheticFile:
-    sc = _SIZE_CODE[size]
-    prng = _rng(seed, ds, index, _STREAM_PARAMS)
+def _jwst_params(prng: np.random.Generator, size: str, overrides: dict[str, Any]) -> dict[str, Any]:
     g_full = int(prng.integers(5, 11))
     names = list(jw.PATTERN_WEIGHTS)
     w = np.array([jw.PATTERN_WEIGHTS[n] for n in names])
@@ -210,8 +240,15 @@ def _jwst_file(ds: int, seed: int, index: int, size: str, overrides: dict[str, A
         raise ValueError(f"pattern {pattern!r} unknown; choose one of: {', '.join(jw.READ_PATTERNS)}")
     if ngroups < 2:
         raise ValueError(f"ngroups must be >= 2 (a ramp), got {ngroups}")
-    setup = jw.RampSetup(ngroups, pattern, float(overrides.get("sky_rate", sky_rate)),
-                         bool(overrides.get("cosmic_rays", True)))
+    return {"ngroups": ngroups, "pattern": pattern, "sky_rate": float(overrides.get("sky_rate", sky_rate)),
+            "ra": ra, "dec": dec, "detector": detector}
+
+
+def _jwst_file(ds: int, seed: int, index: int, size: str, overrides: dict[str, Any]) -> SyntheticFile:
+    sc = _SIZE_CODE[size]
+    jp = _jwst_params(_rng(seed, ds, index, _STREAM_PARAMS), size, overrides)
+    ngroups, pattern, ra, dec, detector = jp["ngroups"], jp["pattern"], jp["ra"], jp["dec"], jp["detector"]
+    setup = jw.RampSetup(ngroups, pattern, jp["sky_rate"], bool(overrides.get("cosmic_rays", True)))
     n = 2048 if size == "full" else 2048 // SMALL_FACTOR
     border = jw.REFERENCE_BORDER if size == "full" else 2
     frng = _rng(seed, ds, index, _STREAM_FIELD, sc)
@@ -230,14 +267,19 @@ def _jwst_file(ds: int, seed: int, index: int, size: str, overrides: dict[str, A
     return SyntheticFile([cube], meta)
 
 
-def _sdss_file(ds: int, seed: int, index: int, size: str, overrides: dict[str, Any]) -> SyntheticFile:
-    sc = _SIZE_CODE[size]
-    prng = _rng(seed, ds, index, _STREAM_PARAMS)
+def _sdss_epochs(prng: np.random.Generator, size: str, overrides: dict[str, Any]) -> int:
     t_full = int(min(90, 3 + prng.exponential(10.0)))
     n_epochs = t_full if size == "full" else 3 + t_full % 3
     n_epochs = int(overrides.get("n_epochs", n_epochs))
     if n_epochs < 1:
         raise ValueError(f"n_epochs must be >= 1, got {n_epochs}")
+    return n_epochs
+
+
+def _sdss_file(ds: int, seed: int, index: int, size: str, overrides: dict[str, Any]) -> SyntheticFile:
+    sc = _SIZE_CODE[size]
+    prng = _rng(seed, ds, index, _STREAM_PARAMS)
+    n_epochs = _sdss_epochs(prng, size, overrides)
     ra = float((prng.uniform(-50.0, 58.0)) % 360.0)
     dec = float(prng.uniform(-1.25, 1.25))
     miss = float(overrides.get("missing_probability", 0.08))
@@ -254,6 +296,26 @@ def _sdss_file(ds: int, seed: int, index: int, size: str, overrides: dict[str, A
         "ntimes": n_epochs, **facts,
     }
     return SyntheticFile([cube], meta)
+
+
+def sample_shapes(dataset: str, seed: int, index: int, size: Size = "small", **overrides: Any) -> list[tuple[int, ...]]:
+    """Shapes of ``make_file(...).samples`` without generating any pixels (cheap, same arguments)."""
+    ds = _check(dataset, seed, index, size, overrides)
+    prng = _rng(seed, ds, index, _STREAM_PARAMS)
+    if dataset in (LEGACY, KECK_DS, HUBBLE_DS):
+        if dataset == LEGACY:
+            p = LEGACY_PROFILES[_legacy_telescope(index, overrides)]
+            overrides = {k: v for k, v in overrides.items() if k != "telescope"}
+        else:
+            p = KECK if dataset == KECK_DS else HUBBLE
+        par = _draw_ccd(prng, p, overrides)
+        shape = _layout(p, par.layout, size).shape
+        return [shape] * (2 if dataset == HUBBLE_DS else 1)
+    if dataset == JWST:
+        n = 2048 if size == "full" else 2048 // SMALL_FACTOR
+        return [(_jwst_params(prng, size, overrides)["ngroups"], n, n)]
+    n = 800 if size == "full" else 160
+    return [(_sdss_epochs(prng, size, overrides), len(sd.BANDS), n, n)]
 
 
 def make_file(dataset: str, seed: int, index: int, size: Size = "small", **overrides: Any) -> SyntheticFile:
@@ -277,6 +339,11 @@ def make_file(dataset: str, seed: int, index: int, size: Size = "small", **overr
         f = _jwst_file(ds, seed, index, size, overrides)
     else:
         f = _sdss_file(ds, seed, index, size, overrides)
+    if dataset == SDSS:
+        f.meta["date_obs"] = _iso_from_mjd(f.meta["tai"][0] / 86400.0)
+    else:
+        f.meta["date_obs"] = _iso_from_mjd(float(_rng(seed, ds, index, _STREAM_DATE).uniform(*_MJD_RANGE[dataset])))
+    f.meta.setdefault("object", f"synthetic field {seed}-{index}")
     f.meta.update(dataset=dataset, synthetic=True, generator=__name__, seed=seed, index=index, size=size,
                   image_id=f"synthetic/{dataset}/{seed}/{index}",
                   overrides={k: v for k, v in overrides.items()})

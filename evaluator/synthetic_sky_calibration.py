@@ -10,9 +10,9 @@ calibration script and the tests agree on what "the synthetic default" is.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from statistics import fmean
-from typing import Iterable
 
 import numpy as np
 
@@ -24,7 +24,7 @@ DEFAULT_TEST_INDICES: tuple[int, ...] = (0, 1, 2)
 LEGACY_TEST_INDICES: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
 
 
-def test_indices(dataset: str, n_test: int = len(DEFAULT_TEST_INDICES)) -> tuple[int, ...]:
+def default_test_indices(dataset: str, n_test: int = len(DEFAULT_TEST_INDICES)) -> tuple[int, ...]:
     """File indices of the default test split (Legacy doubles them so ``n_test`` are LCO)."""
     return tuple(range(2 * n_test)) if dataset == LEGACY else tuple(range(n_test))
 
@@ -45,7 +45,7 @@ def track_items(track_name: str, *, seed: int = 0, size: str = "small", n_test: 
     """The track's items over the default synthetic test files (``files`` caches make_file calls)."""
     track = TRACKS[track_name]
     out: list[SyntheticItem] = []
-    for i in test_indices(track.dataset, n_test):
+    for i in default_test_indices(track.dataset, n_test):
         key = (track.dataset, i)
         if files is not None and key in files:
             f = files[key]

@@ -28,7 +28,7 @@ from evaluator.synthetic_sky_detector import (
     sky_gradient,
 )
 from evaluator.synthetic_sky_profiles import CcdProfile, FrameLayout
-from evaluator.synthetic_sky_scene import Catalog, bright_star_mask, render
+from evaluator.synthetic_sky_scene import Catalog, bright_sources, render
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,9 @@ def ccd_frame(profile: CcdProfile, layout: FrameLayout, cat: Catalog, exp: CcdEx
         out[:, sl] = digitize(ae, gain=amps.gain[i], bias=bias, saturated=saturated[:, sl], saturation_adu=s_adu)
         x += a.width
 
-    bright = bright_star_mask(cat, fwhm=exp.fwhm_px, exptime=exp.exptime, full_well=profile.full_well,
+    by, bx_f = bright_sources(cat, fwhm=exp.fwhm_px, exptime=exp.exptime, full_well=profile.full_well,
                               beta=profile.psf_beta)
-    bx = np.clip(np.rint(cat.star_x[bright]).astype(np.int64), 0, wd - 1)
+    bx = np.clip(np.rint(bx_f).astype(np.int64), 0, wd - 1)
     facts: dict[str, Any] = {
         "gain": float(np.mean(amps.gain)),
         "readnoise": float(np.mean(amps.readnoise)),
@@ -127,7 +127,7 @@ def ccd_frame(profile: CcdProfile, layout: FrameLayout, cat: Catalog, exp: CcdEx
         "saturation_adu": sat_adu,
         "n_cosmic_rays": n_cr,
         "n_saturated": int(saturated.sum()),
-        "bright_stars": [[float(y + row0), float(cols[xi])] for y, xi in zip(cat.star_y[bright], bx)],
+        "bright_sources": [[float(y + row0), float(cols[xi])] for y, xi in zip(by, bx)],
         "sky": exp.sky_rate * exp.exptime / float(np.mean(amps.gain)),
     }
     return out, facts

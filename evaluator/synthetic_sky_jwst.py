@@ -26,8 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from evaluator.synthetic_sky_detector import ADC_MAX, cosmic_ray_hits, dark_rate_map, flat_field, sky_gradient
-from evaluator.synthetic_sky_scene import Catalog, bright_star_mask, render
+from evaluator.synthetic_sky_detector import (
+    ADC_MAX,
+    cosmic_ray_hits,
+    dark_rate_map,
+    flat_field,
+    sky_gradient,
+)
+from evaluator.synthetic_sky_scene import Catalog, bright_sources, render
 
 TFRAME = 10.73676  # s, NIRCam full-frame read
 GAIN = 2.05  # e-/ADU
@@ -127,7 +133,7 @@ def jwst_ramp(shape: tuple[int, int], setup: RampSetup, cat: Catalog, *, rng_det
         np.clip(adu, 0, ADC_MAX, out=adu)
         cube[g] = adu.astype(np.uint16)
 
-    bright = bright_star_mask(cat, fwhm=PSF_FWHM, exptime=float(times[-1]), full_well=FULL_WELL, beta=2.5)
+    by, bx = bright_sources(cat, fwhm=PSF_FWHM, exptime=float(times[-1]), full_well=FULL_WELL, beta=2.5)
     facts: dict[str, Any] = {
         "gain": GAIN,
         "readnoise": READNOISE_FRAME,
@@ -137,7 +143,7 @@ def jwst_ramp(shape: tuple[int, int], setup: RampSetup, cat: Catalog, *, rng_det
         "group_times": [float(t) for t in times],
         "sky": setup.sky_rate * setup.tgroup / GAIN,
         "n_saturated": int((q >= FULL_WELL).sum()),
-        "bright_stars": [[float(y + b), float(x + b)] for y, x in zip(cat.star_y[bright], cat.star_x[bright])],
+        "bright_sources": [[float(y + b), float(x + b)] for y, x in zip(by, bx)],
         "reference_border": b,
     }
     return cube, facts

@@ -54,7 +54,7 @@ class FrameLayout:
     def shape(self) -> tuple[int, int]:
         return (self.data_rows + self.overscan_rows, sum(a.width for a in self.amps))
 
-    def scaled(self, factor: int) -> "FrameLayout":
+    def scaled(self, factor: int) -> FrameLayout:
         """The same layout about ``1/factor`` the linear size (thin strips keep ≥ 1-2 pixels)."""
 
         def s(n: int, floor: int) -> int:

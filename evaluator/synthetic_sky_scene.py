@@ -175,8 +175,15 @@ def render(
     return out
 
 
-def bright_star_mask(cat: Catalog, *, fwhm: float, exptime: float, full_well: float,
-                     band_factor: float = 1.0, beta: float = 3.0) -> np.ndarray:
-    """Boolean over stars: True where the star's peak pixel would exceed ``full_well`` electrons."""
-    peak = cat.star_rate * band_factor * exptime * moffat_peak_fraction(fwhm, beta)
-    return peak > full_well
+def bright_sources(cat: Catalog, *, fwhm: float, exptime: float, full_well: float,
+                   band_factor: float = 1.0, beta: float = 3.0, margin: float = 0.7) -> tuple[np.ndarray, np.ndarray]:
+    """``(y, x)`` of objects that may saturate: peak above ``margin × full_well`` electrons.
+
+    A galaxy is never more peaked than a point source of the same flux, so the
+    point-source peak is a safe upper bound for both kinds; ``margin`` leaves
+    room for sky, flat field and noise (the list is a superset).
+    """
+    frac = moffat_peak_fraction(fwhm, beta) * band_factor * exptime / margin
+    s = cat.star_rate * frac > full_well
+    g = cat.gal_rate * frac > full_well
+    return np.concatenate([cat.star_y[s], cat.gal_y[g]]), np.concatenate([cat.star_x[s], cat.gal_x[g]])

@@ -21,7 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from evaluator.synthetic_sky_detector import ADC_MAX, bleed_columns, cosmic_ray_hits, sky_gradient
+from evaluator.synthetic_sky_detector import (
+    ADC_MAX,
+    bleed_columns,
+    cosmic_ray_hits,
+    sky_gradient,
+)
 from evaluator.synthetic_sky_scene import Catalog, render
 
 BANDS: tuple[str, ...] = ("u", "g", "r", "i", "z")
@@ -103,7 +108,7 @@ def sdss_cube(shape: tuple[int, int], epochs: list[Epoch], cat: Catalog, *, rng:
             adu[sat] = min(ADC_MAX, round(SOFT_BIAS + FULL_WELL / GAIN[j]))
             if ep.missing is not None:
                 side, frac = ep.missing
-                k = max(1, int(round(frac * w)))
+                k = max(1, round(frac * w))
                 if side == "left":
                     adu[:, :k] = 0
                 else:

@@ -91,6 +91,9 @@ class Filters:
                 tuple(sorted(self.data_kinds)), self.sort_by)
 
 
+ITEM_PLOT_LIMIT = 12  # records per per-item figure
+OVERVIEW_LIMIT = 40  # rows per data label on the overview (track tabs list every row)
+
 SORT_CHOICES: list[tuple[str, str]] = [
     ("Ratio (mean of per-item)", "ratio_mean"),
     ("Ratio (aggregate)", "ratio_aggregate"),
@@ -138,31 +141,51 @@ class LeaderboardData:
             return []  # the store has no paper seeds at all: nothing to point out
         return [c for c in PAPER_COLUMNS if c not in have]
 
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], list[Any]]) -> list[Any]:
+        full = (self.reader.version, *key)
+        cached = self._cache.get(full)
+        if cached is None:
+            if len(self._cache) > 64:
+                self._cache.clear()
+            cached = self._cache[full] = compute()
+        return cached
+
+    def render_overview(self, f: Filters) -> pd.DataFrame:
+        return self._cached(("overview", f.key()), lambda: [tables.overview_table(self.filtered(f), limit_per_data=OVERVIEW_LIMIT)])[0]
+
+    def render_track(self, track: str, f: Filters) -> list[Any]:
+        """Compression table, runtime table and Pareto figure of one track (cached per data version)."""
+        def compute() -> list[Any]:
+            frame = self.filtered(f)
+            return [tables.track_table(frame, track, sort_by=f.sort_by,
+                                       missing_paper=self.missing_paper(frame, track, f)),
+                    tables.runtime_table(frame, track), plots.pareto_figure(frame, track)]
+        return self._cached(("track", track, f.key()), compute)
+
     def render(self, f: Filters) -> list[Any]:
-        """Values for the overview and every track tab (see ``Outputs``)."""
-        key = (self.reader.version, f.key())
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        frame = self.filtered(f)
-        values: list[Any] = [tables.overview_table(frame)]
+        """Overview plus every track's three values (used by tests and tools; the UI renders lazily)."""
+        values: list[Any] = [self.render_overview(f)]
         for name in TRACKS:
-            values.append(tables.track_table(frame, name, sort_by=f.sort_by,
-                                             missing_paper=self.missing_paper(frame, name, f)))
-            values.append(tables.runtime_table(frame, name))
-            values.append(plots.pareto_figure(frame, name))
-        if len(self._cache) > 16:
-            self._cache.clear()
-        self._cache[key] = values
+            values.extend(self.render_track(name, f))
         return values
 
     def item_plots(self, track: str, f: Filters) -> list[Any]:
+        """Per-item figures of the ``ITEM_PLOT_LIMIT`` best records of a track (a readable plot, fast loads)."""
         frame = self.filtered(f)
         rows = frame[(frame["track"] == track) & (frame["status"] == "ok")] if not frame.empty else frame
+        truncated = False
+        if not rows.empty:
+            rows = rows.sort_values("ratio_mean", ascending=False).drop_duplicates(["submission", "split"])
+            truncated = len(rows) > ITEM_PLOT_LIMIT
+            rows = rows.head(ITEM_PLOT_LIMIT)
         items = self.reader.items_for(list(rows["key"])) if not rows.empty else pd.DataFrame(
             columns=["item_id", "status", "ratio", "bpp", "exptime", "noise_sigma", "codec"])
-        return [plots.ratio_distribution_figure(items, track), plots.exposure_figure(items, track),
-                plots.noise_figure(items, track)]
+        figures = [plots.ratio_distribution_figure(items, track), plots.exposure_figure(items, track),
+                   plots.noise_figure(items, track)]
+        if truncated:
+            for fig in figures:
+                fig.update_layout(title_text=f"{fig.layout.title.text} (best {ITEM_PLOT_LIMIT} by mean ratio)")
+        return figures
 
     def status_line(self) -> str:
         frame = self.reader.records_frame()
@@ -255,14 +278,19 @@ def _filters(profiles: list[str] | None, provenances: list[str] | None, kinds: l
 
 def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s: float = 5.0,
               reader: StoreReader | None = None) -> gr.Blocks:
-    """The leaderboard as a ``gr.Blocks`` reading ``store_url`` (any fsspec URL)."""
+    """The leaderboard as a ``gr.Blocks`` reading ``store_url`` (any fsspec URL).
+
+    The overview is rendered up front; a track tab is rendered when it is
+    opened (and re-rendered on data or filter changes while it is open), so
+    the page stays small however many submissions the store holds.
+    """
     data = LeaderboardData(reader or StoreReader(store_url), queue_dir, min_refresh_s=min(1.0, refresh_s))
     data.refresh(force=True)
-    initial = data.render(Filters())
     badges = {k: tables.badge(k) for k in ("paper", "verified", "estimate", "synthetic")}
 
     with gr.Blocks(title="AstroCompress Challenge leaderboard", analytics_enabled=False) as demo:
         version = gr.State(data.reader.version)
+        current = gr.State("")  # the track tab this session has open ("" = none)
         gr.Markdown(INTRO.format(**badges), elem_id="lb-header", sanitize_html=False)
         with gr.Row():
             f_profile = gr.CheckboxGroup(data.profiles(), value=[], label="Hardware profile (none ticked = all)",
@@ -279,40 +307,45 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
             refresh_btn = gr.Button("Refresh now", size="sm", scale=0, elem_id="refresh-button")
         filter_inputs = [f_profile, f_prov, f_kind, f_data, f_sort]
 
-        outputs: list[gr.components.Component] = []
-        item_plot_handlers: list[tuple[gr.Tab, str, list[gr.Plot]]] = []
+        track_outputs: dict[str, list[Any]] = {}
+        item_outputs: dict[str, list[Any]] = {}
+        tabs: dict[str, gr.Tab] = {}
         with gr.Tabs(elem_id="lb-tabs"):
-            with gr.Tab("Overview", id="overview", elem_id="tab-overview"):
+            with gr.Tab("Overview", id="overview", elem_id="tab-overview") as overview_tab:
                 gr.Markdown("Mean compression ratio per codec and track (higher is better). Rows on different data "
-                            "are different experiments: compare within one *Data* value.", elem_classes=["lb-note"])
-                outputs.append(gr.Dataframe(initial[0], datatype=list(tables.OVERVIEW_DATATYPES),
-                                            interactive=False, elem_id="table-overview", max_height=700,
-                                            column_widths=["150px", "150px", "230px", *("78px" for _ in TRACKS)],
-                                            wrap=True))
-            for i, (name, track) in enumerate(TRACKS.items()):
+                            "are different experiments: compare within one *Data* value. "
+                            f"At most {OVERVIEW_LIMIT} rows per data label here; each track tab lists every result.", elem_classes=["lb-note"])
+                overview = gr.Dataframe(data.render_overview(Filters()), datatype=list(tables.OVERVIEW_DATATYPES),
+                                        interactive=False, elem_id="table-overview", max_height=700,
+                                        column_widths=["160px", "185px", "230px", *("78px" for _ in TRACKS)],
+                                        wrap=True)
+            for name, track in TRACKS.items():
                 with gr.Tab(track.title, id=name, elem_id=f"tab-{name}") as tab:
+                    tabs[name] = tab
                     gr.Markdown(
                         f"**{track.title}** (`{name}`): dataset `AstroCompress/{track.dataset}`; item: {track.item}."
                         + ("" if track.paper else " Beyond the paper: no paper numbers exist for this track."),
                         elem_classes=["lb-note"])
-                    outputs.append(gr.Dataframe(initial[1 + 3 * i], datatype=list(tables.TRACK_TABLE_DATATYPES),
-                                                interactive=False, elem_id=f"table-{name}", max_height=800,
-                                                column_widths=TRACK_COLUMN_WIDTHS, pinned_columns=2,
-                                                label=f"{track.title}: compression", wrap=True))
+                    table = gr.Dataframe(datatype=list(tables.TRACK_TABLE_DATATYPES), interactive=False,
+                                         headers=list(tables.TRACK_TABLE_HEADERS),
+                                         elem_id=f"table-{name}", max_height=800,
+                                         column_widths=TRACK_COLUMN_WIDTHS, pinned_columns=2,
+                                         label=f"{track.title}: compression", wrap=True)
                     gr.Markdown(RUNTIME_NOTE, elem_classes=["lb-note"])
-                    outputs.append(gr.Dataframe(initial[2 + 3 * i], interactive=False,
-                                                datatype=["str", "str", "number", "html", "html",
-                                                          *("number" for _ in tables.RUNTIME_COLUMNS), "str"],
-                                                column_widths=RUNTIME_COLUMN_WIDTHS, elem_id=f"runtime-{name}", label=f"{track.title}: runtimes by profile",
-                                                wrap=True))
-                    outputs.append(gr.Plot(initial[3 + 3 * i], elem_id=f"pareto-{name}", label="Pareto front"))
+                    runtime = gr.Dataframe(interactive=False, headers=list(tables.RUNTIME_TABLE_HEADERS),
+                                           datatype=["str", "str", "number", "html", "html",
+                                                     *("number" for _ in tables.RUNTIME_COLUMNS), "str"],
+                                           column_widths=RUNTIME_COLUMN_WIDTHS, elem_id=f"runtime-{name}",
+                                           label=f"{track.title}: runtimes by profile", wrap=True)
+                    pareto = gr.Plot(elem_id=f"pareto-{name}", label="Pareto front")
                     with gr.Row():
                         dist = gr.Plot(elem_id=f"dist-{name}", label="Per-item ratios")
                     with gr.Row():
                         expo = gr.Plot(elem_id=f"exptime-{name}", label="Ratio vs exposure time")
                         noise = gr.Plot(elem_id=f"noise-{name}", label="Bits per pixel vs noise")
-                    item_plot_handlers.append((tab, name, [dist, expo, noise]))
-            with gr.Tab("Submission", id="submission", elem_id="tab-submission"):
+                    track_outputs[name] = [table, runtime, pareto]
+                    item_outputs[name] = [dist, expo, noise]
+            with gr.Tab("Submission", id="submission", elem_id="tab-submission") as submission_tab:
                 sub_choice = gr.Dropdown(data.submissions(), label="Submission", elem_id="submission-choice")
                 sub_md = gr.Markdown(elem_id="submission-details", sanitize_html=False)
                 with gr.Row():
@@ -325,47 +358,74 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                 sub_key = gr.Dropdown(label="Per-item results of", elem_id="submission-record")
                 sub_items = gr.Dataframe(interactive=False, label="Per-item results", elem_id="submission-items",
                                          max_height=500)
-            with gr.Tab("Queue", id="queue", elem_id="tab-queue"):
+            with gr.Tab("Queue", id="queue", elem_id="tab-queue") as queue_tab:
                 q_text, q_frame = data.queue_view()
                 q_md = gr.Markdown(q_text, elem_id="queue-counts")
                 q_table = gr.Dataframe(q_frame, interactive=False, elem_id="queue-table", wrap=True)
 
-        timer = gr.Timer(refresh_s)
+        flat_track_outputs = [c for name in TRACKS for c in track_outputs[name]]
+        flat_item_outputs = [c for name in TRACKS for c in item_outputs[name]]
 
-        def update(state_version: int, profiles: list[str], provs: list[str], kinds: list[str],
+        def track_values(open_track: str, f: Filters, *, items: bool) -> list[Any]:
+            """Values for every track component: the open track's, ``gr.skip()`` for the others."""
+            out: list[Any] = []
+            for name in TRACKS:
+                if name == open_track:
+                    out.extend(data.render_track(name, f) if not items else data.item_plots(name, f))
+                else:
+                    out.extend([gr.skip()] * 3)
+            return out
+
+        timer_outputs = [version, overview, *flat_track_outputs, status, f_profile, sub_choice, q_md, q_table]
+
+        def update(state_version: int, open_track: str, profiles: list[str], provs: list[str], kinds: list[str],
                    dks: list[str], sort_by: str, force: bool = False) -> list[Any]:
             new_version = data.refresh(force=force)
-            n_out = len(all_outputs)
             if new_version == state_version and not force:
-                return [gr.skip()] * n_out
-            values = data.render(_filters(profiles, provs, kinds, dks, sort_by))
+                return [gr.skip()] * len(timer_outputs)
+            f = _filters(profiles, provs, kinds, dks, sort_by)
             profile_choices = data.profiles()
             q_text_now, q_frame_now = data.queue_view()
-            return [new_version, *values, data.status_line(),
+            return [new_version, data.render_overview(f), *track_values(open_track, f, items=False),
+                    data.status_line(),
                     gr.update(choices=profile_choices, value=[p for p in (profiles or []) if p in profile_choices]),
                     gr.update(choices=data.submissions()), q_text_now, q_frame_now]
 
-        all_outputs = [version, *outputs, status, f_profile, sub_choice, q_md, q_table]
-        timer.tick(lambda *a: update(*a), inputs=[version, *filter_inputs], outputs=all_outputs,
-                   show_progress="hidden", queue=False)
-        demo.load(lambda *a: update(*a), inputs=[version, *filter_inputs], outputs=all_outputs,
-                  show_progress="hidden", queue=False)
-        refresh_btn.click(lambda *a: update(*a, force=True), inputs=[version, *filter_inputs], outputs=all_outputs,
+        update_inputs = [version, current, *filter_inputs]
+        timer = gr.Timer(refresh_s)
+        timer.tick(update, inputs=update_inputs, outputs=timer_outputs, show_progress="hidden", queue=False)
+        demo.load(update, inputs=update_inputs, outputs=timer_outputs, show_progress="hidden", queue=False)
+        refresh_btn.click(lambda *a: update(*a, force=True), inputs=update_inputs, outputs=timer_outputs,
                           show_progress="hidden")
 
-        def rerender(*args: Any) -> list[Any]:
-            return data.render(_filters(*args))
+        def rerender(open_track: str, *args: Any) -> list[Any]:
+            f = _filters(*args)
+            return [data.render_overview(f), *track_values(open_track, f, items=False)]
+
+        def rerender_items(open_track: str, *args: Any) -> list[Any]:
+            return track_values(open_track, _filters(*args), items=True)
 
         for comp in filter_inputs:
-            comp.change(rerender, inputs=filter_inputs, outputs=outputs, show_progress="hidden")
+            comp.input(rerender, inputs=[current, *filter_inputs], outputs=[overview, *flat_track_outputs],
+                       show_progress="hidden").then(
+                rerender_items, inputs=[current, *filter_inputs], outputs=flat_item_outputs, show_progress="hidden")
 
-        def make_item_handler(track_name: str) -> Callable[..., list[Any]]:
-            def handler(*args: Any) -> list[Any]:
+        def opener(track_name: str) -> Callable[..., list[Any]]:
+            def open_tab(*args: Any) -> list[Any]:
+                return [track_name, *data.render_track(track_name, _filters(*args))]
+            return open_tab
+
+        def item_opener(track_name: str) -> Callable[..., list[Any]]:
+            def open_items(*args: Any) -> list[Any]:
                 return data.item_plots(track_name, _filters(*args))
-            return handler
+            return open_items
 
-        for tab, name, plot_comps in item_plot_handlers:
-            tab.select(make_item_handler(name), inputs=filter_inputs, outputs=plot_comps, show_progress="minimal")
+        for name, tab in tabs.items():
+            tab.select(opener(name), inputs=filter_inputs, outputs=[current, *track_outputs[name]],
+                       show_progress="minimal").then(
+                item_opener(name), inputs=filter_inputs, outputs=item_outputs[name], show_progress="minimal")
+        for other in (overview_tab, submission_tab, queue_tab):
+            other.select(lambda: "", outputs=[current], show_progress="hidden", queue=False)
 
         sub_choice.change(data.submission_page, inputs=[sub_choice], outputs=[sub_md, sub_fp, sub_tracks, sub_key])
         sub_key.change(data.record_items, inputs=[sub_key], outputs=[sub_items])
@@ -374,7 +434,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
 
 def launch_kwargs() -> dict[str, Any]:
     """Theme and CSS (Gradio 6 takes them at launch)."""
-    return {"css": APP_CSS, "theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate")}
+    return {"css": APP_CSS + tables.badge_css(), "theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate")}
 
 
 def serve(store_url: str, queue_dir: str | Path | None = None, *, host: str = "127.0.0.1", port: int = 7860,

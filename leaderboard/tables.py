@@ -68,12 +68,19 @@ RUNTIME_COLUMNS: tuple[Column, ...] = (
 
 
 def badge(kind: str) -> str:
-    """HTML badge for a provenance (or ``synthetic`` / ``failed``)."""
-    bg, fg = BADGE_STYLE.get(kind, ("#e5e7eb", "#111827"))
-    tip = html.escape(BADGE_HELP.get(kind, kind))
-    return (f'<span class="badge badge-{html.escape(kind)}" title="{tip}" style="background:{bg};'
-            f'color:{fg};border-radius:9px;padding:1px 8px;font-size:0.85em;font-weight:600;'
-            f'white-space:nowrap">{html.escape(kind)}</span>')
+    """HTML badge for a provenance (or ``synthetic`` / ``failed``); styled by ``BADGE_CSS``."""
+    k = html.escape(kind)
+    return f'<span class="badge badge-{k}">{k}</span>'
+
+
+def badge_css() -> str:
+    """CSS for the badges (kept out of the cells: a table of thousands of rows stays small)."""
+    rules = [".badge {border-radius: 9px; padding: 1px 8px; font-size: 0.85em; font-weight: 600; "
+             "white-space: nowrap; font-family: ui-sans-serif, system-ui, sans-serif;}",
+             ".nn {color: #6b7280; font-size: 0.8em; margin-left: 0.3em;}"]
+    for kind, (bg, fg) in BADGE_STYLE.items():
+        rules.append(f".badge-{kind} {{background: {bg}; color: {fg};}}")
+    return "\n".join(rules)
 
 
 def data_label(split: str, synthetic: bool, provenance: str) -> str:
@@ -129,7 +136,7 @@ def _codec_cell(row: pd.Series) -> str:
     name = html.escape(str(row["codec"]))
     extra = []
     if row.get("kind") == "neural":
-        extra.append('<span style="color:#6b7280;font-size:0.8em"> neural</span>')
+        extra.append('<span class="nn"> neural</span>')
     return name + "".join(extra)
 
 
@@ -220,8 +227,12 @@ def runtime_table(frame: pd.DataFrame, track: str) -> pd.DataFrame:
     return pd.DataFrame(records, columns=list(RUNTIME_TABLE_HEADERS))
 
 
-def overview_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Mean ratio per codec (rows) and track (columns, from ``TRACKS``)."""
+def overview_table(frame: pd.DataFrame, *, limit_per_data: int | None = None) -> pd.DataFrame:
+    """Mean ratio per codec (rows) and track (columns, from ``TRACKS``).
+
+    ``limit_per_data`` keeps the best rows (by their best track ratio) of each
+    data label; the track tabs always list everything.
+    """
     track_titles = {name: t.title for name, t in TRACKS.items()}
     headers = ["Codec", "Badges", "Data", *track_titles.values()]
     ok = frame[frame["status"] == "ok"] if not frame.empty else frame
@@ -233,7 +244,11 @@ def overview_table(frame: pd.DataFrame) -> pd.DataFrame:
     groups = sorted(ok.groupby(["submission", "data"]),
                     key=lambda g: (g[1]["data"].iloc[0], order.get(g[1]["provenance"].iloc[0], 3),
                                    -(g[1]["ratio_mean"].max() or 0)))
-    for (_, _), g in groups:
+    shown: dict[str, int] = {}
+    for (_, data), g in groups:
+        shown[data] = shown.get(data, 0) + 1
+        if limit_per_data is not None and shown[data] > limit_per_data:
+            continue
         first = g.iloc[0]
         by_track = dict(zip(g["track"], g["ratio_mean"]))
         records.append([_codec_cell(first), _badges_cell(first), first["data"],

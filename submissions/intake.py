@@ -19,9 +19,10 @@ import logging
 import re
 import shlex
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from challenge.manifest import Manifest, load_manifest
 
@@ -55,7 +56,7 @@ def run_prepare(folder: Path, manifest: Manifest, progress: Progress | None = No
         return
     if progress:
         progress(f"prepare: {command}")
-    proc = subprocess.run(shlex.split(command), cwd=folder, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(shlex.split(command), cwd=folder, capture_output=True, text=True, timeout=600, check=False)
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr)[-3000:]
         raise IntakeError(f"the build step `{command}` (codec.toml [build] prepare) failed with exit "
@@ -64,7 +65,7 @@ def run_prepare(folder: Path, manifest: Manifest, progress: Progress | None = No
 
 def build(folder: Path, progress: Progress | None = None) -> tuple[Manifest, Any]:
     """Validate the manifest, run the prepare step, build the image; returns (manifest, BuiltImage)."""
-    from challenge.images import build_codec_image  # noqa: PLC0415  (needs Docker)
+    from challenge.images import build_codec_image
 
     folder = Path(folder).expanduser().resolve()
     manifest = load_manifest(folder)
@@ -75,7 +76,7 @@ def build(folder: Path, progress: Progress | None = None) -> tuple[Manifest, Any
 def self_check(image: str, *, tracks: list[Any], data: str = "synthetic", profile: str = "cpu-1",
                progress: Callable[..., None] | None = None) -> list[Any]:
     """Evaluate one item per track; returns the records (nothing is stored)."""
-    from evaluator.evaluate import evaluate_image, first_items  # noqa: PLC0415
+    from evaluator.evaluate import evaluate_image, first_items
 
     return evaluate_image(image, tracks, first_items(data, 1), profile, None, progress=progress, show_logs=True,
                           measure_image_size=False)
@@ -101,7 +102,7 @@ def file_sha256(path: Path) -> str:
 
 
 def _client() -> Any:
-    from challenge.images.engine import docker_client  # noqa: PLC0415
+    from challenge.images.engine import docker_client
 
     return docker_client()
 
@@ -109,7 +110,7 @@ def _client() -> Any:
 def resolve_pinned_image(image: str) -> str:
     """The image id for ``REF`` or ``REF@sha256:...``; the pin may be the image id or a registry digest."""
     ref, _, pinned = image.partition("@")
-    import docker.errors  # noqa: PLC0415
+    import docker.errors
 
     try:
         info = _client().api.inspect_image(ref if pinned else image)
@@ -143,7 +144,7 @@ def export_image(image_id: str, dest: Path) -> ExportedImage:
     return ExportedImage(dest, image_id, h.hexdigest(), size)
 
 
-def load_image(tar: Path, *, image_id: str, tar_sha256: str | None) -> str:
+def load_image(tar: Path, *, image_id: str, tar_sha256: str | None, tag: str | None = None) -> str:
     """``docker load`` a submission tar and check it is the recorded image.
 
     Raises :class:`ImageIntegrityError` when the file is missing, its SHA-256
@@ -162,7 +163,7 @@ def load_image(tar: Path, *, image_id: str, tar_sha256: str | None) -> str:
     try:
         with open(tar, "rb") as fh:
             chunks = list(client.api.load_image(fh, quiet=True))
-    except Exception as exc:  # docker.errors.APIError and transport errors
+    except Exception as exc:  # noqa: BLE001  (docker.errors.APIError and transport errors)
         raise ImageIntegrityError(f"docker load refused the image tar: {exc}") from None
     loaded: list[str] = []
     for chunk in chunks:
@@ -179,4 +180,7 @@ def load_image(tar: Path, *, image_id: str, tar_sha256: str | None) -> str:
         got = ", ".join(loaded) or "nothing"
         if not present or loaded:
             raise ImageIntegrityError(f"digest mismatch: the tar holds {got}, the submission recorded {image_id}")
+    if tag:
+        repo, _, name = tag.rpartition(":")
+        client.api.tag(image_id, repo, name)
     return image_id

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 DEFAULT_PER_DAY = 5
 WINDOW_S = 24 * 3600
@@ -26,7 +26,7 @@ class SubmissionLimits:
     window_s: float = WINDOW_S
 
     @classmethod
-    def from_env(cls) -> "SubmissionLimits":
+    def from_env(cls) -> SubmissionLimits:
         raw = os.environ.get("CHALLENGE_DAILY_LIMIT")
         if not raw:
             return cls()
@@ -45,7 +45,7 @@ class SubmissionLimits:
         if self.per_day <= 0 or len(recent_created_ts) < self.per_day:
             return
         oldest = min(recent_created_ts)
-        free_at = datetime.fromtimestamp(oldest + self.window_s, tz=timezone.utc)
+        free_at = datetime.fromtimestamp(oldest + self.window_s, tz=UTC)
         hours = self.window_s / 3600
         raise LimitExceeded(
             f"participant {participant!r} already has {len(recent_created_ts)} submissions in the last "

@@ -19,16 +19,18 @@ claim the same submission and a crash never leaves half a change.
 
 from __future__ import annotations
 
+import builtins
 import json
 import logging
 import secrets
 import sqlite3
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from submissions import states
 from submissions.limits import SubmissionLimits
@@ -102,7 +104,7 @@ class LeaseLost(RuntimeError):
 
 
 def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -153,7 +155,7 @@ class Submission:
 
 
 def new_submission_id(now: float | None = None) -> str:
-    ts = datetime.fromtimestamp(now if now is not None else time.time(), tz=timezone.utc)
+    ts = datetime.fromtimestamp(now if now is not None else time.time(), tz=UTC)
     return f"sub-{ts:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
@@ -238,7 +240,7 @@ class SubmissionQueue:
     def list(self, participant: str | None = None, state: str | None = None,
              limit: int | None = None) -> list[Submission]:
         """Newest first."""
-        sql, args = "SELECT * FROM submissions WHERE 1=1", []
+        sql, args = "SELECT * FROM submissions WHERE 1=1", builtins.list[Any]()
         if participant is not None:
             sql += " AND participant=?"
             args.append(participant)
@@ -318,7 +320,7 @@ class SubmissionQueue:
 
     def enqueue(self, *, participant: str, name: str, image_digest: str, manifest: dict[str, Any] | None = None,
                 image_ref: str | None = None, image_tar: str | None = None, tar_sha256: str | None = None,
-                image_size_bytes: int | None = None, tracks: list[str] | None = None,
+                image_size_bytes: int | None = None, tracks: builtins.list[str] | None = None,
                 submission_id: str | None = None, request_id: str | None = None,
                 now: float | None = None) -> Submission:
         """Add a pending submission. Raises :class:`DuplicateSubmission` or
@@ -374,7 +376,7 @@ class SubmissionQueue:
     def cancel(self, submission_id: str, reason: str = "cancelled by the organizer") -> Submission:
         return self.transition(submission_id, states.CANCELLED, reason)
 
-    def claim(self, worker_id: str, *, lease_s: float = DEFAULT_LEASE_S, profiles: list[str] | None = None,
+    def claim(self, worker_id: str, *, lease_s: float = DEFAULT_LEASE_S, profiles: builtins.list[str] | None = None,
               now: float | None = None) -> Submission | None:
         """Take the oldest pending submission (-> loading) with a lease, or None.
 
@@ -414,11 +416,11 @@ class SubmissionQueue:
             if cur.rowcount != 1:
                 raise LeaseLost(f"worker {worker_id} no longer holds {submission_id}")
 
-    def requeue_stale(self, *, now: float | None = None) -> list[str]:
+    def requeue_stale(self, *, now: float | None = None) -> builtins.list[str]:
         """Submissions whose worker stopped renewing its lease go back to pending
         (or to failed after ``max_attempts``). Returns their ids."""
         now = time.time() if now is None else now
-        moved: list[str] = []
+        moved: builtins.list[str] = []
         with self._write() as con:
             rows = con.execute(
                 "SELECT id, state, lease_owner, lease_expires, attempts FROM submissions "

@@ -21,7 +21,7 @@ import json
 import logging
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ class SubmissionStoreError(RuntimeError):
 
 
 def new_request_id(participant: str) -> str:
-    ts = datetime.now(timezone.utc)
+    ts = datetime.now(UTC)
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in participant)[:40] or "anon"
     return f"{ts:%Y%m%d-%H%M%S}-{safe}-{secrets.token_hex(3)}"
 
@@ -97,7 +97,7 @@ class SubmissionStore:
         self.fs.mv(tmp, f"{folder}/{REQUEST_FILE}")  # the request appears last
 
     def _commit_hub(self, rid: str, body: bytes, image_tar: Path) -> None:
-        from huggingface_hub import CommitOperationAdd, HfApi  # noqa: PLC0415
+        from huggingface_hub import CommitOperationAdd, HfApi
 
         prefix = "/".join(p for p in (self.root.split("/", 3)[3:] if self.root.count("/") >= 3 else []) if p)
         base = f"{prefix}/{REQUESTS}/{rid}" if prefix else f"{REQUESTS}/{rid}"

@@ -29,10 +29,10 @@ import logging
 import os
 import socket
 import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from submissions import states
 from submissions.intake import ImageIntegrityError, describe_failures, load_image
@@ -41,6 +41,7 @@ from submissions.queue import DEFAULT_LEASE_S, LeaseLost, Submission, Submission
 log = logging.getLogger(__name__)
 
 Notify = Callable[[str], None]
+SUBMISSION_REPOSITORY = "astrocompress/submission"  # loaded submission images are tagged <repo>:<submission id>
 
 
 def default_worker_id() -> str:
@@ -55,7 +56,7 @@ class DataPlan:
     per_dataset: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_file(cls, path: Path) -> "DataPlan":
+    def from_file(cls, path: Path) -> DataPlan:
         """A JSON object ``{"GBI-16-2D": "hidden:keck-2026", "*": "synthetic"}``."""
         raw = json.loads(Path(path).read_text())
         if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
@@ -68,7 +69,7 @@ class DataPlan:
             return self.per_dataset[dataset]
         if self.default:
             return self.default
-        from evaluator.hidden_splits import list_splits  # noqa: PLC0415
+        from evaluator.hidden_splits import list_splits
 
         hidden = sorted(m.name for m in list_splits() if m.dataset == dataset)
         return f"hidden:{hidden[0]}" if hidden else "synthetic"
@@ -89,7 +90,7 @@ class WorkerConfig:
 
 def runnable_profiles() -> list[str]:
     """Hardware profiles this machine can run (``gpu-1`` only with a GPU)."""
-    from evaluator.profiles import PROFILES, ProfileUnavailable, grant  # noqa: PLC0415
+    from evaluator.profiles import PROFILES, ProfileUnavailable, grant
 
     out = []
     for name, prof in PROFILES.items():
@@ -118,12 +119,12 @@ class _Heartbeat(threading.Thread):
                 log.error("lost the lease on %s; its result will be discarded", self.sid)
                 self.lost = True
                 return
-            except Exception:  # noqa: BLE001  (a transient sqlite error must not kill the thread)
+            except Exception:
                 log.exception("heartbeat for %s failed; retrying", self.sid)
 
 
 def _tracks_for(sub: Submission, cfg: WorkerConfig) -> list[Any]:
-    from evaluator.tracks import select_tracks  # noqa: PLC0415
+    from evaluator.tracks import select_tracks
 
     chosen = select_tracks(cfg.tracks)
     if sub.tracks:
@@ -139,14 +140,15 @@ def process(queue: SubmissionQueue, sub: Submission, cfg: WorkerConfig, notify: 
     beat.start()
     try:
         try:
-            image = load_image(Path(sub.image_tar or ""), image_id=sub.image_digest, tar_sha256=sub.tar_sha256)
+            image = load_image(Path(sub.image_tar or ""), image_id=sub.image_digest, tar_sha256=sub.tar_sha256,
+                               tag=f"{SUBMISSION_REPOSITORY}:{sub.id.lower()[:128]}")
         except ImageIntegrityError as exc:
             say(f"{sub.id}: failed: {exc}")
             return queue.transition(sub.id, states.FAILED, f"image rejected: {exc}", owner=cfg.worker_id)
         queue.transition(sub.id, states.RUNNING, f"image {image[:19]}... loaded and verified; evaluating",
                          owner=cfg.worker_id)
-        from evaluator.data_source import resolve_source  # noqa: PLC0415
-        from evaluator.evaluate import evaluate_image  # noqa: PLC0415
+        from evaluator.data_source import resolve_source
+        from evaluator.evaluate import evaluate_image
 
         tracks = _tracks_for(sub, cfg)
         if not tracks:
@@ -176,7 +178,7 @@ def process(queue: SubmissionQueue, sub: Submission, cfg: WorkerConfig, notify: 
                                 owner=cfg.worker_id)
     except LeaseLost:
         raise
-    except Exception as exc:  # noqa: BLE001  (an infrastructure error: retry, bounded by max_attempts)
+    except Exception as exc:
         log.exception("worker error on %s", sub.id)
         current = queue.get(sub.id)
         if current.lease_owner != cfg.worker_id or current.terminal:
@@ -200,7 +202,7 @@ def run_worker(queue: SubmissionQueue, cfg: WorkerConfig, *, once: bool = False,
     their leases either get renewed until they finish, or expire and the
     submission comes back here as pending.
     """
-    from submissions.ingest import ingest  # noqa: PLC0415
+    from submissions.ingest import ingest
 
     say = notify or (lambda m: log.info("%s", m))
     done: list[Submission] = []

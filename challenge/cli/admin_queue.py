@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -17,7 +16,7 @@ err_console = Console(stderr=True)
 
 
 def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}")
+    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -25,26 +24,26 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     @admin.command()
     def worker(
         once: bool = typer.Option(False, "--once", help="Drain the queue, then exit (waits for stale leases)."),
-        data: Optional[str] = typer.Option(None, "--data", help="One data spec for every track (synthetic, "
+        data: str | None = typer.Option(None, "--data", help="One data spec for every track (synthetic, "
                                            "hidden:NAME, a folder). Default: each dataset's registered hidden "
                                            "split, else synthetic."),
-        data_map: Optional[Path] = typer.Option(None, "--data-map", help='JSON {"GBI-16-2D": "hidden:NAME", '
+        data_map: Path | None = typer.Option(None, "--data-map", help='JSON {"GBI-16-2D": "hidden:NAME", '
                                                 '"*": "synthetic"}.'),
-        store: Optional[str] = typer.Option(None, "--store", help="Results store URL."),
+        store: str | None = typer.Option(None, "--store", help="Results store URL."),
         track: str = typer.Option("all", "--track", "-t", help="Tracks to evaluate (name, comma list, paper, all)."),
-        profile: Optional[str] = typer.Option(None, "--profile", help="Override the manifests' profile."),
+        profile: str | None = typer.Option(None, "--profile", help="Override the manifests' profile."),
         lease: float = typer.Option(120.0, "--lease", help="Lease seconds; a worker silent this long is presumed dead."),
         poll: float = typer.Option(2.0, "--poll", help="Seconds between polls of an empty queue."),
-        inbox: Optional[str] = typer.Option(None, "--inbox", help="Hosted inbox URL to ingest requests from."),
-        queue_dir: Optional[Path] = typer.Option(None, "--queue", help="Queue folder."),
+        inbox: str | None = typer.Option(None, "--inbox", help="Hosted inbox URL to ingest requests from."),
+        queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder."),
         image_size: bool = typer.Option(True, "--image-size/--no-image-size",
                                         help="Measure each image's compressed size (docker save | gzip)."),
     ) -> None:
         """Take pending submissions, verify their image, evaluate every track, record results."""
-        from evaluator.tracks import select_tracks  # noqa: PLC0415
-        from submissions.queue import SubmissionQueue  # noqa: PLC0415
-        from submissions.submission_store import SubmissionStore  # noqa: PLC0415
-        from submissions.worker import DataPlan, WorkerConfig, run_worker  # noqa: PLC0415
+        from evaluator.tracks import select_tracks
+        from submissions.queue import SubmissionQueue
+        from submissions.submission_store import SubmissionStore
+        from submissions.worker import DataPlan, WorkerConfig, run_worker
 
         try:
             select_tracks(track)
@@ -67,14 +66,14 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
 
     @admin.command("queue")
     def queue_cmd(
-        state: Optional[str] = typer.Option(None, "--state", help="Only this state."),
-        participant: Optional[str] = typer.Option(None, "--participant"),
+        state: str | None = typer.Option(None, "--state", help="Only this state."),
+        participant: str | None = typer.Option(None, "--participant"),
         limit: int = typer.Option(100, "--limit"),
         as_json: bool = typer.Option(False, "--json"),
-        queue_dir: Optional[Path] = typer.Option(None, "--queue", help="Queue folder."),
+        queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder."),
     ) -> None:
         """List submissions with state, attempts and reason."""
-        from submissions.queue import SubmissionQueue  # noqa: PLC0415
+        from submissions.queue import SubmissionQueue
 
         queue = SubmissionQueue(queue_dir or default_queue_dir())
         try:
@@ -96,11 +95,11 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     def cancel(
         submission_id: str = typer.Argument(..., help="Submission id."),
         reason: str = typer.Option("cancelled by the organizer", "--reason"),
-        queue_dir: Optional[Path] = typer.Option(None, "--queue", help="Queue folder."),
+        queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder."),
     ) -> None:
         """Cancel a pending or running submission."""
-        from submissions.queue import SubmissionNotFound, SubmissionQueue  # noqa: PLC0415
-        from submissions.states import TransitionError  # noqa: PLC0415
+        from submissions.queue import SubmissionNotFound, SubmissionQueue
+        from submissions.states import TransitionError
 
         try:
             sub = SubmissionQueue(queue_dir or default_queue_dir()).cancel(submission_id, reason)
@@ -112,11 +111,11 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     def requeue(
         submission_id: str = typer.Argument(..., help="A failed submission to run again."),
         reason: str = typer.Option("requeued by the organizer", "--reason"),
-        queue_dir: Optional[Path] = typer.Option(None, "--queue", help="Queue folder."),
+        queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder."),
     ) -> None:
         """Put a failed submission back in the queue (e.g. after an infrastructure fault)."""
-        from submissions.queue import SubmissionNotFound, SubmissionQueue  # noqa: PLC0415
-        from submissions.states import PENDING, TransitionError  # noqa: PLC0415
+        from submissions.queue import SubmissionNotFound, SubmissionQueue
+        from submissions.states import PENDING, TransitionError
 
         try:
             sub = SubmissionQueue(queue_dir or default_queue_dir()).transition(submission_id, PENDING, reason)
@@ -127,12 +126,12 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     @admin.command()
     def ingest(
         source: str = typer.Option(..., "--from", help="Hosted inbox URL (hf://datasets/ORG/NAME, folder, file://)."),
-        queue_dir: Optional[Path] = typer.Option(None, "--queue", help="Queue folder."),
+        queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder."),
     ) -> None:
         """Copy new submission requests from a hosted inbox into the local queue."""
-        from submissions.ingest import ingest as run_ingest  # noqa: PLC0415
-        from submissions.queue import SubmissionQueue  # noqa: PLC0415
-        from submissions.submission_store import SubmissionStore, SubmissionStoreError  # noqa: PLC0415
+        from submissions.ingest import ingest as run_ingest
+        from submissions.queue import SubmissionQueue
+        from submissions.submission_store import SubmissionStore, SubmissionStoreError
 
         try:
             report = run_ingest(SubmissionStore(source), SubmissionQueue(queue_dir or default_queue_dir()))

@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 def docker_ready() -> bool:
     if not shutil.which("docker"):
         return False
-    return subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode == 0
+    return subprocess.run(["docker", "info"], capture_output=True, timeout=30, check=False).returncode == 0
 
 
 def python_variant(folder: Path, name: str, *, replace: tuple[str, str] | None = None) -> Path:

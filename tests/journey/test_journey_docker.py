@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from journey_helpers import c_example, docker_ready, python_variant
 
 pytestmark = [
@@ -171,13 +170,14 @@ def test_killed_worker_is_retried_and_finishes_exactly_once(home: Path, cli, tmp
         assert rec["status"] == "ok" and rec["submission"] == sid
         assert rec["created_at"] >= time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t0 - 1))  # rewritten by the retry
     assert not list((home / "results").rglob(".tmp-*"))
-    # the killed worker could not remove its containers; sweep the exited ones of this codec
+    # the killed worker could not remove its containers; sweep this codec's stopped or never-started ones
     import docker
 
     client = docker.from_env()
-    for c in client.api.containers(all=True, filters={"label": "org.astrocompress.codec=journey-slow",
-                                                      "status": "exited"}):
-        client.api.remove_container(c["Id"], force=True)
+    for status in ("exited", "created", "dead"):
+        for c in client.api.containers(all=True, filters={"label": "org.astrocompress.codec=journey-slow",
+                                                          "status": status}):
+            client.api.remove_container(c["Id"], force=True)
 
 
 def test_hosted_inbox_and_hidden_split(home: Path, cli, tmp_path: Path) -> None:

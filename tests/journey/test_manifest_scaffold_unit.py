@@ -62,7 +62,7 @@ def test_python_template_codec_round_trips(tmp_path: Path) -> None:
 
 def _speak(cmd: list[str], mode: str, requests: list[dict[str, str]], cwd: Path) -> list[dict[str, object]]:
     lines = "".join(json.dumps(r) + "\n" for r in requests)
-    proc = subprocess.run([*cmd, mode], input=lines, capture_output=True, text=True, cwd=cwd, timeout=60)
+    proc = subprocess.run([*cmd, mode], input=lines, capture_output=True, text=True, cwd=cwd, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     return [json.loads(x) for x in proc.stdout.splitlines()]
 
@@ -118,15 +118,17 @@ def test_hosted_inbox_round_trip_on_fsspec(tmp_path: Path) -> None:
     assert again.accepted == [] and again.rejected == []
 
 
-def test_test_table_shows_baselines_on_the_same_data_only(capsys: pytest.CaptureFixture[str]) -> None:
+def test_test_table_shows_baselines_on_the_same_data_only(capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
     from challenge.cli import participant
     from evaluator.records import Failure, ResultRecord, ResultStore
 
     url = "memory://journey-baselines"
     store = ResultStore(url)
 
-    def rec(sub: str, codec: str, split: str, ratio: float, status: str = "ok") -> ResultRecord:
-        return ResultRecord(submission=sub, codec=codec, track="keck", profile="cpu-1", split=split,
+    def rec(sub: str, codec: str, split: str, ratio: float, status: str = "ok", profile: str = "cpu-1") -> ResultRecord:
+        return ResultRecord(submission=sub, codec=codec, track="keck", profile=profile, split=split,
                             provenance="verified", synthetic=True, status=status,  # type: ignore[arg-type]
                             summary={"ratio_mean": ratio, "bpp_mean": 16 / ratio},
                             failure=None if status == "ok" else Failure("crash", "boom\ncodec said: oops"))
@@ -134,10 +136,14 @@ def test_test_table_shows_baselines_on_the_same_data_only(capsys: pytest.Capture
     store.write(rec("baseline-jpegxl-max", "JPEG-XL max", "synthetic-small-s0:full_test", 2.5))
     store.write(rec("baseline-rice", "RICE", "hub@main:full_test", 2.1))  # other data: not shown
     store.write(rec("sub-x", "someone", "synthetic-small-s0:full_test", 9.9))  # not a baseline
+    store.write(rec("baseline-jpegls", "JPEG-LS", "synthetic-small-s0:full_test", 2.3, profile="inprocess"))
+    store.write(rec("baseline-jpegxl-max", "JPEG-XL max", "synthetic-small-s0:full_test", 2.4, profile="inprocess"))
     rows = participant._baseline_rows(url, "synthetic-small-s0:full_test", "cpu-1", {"keck"})
-    assert [r.codec for r in rows["keck"]] == ["JPEG-XL max"]
+    # one row per baseline, the same profile preferred; other profiles still give their ratio
+    assert sorted((r.codec, r.profile) for r in rows["keck"]) == [("JPEG-LS", "inprocess"), ("JPEG-XL max", "cpu-1")]
     mine = rec("local-test-me", "me", "synthetic-small-s0:full_test", 2.2, status="failed")
     assert participant._print_results([mine], rows, "synthetic-small-s0:full_test") is False
     out = capsys.readouterr().out
     assert "JPEG-XL max" in out and "2.500" in out and "RICE" not in out and "someone" not in out
     assert "keck failed" in out and "codec said: oops" in out
+    assert "baseline (inprocess)" in out and "not comparable" in out

@@ -10,7 +10,12 @@ import pytest
 
 from submissions import states
 from submissions.limits import LimitExceeded, SubmissionLimits
-from submissions.queue import DuplicateSubmission, LeaseLost, SubmissionNotFound, SubmissionQueue
+from submissions.queue import (
+    DuplicateSubmission,
+    LeaseLost,
+    SubmissionNotFound,
+    SubmissionQueue,
+)
 from submissions.states import TransitionError, check_transition
 
 D1 = "sha256:" + "1" * 64
@@ -133,7 +138,7 @@ def test_list_filters_and_order(queue: SubmissionQueue) -> None:
         queue.list(state="done")
 
 
-def _claimer(path: str, worker: str, out: "mp.Queue[list[str]]") -> None:
+def _claimer(path: str, worker: str, out: mp.Queue[list[str]]) -> None:
     q = SubmissionQueue(path)
     got = []
     while (s := q.claim(worker)) is not None:
@@ -145,7 +150,7 @@ def test_concurrent_workers_never_claim_the_same_submission(tmp_path: Path) -> N
     q = SubmissionQueue(tmp_path / "q", limits=SubmissionLimits(per_day=0))
     ids = {q.enqueue(participant="p", name="c", image_digest=digest(i)).id for i in range(40)}
     ctx = mp.get_context("spawn")
-    out: "mp.Queue[list[str]]" = ctx.Queue()
+    out: mp.Queue[list[str]] = ctx.Queue()
     procs = [ctx.Process(target=_claimer, args=(str(tmp_path / "q"), f"w{i}", out)) for i in range(3)]
     for p in procs:
         p.start()

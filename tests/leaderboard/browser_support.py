@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
@@ -55,7 +55,7 @@ def wait_for(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.
             value = check()
             if value:
                 return value
-        except (StaleElementReferenceException, LookupError, ValueError) as exc:
+        except (StaleElementReferenceException, NoSuchElementException, LookupError, ValueError) as exc:
             last_error = exc
         time.sleep(interval)
     raise TimeoutError(f"timed out after {timeout}s waiting for {what}" + (f" ({last_error})" if last_error else ""))
@@ -72,14 +72,59 @@ def open_tab(driver: webdriver.Chrome, title: str) -> None:
     wait_for(click, what=f"tab {title!r}")
 
 
+_ROWS_JS = """
+const table = document.getElementById(arguments[0]);
+if (!table) { return null; }
+return Array.from(table.querySelectorAll('[role=row]'))
+  .map(r => Array.from(r.querySelectorAll('[role=gridcell]')).map(c => c.innerText.trim()))
+  .filter(cells => cells.length > 0);
+"""
+
+
 def table_rows(driver: webdriver.Chrome, elem_id: str) -> list[list[str]]:
-    """Body rows of a Gradio 6 dataframe (a virtual grid of role=row / role=gridcell)."""
-    table = driver.find_element(By.ID, elem_id)
-    rows = []
-    for row in table.find_elements(By.CSS_SELECTOR, "[role=row]"):
-        cells = row.find_elements(By.CSS_SELECTOR, "[role=gridcell]")
-        if cells:
-            rows.append([c.text.strip() for c in cells])
+    """Body rows of a Gradio 6 dataframe (a virtual grid of role=row / role=gridcell), in one round trip."""
+    rows = driver.execute_script(_ROWS_JS, elem_id)
+    if rows is None:
+        raise LookupError(f"no element #{elem_id}")
+    return rows
+
+
+_ALL_ROWS_JS = """
+const [id, done] = [arguments[0], arguments[arguments.length - 1]];
+const table = document.getElementById(id);
+if (!table) { done(null); return; }
+const first = table.querySelector('[role=row][data-index]');
+let box = first ? first.parentElement : null;
+while (box && !(box.scrollHeight > box.clientHeight + 2 &&
+                ['auto', 'scroll'].includes(getComputedStyle(box).overflowY))) { box = box.parentElement; }
+const rows = new Map();
+const grab = () => table.querySelectorAll('[role=row][data-index]').forEach(r => {
+  const cells = Array.from(r.querySelectorAll('[role=gridcell]')).map(c => c.innerText.trim());
+  if (cells.length) rows.set(Number(r.dataset.index), cells);
+});
+grab();
+if (!box) { done(Array.from(rows.entries()).sort((a, b) => a[0] - b[0]).map(e => e[1])); return; }
+box.scrollTop = 0;
+const step = () => {
+  grab();
+  if (box.scrollTop + box.clientHeight >= box.scrollHeight - 1) {
+    box.scrollTop = 0;
+    done(Array.from(rows.entries()).sort((a, b) => a[0] - b[0]).map(e => e[1]));
+    return;
+  }
+  box.scrollTop += Math.max(50, box.clientHeight * 0.7);
+  setTimeout(step, 120);
+};
+setTimeout(step, 120);
+"""
+
+
+def all_table_rows(driver: webdriver.Chrome, elem_id: str) -> list[list[str]]:
+    """Every body row of a virtualised Gradio dataframe: scrolls it through, collecting rows by index."""
+    driver.set_script_timeout(30)
+    rows = driver.execute_async_script(_ALL_ROWS_JS, elem_id)
+    if rows is None:
+        raise LookupError(f"no element #{elem_id}")
     return rows
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import (
-    browser_available, free_port, open_tab, start_chromium, stop_chromium, table_headers, table_rows, wait_for,
+    all_table_rows, browser_available, free_port, open_tab, start_chromium, stop_chromium, table_headers, table_rows, wait_for,
 )
 from lb_factory import BASELINES, failed_record, verified_record, write_baselines
 from selenium.webdriver.common.by import By
@@ -54,7 +54,7 @@ def _codec(cell: str) -> str:
 
 def _hubble_rows(driver) -> list[dict[str, str]]:
     headers = table_headers(driver, "table-hubble")
-    return [dict(zip(headers, r)) for r in table_rows(driver, "table-hubble")]
+    return [dict(zip(headers, r)) for r in all_table_rows(driver, "table-hubble")]
 
 
 def test_hubble_tab_shows_the_paper_columns_with_badges(driver, artifacts_dir) -> None:

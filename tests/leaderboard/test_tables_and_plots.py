@@ -94,7 +94,8 @@ def test_filters(data: LeaderboardData) -> None:
 def test_render_returns_values_for_every_track(data: LeaderboardData) -> None:
     values = data.render(Filters())
     assert len(values) == 1 + 3 * len(TRACKS)
-    assert data.render(Filters()) is values  # cached per (version, filters)
+    assert data.render_track("hubble", Filters()) is data.render_track("hubble", Filters())  # cached
+    assert data.render_overview(Filters()) is data.render_overview(Filters())
 
 
 def test_pareto_front_is_the_non_dominated_set() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from evaluator.evaluate import ItemsSource
 from evaluator.items import Item
-from evaluator.profiles import MiB, PROFILES, Profile
+from evaluator.profiles import PROFILES, MiB, Profile
 
 HOSTILE = Path(__file__).parent / "hostile"
 

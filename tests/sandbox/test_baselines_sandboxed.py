@@ -29,7 +29,7 @@ def test_sandboxed_rice_matches_inprocess_rice(baseline_images, tiny_source, tes
     sbx = evaluate_image(baseline_images["rice"].tag, tracks, tiny_source, test_profile, store,
                          submission="baseline-rice", codec_name="RICE", measure_image_size=False)
     inp = evaluate_inprocess("rice", tracks, tiny_source, store)
-    for a, b in zip(sbx, inp):
+    for a, b in zip(sbx, inp, strict=True):
         assert a.status == b.status == "ok", (a.failure, b.failure)
         assert a.profile == "test-cpu-1" and b.profile == "inprocess"
         rows_a, rows_b = store.items(a.key), store.items(b.key)

@@ -54,3 +54,22 @@ def test_running_container_is_hardened(hostile_images, docker_client, test_profi
         enc_binds = set(docker_client.api.inspect_container(sc._enc.id)["HostConfig"]["Binds"])
         dec_binds = set(docker_client.api.inspect_container(sc._dec.id)["HostConfig"]["Binds"])
         assert not {b.split(":")[0] for b in enc_binds} & {b.split(":")[0] for b in dec_binds}, "shared volume"
+
+
+@pytest.mark.parametrize("tmpfs_out", [True, False])
+def test_output_folders_with_and_without_host_tmpfs(hostile_images, test_profile, tmp_path, monkeypatch, tmpfs_out):
+    """Root evaluators get a size-capped tmpfs for /work/out; others a plain folder capped per file by fsize."""
+    from evaluator.failures import CodecFailure  # noqa: PLC0415
+
+    monkeypatch.setenv("CHALLENGE_RUN_DIR", str(tmp_path))
+    item = np.arange(64 * 64, dtype=np.uint16).reshape(64, 64)
+    with SandboxedCodec(hostile_images["good"], test_profile, tmpfs_out=tmpfs_out) as sc:
+        sc.open(item.nbytes)
+        assert bool(sc._ws.mounted) == (tmpfs_out and __import__("os").geteuid() == 0)
+        assert len(sc.round_trip(item).bitstream) == item.nbytes + 17
+    with SandboxedCodec(hostile_images["outfill"], test_profile, tmpfs_out=tmpfs_out) as sc:
+        sc.open(item.nbytes)
+        with pytest.raises(CodecFailure) as exc:
+            sc.round_trip(item)
+        assert exc.value.kind == "output_too_large"
+    assert list(tmp_path.iterdir()) == []

@@ -12,6 +12,7 @@ import logging
 import os
 from pathlib import Path
 
+import numpy as np
 import psutil
 import pytest
 
@@ -173,7 +174,31 @@ def test_good_codec_after_hostile_ones(hostile_images, tiny_source, docker_clien
     rec = records[0]
     assert rec.provenance == "verified" and rec.synthetic and rec.summary["n_items"] == 4
     assert 0.9 < rec.summary["ratio_mean"] < 1.0  # raw bytes + a small header
-    assert rec.fingerprint["cores_granted"] == 1 and rec.fingerprint["data_revision"] == "tiny-v1"
+    assert rec.fingerprint["cores_granted"] == 1 and rec.fingerprint["dataset_revision"] == "tiny-v1"
     assert rec.image_digest and rec.image_digest.startswith("sha256:")
     assert len(store.keys()) == 2
+    assert_clean(docker_client, run_dir)
+
+
+def test_ctrl_c_mid_track_leaves_nothing_behind(hostile_images, tiny_source, docker_client, run_dir, test_profile):
+    def interrupt(event):
+        if getattr(event, "kind", None) == "item":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_image(hostile_images["good"], [HUBBLE], tiny_source, test_profile, None,
+                       measure_image_size=False, progress=interrupt)
+    assert_clean(docker_client, run_dir)
+
+
+def test_bigger_item_restarts_codec_with_a_bigger_cap(hostile_images, docker_client, run_dir, test_profile):
+    from evaluator.evaluate import ItemsSource  # noqa: PLC0415
+    from evaluator.items import Item  # noqa: PLC0415
+
+    small = np.full((64, 64), 7, np.uint16)
+    big = np.arange(512 * 1024, dtype=np.uint32).astype(np.uint16).reshape(512, 1024)  # 1 MiB raw: cap 4 MiB
+    src = ItemsSource({"hubble": [Item("s0", small), Item("b1", big), Item("s2", small)]})
+    record, rows = evaluate(hostile_images["good"], src, test_profile)
+    assert record.status == "ok", record.failure
+    assert list(rows["compressed_bytes"]) == [small.nbytes + 17, big.nbytes + 17, small.nbytes + 17]
     assert_clean(docker_client, run_dir)

@@ -6,7 +6,15 @@ import os
 
 import pytest
 
-from evaluator.profiles import MiB, PROFILES, ProfileUnavailable, fingerprint, get_profile, gpu_info, grant
+from evaluator.profiles import (
+    PROFILES,
+    MiB,
+    ProfileUnavailable,
+    fingerprint,
+    get_profile,
+    gpu_info,
+    grant,
+)
 from evaluator.sandbox import HARDENING, check_hardening, host_config_kwargs
 
 
@@ -41,7 +49,7 @@ def test_fingerprint_fields():
 
     fp = fingerprint("cpu-1", {"digest": "sha256:abc", "compressed_size_bytes": 123}, Src())
     assert fp["cores_granted"] == 1 and fp["image_digest"] == "sha256:abc"
-    assert fp["image_compressed_bytes"] == 123 and fp["synthetic"] is True and fp["data_revision"] == "rev1"
+    assert fp["image_compressed_bytes"] == 123 and fp["synthetic"] is True and fp["dataset_revision"] == "rev1"
     for key in ("cpu_model", "memory_granted_bytes", "docker_version", "contract_version", "evaluator_version",
                 "hostname", "gpu_model", "gpu_driver"):
         assert key in fp

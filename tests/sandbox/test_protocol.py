@@ -6,6 +6,7 @@ import json
 import socket
 import struct
 import threading
+import time
 
 import pytest
 
@@ -130,3 +131,17 @@ def test_stderr_tail_keeps_head_and_tail():
     for part in (b"ab", b"cdef", b"ghij"):
         t.write(part)
     assert t.total == 10 and bytes(t.head) == b"abcd" and bytes(t.tail) == b"ghij"
+
+
+def test_answer_sent_ahead_of_its_request_is_a_protocol_error():
+    def ahead(req):
+        yield frame(1, json.dumps({"id": req["id"], "ok": True}).encode() + b"\n")
+        yield frame(1, json.dumps({"id": str(int(req["id"]) + 1), "ok": True}).encode() + b"\n")
+
+    c = client_for(ahead)
+    c.request("1", "i", "o", 5)
+    time.sleep(0.3)
+    with pytest.raises(CodecFailure) as exc:
+        c.request("2", "i", "o", 5)
+    assert exc.value.kind == "protocol" and "unsolicited" in exc.value.message
+    c.close()

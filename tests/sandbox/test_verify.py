@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from evaluator.failures import CodecFailure
-from evaluator.verify import check_output_folder, compare, load_decoded, oversized_output, read_output
+from evaluator.verify import (
+    check_output_folder,
+    compare,
+    load_decoded,
+    oversized_output,
+    read_output,
+)
 
 
 def npy_bytes(a: np.ndarray) -> bytes:

@@ -2,7 +2,6 @@
 import sys
 
 import numpy as np
-
 from contract import raw_read, serve
 
 

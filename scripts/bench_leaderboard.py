@@ -1,0 +1,147 @@
+"""Benchmark the leaderboard on a large store (target: page usable in < 2 s locally).
+
+Builds a store of N submissions x every track (default 200 x 10 = 2000
+records, each with per-item rows) plus the paper's seeds in a temporary
+folder, then times:
+
+- the first full read of the store (cold ``StoreReader.refresh``),
+- building the app (all tables and Pareto figures) and launching it,
+- a page load in headless Chromium until the overview table has rows,
+- switching to the Hubble tab until its table has rows,
+- an incremental refresh after one new record is written.
+
+Timings depend on the machine and its load; the script prints them, it
+asserts nothing.
+
+Usage: ``python scripts/bench_leaderboard.py [--submissions 200] [--items 8] [--keep DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "leaderboard"))  # record factory and browser helpers
+
+from baselines.paper_seeds import seed_paper_results  # noqa: E402
+from browser_support import (  # noqa: E402
+    browser_available, free_port, open_tab, start_chromium, stop_chromium, table_rows, wait_for,
+)
+from evaluator.records import ResultStore  # noqa: E402
+from evaluator.tracks import TRACKS  # noqa: E402
+from lb_factory import BASELINES, verified_record  # noqa: E402
+
+
+def build_store(url: str, n_submissions: int, n_items: int) -> int:
+    store = ResultStore(url)
+    seed_paper_results(store)
+    codec_ids = list(BASELINES)
+    n = 0
+    for i in range(n_submissions):
+        codec_id = codec_ids[i % len(codec_ids)]
+        for track in TRACKS:
+            rec, items = verified_record(codec_id, track, codec=f"codec-{i:03d}", submission=f"sub-{i:03d}",
+                                         n_items=n_items, seed=i, profile="cpu-1" if i % 4 else "cpu-8",
+                                         neural=(i % 7 == 0))
+            store.write(rec, items)
+            n += 1
+    return n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=200)
+    parser.add_argument("--items", type=int, default=8)
+    parser.add_argument("--keep", type=Path, default=None, help="build the store here and keep it")
+    args = parser.parse_args()
+    console = Console()
+    figures: list[tuple[str, float, str]] = []
+
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="lb-bench-"))
+    url = str(workdir / "results")
+    t0 = time.perf_counter()
+    n = build_store(url, args.submissions, args.items)
+    figures.append((f"build store ({n} records + 69 paper seeds, {args.items} items each)",
+                    time.perf_counter() - t0, "setup, not a target"))
+
+    from leaderboard.app import launch_kwargs, build_app  # noqa: PLC0415
+    from leaderboard.store_reader import StoreReader  # noqa: PLC0415
+
+    t0 = time.perf_counter()
+    reader = StoreReader(url)
+    reader.refresh()
+    reader.records_frame()
+    figures.append(("first data load (cold read of every record)", time.perf_counter() - t0, ""))
+
+    t0 = time.perf_counter()
+    demo = build_app(url, refresh_s=2.0, reader=reader)
+    figures.append(("build app (overview table; track tabs render when opened)", time.perf_counter() - t0, ""))
+    t0 = time.perf_counter()
+    demo.queue(default_concurrency_limit=4)
+    port = free_port()
+    _, app_url, _ = demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                                ssr_mode=False, **launch_kwargs())
+    figures.append(("launch server", time.perf_counter() - t0, ""))
+
+    if browser_available():
+        driver, profile = start_chromium()
+        try:
+            t0 = time.perf_counter()
+            driver.get(app_url)
+            wait_for(lambda: len(table_rows(driver, "table-overview")) > 5, timeout=60, interval=0.05,
+                     what="overview rows")
+            figures.append(("page load to overview table rendered (Chromium)", time.perf_counter() - t0, "target < 2 s"))
+            t0 = time.perf_counter()
+            open_tab(driver, "Hubble")
+            wait_for(lambda: len(table_rows(driver, "table-hubble")) > 5, timeout=60, interval=0.05,
+                     what="hubble rows")
+            figures.append(("switch to Hubble tab to table rendered", time.perf_counter() - t0, ""))
+            store = ResultStore(url)
+            rec, items = verified_record("jpegxl", "hubble", codec="Fresh", submission="sub-fresh", seed=12345)
+            t0 = time.perf_counter()
+            store.write(rec, items)
+            changed = reader.refresh()
+            figures.append((f"incremental refresh after one new record (changed={changed})",
+                            time.perf_counter() - t0, ""))
+            t0 = time.perf_counter()
+            driver.get(app_url)
+            wait_for(lambda: len(table_rows(driver, "table-overview")) > 5, timeout=60, interval=0.05,
+                     what="overview rows")
+            figures.append(("second page load (warm caches)", time.perf_counter() - t0, "target < 2 s"))
+            loads = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                driver.get(app_url)
+                wait_for(lambda: len(table_rows(driver, "table-overview")) > 5, timeout=60, interval=0.05,
+                         what="overview rows")
+                loads.append(time.perf_counter() - t0)
+            figures.append(("page load, median of 3 more", sorted(loads)[1], "target < 2 s"))
+        finally:
+            stop_chromium(driver, profile)
+    else:
+        console.print("[yellow]chromium/chromedriver not found: browser timings skipped[/yellow]")
+    demo.close()
+
+    table = Table(title=f"Leaderboard benchmark ({args.submissions} submissions x {len(TRACKS)} tracks)")
+    table.add_column("step")
+    table.add_column("seconds", justify="right")
+    table.add_column("note")
+    for step, seconds, note in figures:
+        table.add_row(step, f"{seconds:.3f}", note)
+    console.print(table)
+    if not args.keep:
+        import shutil  # noqa: PLC0415
+
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
