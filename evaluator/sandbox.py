@@ -85,10 +85,11 @@ HARDENING: Final[Mapping[str, Any]] = MappingProxyType(
         "init": True,
         "privileged": False,
         "oom_score_adj": 500,  # under host memory pressure the codec goes first
-        "cap_add": None,
-        "devices": None,
     }
 )
+# Host-config keys that must stay unset: each would reopen a door HARDENING closes.
+NEVER_SET: Final = ("cap_add", "devices", "device_cgroup_rules", "volumes_from", "pid_mode", "userns_mode",
+                    "uts_mode", "cgroupns", "sysctls", "links", "extra_hosts", "port_bindings", "volume_driver")
 
 _FORBIDDEN_SECURITY_OPTS = ("seccomp=unconfined", "seccomp:unconfined", "apparmor=unconfined", "apparmor:unconfined")
 
@@ -104,7 +105,7 @@ def host_config_kwargs(
     """HARDENING plus the profile's limits and the two mounts, as docker-py host-config kwargs."""
     import docker  # noqa: PLC0415
 
-    kw: dict[str, Any] = {k: v for k, v in HARDENING.items() if v is not None}
+    kw: dict[str, Any] = dict(HARDENING)
     kw.update(
         mem_limit=granted.memory_bytes,
         memswap_limit=granted.memory_bytes,  # equal: no swap
@@ -134,8 +135,11 @@ def host_config_kwargs(
 def check_hardening(kw: Mapping[str, Any]) -> None:
     """Refuse a host config that lost any HARDENING entry (guards later edits)."""
     for key, value in HARDENING.items():
-        if value is not None and kw.get(key) != value:
+        if kw.get(key) != value:
             raise AssertionError(f"sandbox hardening {key} must be {value!r}, got {kw.get(key)!r}")
+    for key in NEVER_SET:
+        if kw.get(key):
+            raise AssertionError(f"sandbox must not set {key}")
     for opt in kw.get("security_opt") or []:
         if opt.replace(" ", "") in _FORBIDDEN_SECURITY_OPTS:
             raise AssertionError(f"sandbox must keep Docker's default profiles, refusing {opt}")
@@ -624,7 +628,11 @@ class SandboxedCodec:
 
 
 def remove_stale_containers(client: Any | None = None) -> int:
-    """Remove containers this evaluator left behind (e.g. after ``kill -9``); returns how many."""
+    """Remove containers evaluators left behind (e.g. after ``kill -9``); returns how many.
+
+    It removes *every* container with the evaluator's label: call it only when
+    no evaluation is running on this Docker engine.
+    """
     client = client or docker_client()
     n = 0
     for c in client.api.containers(all=True, filters={"label": LABEL}):

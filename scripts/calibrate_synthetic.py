@@ -6,7 +6,7 @@ classical codecs (``baselines.classical.CODECS``, the paper's settings) on the
 default synthetic test items (``make_file(dataset, seed, i)``, i = 0..2;
 Legacy 0..5 so that three files are LCO), each with the paper's number.
 
-    python scripts/calibrate_synthetic.py [--seed 0] [--size small] [--n-test 3]
+    python scripts/calibrate_synthetic.py [--seed 0] [--size small] [--n-test 3] [--dump DIR]
 
 The synthetic numbers are labelled *synthetic*: they show the generator is
 realistic (right range, right ordering), not the real corpus' results.
@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 from statistics import fmean
 
 import imagecodecs
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -35,10 +37,18 @@ def main() -> None:
     ap.add_argument("--size", choices=("small", "full"), default="small")
     ap.add_argument("--n-test", type=int, default=3, help="test files per dataset (Legacy: twice as many)")
     ap.add_argument("--tracks", default=",".join(PAPER_TRACKS), help="comma-separated track names")
+    ap.add_argument("--dump", type=Path, default=None,
+                    help="also save every item as DIR/<track>__<k>.npy (to re-run other codec versions on them)")
     args = ap.parse_args()
 
     console = Console()
     tracks = [t.strip() for t in args.tracks.split(",") if t.strip()]
+    if args.dump is not None:
+        args.dump.mkdir(parents=True, exist_ok=True)
+        for name in tracks:
+            for k, it in enumerate(track_items(name, seed=args.seed, size=args.size, n_test=args.n_test)):
+                np.save(args.dump / f"{name}__{k}.npy", it.data)
+        console.print(f"items saved under {args.dump}")
     t0 = time.perf_counter()
     table = ratio_table(CODECS, tracks, seed=args.seed, size=args.size, n_test=args.n_test)
     paper = paper_results()["table1_ratio"]

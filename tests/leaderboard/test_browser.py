@@ -59,7 +59,8 @@ def _hubble_rows(driver) -> list[dict[str, str]]:
 
 def test_hubble_tab_shows_the_paper_columns_with_badges(driver, artifacts_dir) -> None:
     open_tab(driver, "Hubble")
-    rows = wait_for(lambda: [r for r in _hubble_rows(driver) if r.get("Data", "").startswith("paper")],
+    rows = wait_for(lambda: [r for r in _hubble_rows(driver) if r.get("Data", "").startswith("paper")
+                             and r.get("Ratio (mean)")] if len(_hubble_rows(driver)) >= 15 else [],
                     what="paper rows in the hubble table")
     paper = {_codec(r["Codec"]): r for r in rows}
     assert set(paper) == set(PAPER_HUBBLE)
@@ -72,9 +73,11 @@ def test_hubble_tab_shows_the_paper_columns_with_badges(driver, artifacts_dir) -
 
 def test_verified_rows_carry_verified_and_synthetic_badges(driver) -> None:
     open_tab(driver, "Hubble")
-    rows = wait_for(lambda: [r for r in _hubble_rows(driver) if r.get("Submission", "").startswith("baseline-")],
-                    what="verified rows")
-    assert {_codec(r["Codec"]) for r in rows} == set(BASELINES.values())
+    def verified_rows() -> list[dict[str, str]]:
+        rows = [r for r in _hubble_rows(driver) if r.get("Submission", "").startswith("baseline-")]
+        return rows if {_codec(r["Codec"]) for r in rows} == set(BASELINES.values()) else []
+
+    rows = wait_for(verified_rows, what="all five verified baseline rows")
     assert all(r["Badges"] == "verified synthetic" and r["Profile"] == "cpu-1" for r in rows)
     broken = [r for r in _hubble_rows(driver) if r.get("Submission") == "sub-broken"]
     assert broken and broken[0]["Status"] == "failed: not_lossless" and broken[0]["Ratio (mean)"] == ""

@@ -59,10 +59,9 @@ def test_hardening_list_is_checked(tmp_path):
     kw = host_config_kwargs(PROFILES["cpu-1"], grant(PROFILES["cpu-1"]), in_dir=tmp_path, out_dir=tmp_path,
                             fsize=1000)
     for key, value in HARDENING.items():
-        if value is not None:
-            assert kw[key] == value
+        assert kw[key] == value
     assert kw["memswap_limit"] == kw["mem_limit"]
     for bad in ({"security_opt": ["no-new-privileges:true", "seccomp=unconfined"]}, {"network_mode": "bridge"},
-                {"read_only": False}, {"memswap_limit": -1}):
+                {"read_only": False}, {"memswap_limit": -1}, {"cap_add": ["SYS_ADMIN"]}, {"pid_mode": "host"}):
         with pytest.raises(AssertionError):
             check_hardening({**kw, **bad})
