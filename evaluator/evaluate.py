@@ -237,9 +237,11 @@ def run_track(
         failure = exc
         failure.item_id = current.id if current is not None and exc.kind not in _NOT_ITEM_KINDS else None
     finally:
-        stderr = runner.stderr_text()
-        tail = runner.stderr_tail() if not hidden else ""
-        runner.close()
+        try:
+            stderr = runner.stderr_text()
+            tail = runner.stderr_tail() if not hidden else ""
+        finally:
+            runner.close()  # containers and folders go, whatever happened (also on Ctrl-C)
 
     out_failure: Failure | None = None
     if hidden:

@@ -22,24 +22,23 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import gradio as gr  # noqa: E402
-import pandas as pd  # noqa: E402
+import gradio as gr
+import pandas as pd
 
-from evaluator.tracks import PAPER_TRACKS, TRACKS  # noqa: E402
-from leaderboard import plots, tables  # noqa: E402
-from leaderboard.store_reader import StoreReader  # noqa: E402
+from evaluator.tracks import PAPER_TRACKS, TRACKS
+from leaderboard import plots, tables
+from leaderboard.store_reader import StoreReader
 
 log = logging.getLogger(__name__)
 
-PAPER_COLUMNS: tuple[str, ...] = (
-    "IDF", "L3C", "PixelCNN++", "VDM", "JPEG-XL (max)", "JPEG-XL", "JPEG-LS", "JPEG-2000", "RICE",
-)
+PAPER_COLUMNS = tables.PAPER_COLUMNS
 
 APP_CSS = """
 .gradio-container {max-width: 1400px !important; margin: auto;}
@@ -68,7 +67,7 @@ RUNTIME_NOTE = (
 
 
 TRACK_COLUMN_WIDTHS: list[str] = [
-    "56px", "160px", "185px", *("92px" for _ in tables.METRIC_COLUMNS), "76px", "260px", "180px", "130px",
+    "56px", "160px", "185px", *("96px" for _ in tables.METRIC_COLUMNS), "76px", "235px", "170px", "130px",
 ]
 RUNTIME_COLUMN_WIDTHS: list[str] = [
     "76px", "290px", "60px", "160px", "185px", *("92px" for _ in tables.RUNTIME_COLUMNS), "260px",
@@ -162,6 +161,18 @@ class LeaderboardData:
                     tables.runtime_table(frame, track), plots.pareto_figure(frame, track)]
         return self._cached(("track", track, f.key()), compute)
 
+    def prewarm(self) -> threading.Thread:
+        """Render every track with the default filters in the background (fast first tab switches)."""
+        def work() -> None:
+            for name in TRACKS:
+                try:
+                    self.render_track(name, Filters())
+                except Exception:  # a failure here only costs speed; the tab renders on open
+                    log.exception("prewarming %s failed", name)
+        thread = threading.Thread(target=work, name="leaderboard-prewarm", daemon=True)
+        thread.start()
+        return thread
+
     def render(self, f: Filters) -> list[Any]:
         """Overview plus every track's three values (used by tests and tools; the UI renders lazily)."""
         values: list[Any] = [self.render_overview(f)]
@@ -175,6 +186,7 @@ class LeaderboardData:
         rows = frame[(frame["track"] == track) & (frame["status"] == "ok")] if not frame.empty else frame
         truncated = False
         if not rows.empty:
+            rows = rows[rows["key"].isin(self.reader.item_keys())]
             rows = rows.sort_values("ratio_mean", ascending=False).drop_duplicates(["submission", "split"])
             truncated = len(rows) > ITEM_PLOT_LIMIT
             rows = rows.head(ITEM_PLOT_LIMIT)
@@ -255,7 +267,7 @@ class LeaderboardData:
         if self.queue_dir is None or not self.queue_dir.exists():
             return ("No submission queue on this server (the hosted leaderboard shows results only).", empty)
         try:
-            from submissions.queue import SubmissionQueue  # noqa: PLC0415 (optional, organiser side)
+            from submissions.queue import SubmissionQueue
         except ImportError as exc:
             return (f"Queue module not available: {exc}", empty)
         try:
@@ -286,6 +298,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
     """
     data = LeaderboardData(reader or StoreReader(store_url), queue_dir, min_refresh_s=min(1.0, refresh_s))
     data.refresh(force=True)
+    data.prewarm()
     badges = {k: tables.badge(k) for k in ("paper", "verified", "estimate", "synthetic")}
 
     with gr.Blocks(title="AstroCompress Challenge leaderboard", analytics_enabled=False) as demo:
@@ -324,8 +337,10 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                     tabs[name] = tab
                     gr.Markdown(
                         f"**{track.title}** (`{name}`): dataset `AstroCompress/{track.dataset}`; item: {track.item}."
-                        + ("" if track.paper else " Beyond the paper: no paper numbers exist for this track."),
-                        elem_classes=["lb-note"])
+                        + ("" if track.paper else " Beyond the paper: no paper numbers exist for this track.")
+                        + " Ranks count only rows on the same data, estimates are not ranked. *Efficiency* = "
+                        "noise-floor bits / achieved bits (paper Supplement D): 1 would mean pure noise is all that is "
+                        "left.", elem_classes=["lb-note"])
                     table = gr.Dataframe(datatype=list(tables.TRACK_TABLE_DATATYPES), interactive=False,
                                          headers=list(tables.TRACK_TABLE_HEADERS),
                                          elem_id=f"table-{name}", max_height=800,
@@ -450,4 +465,4 @@ def serve(store_url: str, queue_dir: str | Path | None = None, *, host: str = "1
     return demo, url
 
 
-__all__ = ["build_app", "serve", "LeaderboardData", "Filters", "launch_kwargs"]
+__all__ = ["Filters", "LeaderboardData", "build_app", "launch_kwargs", "serve"]

@@ -24,15 +24,15 @@ PALETTE = ("#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#db2777", "#0
            "#9333ea", "#ea580c", "#0d9488", "#4b5563")
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross", "hexagon")
 
-_LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=60, b=50), height=420,
-               legend=dict(font=dict(size=11)), font=dict(size=13))
+_LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 60, "b": 50}, "height": 420,
+               "legend": {"font": {"size": 11}}, "font": {"size": 13}}
 
 
 def empty_figure(title: str, message: str) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
-                       font=dict(size=14, color="#6b7280"))
-    fig.update_layout(title=title, xaxis=dict(visible=False), yaxis=dict(visible=False), **_LAYOUT)
+                       font={"size": 14, "color": "#6b7280"})
+    fig.update_layout(title=title, xaxis={"visible": False}, yaxis={"visible": False}, **_LAYOUT)
     return fig
 
 
@@ -61,17 +61,17 @@ def pareto_figure(frame: pd.DataFrame, track: str) -> go.Figure:
         colour = PALETTE[i % len(PALETTE)]
         fig.add_trace(go.Scatter(
             x=group["encode_mb_s"], y=group["ratio_mean"], mode="markers", name=f"{profile}",
-            marker=dict(color=colour, size=10, symbol=SYMBOLS[i % len(SYMBOLS)],
-                        line=dict(width=1, color="white")),
+            marker={"color": colour, "size": 10, "symbol": SYMBOLS[i % len(SYMBOLS)],
+                        "line": {"width": 1, "color": "white"}},
             text=[f"{c} ({p}, {d})" for c, p, d in zip(group["codec"], group["provenance"], group["data"])],
             hovertemplate="%{text}<br>ratio %{y:.3f}<br>encode %{x:.3g} MB/s<extra></extra>",
         ))
         front = pareto_front(group, "encode_mb_s", "ratio_mean")
         if len(front) > 1:
             fig.add_trace(go.Scatter(x=front["encode_mb_s"], y=front["ratio_mean"], mode="lines",
-                                     line=dict(color=colour, dash="dot", shape="vh"),
+                                     line={"color": colour, "dash": "dot", "shape": "vh"},
                                      name=f"{profile} Pareto front", hoverinfo="skip"))
-    fig.update_layout(title=dict(text=title, font=dict(size=15)), **_LAYOUT)
+    fig.update_layout(title={"text": title, "font": {"size": 15}}, **_LAYOUT)
     fig.update_xaxes(type="log", title="encode throughput (raw MB/s, log scale)")
     fig.update_yaxes(title="compression ratio (mean of per-item)")
     return fig
@@ -89,7 +89,7 @@ def ratio_distribution_figure(items: pd.DataFrame, track: str) -> go.Figure:
         vals = ok.loc[ok["codec"] == codec, "ratio"]
         fig.add_trace(go.Box(y=vals, name=str(codec), boxpoints="outliers",
                              marker_color=PALETTE[i % len(PALETTE)]))
-    fig.update_layout(title=dict(text=title, font=dict(size=15)), showlegend=False, **_LAYOUT)
+    fig.update_layout(title={"text": title, "font": {"size": 15}}, showlegend=False, **_LAYOUT)
     fig.update_yaxes(title="compression ratio")
     return fig
 
@@ -106,10 +106,10 @@ def exposure_figure(items: pd.DataFrame, track: str) -> go.Figure:
     fig = go.Figure()
     for i, (codec, g) in enumerate(ok.groupby("codec")):
         fig.add_trace(go.Scatter(x=g["exptime"], y=g["ratio"], mode="markers", name=str(codec),
-                                 marker=dict(color=PALETTE[i % len(PALETTE)], size=7, opacity=0.8),
+                                 marker={"color": PALETTE[i % len(PALETTE)], "size": 7, "opacity": 0.8},
                                  text=g["item_id"],
                                  hovertemplate="%{text}<br>exptime %{x:.4g} s<br>ratio %{y:.3f}<extra></extra>"))
-    fig.update_layout(title=dict(text=title, font=dict(size=15)), **_LAYOUT)
+    fig.update_layout(title={"text": title, "font": {"size": 15}}, **_LAYOUT)
     fig.update_xaxes(type="log", title="exposure time (s, log scale)")
     fig.update_yaxes(title="compression ratio")
     return fig
@@ -132,15 +132,15 @@ def noise_figure(items: pd.DataFrame, track: str) -> go.Figure:
     fig = go.Figure()
     for i, (codec, g) in enumerate(ok.groupby("codec")):
         fig.add_trace(go.Scatter(x=np.log10(g["noise_sigma"].astype(float)), y=g["bpp"], mode="markers",
-                                 name=str(codec), marker=dict(color=PALETTE[i % len(PALETTE)], size=7, opacity=0.8),
+                                 name=str(codec), marker={"color": PALETTE[i % len(PALETTE)], "size": 7, "opacity": 0.8},
                                  text=g["item_id"],
                                  hovertemplate="%{text}<br>log10 sigma %{x:.3f}<br>%{y:.3f} bits/pixel<extra></extra>"))
     lo, hi = np.log10(ok["noise_sigma"].astype(float).min()), np.log10(ok["noise_sigma"].astype(float).max())
     pad = max(0.1, 0.05 * (hi - lo))
     xs = np.linspace(lo - pad, hi + pad, 80)
     fig.add_trace(go.Scatter(x=xs, y=noise_bound_curve(10 ** xs), mode="lines", name="noise floor (Gaussian entropy)",
-                             line=dict(color="#111827", dash="dash", width=2)))
-    fig.update_layout(title=dict(text=title, font=dict(size=15)), **_LAYOUT)
+                             line={"color": "#111827", "dash": "dash", "width": 2}))
+    fig.update_layout(title={"text": title, "font": {"size": 15}}, **_LAYOUT)
     fig.update_xaxes(title="log10 background sigma (ADU)")
     fig.update_yaxes(title="bits per pixel")
     return fig

@@ -20,10 +20,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping, Protocol
+from typing import Any, Protocol
 
 import fsspec
 
@@ -112,7 +113,7 @@ class HfApiTarget:
 
     def __init__(self, repo_id: str, *, repo_type: str = "dataset", api: Any = None,
                  space_sdk: str | None = None, private: bool | None = None) -> None:
-        from huggingface_hub import HfApi  # noqa: PLC0415
+        from huggingface_hub import HfApi
 
         self.api = api if api is not None else HfApi()
         self.repo_id = repo_id
@@ -141,7 +142,7 @@ class HfApiTarget:
         return out
 
     def commit(self, adds: Mapping[str, bytes], deletes: list[str], message: str) -> str:
-        from huggingface_hub import CommitOperationAdd, CommitOperationDelete  # noqa: PLC0415
+        from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
         ops: list[Any] = [CommitOperationAdd(path_in_repo=p, path_or_fileobj=data) for p, data in adds.items()]
         ops += [CommitOperationDelete(path_in_repo=p) for p in deletes]
@@ -265,7 +266,7 @@ def _package_file(package: str, name: str) -> bytes:
 
 def space_files(dataset_repo: str, *, title: str = "AstroCompress Challenge") -> dict[str, bytes]:
     """The Space folder: app.py, requirements.txt, README with front matter, and the leaderboard code."""
-    import gradio  # noqa: PLC0415  (only to pin the Space's SDK version to the one tested here)
+    import gradio
 
     app = _package_file("leaderboard", "space/app.py").decode().replace(SPACE_DATASET_PLACEHOLDER, dataset_repo)
     readme = f"""---
@@ -343,7 +344,7 @@ def _targets(repo_id: str, space_id: str | None, api: Any, hub_url: str | None) 
         return (FsspecTarget(f"{base}/datasets/{repo_id}"),
                 FsspecTarget(f"{base}/spaces/{space_id}") if space_id else None)
     if api is None:
-        from huggingface_hub import HfApi  # noqa: PLC0415
+        from huggingface_hub import HfApi
 
         api = HfApi(endpoint=hub_url) if hub_url else HfApi()
     return (HfApiTarget(repo_id, repo_type="dataset", api=api),

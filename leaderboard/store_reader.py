@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 # (local: mtime; memory: created; s3/gcs: ETag/etag/md5; hf: blob_id / lfs).
 _SIGNATURE_FIELDS = ("mtime", "created", "LastModified", "last_modified", "etag", "ETag",
                      "md5Hash", "blob_id", "lfs")
+
+PARALLEL_READ_MIN = 32  # records to (re)load before reading them on a thread pool
+READ_THREADS = 8
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "n_items", "ratio_mean", "ratio_aggregate", "bpp_mean", "encode_s_median", "decode_s_median",
@@ -143,7 +147,7 @@ class StoreReader:
         parquets: dict[str, str] = {}
         prefix = base.rstrip("/") + "/"
         for path, info in found.items():
-            rel = path[len(prefix):] if path.startswith(prefix) else path
+            rel = path.removeprefix(prefix)
             name = rel.rsplit("/", 1)[-1]
             if name.startswith(".tmp-") or rel.count("/") != 3:
                 continue  # half-written temporaries, foreign files
@@ -168,14 +172,10 @@ class StoreReader:
                 del self._records[key]
                 self._items.pop(key, None)
                 changed = True
-            for key, sig in jsons.items():
-                cached = self._records.get(key)
-                if cached is not None and cached.signature == sig:
-                    continue
-                try:
-                    rec = self.store.read(key)
-                except Exception as exc:
-                    log.warning("skipping unreadable record %s: %s", key, exc)
+            todo = [(k, sig) for k, sig in jsons.items()
+                    if k not in self._records or self._records[k].signature != sig]
+            for key, sig, rec in self._read_many(todo):
+                if rec is None:
                     continue
                 self._records[key] = _Cached(sig, rec, record_row(key, rec))
                 self._items.pop(key, None)
@@ -190,6 +190,21 @@ class StoreReader:
                 self._frame = None
                 self.version += 1
             return changed
+
+    def _read_one(self, key: str) -> ResultRecord | None:
+        try:
+            return self.store.read(key)
+        except Exception as exc:  # one bad record must not hide the others
+            log.warning("skipping unreadable record %s: %s", key, exc)
+            return None
+
+    def _read_many(self, todo: list[tuple[str, str]]) -> list[tuple[str, str, ResultRecord | None]]:
+        """Read records; in parallel when there are many (a hosted store answers one HTTP request each)."""
+        if len(todo) < PARALLEL_READ_MIN:
+            return [(k, sig, self._read_one(k)) for k, sig in todo]
+        with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+            recs = list(pool.map(self._read_one, [k for k, _ in todo]))
+        return [(k, sig, rec) for (k, sig), rec in zip(todo, recs)]
 
     # -- tables --------------------------------------------------------------
 
@@ -209,6 +224,11 @@ class StoreReader:
     def keys(self) -> list[str]:
         with self._lock:
             return sorted(self._records)
+
+    def item_keys(self) -> set[str]:
+        """Keys of records that have per-item rows (paper records have none)."""
+        with self._lock:
+            return set(self._item_sigs)
 
     def items(self, key: str) -> pd.DataFrame:
         """Per-item rows of one record (empty table when it has none)."""

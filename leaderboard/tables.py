@@ -16,14 +16,18 @@ Conventions (DESIGN.md "Measurement", paper Section 4.2):
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import pandas as pd
 
 from evaluator.tracks import TRACKS
 
 PROVENANCES: tuple[str, ...] = ("verified", "paper", "estimate")
+# The paper's Table 1 columns, in its order (the overview lists paper rows this way).
+PAPER_COLUMNS: tuple[str, ...] = (
+    "IDF", "L3C", "PixelCNN++", "VDM", "JPEG-XL (max)", "JPEG-XL", "JPEG-LS", "JPEG-2000", "RICE",
+)
 KINDS: tuple[str, ...] = ("classical", "neural")
 DATA_KINDS: tuple[str, ...] = ("real", "synthetic")
 
@@ -57,7 +61,7 @@ METRIC_COLUMNS: tuple[Column, ...] = (
     Column("ratio_mean", "Ratio (mean)", 2),
     Column("ratio_aggregate", "Ratio (aggregate)", 2),
     Column("bpp_mean", "Bits/pixel", 3),
-    Column("efficiency", "Efficiency (noise floor)", 3),
+    Column("efficiency", "Efficiency", 3),
 )
 RUNTIME_COLUMNS: tuple[Column, ...] = (
     Column("encode_mb_s", "Encode MB/s", 2),
@@ -75,8 +79,8 @@ def badge(kind: str) -> str:
 
 def badge_css() -> str:
     """CSS for the badges (kept out of the cells: a table of thousands of rows stays small)."""
-    rules = [".badge {border-radius: 9px; padding: 1px 8px; font-size: 0.85em; font-weight: 600; "
-             "white-space: nowrap; font-family: ui-sans-serif, system-ui, sans-serif;}",
+    rules = [(".badge {border-radius: 9px; padding: 1px 8px; font-size: 0.85em; font-weight: 600; "
+              "white-space: nowrap; font-family: ui-sans-serif, system-ui, sans-serif;}"),
              ".nn {color: #6b7280; font-size: 0.8em; margin-left: 0.3em;}"]
     for kind, (bg, fg) in BADGE_STYLE.items():
         rules.append(f".badge-{kind} {{background: {bg}; color: {fg};}}")
@@ -240,10 +244,14 @@ def overview_table(frame: pd.DataFrame, *, limit_per_data: int | None = None) ->
         return pd.DataFrame(columns=headers)
     ok = _dedupe_latest(ok, ["submission", "split", "track"])
     records = []
-    order = {"paper": 1, "estimate": 2, "verified": 0}
-    groups = sorted(ok.groupby(["submission", "data"]),
-                    key=lambda g: (g[1]["data"].iloc[0], order.get(g[1]["provenance"].iloc[0], 3),
-                                   -(g[1]["ratio_mean"].max() or 0)))
+    def order(group: pd.DataFrame) -> tuple[str, int, float]:
+        # Paper rows in Table 1's column order; other rows by their mean ratio over the tracks they cover.
+        codec = group["codec"].iloc[0]
+        if group["profile"].iloc[0] == "paper" and codec in PAPER_COLUMNS:
+            return (group["data"].iloc[0], PAPER_COLUMNS.index(codec), 0.0)
+        return (group["data"].iloc[0], len(PAPER_COLUMNS), -float(group["ratio_mean"].mean()))
+
+    groups = sorted(ok.groupby(["submission", "data"]), key=lambda g: order(g[1]))
     shown: dict[str, int] = {}
     for (_, data), g in groups:
         shown[data] = shown.get(data, 0) + 1

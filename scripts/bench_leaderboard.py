@@ -31,13 +31,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "leaderboard"))  # record factory and browser helpers
 
-from baselines.paper_seeds import seed_paper_results  # noqa: E402
-from browser_support import (  # noqa: E402
-    browser_available, free_port, open_tab, start_chromium, stop_chromium, table_rows, wait_for,
+from browser_support import (
+    browser_available,
+    free_port,
+    open_tab,
+    start_chromium,
+    stop_chromium,
+    table_rows,
+    wait_for,
 )
-from evaluator.records import ResultStore  # noqa: E402
-from evaluator.tracks import TRACKS  # noqa: E402
-from lb_factory import BASELINES, verified_record  # noqa: E402
+from lb_factory import BASELINES, verified_record
+
+from baselines.paper_seeds import seed_paper_results
+from evaluator.records import ResultStore
+from evaluator.tracks import TRACKS
 
 
 def build_store(url: str, n_submissions: int, n_items: int) -> int:
@@ -72,8 +79,8 @@ def main() -> None:
     figures.append((f"build store ({n} records + 69 paper seeds, {args.items} items each)",
                     time.perf_counter() - t0, "setup, not a target"))
 
-    from leaderboard.app import launch_kwargs, build_app  # noqa: PLC0415
-    from leaderboard.store_reader import StoreReader  # noqa: PLC0415
+    from leaderboard.app import build_app, launch_kwargs
+    from leaderboard.store_reader import StoreReader
 
     t0 = time.perf_counter()
     reader = StoreReader(url)
@@ -138,7 +145,7 @@ def main() -> None:
         table.add_row(step, f"{seconds:.3f}", note)
     console.print(table)
     if not args.keep:
-        import shutil  # noqa: PLC0415
+        import shutil
 
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -8,6 +8,8 @@ JSON object keyed by track with ``--json``.
 from __future__ import annotations
 
 import json
+import logging
+import sys
 from typing import Any, Callable, Optional
 
 import typer
@@ -135,6 +137,16 @@ def _run(fn: Callable[[Callable[[str], None]], list[Any]], quiet: bool, prefix: 
         raise
 
 
+def _echo_codec_logs() -> None:
+    """Send the codec's stderr (public data only; the evaluator never logs it for hidden data) to our stderr."""
+    codec_log = logging.getLogger("evaluator.codec_stderr")
+    codec_log.setLevel(logging.INFO)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    codec_log.addHandler(handler)
+    codec_log.propagate = False
+
+
 def register(app: typer.Typer, admin: typer.Typer) -> None:
     @admin.command("evaluate")
     def evaluate_cmd(
@@ -156,6 +168,8 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         tracks = _tracks(track)
         source = _source(data, split)
         url = store or default_store_url()
+        if show_logs:
+            _echo_codec_logs()
         records = _run(lambda progress: evaluate_image(
             image, tracks, source, profile, url, submission=submission, codec_name=name, progress=progress,
             show_logs=show_logs), quiet=False)

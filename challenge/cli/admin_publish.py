@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -12,13 +11,13 @@ from challenge.locations import default_store_url
 
 def publish_cmd(
     repo: str = typer.Option(..., "--repo", help="Dataset repository for the results, ORG/NAME."),
-    store: Optional[str] = typer.Option(None, "--store", help="Results store to publish (fsspec URL or folder)."),
-    space: Optional[str] = typer.Option(None, "--space", help="Also publish the leaderboard Space, ORG/NAME."),
-    to: Optional[str] = typer.Option(None, "--to", help="Publish elsewhere than huggingface.co: a Hub endpoint "
+    store: str | None = typer.Option(None, "--store", help="Results store to publish (fsspec URL or folder)."),
+    space: str | None = typer.Option(None, "--space", help="Also publish the leaderboard Space, ORG/NAME."),
+    to: str | None = typer.Option(None, "--to", help="Publish elsewhere than huggingface.co: a Hub endpoint "
                                      "(https://...) or an fsspec URL (file:///srv/hub) for a local stand-in."),
 ) -> None:
     """Publish the results store (one commit, changed files only) and, with --space, the leaderboard Space."""
-    from leaderboard.publish import publish  # noqa: PLC0415
+    from leaderboard.publish import publish
 
     console = Console()
     store_url = store or default_store_url()

@@ -1,9 +1,126 @@
-"""(placeholder: commands are added by the module's owner)"""
+"""``challenge demo``: the README's main job on the embedded default.
+
+Generates the synthetic default corpus, builds the offline base image and
+the five classical baseline images, evaluates each in the sandbox on every
+track, prints the per-track ratio table beside the paper's Table 1, seeds the
+paper's numbers into the results store and serves the leaderboard.
+"""
 
 from __future__ import annotations
 
+from typing import Any, Optional
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+console = Console()
+
+
+def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], title: str) -> Table:
+    """Tracks as rows, baselines as columns: our mean ratio, the paper's beside it."""
+    from baselines.classical import CODECS  # noqa: PLC0415
+    from evaluator.tracks import TRACKS  # noqa: PLC0415
+
+    cell: dict[tuple[str, str], Any] = {(r.track, r.submission.removeprefix("baseline-")): r for r in records}
+    table = Table(title=title, caption="each cell: ours (the paper's Table 1)", padding=(0, 1))
+    table.add_column("track", no_wrap=True)
+    for codec in CODECS.values():
+        table.add_column(codec.title, justify="right", no_wrap=True)
+    for track in TRACKS:
+        row = [track]
+        for name, codec in CODECS.items():
+            rec = cell.get((track, name))
+            ours = "-"
+            if rec is not None:
+                ours = f"{rec.summary['ratio_mean']:.2f}" if rec.status == "ok" else f"[red]{rec.failure.kind}[/red]"
+            ref = paper.get(track, {}).get(codec.title)
+            row.append(f"{ours} ({ref:.2f})" if ref is not None else ours)
+        table.add_row(*row)
+    return table
+
+
+def demo(
+    data: str = typer.Option("synthetic", "--data", help="Data to evaluate on (default: the synthetic corpus)."),
+    track: str = typer.Option("all", "--track", "-t", help="Tracks: 'all', 'paper' or a comma list."),
+    profile: str = typer.Option("cpu-1", "--profile", help="Hardware profile for the sandboxed runs."),
+    store: Optional[str] = typer.Option(None, "--store", help="Results store URL (default: the local store)."),
+    inprocess: bool = typer.Option(False, "--inprocess", help="Run the codecs in this process (no Docker)."),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the leaderboard at the end."),
+    host: str = typer.Option("0.0.0.0", "--host", help="Leaderboard host."),
+    port: int = typer.Option(7860, "--port", help="Leaderboard port."),
+) -> None:
+    """Build the baseline images, evaluate them in the sandbox, seed the paper, serve the leaderboard."""
+    from baselines.classical import CODECS  # noqa: PLC0415
+    from baselines.evaluation import evaluate_baselines  # noqa: PLC0415
+    from baselines.paper_seeds import paper_results, seed_paper_results  # noqa: PLC0415
+    from challenge.locations import default_queue_dir, default_store_url  # noqa: PLC0415
+    from evaluator.data_source import resolve_source  # noqa: PLC0415
+    from evaluator.records import ResultStore  # noqa: PLC0415
+    from evaluator.tracks import select_tracks  # noqa: PLC0415
+
+    url = store or default_store_url()
+    results = ResultStore(url)
+    tracks = select_tracks(track)
+    console.rule("[bold]1/4  data")
+    source = resolve_source(data)
+    console.print(f"data: [bold]{source.label}[/bold]" + ("  [yellow](synthetic)[/yellow]" if source.synthetic else ""))
+
+    console.rule("[bold]2/4  baseline codec images" if not inprocess else "[bold]2/4  in-process codecs")
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        tasks: dict[str, Any] = {}
+
+        def progress_for(codec: str) -> Any:
+            def on_event(event: str) -> None:
+                kind = getattr(event, "kind", None)
+                name = getattr(event, "track", None)
+                if name is None:
+                    return
+                key = f"{codec}/{name}"
+                if kind == "track_start":
+                    tasks[key] = progress.add_task(f"{codec:<11} {name}", total=None)
+                elif kind == "item" and key in tasks:
+                    progress.update(tasks[key], completed=getattr(event, "done", 0))
+                elif kind == "track_end" and key in tasks:
+                    done = max(getattr(event, "done", 0), 1)
+                    ok = getattr(event, "ok", True)
+                    progress.update(tasks[key], total=done, completed=done,
+                                    description=f"{codec:<11} {name} " + ("[green]ok" if ok else "[red]failed"))
+            return on_event
+
+        def image_progress(message: str) -> None:
+            progress.console.log(message)
+
+        if not inprocess:
+            console.print("building (or reusing) the offline base image and the five baseline images ...")
+        console.rule("[bold]3/4  evaluation" + ("" if inprocess else f" in the sandbox ({profile})"))
+        records = evaluate_baselines(list(CODECS), tracks, source, results, profile=profile, inprocess=inprocess,
+                                     progress_for=progress_for, image_progress=image_progress)
+
+    paper = paper_results()["table1_ratio"]
+    console.print(ratio_table(records, paper, f"Mean compression ratio per track: {source.label}"
+                                                 f" ({'in-process' if inprocess else profile})"))
+    if source.synthetic:
+        console.print("[yellow]Synthetic data: these ratios describe the generator, not the real corpus; "
+                      "the paper's numbers (in brackets) are on the real test splits.[/yellow]")
+    failed = [r for r in records if r.status != "ok"]
+    for r in failed:
+        console.print(f"[red]{r.codec} on {r.track}: {r.failure.kind}: {r.failure.message}[/red]")
+
+    console.rule("[bold]4/4  leaderboard")
+    seed_paper_results(results)
+    console.print(f"results store: {url} ({len(results.keys())} records, the paper's included)")
+    if not serve:
+        raise typer.Exit(1 if failed else 0)
+    from leaderboard.app import serve as serve_leaderboard  # noqa: PLC0415
+
+    console.print(f"serving the leaderboard on http://{'localhost' if host == '0.0.0.0' else host}:{port} "
+                  "(Ctrl-C to stop)")
+    serve_leaderboard(url, default_queue_dir(), host=host, port=port)
 
 
 def register(app: typer.Typer, admin: typer.Typer) -> None:
-    pass
+    app.command("demo")(demo)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -12,9 +11,9 @@ from challenge.locations import default_queue_dir, default_store_url
 
 
 def leaderboard(
-    store: Optional[str] = typer.Option(None, "--store", help="Results store (fsspec URL or folder); "
+    store: str | None = typer.Option(None, "--store", help="Results store (fsspec URL or folder); "
                                         "default: $CHALLENGE_STORE or the local home's results/."),
-    queue: Optional[Path] = typer.Option(None, "--queue", help="Submission queue folder to show "
+    queue: Path | None = typer.Option(None, "--queue", help="Submission queue folder to show "
                                          "(default: the local one, when it exists)."),
     port: int = typer.Option(7860, "--port", help="Port to listen on."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; 0.0.0.0 to serve the network."),
@@ -27,8 +26,8 @@ def leaderboard(
     store_url = store or default_store_url()
     queue_dir = queue if queue is not None else default_queue_dir()
     if seed:
-        from baselines.paper_seeds import seed_paper_results  # noqa: PLC0415
-        from evaluator.records import ResultStore  # noqa: PLC0415
+        from baselines.paper_seeds import seed_paper_results
+        from evaluator.records import ResultStore
 
         try:
             keys = seed_paper_results(ResultStore(store_url))
@@ -37,7 +36,7 @@ def leaderboard(
                           "Use --no-seed for a read-only store, or point --store at a writable folder.")
             raise typer.Exit(2) from exc
         console.print(f"[dim]Paper seeds: {len(keys)} records in {store_url}[/dim]")
-    from leaderboard.app import serve  # noqa: PLC0415  (gradio import is slow; only when serving)
+    from leaderboard.app import serve
 
     console.print(f"Leaderboard on http://{host}:{port}/ reading [bold]{store_url}[/bold] (Ctrl-C to stop)")
     try:

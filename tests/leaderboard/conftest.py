@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # lb_factory
 
-from evaluator.records import ResultStore  # noqa: E402
+from evaluator.records import ResultStore
 
 
 @pytest.fixture

@@ -55,11 +55,15 @@ def test_queue_view_with_a_queue(store, tmp_path: Path) -> None:
     from leaderboard.store_reader import StoreReader
 
     qdir = tmp_path / "queue"
-    qdir.mkdir()
-    queue_mod.SubmissionQueue(qdir)  # an empty queue
+    queue = queue_mod.SubmissionQueue(qdir)
+    a = queue.enqueue(participant="alice", name="Nebula-LZ", image_digest="sha256:" + "1" * 64)
+    b = queue.enqueue(participant="bob", name="Quasar", image_digest="sha256:" + "2" * 64)
+    queue.cancel(b.id, "withdrawn by the participant")
     text, frame = LeaderboardData(StoreReader(store.url), qdir).queue_view()
-    assert text.startswith("Queue") or "could not be read" in text
-    assert list(frame.columns)[:4] == ["Submission", "Participant", "Name", "State"]
+    assert "**pending**: 1" in text and "**cancelled**: 1" in text
+    rows = frame.set_index("Submission")
+    assert rows.loc[a.id, "State"] == "pending" and rows.loc[a.id, "Participant"] == "alice"
+    assert rows.loc[b.id, "State"] == "cancelled" and rows.loc[b.id, "Reason"] == "withdrawn by the participant"
 
 
 def test_admin_publish_cli(store, tmp_path: Path) -> None:
@@ -79,7 +83,7 @@ def test_admin_publish_cli(store, tmp_path: Path) -> None:
 
 
 def _get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 (local test server)
+    with urllib.request.urlopen(url, timeout=5) as resp:
         return resp.read().decode()
 
 

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 from browser_support import (
-    all_table_rows, browser_available, free_port, open_tab, start_chromium, stop_chromium, table_headers, table_rows, wait_for,
+    all_table_rows,
+    browser_available,
+    free_port,
+    open_tab,
+    start_chromium,
+    stop_chromium,
+    table_headers,
+    table_rows,
+    wait_for,
 )
 from lb_factory import BASELINES, failed_record, verified_record, write_baselines
 from selenium.webdriver.common.by import By
@@ -115,7 +123,7 @@ def test_overview_and_submission_page(driver, artifacts_dir) -> None:
     rows = wait_for(lambda: table_rows(driver, "table-overview"), what="overview rows")
     headers = table_headers(driver, "table-overview")
     assert "Hubble" in headers and "SDSS-3DT" in headers
-    xl = [dict(zip(headers, r)) for r in rows if r[1] == "paper" and _codec(r[0]) == "JPEG-XL (max)"][0]
+    xl = next(dict(zip(headers, r)) for r in rows if r[1] == "paper" and _codec(r[0]) == "JPEG-XL (max)")
     assert xl["Hubble"] == "3.26" and xl["LCO"] == "2.98"
     driver.save_screenshot(str(artifacts_dir / "overview.png"))
 

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from baselines.paper_seeds import (
-    PAPER_PROFILE, paper_codecs, paper_ratio, paper_records, paper_results, seed_paper_results,
+    PAPER_PROFILE,
+    paper_codecs,
+    paper_ratio,
+    paper_records,
+    paper_results,
+    seed_paper_results,
 )
 from evaluator.tracks import PAPER_TRACKS
 

@@ -13,7 +13,14 @@ from lb_factory import verified_record, write_baselines
 
 from baselines.paper_seeds import seed_paper_results
 from leaderboard.publish import (
-    FsspecTarget, HfApiTarget, RemoteFile, git_blob_sha1, plan_commit, publish, space_files, write_space_folder,
+    FsspecTarget,
+    HfApiTarget,
+    RemoteFile,
+    git_blob_sha1,
+    plan_commit,
+    publish,
+    space_files,
+    write_space_folder,
 )
 
 
@@ -140,7 +147,7 @@ def test_publish_through_hfapi_target(store) -> None:
     store.write(rec, items)
     publish(store.url, "org/results", space_id="org/board", api=api)
     assert len(api.commits) == 3
-    message, ops = api.commits[-1]
+    _message, ops = api.commits[-1]
     assert sorted(op.path_in_repo for op in ops) == sorted(
         [f"records/{rec.key}.json", f"records/{rec.key}.items.parquet"])
     target = HfApiTarget("org/results", api=api)

@@ -74,6 +74,8 @@ def test_overview_has_one_column_per_track(data: LeaderboardData) -> None:
     assert list(ov.columns[3:]) == [t.title for t in TRACKS.values()]
     row = ov[ov["Codec"] == "JPEG-XL (max)"].iloc[0]
     assert row["Hubble"] == 3.26 and row["LCO"] == 2.98
+    paper_rows = ov[ov["Data"].str.startswith("paper")]
+    assert [c.split("<")[0] for c in paper_rows["Codec"]] == list(tables.PAPER_COLUMNS)  # Table 1 order
     vdm = ov[ov["Codec"].str.startswith("VDM")].iloc[0]
     assert pd.isna(vdm["JWST-2D-Res"])  # missing stays missing
 
@@ -118,7 +120,7 @@ def test_item_plots_and_noise_bound(data: LeaderboardData) -> None:
     dist, expo, noise = data.item_plots("hubble", Filters())
     assert {t.name for t in dist.data} == set(BASELINES.values())
     assert len(expo.data) >= len(BASELINES)  # hubble items carry exposure times
-    bound = [t for t in noise.data if t.name.startswith("noise floor")][0]
+    bound = next(t for t in noise.data if t.name.startswith("noise floor"))
     for x, y in zip(bound.x[::20], bound.y[::20]):
         assert y == pytest.approx(gaussian_entropy_bits(10 ** x))
     # every achieved bpp lies above the bound at its sigma (a lossless codec cannot beat pure noise)
@@ -137,3 +139,19 @@ def test_badge_escapes_and_labels() -> None:
     assert tables.data_label("paper:full_test", False, "paper").startswith("paper")
     assert tables.data_label("synthetic-small-s0:full_test", True, "verified").startswith("synthetic")
     assert math.isclose(1.0, 1.0)
+
+
+def test_item_plots_keep_the_best_records_with_items(store) -> None:
+    from leaderboard.app import ITEM_PLOT_LIMIT
+
+    seed_paper_results(store)  # paper records have no items: never take a slot
+    for i in range(ITEM_PLOT_LIMIT + 3):
+        store.write(*verified_record("jpegls", "keck", codec=f"c{i:02d}", submission=f"sub-{i:02d}", seed=i))
+    reader = StoreReader(store.url)
+    reader.refresh()
+    dist, _, _ = LeaderboardData(reader).item_plots("keck", Filters())
+    assert len(dist.data) == ITEM_PLOT_LIMIT
+    assert f"best {ITEM_PLOT_LIMIT}" in dist.layout.title.text
+    frame = reader.records_frame()
+    best = set(frame[frame["provenance"] == "verified"].nlargest(ITEM_PLOT_LIMIT, "ratio_mean")["codec"])
+    assert {t.name for t in dist.data} == best

@@ -1,0 +1,24 @@
+"""The README's main job, in its in-process form (the sandboxed form is covered
+by the sandbox tests, which evaluate the same baseline images)."""
+
+from typer.testing import CliRunner
+
+from challenge.cli import app
+from evaluator.records import ResultStore
+
+
+def test_demo_inprocess_prints_the_ratio_table_and_seeds_the_paper(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHALLENGE_HOME", str(tmp_path / "home"))
+    store = tmp_path / "results"
+    result = CliRunner().invoke(app, ["demo", "--inprocess", "--no-serve", "--track", "keck,sdss-3d-lambda",
+                                      "--store", str(store)], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    assert "Mean compression ratio per track" in result.output
+    assert "(1.97)" in result.output  # the paper's JPEG-LS on Keck beside ours
+    assert "Synthetic data" in result.output
+    records = list(ResultStore(str(store)).records())
+    verified = [r for r in records if r.provenance == "verified"]
+    assert {r.track for r in verified} == {"keck", "sdss-3d-lambda"}
+    assert len(verified) == 10 and all(r.status == "ok" and r.synthetic for r in verified)
+    assert any(r.provenance == "paper" and r.track == "hubble" for r in records)
+    assert all(1.2 < r.summary["ratio_mean"] < 3.7 for r in verified)
