@@ -237,11 +237,9 @@ def run_track(
         failure = exc
         failure.item_id = current.id if current is not None and exc.kind not in _NOT_ITEM_KINDS else None
     finally:
-        try:
-            stderr = runner.stderr_text()
-            tail = runner.stderr_tail() if not hidden else ""
-        finally:
-            runner.close()  # containers and folders go, whatever happened (also on Ctrl-C)
+        runner.close()  # containers and folders go, whatever happened (also on Ctrl-C)
+    stderr = runner.stderr_text()  # complete now: the containers have exited
+    tail = runner.stderr_tail() if not hidden else ""
 
     out_failure: Failure | None = None
     if hidden:
@@ -332,7 +330,7 @@ def evaluate_runner(
             st.write(record, rows)
         records.append(record)
         if record.failure:
-            log.warning("%s on %s failed: %s: %s", submission, track.name, record.failure.kind,
+            log.info("%s on %s failed: %s: %s", submission, track.name, record.failure.kind,
                         record.failure.message.splitlines()[0] if record.failure.message else "")
         if progress:
             progress(ProgressEvent.make(

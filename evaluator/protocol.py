@@ -97,6 +97,7 @@ class JsonLinesClient:
         self.name = name
         self._events: queue.Queue[_Event] = queue.Queue(maxsize=8)
         self._stop = threading.Event()
+        self._draining = False
         self._thread = threading.Thread(target=self._read_loop, name=f"{name}-reader", daemon=True)
         self.stdout_bytes = 0
 
@@ -107,6 +108,8 @@ class JsonLinesClient:
 
     def _put(self, ev: _Event) -> bool:
         while not self._stop.is_set():
+            if self._draining:
+                return True  # nobody reads protocol lines any more; keep reading for stderr
             try:
                 self._events.put(ev, timeout=0.2)
                 return True
@@ -233,6 +236,11 @@ class JsonLinesClient:
             self._sock.shutdown(socket.SHUT_WR)
         except OSError:
             pass
+
+    def drain(self, timeout: float) -> None:
+        """After the container stopped: read on to EOF (at most ``timeout`` s) so no stderr is lost."""
+        self._draining = True
+        self._thread.join(timeout)
 
     def close(self) -> None:
         self._stop.set()

@@ -277,8 +277,14 @@ class Workspace:
     and every request is followed by a scan (a warning says so).
     """
 
+    PREFIX: Final = "astrocompress-run-"
+    OWNER: Final = "owner"  # "<pid> <process start time>" of the evaluator that made the folder
+
     def __init__(self, user: str, out_bytes: int, base: str | None = None, *, tmpfs_out: bool = True) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="astrocompress-run-", dir=base or os.environ.get("CHALLENGE_RUN_DIR")))
+        base = base or os.environ.get("CHALLENGE_RUN_DIR") or tempfile.gettempdir()
+        reap_stale_workspaces(Path(base))
+        self.root = Path(tempfile.mkdtemp(prefix=self.PREFIX, dir=base))
+        (self.root / self.OWNER).write_text(_owner_token(os.getpid()))
         self.uid, self.gid = _uid_gid(user)
         self.enc_in, self.enc_out = self.root / "enc-in", self.root / "enc-out"
         self.dec_in, self.dec_out = self.root / "dec-in", self.root / "dec-out"
@@ -339,6 +345,37 @@ class Workspace:
             subprocess.run(["umount", "-l", str(d)], capture_output=True, check=False)
         self.mounted.clear()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _owner_token(pid: int) -> str:
+    try:
+        import psutil  # noqa: PLC0415
+
+        return f"{pid} {psutil.Process(pid).create_time():.3f}"
+    except Exception:  # noqa: BLE001  (process gone)
+        return f"{pid} gone"
+
+
+def reap_stale_workspaces(base: Path) -> int:
+    """Unmount and remove run folders whose evaluator process died without cleaning up (kill -9).
+
+    Folders of live evaluators (another run on this machine) are left alone.
+    """
+    n = 0
+    for d in base.glob(f"{Workspace.PREFIX}*"):
+        try:
+            token = (d / Workspace.OWNER).read_text().strip()
+            pid = int(token.split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # not ours, or still being created
+        if _owner_token(pid) == token:
+            continue  # its evaluator is alive
+        for sub in ("enc-out", "dec-out"):
+            subprocess.run(["umount", "-l", str(d / sub)], capture_output=True, check=False)
+        shutil.rmtree(d, ignore_errors=True)
+        log.warning("removed the stale run folder %s (its evaluator, pid %d, is gone)", d, pid)
+        n += 1
+    return n
 
 
 # -- one container ---------------------------------------------------------------------
@@ -479,6 +516,7 @@ class CodecContainer:
     def remove(self) -> None:
         try:
             if self.proto is not None:
+                self.proto.drain(2.0)  # stderr still in flight (stdout and stderr are not ordered)
                 self.proto.close()
         finally:
             if self.id is not None:

@@ -52,7 +52,8 @@ INTRO = """
 # AstroCompress Challenge: lossless compression of raw astronomical images
 
 Headline: **compression ratio** = 16 bits / bits per pixel, **mean over test items** (paper Sec. 4.2); higher is better.
-Badges: {paper} numbers reported by the AstroCompress paper (ICLR 2025, arXiv:2506.08306, Tables 1 and 3), not re-measured here;
+Badges: {paper} numbers reported by the AstroCompress paper (ICLR 2025, arXiv:2506.08306, Tables 1 and 3),
+not re-measured here;
 {verified} measured by this platform's evaluator (real bitstreams, decoded and checked bit for bit);
 {estimate} a likelihood bound (VDM), not a working codec; {synthetic} measured on synthetic frames, not the real corpus.
 Ranks compare rows **on the same data only**. Runtimes compare only **within one hardware profile and machine**.
@@ -128,16 +129,23 @@ class LeaderboardData:
                                      kinds=f.kinds, data_kinds=f.data_kinds)
 
     def missing_paper(self, frame: pd.DataFrame, track: str, f: Filters) -> list[str]:
-        """Paper columns with no paper number on this track (shown as explicit empty rows)."""
+        """Paper columns the paper has no number for on this track (shown as explicit empty rows).
+
+        Decided on the whole store, not on the filtered rows: a row hidden by a
+        filter is not a missing number.
+        """
         if track not in PAPER_TRACKS or (f.provenances and "paper" not in f.provenances and
                                          "estimate" not in f.provenances):
             return []
         if f.data_kinds and "real" not in f.data_kinds:
             return []
-        paper = frame[(frame["track"] == track) & (frame["profile"] == "paper")] if not frame.empty else frame
-        have = set(paper["codec"]) if not paper.empty else set()
-        if not have:
+        everything = self.frame()
+        if everything.empty:
+            return []
+        paper_rows = everything[everything["profile"] == "paper"]
+        if paper_rows.empty:
             return []  # the store has no paper seeds at all: nothing to point out
+        have = set(paper_rows.loc[paper_rows["track"] == track, "codec"])
         return [c for c in PAPER_COLUMNS if c not in have]
 
     def _cached(self, key: tuple[Any, ...], compute: Callable[[], list[Any]]) -> list[Any]:
@@ -150,7 +158,8 @@ class LeaderboardData:
         return cached
 
     def render_overview(self, f: Filters) -> pd.DataFrame:
-        return self._cached(("overview", f.key()), lambda: [tables.overview_table(self.filtered(f), limit_per_data=OVERVIEW_LIMIT)])[0]
+        return self._cached(("overview", f.key()),
+                            lambda: [tables.overview_table(self.filtered(f), limit_per_data=OVERVIEW_LIMIT)])[0]
 
     def render_track(self, track: str, f: Filters) -> list[Any]:
         """Compression table, runtime table and Pareto figure of one track (cached per data version)."""
@@ -327,7 +336,8 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
             with gr.Tab("Overview", id="overview", elem_id="tab-overview") as overview_tab:
                 gr.Markdown("Mean compression ratio per codec and track (higher is better). Rows on different data "
                             "are different experiments: compare within one *Data* value. "
-                            f"At most {OVERVIEW_LIMIT} rows per data label here; each track tab lists every result.", elem_classes=["lb-note"])
+                            f"At most {OVERVIEW_LIMIT} rows per data label here; each track tab lists every result.",
+                            elem_classes=["lb-note"])
                 overview = gr.Dataframe(data.render_overview(Filters()), datatype=list(tables.OVERVIEW_DATATYPES),
                                         interactive=False, elem_id="table-overview", max_height=700,
                                         column_widths=["160px", "185px", "230px", *("78px" for _ in TRACKS)],

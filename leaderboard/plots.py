@@ -132,7 +132,8 @@ def noise_figure(items: pd.DataFrame, track: str) -> go.Figure:
     fig = go.Figure()
     for i, (codec, g) in enumerate(ok.groupby("codec")):
         fig.add_trace(go.Scatter(x=np.log10(g["noise_sigma"].astype(float)), y=g["bpp"], mode="markers",
-                                 name=str(codec), marker={"color": PALETTE[i % len(PALETTE)], "size": 7, "opacity": 0.8},
+                                 name=str(codec),
+                                 marker={"color": PALETTE[i % len(PALETTE)], "size": 7, "opacity": 0.8},
                                  text=g["item_id"],
                                  hovertemplate="%{text}<br>log10 sigma %{x:.3f}<br>%{y:.3f} bits/pixel<extra></extra>"))
     lo, hi = np.log10(ok["noise_sigma"].astype(float).min()), np.log10(ok["noise_sigma"].astype(float).max())

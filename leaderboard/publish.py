@@ -354,7 +354,8 @@ def _targets(repo_id: str, space_id: str | None, api: Any, hub_url: str | None) 
 def _check_repo_id(repo_id: str) -> None:
     parts = repo_id.split("/")
     if len(parts) != 2 or not all(parts):
-        raise ValueError(f"repository id {repo_id!r} is not of the form ORG/NAME (e.g. AstroCompress/challenge-results)")
+        raise ValueError(f"repository id {repo_id!r} is not of the form ORG/NAME "
+                         "(e.g. AstroCompress/challenge-results)")
 
 
 def publish(store_url: str, repo_id: str, *, space_id: str | None = None, api: Any = None,

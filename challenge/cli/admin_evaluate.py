@@ -59,18 +59,23 @@ def record_json(record: Any) -> dict[str, Any]:
 
 def print_summary(records: list[Any], console: Console, title: str) -> None:
     table = Table(title=title)
-    for col in ("codec", "track", "status", "n", "ratio", "aggr.", "bpp", "enc s", "dec s", "start s", "failure"):
-        table.add_column(col, overflow="fold")
+    for col in ("codec", "track", "status", "n", "ratio", "aggr.", "bpp", "enc s", "dec s", "start s"):
+        table.add_column(col, overflow="ellipsis", no_wrap=col in ("codec", "track"),
+                         max_width=16 if col == "codec" else None)
     for r in records:
         s = r.summary or {}
-        failure = f"{r.failure.kind}: {r.failure.message.splitlines()[0][:80]}" if r.failure else ""
-        table.add_row(r.codec, r.track, "[green]ok[/green]" if r.status == "ok" else "[red]failed[/red]",
-                      str(s.get("n_items", "-")), _fmt(s.get("ratio_mean")), _fmt(s.get("ratio_aggregate")),
-                      _fmt(s.get("bpp_mean")), _fmt(s.get("encode_s_median"), ".4f"),
-                      _fmt(s.get("decode_s_median"), ".4f"), _fmt(r.startup_s, ".2f"), failure)
+        status = "[green]ok[/green]" if r.status == "ok" else f"[red]{r.failure.kind if r.failure else 'failed'}[/red]"
+        table.add_row(r.codec, r.track, status, str(s.get("n_items", "-")), _fmt(s.get("ratio_mean")),
+                      _fmt(s.get("ratio_aggregate")), _fmt(s.get("bpp_mean")), _fmt(s.get("encode_s_median"), ".4f"),
+                      _fmt(s.get("decode_s_median"), ".4f"), _fmt(r.startup_s, ".2f"))
     console.print(table)
     console.print("[dim]ratio = mean of per-item ratios (the paper's headline); aggr. = total raw / total "
                   "compressed; enc/dec s = per-item medians[/dim]")
+    for r in records:
+        if r.failure:
+            where = f" on item {r.failure.item_id}" if r.failure.item_id else ""
+            console.print(f"[red]{r.codec} / {r.track}: {r.failure.kind}{where}[/red]\n{r.failure.message}",
+                          markup=True, highlight=False)
     if records and records[0].synthetic:
         console.print("[yellow]synthetic data: these numbers describe the generator, not the real corpus[/yellow]")
 

@@ -21,7 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_import_pulls_in_neither_torch_nor_docker() -> None:
-    code = "import sys, leaderboard.app; print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'docker'))))"
+    code = ("import sys, leaderboard.app; "
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'docker'))))")
     out = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True,
                          check=True, cwd=REPO)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -140,3 +140,22 @@ def test_overview_and_submission_page(driver, artifacts_dir) -> None:
     assert "not_lossless" in details and "Jane Doe" in details
     assert "Logs of runs on hidden data are never published" in details
     driver.save_screenshot(str(artifacts_dir / "submission.png"))
+
+
+def test_provenance_filter_hides_paper_rows(driver) -> None:
+    open_tab(driver, "Hubble")
+    wait_for(lambda: any(r.get("Badges") == "paper" for r in _hubble_rows(driver)), what="paper rows")
+
+    def toggle(label_text: str) -> None:
+        labels = driver.find_elements(By.CSS_SELECTOR, "#filter-provenance label")
+        next(lb for lb in labels if lb.text.strip() == label_text).click()
+
+    toggle("paper")
+    try:
+        rows = wait_for(lambda: (lambda rs: rs if rs and not any(r.get("Badges") == "paper" for r in rs) else [])(
+            _hubble_rows(driver)), what="paper rows to disappear")
+        assert any(r["Badges"] == "estimate" for r in rows)  # VDM stays: its provenance is 'estimate'
+        assert any(r["Badges"].startswith("verified") for r in rows)
+    finally:
+        toggle("paper")
+    wait_for(lambda: sum(r.get("Badges") == "paper" for r in _hubble_rows(driver)) == 8, what="paper rows back")

@@ -55,6 +55,9 @@ def test_missing_paper_cells_show_as_explicit_empty_rows(data: LeaderboardData) 
     vdm = t[t["Codec"] == "VDM"]
     assert vdm["Status"].iloc[0] == "not evaluated in the paper" and pd.isna(vdm["Ratio (mean)"].iloc[0])
     assert data.missing_paper(frame, "jwst-3d", Filters()) == []  # not a paper track
+    # A filter that hides paper rows does not make their numbers "missing".
+    no_paper = Filters(provenances=["verified", "estimate"])
+    assert data.missing_paper(data.filtered(no_paper), "hubble", no_paper) == []
 
 
 def test_runtime_table_groups_by_profile_and_machine(data: LeaderboardData) -> None:

@@ -73,3 +73,22 @@ def test_output_folders_with_and_without_host_tmpfs(hostile_images, test_profile
             sc.round_trip(item)
         assert exc.value.kind == "output_too_large"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_stale_run_folders_of_dead_evaluators_are_reaped(tmp_path):
+    """A kill -9 leaves mounts and folders; the next Workspace removes them, never a live run's."""
+    import subprocess  # noqa: PLC0415
+
+    from evaluator.sandbox import Workspace, reap_stale_workspaces  # noqa: PLC0415
+
+    live = Workspace("10001:10001", 1 << 20, base=str(tmp_path))
+    child = subprocess.Popen(["sleep", "0"])
+    child.wait()
+    dead = Workspace("10001:10001", 1 << 20, base=str(tmp_path))
+    (dead.root / Workspace.OWNER).write_text(f"{child.pid} 12345.000")  # its evaluator is gone
+    assert reap_stale_workspaces(tmp_path) == 1
+    assert not dead.root.exists() and live.root.exists()
+    with open("/proc/mounts") as fh:
+        assert str(dead.root) not in fh.read()
+    live.cleanup()
+    assert list(tmp_path.iterdir()) == []
