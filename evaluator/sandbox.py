@@ -31,7 +31,9 @@ so the per-request overhead is one JSON line each way.
 Two layers of timeout (STYLE.md): the protocol client waits at most the
 request timeout, and a watchdog thread kills the container at the hard
 deadline whatever happens inside. Containers and folders are removed in
-``finally`` blocks, also on KeyboardInterrupt.
+``finally`` blocks, also on KeyboardInterrupt; folders (and their tmpfs
+mounts) left by an evaluator that was killed outright are reaped by the next
+run (:func:`reap_stale_workspaces`), containers by :func:`remove_stale_containers`.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ def hardware_label(fingerprint: dict[str, Any]) -> str:
     if not fingerprint:
         return ""
     cpu = fingerprint.get("cpu_model") or fingerprint.get("cpu") or ""
-    cores = fingerprint.get("cores") or fingerprint.get("cpus")
+    cores = fingerprint.get("cores_granted") or fingerprint.get("cores") or fingerprint.get("cpus")
     gpu = fingerprint.get("gpu_model") or fingerprint.get("gpu")
     bits = [str(cpu).strip()] if cpu else []
     if cores:
