@@ -179,6 +179,18 @@ def docker_version() -> str | None:
         return None
 
 
+# Fingerprint fields that describe one run (the codec image, the data), not the
+# machine: runtimes are comparable across runs whose other fields agree.
+PER_RUN_FIELDS: tuple[str, ...] = (
+    "image_digest", "image_compressed_bytes", "data_label", "dataset_revision", "synthetic",
+)
+
+
+def machine_fingerprint(fp: dict[str, Any]) -> dict[str, Any]:
+    """``fp`` without the per-run fields: what must match for runtimes to compare."""
+    return {k: v for k, v in fp.items() if k not in PER_RUN_FIELDS}
+
+
 def fingerprint(
     profile: Profile | str,
     image: dict[str, Any] | str | None,

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from evaluator.profiles import machine_fingerprint
 from evaluator.records import ITEM_COLUMNS, ResultRecord, ResultStore
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ def fingerprint_id(fingerprint: dict[str, Any]) -> str:
 
     if not fingerprint:
         return ""
-    machine = {k: v for k, v in fingerprint.items() if k not in ("image_digest", "dataset_revision")}
+    machine = machine_fingerprint(fingerprint)
     blob = json.dumps(machine, sort_keys=True, default=str).encode()
     return hashlib.sha1(blob).hexdigest()[:8]
 

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 export CHALLENGE_HOME="${CHALLENGE_HOME:-$PWD/.cache/test-home}"
 export CHALLENGE_CACHE="${CHALLENGE_CACHE:-$PWD/.cache/test-cache}"
+export CHALLENGE_REQUIRE_DOCKER=1
 exec .venv/bin/python -m pytest -q --timeout=900 "$@"

@@ -17,7 +17,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-admin_app = typer.Typer(help="Organizer commands: evaluate, run the queue, campaigns, publish.", no_args_is_help=True)
+admin_app = typer.Typer(help="Organizer commands: hidden splits, evaluate, run the queue, publish.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 
 

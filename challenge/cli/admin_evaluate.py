@@ -105,6 +105,19 @@ class _Bar:
                                  description=f"{self.prefix}{track} " + ("[green]ok" if ok else "[red]failed"))
 
 
+class _Prefixed:
+    """Routes one codec's events to a shared bar, its tasks named ``<codec> <track>``."""
+
+    def __init__(self, bar: Callable[[str], None], prefix: str) -> None:
+        self.bar = bar
+        self.prefix = prefix
+
+    def __call__(self, event: str) -> None:
+        if isinstance(self.bar, _Bar):
+            self.bar.prefix = self.prefix
+        self.bar(event)
+
+
 def _progress() -> Progress:
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=err, transient=False)
@@ -199,9 +212,8 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     ) -> None:
         """Evaluate the paper's five classical baselines (ids baseline-<codec>)."""
         from baselines.classical import CODECS  # noqa: PLC0415
+        from baselines.evaluation import evaluate_baselines  # noqa: PLC0415
         from challenge.locations import default_store_url  # noqa: PLC0415
-        from evaluator.evaluate import evaluate_image  # noqa: PLC0415
-        from evaluator.inprocess import evaluate_inprocess  # noqa: PLC0415
 
         names = [c.strip() for c in codec.split(",")] if codec else list(CODECS)
         unknown = [n for n in names if n not in CODECS]
@@ -210,25 +222,12 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         tracks = _tracks(track)
         source = _source(data, split)
         url = store or default_store_url()
-        images: dict[str, Any] = {}
         if not inprocess:
-            from challenge.images import ensure_baseline_images  # noqa: PLC0415
-
             err.print("building / checking the baseline images ...")
-            images = ensure_baseline_images(progress=lambda m: err.log(m))
-        all_records: list[Any] = []
-        for n in names:
-            c = CODECS[n]
-            if inprocess:
-                recs = _run(lambda p, n=n, c=c: evaluate_inprocess(
-                    n, tracks, source, url, submission=f"baseline-{n}", codec_name=c.title, progress=p),
-                    quiet=False, prefix=f"{n} ")
-            else:
-                built = images[n]
-                recs = _run(lambda p, n=n, c=c, built=built: evaluate_image(
-                    built.tag, tracks, source, profile, url, submission=f"baseline-{n}", codec_name=c.title,
-                    progress=p, image_compressed_size=built.compressed_size_bytes), quiet=False, prefix=f"{n} ")
-            all_records += recs
+        all_records = _run(lambda progress: evaluate_baselines(
+            names, tracks, source, url, profile=profile, inprocess=inprocess,
+            progress_for=lambda name: _Prefixed(progress, f"{name} "),
+            image_progress=lambda m: err.log(m)), quiet=False)
         if as_json:
             out: dict[str, dict[str, Any]] = {}
             for r in all_records:

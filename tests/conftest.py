@@ -1,0 +1,17 @@
+"""Suite-wide guard: where Docker is required (CI, scripts/test.sh), a missing
+engine is an error, never a silent skip of the real-container tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("CHALLENGE_REQUIRE_DOCKER") != "1":
+        return
+    ok = subprocess.run(["docker", "info"], capture_output=True, timeout=60).returncode == 0
+    if not ok:
+        pytest.exit("CHALLENGE_REQUIRE_DOCKER=1 but no Docker engine answers: run scripts/start-dockerd.sh", 2)
