@@ -17,7 +17,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-admin_app = typer.Typer(help="Organizer commands: hidden splits, evaluate, run the queue, publish.", no_args_is_help=True)
+admin_app = typer.Typer(help="Organizer commands: hidden splits, evaluate, run the queue, campaigns, publish.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 
 
@@ -39,6 +39,7 @@ def _root(
 
 def _register() -> None:
     from challenge.cli import (  # noqa: PLC0415  (each module adds its commands)
+        admin_campaign,
         admin_data,
         admin_evaluate,
         admin_publish,
@@ -51,7 +52,7 @@ def _register() -> None:
     )
 
     for module in (tracks_cmd, data_cmd, participant, leaderboard_cmd, demo_cmd,
-                   admin_data, admin_evaluate, admin_queue, admin_publish):
+                   admin_data, admin_evaluate, admin_queue, admin_campaign, admin_publish):
         module.register(app, admin_app)
 
 
