@@ -1,9 +1,139 @@
-"""(placeholder: ``challenge admin campaign`` is added by its owner)"""
+"""``challenge admin campaign``: re-evaluate every finished submission (and the baselines) on Dask.
+
+DESIGN.md "Results, queue, publishing": a campaign fans out (submission x
+track x shard) tasks (:mod:`submissions.campaign`) on a local Dask cluster, or
+on any Dask scheduler given by address (dask-jobqueue on Slurm, Kubernetes).
+Shows a progress bar over tasks and a table of the merged (submission, track)
+records at the end; ``--dry-run`` prints the plan only.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any, Optional
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _plan_table(tasks: list[Any]) -> Table:
+    table = Table(title=f"campaign plan: {len(tasks)} tasks")
+    for col in ("submission", "codec", "track", "shards", "profile", "GPU", "data"):
+        table.add_column(col, overflow="fold" if col in ("submission", "data") else "ellipsis")
+    seen: dict[tuple[str, str], Any] = {}
+    for t in tasks:
+        seen.setdefault(t.group, t)
+    for t in seen.values():
+        table.add_row(t.submission, t.codec_name, t.track, str(t.shard_count), t.profile,
+                      "yes" if t.needs_gpu else "-", t.split_label)
+    return table
+
+
+def _report_table(report: Any) -> Table:
+    table = Table(title=f"campaign: {report.tasks_done} tasks ok, {report.tasks_failed} failed, "
+                        f"{report.wall_s:.1f} s on {report.scheduler}")
+    for col in ("submission", "codec", "track", "status", "n", "ratio", "shards"):
+        table.add_column(col, overflow="fold" if col == "submission" else "ellipsis")
+    for o in report.outcomes:
+        status = "[green]ok[/green]" if o.status == "ok" else f"[red]{o.failure_kind or 'failed'}[/red]"
+        ratio = "-" if o.ratio_mean is None else f"{o.ratio_mean:.3f}"
+        table.add_row(o.submission, o.codec, o.track, status, str(o.n_items), ratio, str(o.shards))
+    return table
 
 
 def register(app: typer.Typer, admin: typer.Typer) -> None:
-    pass
+    @admin.command("campaign")
+    def campaign_cmd(
+        profile: Optional[str] = typer.Option(
+            None, "--profile", help="Hardware profile for every run (cpu-1, cpu-8, gpu-1); default: each "
+            "submission's own (manifest), cpu-1 for baselines."),
+        data: Optional[str] = typer.Option(
+            None, "--data", help="Data spec for every track (synthetic, hub, hidden:NAME, a folder); default: each "
+            "dataset's registered hidden split, else synthetic."),
+        track: str = typer.Option("all", "--track", "-t", help="Track name, comma list, 'paper' or 'all'."),
+        shards: int = typer.Option(1, "--shards", min=1, help="Shards per track (items i with i % N == k)."),
+        scheduler: Optional[str] = typer.Option(
+            None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default: a local cluster."),
+        workers: Optional[int] = typer.Option(
+            None, "--workers", min=1, help="Local cluster workers (default: cores / profile cores)."),
+        include_baselines: bool = typer.Option(
+            True, "--include-baselines/--no-baselines", help="Also re-evaluate the classical baselines."),
+        queue_dir: Optional[Path] = typer.Option(None, "--queue", help="Queue folder (default: the local one)."),
+        store: Optional[str] = typer.Option(None, "--store", help="Results store URL (default: the local store)."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and exit."),
+    ) -> None:
+        """Re-evaluate every finished submission (and the baselines) on Dask; one record per track."""
+        import logging  # noqa: PLC0415
+        import os  # noqa: PLC0415
+
+        if not logging.getLogger().isEnabledFor(logging.DEBUG):  # quiet Dask unless --verbose (workers too)
+            os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+        from challenge.locations import default_queue_dir, default_store_url  # noqa: PLC0415
+        from submissions.campaign import (  # noqa: PLC0415
+            baseline_targets,
+            finished_targets,
+            plan_campaign,
+            run_campaign,
+        )
+        from submissions.queue import SubmissionQueue  # noqa: PLC0415
+
+        if scheduler and workers:
+            _fail("--workers sizes the local cluster; with --scheduler the cluster's own workers run the tasks")
+        targets = finished_targets(SubmissionQueue(queue_dir or default_queue_dir()))
+        if include_baselines:
+            try:
+                with err.status("building or finding the baseline images..."):
+                    targets += baseline_targets()
+            except Exception as exc:  # noqa: BLE001  (Docker missing or a build failed: say what to do)
+                _fail(f"cannot prepare the baseline images: {exc} (is Docker running? `docker info`; "
+                      "or use --no-baselines)")
+        if not targets:
+            _fail("nothing to evaluate: no finished submission in the queue (and --no-baselines)")
+        try:
+            tasks = plan_campaign(targets, track, data, profile, shards)
+        except (KeyError, ValueError) as exc:
+            _fail(str(exc).strip("'\""))
+        if not tasks:
+            _fail(f"no task: no target is evaluated on the tracks {track!r}")
+        if dry_run:
+            out.print(_plan_table(tasks))
+            gpu = sum(t.needs_gpu for t in tasks)
+            out.print(f"{len(tasks)} tasks ({gpu} need a GPU worker); nothing was run (--dry-run)")
+            return
+        url = store or default_store_url()
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err) as bar:
+            job = bar.add_task("campaign tasks", total=len(tasks))
+            failed = 0
+
+            def on_task(ev: Any) -> None:
+                nonlocal failed
+                if not ev.ok:
+                    failed += 1
+                    bar.console.print(f"[red]{ev}[/red]", highlight=False)
+                bar.update(job, completed=ev.done,
+                           description="campaign tasks" + (f" [red]({failed} failed)[/red]" if failed else ""))
+
+            try:
+                report = run_campaign(tasks, url, scheduler=scheduler, n_workers=workers, progress=on_task)
+            except OSError as exc:
+                _fail(f"cannot reach the Dask scheduler {scheduler}: {exc}; check the address and that "
+                      "`dask scheduler` is running there")
+                raise
+        out.print(_report_table(report))
+        out.print(f"records written to {url}")
+        for o in report.outcomes:
+            if o.status != "ok":
+                err.print(f"[red]{o.submission} / {o.track}: {o.failure_kind}[/red]\n{o.reason}", highlight=False)
+        if not report.ok:
+            raise typer.Exit(1)

@@ -1,0 +1,381 @@
+"""Organizer re-evaluation campaigns on Dask distributed.
+
+DESIGN.md "Results, queue, publishing": "re-evaluate everything on profile X"
+fans out (submission x track x shard) tasks on Dask distributed: a local
+cluster by default, any Dask scheduler (dask-jobqueue on Slurm, Kubernetes)
+by address, GPU tasks tagged with worker resources.
+
+::
+
+    targets = finished_targets(SubmissionQueue(dir)) + baseline_targets()
+    tasks = plan_campaign(targets, "all", "synthetic", "cpu-1", shards_per_track=2)
+    report = run_campaign(tasks, store_url, scheduler=None, n_workers=2)
+
+Each task (:func:`submissions.campaign_shards.run_shard`) returns its rows
+and writes nothing; the client merges the shards of each (submission, track)
+(:func:`submissions.campaign_shards.merge_shards`) and writes one record per
+(submission, track, profile, split) with the store's atomic replace, so a
+re-run or a retried shard replaces and never duplicates. A task that fails
+or raises fails its track, with the reason, and nothing else.
+
+On a local cluster each worker process gets its own cores (``CoreSlots``):
+``evaluator.profiles.grant`` pins containers to the last cores of the
+process's affinity, so without the slots every concurrent ``cpu-1`` container
+would share one core.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from distributed import WorkerPlugin
+
+from evaluator.records import Failure, ResultStore
+from submissions.campaign_shards import CampaignTask, ShardResult, failed_shard, merge_shards, run_shard
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "CampaignReport", "CampaignTarget", "CampaignTask", "GroupOutcome", "TaskDone", "baseline_targets",
+    "finished_targets", "plan_campaign", "run_campaign", "submit_kwargs",
+]
+
+
+@dataclass(frozen=True)
+class CampaignTarget:
+    """A codec image a campaign re-evaluates: a finished submission or a baseline."""
+
+    submission: str
+    codec_name: str
+    image: str  # image id (sha256:...) or tag
+    manifest: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    tracks: tuple[str, ...] | None = None  # the submission's own track list; None: every track
+    image_compressed_size: int | None = None
+    image_tar: str | None = None
+    tar_sha256: str | None = None
+    image_tag: str | None = None
+
+
+def finished_targets(queue: Any) -> list[CampaignTarget]:
+    """Every finished submission of ``queue`` (a :class:`submissions.queue.SubmissionQueue`), oldest first.
+
+    The image is the id frozen at queue time; workers whose engine lacks it
+    load the submission's tar (checked, as the queue worker does).
+    """
+    from submissions import states  # noqa: PLC0415
+    from submissions.worker import SUBMISSION_REPOSITORY  # noqa: PLC0415
+
+    out = []
+    for sub in reversed(queue.list(state=states.FINISHED)):
+        out.append(CampaignTarget(
+            submission=sub.id, codec_name=sub.name, image=sub.image_digest, manifest=dict(sub.manifest),
+            tracks=tuple(sub.tracks) if sub.tracks else None, image_compressed_size=sub.image_size_bytes,
+            image_tar=sub.image_tar, tar_sha256=sub.tar_sha256,
+            image_tag=f"{SUBMISSION_REPOSITORY}:{sub.id.lower()[:128]}",
+        ))
+    return out
+
+
+def baseline_targets(names: Iterable[str] | None = None, progress: Callable[[str], None] | None = None
+                     ) -> list[CampaignTarget]:
+    """The classical baselines' images (built or found by ``challenge.images.ensure_baseline_images``)."""
+    from baselines.classical import CODECS  # noqa: PLC0415
+    from baselines.evaluation import baseline_submission  # noqa: PLC0415
+    from challenge.images import ensure_baseline_images  # noqa: PLC0415
+
+    images = ensure_baseline_images(progress=progress)
+    wanted = list(names) if names is not None else list(images)
+    unknown = [n for n in wanted if n not in images]
+    if unknown:
+        raise KeyError(f"unknown baseline(s) {unknown}; choose from {', '.join(images)}")
+    return [CampaignTarget(submission=baseline_submission(n), codec_name=CODECS[n].title if n in CODECS else n,
+                           image=images[n].tag, image_compressed_size=images[n].compressed_size_bytes)
+            for n in wanted]
+
+
+def _needs_gpu(profile: str, manifest: dict[str, Any]) -> bool:
+    from evaluator.profiles import get_profile  # noqa: PLC0415
+
+    return get_profile(profile).gpus > 0 or bool(manifest.get("gpu"))
+
+
+def plan_campaign(
+    targets: list[CampaignTarget],
+    tracks: str | list[str],
+    source_spec: str | None,
+    profile: str | None,
+    shards_per_track: int = 1,
+) -> list[CampaignTask]:
+    """One task per (target, track, shard), in that order.
+
+    ``tracks``: ``"all"``, ``"paper"``, names (``evaluator.tracks.select_tracks``);
+    a submission's own track list narrows it. ``source_spec``: one ``--data``
+    spec for every track, or None for each dataset's registered hidden split
+    (else synthetic), as the queue worker chooses (``submissions.worker.DataPlan``).
+    ``profile``: the campaign's profile, or None for each submission's own
+    (manifest ``profile``, default ``cpu-1``). Data specs are resolved here once,
+    so a bad spec fails before anything is submitted (and the synthetic corpus
+    is generated once, not by every worker).
+    """
+    from evaluator.data_source import resolve_source  # noqa: PLC0415
+    from evaluator.profiles import get_profile  # noqa: PLC0415
+    from evaluator.tracks import select_tracks  # noqa: PLC0415
+    from submissions.worker import DataPlan  # noqa: PLC0415
+
+    if shards_per_track < 1:
+        raise ValueError(f"shards per track must be at least 1, got {shards_per_track}")
+    chosen = select_tracks(tracks)
+    plan = DataPlan(default=source_spec)
+    sources: dict[str, tuple[str, bool]] = {}
+    tasks: list[CampaignTask] = []
+    for target in targets:
+        prof = profile or str(target.manifest.get("profile") or "cpu-1")
+        get_profile(prof)  # unknown profile: KeyError naming the choices
+        for track in chosen:
+            if target.tracks is not None and track.name not in target.tracks:
+                continue
+            spec = plan.spec_for(track.dataset)
+            if spec not in sources:
+                src = resolve_source(spec)
+                sources[spec] = (str(src.label), bool(src.synthetic))
+            label, synthetic = sources[spec]
+            for shard in range(shards_per_track):
+                tasks.append(CampaignTask(
+                    submission=target.submission, codec_name=target.codec_name, image=target.image,
+                    track=track.name, shard_index=shard, shard_count=shards_per_track,
+                    needs_gpu=_needs_gpu(prof, target.manifest), profile=prof, data_spec=spec, split_label=label,
+                    synthetic=synthetic, manifest=dict(target.manifest),
+                    image_compressed_size=target.image_compressed_size, image_tar=target.image_tar,
+                    tar_sha256=target.tar_sha256, image_tag=target.image_tag,
+                ))
+    return tasks
+
+
+def submit_kwargs(task: CampaignTask, retries: int = 1) -> dict[str, Any]:
+    """Keyword arguments of ``Client.submit`` for ``task``: its key, retries, and ``resources={"GPU": 1}`` for GPU work."""
+    kwargs: dict[str, Any] = {"key": task.key, "retries": retries, "pure": False}
+    if task.resources:
+        kwargs["resources"] = task.resources
+    return kwargs
+
+
+@dataclass
+class TaskDone:
+    """Progress event: one task finished (``done`` of ``total``)."""
+
+    task: CampaignTask
+    ok: bool
+    reason: str | None
+    done: int
+    total: int
+
+    def __str__(self) -> str:
+        t = self.task
+        what = f"{t.submission} {t.track} shard {t.shard_index + 1}/{t.shard_count}"
+        return f"[{self.done}/{self.total}] {what}: " + ("ok" if self.ok else f"failed: {self.reason}")
+
+
+@dataclass
+class GroupOutcome:
+    """The merged result of one (submission, track)."""
+
+    submission: str
+    codec: str
+    track: str
+    profile: str
+    status: str  # "ok" or "failed"
+    n_items: int
+    ratio_mean: float | None
+    failure_kind: str | None
+    reason: str | None
+    shards: int
+    key: str
+
+
+@dataclass
+class CampaignReport:
+    tasks_total: int
+    tasks_done: int  # finished without a failure
+    tasks_failed: int
+    wall_s: float
+    outcomes: list[GroupOutcome]
+    scheduler: str  # "local (N workers)" or the address
+
+    @property
+    def ok(self) -> bool:
+        return self.tasks_failed == 0 and all(o.status == "ok" for o in self.outcomes)
+
+
+class CoreSlots(WorkerPlugin):
+    """Dask worker plugin: worker ``k`` of a local cluster hands its containers its own block of cores.
+
+    ``evaluator.profiles.grant`` pins a profile to the last cores of the
+    calling thread's affinity; each task sets its thread's affinity to the
+    worker's block (:data:`submissions.campaign_shards._SLOT_CPUS`), so
+    worker 0 gets the last ``cores`` cores, worker 1 the ones before, etc.
+    """
+
+    name = "astrocompress-core-slots"
+
+    def __init__(self, cores_per_worker: int) -> None:
+        self.cores_per_worker = cores_per_worker
+
+    def setup(self, worker: Any) -> None:
+        from submissions import campaign_shards  # noqa: PLC0415
+
+        cpus = sorted(os.sched_getaffinity(0))
+        try:
+            slot = int(worker.name)
+        except (TypeError, ValueError):
+            return
+        n = self.cores_per_worker
+        if (slot + 1) * n > len(cpus):
+            log.warning("worker %s: no free cores left for its own slot; its containers share cores", slot)
+            return
+        end = len(cpus) - slot * n
+        campaign_shards._SLOT_CPUS = cpus[end - n:end]
+
+
+def _default_workers(tasks: list[CampaignTask]) -> int:
+    from evaluator.profiles import get_profile  # noqa: PLC0415
+
+    cores = max((get_profile(t.profile).cores for t in tasks), default=1)
+    ncpu = len(os.sched_getaffinity(0))
+    return max(1, min(ncpu // cores, len(tasks) or 1))
+
+
+def _start_local(tasks: list[CampaignTask], n_workers: int | None) -> tuple[Any, Any, str]:
+    from distributed import Client, LocalCluster  # noqa: PLC0415
+
+    from evaluator.profiles import get_profile, gpu_info  # noqa: PLC0415
+
+    n = n_workers or _default_workers(tasks)
+    gpus = len(gpu_info())
+    resources = {"GPU": 1} if gpus >= n else None  # one GPU per worker, or none get the tag
+    if gpus and resources is None:
+        log.warning("%d GPU(s) for %d workers: GPU tasks need a worker each; use --workers %d or fewer", gpus, n, gpus)
+    cluster = LocalCluster(n_workers=n, processes=True, threads_per_worker=1, resources=resources,
+                           dashboard_address=None)
+    client = Client(cluster)
+    cores = max((get_profile(t.profile).cores for t in tasks), default=1)
+    client.register_plugin(CoreSlots(cores))
+    return cluster, client, f"local ({n} workers)"
+
+
+def _gpu_workers(client: Any) -> int:
+    workers = client.scheduler_info().get("workers", {})
+    return sum(1 for w in workers.values() if (w.get("resources") or {}).get("GPU", 0) >= 1)
+
+
+def run_campaign(
+    tasks: list[CampaignTask],
+    store_url: str,
+    *,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    progress: Callable[[TaskDone], None] | None = None,
+    client: Any | None = None,
+    retries: int = 1,
+    wait_for_gpu: bool = False,
+) -> CampaignReport:
+    """Run ``tasks`` on Dask and write one merged record per (submission, track, profile, split).
+
+    ``scheduler``: a Dask scheduler address (``tcp://host:8786``); None starts
+    a local cluster of ``n_workers`` processes (one thread each; default: the
+    cores divided by the profile's cores). ``client``: an existing
+    ``distributed.Client`` to use instead (left open). GPU tasks carry
+    ``resources={"GPU": 1}``; when no worker has that resource they fail at
+    once with the reason instead of waiting forever, unless ``wait_for_gpu``
+    (an adaptive cluster that starts GPU workers on demand). ``retries``:
+    Dask re-runs a task whose worker died; tasks write nothing, so a retry
+    cannot duplicate a record.
+    """
+    from distributed import Client, as_completed  # noqa: PLC0415
+
+    t0 = time.perf_counter()
+    store = ResultStore(store_url)
+    own_cluster = None
+    own_client = None
+    if client is not None:
+        where = f"client {getattr(client, 'scheduler', None) and client.scheduler.address}"
+    elif scheduler:
+        own_client = client = Client(scheduler)
+        where = scheduler
+    elif tasks:
+        own_cluster, own_client, where = _start_local(tasks, n_workers)
+        client = own_client
+    else:
+        where = "none (no tasks)"
+    total = len(tasks)
+    results: dict[tuple[str, str], list[ShardResult]] = {}
+    expected: dict[tuple[str, str], int] = {}
+    outcomes: list[GroupOutcome] = []
+    done = failed = 0
+
+    def finish(res: ShardResult) -> None:
+        nonlocal done, failed
+        group = res.task.group
+        results.setdefault(group, []).append(res)
+        f = res.failure
+        if f is None:
+            done += 1
+        else:
+            failed += 1
+        if progress:
+            progress(TaskDone(res.task, f is None, f"{f.kind}: {f.message.splitlines()[0]}" if f else None,
+                              done + failed, total))
+        if len(results[group]) == expected[group]:
+            outcomes.append(_write_group(store, results.pop(group)))
+
+    try:
+        for t in tasks:
+            expected[t.group] = expected.get(t.group, 0) + 1
+        runnable = list(tasks)
+        if client is not None and any(t.needs_gpu for t in tasks) and _gpu_workers(client) == 0 and not wait_for_gpu:
+            msg = (f"no Dask worker of {where} has a GPU (resources GPU=1), so this GPU task cannot run: run the "
+                   "campaign on a GPU host, or pass --scheduler with workers started with `--resources GPU=1`")
+            runnable = [t for t in tasks if not t.needs_gpu]
+            for t in tasks:
+                if t.needs_gpu:
+                    finish(failed_shard(t, Failure("startup_failed", msg)))
+        if runnable:
+            futures = {}
+            for t in runnable:
+                fut = client.submit(run_shard, t, **submit_kwargs(t, retries))
+                futures[fut.key] = (fut, t)
+            for fut in as_completed([f for f, _ in futures.values()]):
+                task = futures[fut.key][1]
+                try:
+                    res = fut.result()
+                except Exception as exc:  # noqa: BLE001  (KilledWorker, cancelled: that task fails, not the rest)
+                    res = failed_shard(task, Failure("crash", f"Dask could not run this task: "
+                                                     f"{exc.__class__.__name__}: {exc} (not a verdict on the codec; "
+                                                     "re-run the campaign)"))
+                finish(res)
+                fut.release()
+    finally:
+        if own_client is not None:
+            own_client.close()
+        if own_cluster is not None:
+            own_cluster.close()
+    order = {g: i for i, g in enumerate(dict.fromkeys(t.group for t in tasks))}
+    outcomes.sort(key=lambda o: order.get((o.submission, o.track), 0))
+    return CampaignReport(total, done, failed, time.perf_counter() - t0, outcomes, where)
+
+
+def _write_group(store: ResultStore, shard_results: list[ShardResult]) -> GroupOutcome:
+    record, rows = merge_shards(shard_results)
+    key = store.write(record, rows)
+    log.info("campaign: %s %s -> %s (%s)", record.submission, record.track, record.status, key)
+    s = record.summary or {}
+    return GroupOutcome(
+        submission=record.submission, codec=record.codec, track=record.track, profile=record.profile,
+        status=record.status, n_items=int(s.get("n_items") or 0), ratio_mean=s.get("ratio_mean"),
+        failure_kind=record.failure.kind if record.failure else None,
+        reason=record.failure.message if record.failure else None, shards=len(shard_results), key=key,
+    )
