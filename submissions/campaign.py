@@ -36,7 +36,13 @@ from typing import Any
 from distributed import WorkerPlugin
 
 from evaluator.records import Failure, ResultStore
-from submissions.campaign_shards import CampaignTask, ShardResult, failed_shard, merge_shards, run_shard
+from submissions.campaign_shards import (
+    CampaignTask,
+    ShardResult,
+    failed_shard,
+    merge_shards,
+    run_shard,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +80,7 @@ def finished_targets(queue: Any) -> list[CampaignTarget]:
     for sub in reversed(queue.list(state=states.FINISHED)):
         out.append(CampaignTarget(
             submission=sub.id, codec_name=sub.name, image=sub.image_digest, manifest=dict(sub.manifest),
-            tracks=tuple(sub.tracks) if sub.tracks else None, image_compressed_size=sub.image_size_bytes,
+            tracks=tuple(sub.tracks) if sub.tracks else None,
             image_tar=sub.image_tar, tar_sha256=sub.tar_sha256,
             image_tag=f"{SUBMISSION_REPOSITORY}:{sub.id.lower()[:128]}",
         ))
@@ -157,7 +163,7 @@ def plan_campaign(
 
 
 def submit_kwargs(task: CampaignTask, retries: int = 1) -> dict[str, Any]:
-    """Keyword arguments of ``Client.submit`` for ``task``: its key, retries, and ``resources={"GPU": 1}`` for GPU work."""
+    """``Client.submit`` keyword arguments for ``task``: key, retries, ``resources={"GPU": 1}`` for GPU work."""
     kwargs: dict[str, Any] = {"key": task.key, "retries": retries, "pure": False}
     if task.resources:
         kwargs["resources"] = task.resources
@@ -282,6 +288,7 @@ def run_campaign(
     client: Any | None = None,
     retries: int = 1,
     wait_for_gpu: bool = False,
+    measure_image_size: bool = True,
 ) -> CampaignReport:
     """Run ``tasks`` on Dask and write one merged record per (submission, track, profile, split).
 
@@ -293,16 +300,20 @@ def run_campaign(
     once with the reason instead of waiting forever, unless ``wait_for_gpu``
     (an adaptive cluster that starts GPU workers on demand). ``retries``:
     Dask re-runs a task whose worker died; tasks write nothing, so a retry
-    cannot duplicate a record.
+    cannot duplicate a record. ``measure_image_size``: measure each image's
+    compressed size (``docker save | gzip``, DESIGN.md "Measurement") once,
+    here, where it is unknown, instead of in every shard.
     """
     from distributed import Client, as_completed  # noqa: PLC0415
 
     t0 = time.perf_counter()
     store = ResultStore(store_url)
+    if measure_image_size:
+        tasks = _with_image_sizes(tasks)
     own_cluster = None
     own_client = None
     if client is not None:
-        where = f"client {getattr(client, 'scheduler', None) and client.scheduler.address}"
+        where = str(getattr(getattr(client, "scheduler", None), "address", "the given client"))
     elif scheduler:
         own_client = client = Client(scheduler)
         where = scheduler
@@ -336,7 +347,8 @@ def run_campaign(
         for t in tasks:
             expected[t.group] = expected.get(t.group, 0) + 1
         runnable = list(tasks)
-        if client is not None and any(t.needs_gpu for t in tasks) and _gpu_workers(client) == 0 and not wait_for_gpu:
+        no_gpu = client is not None and not wait_for_gpu and _gpu_workers(client) == 0
+        if no_gpu and any(t.needs_gpu for t in tasks):
             msg = (f"no Dask worker of {where} has a GPU (resources GPU=1), so this GPU task cannot run: run the "
                    "campaign on a GPU host, or pass --scheduler with workers started with `--resources GPU=1`")
             runnable = [t for t in tasks if not t.needs_gpu]
@@ -344,6 +356,7 @@ def run_campaign(
                 if t.needs_gpu:
                     finish(failed_shard(t, Failure("startup_failed", msg)))
         if runnable:
+            assert client is not None  # there are tasks, so a client was made above
             futures = {}
             for t in runnable:
                 fut = client.submit(run_shard, t, **submit_kwargs(t, retries))
@@ -366,6 +379,22 @@ def run_campaign(
     order = {g: i for i, g in enumerate(dict.fromkeys(t.group for t in tasks))}
     outcomes.sort(key=lambda o: order.get((o.submission, o.track), 0))
     return CampaignReport(total, done, failed, time.perf_counter() - t0, outcomes, where)
+
+
+def _with_image_sizes(tasks: list[CampaignTask]) -> list[CampaignTask]:
+    """Fill unknown compressed image sizes, measured once per image on this machine (cached by image id)."""
+    import dataclasses  # noqa: PLC0415
+
+    from challenge.images import compressed_image_size  # noqa: PLC0415
+
+    sizes: dict[str, int | None] = {}
+    for image in dict.fromkeys(t.image for t in tasks if t.image_compressed_size is None):
+        try:
+            sizes[image] = compressed_image_size(image)
+        except Exception as exc:  # noqa: BLE001  (a size is provenance; a missing image fails in its task)
+            log.warning("could not measure the compressed size of %s here: %s", image, exc)
+            sizes[image] = None
+    return [dataclasses.replace(t, image_compressed_size=sizes[t.image]) if t.image in sizes else t for t in tasks]
 
 
 def _write_group(store: ResultStore, shard_results: list[ShardResult]) -> GroupOutcome:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -149,9 +149,9 @@ def _ensure_image(task: CampaignTask) -> None:
     """Load a submission's frozen tar when this worker's engine lacks the image (remote workers)."""
     if not task.image_tar:
         return
-    from evaluator.sandbox import docker_client  # noqa: PLC0415
-
     import docker  # noqa: PLC0415
+
+    from evaluator.sandbox import docker_client  # noqa: PLC0415
 
     try:
         docker_client().images.get(task.image)
@@ -203,7 +203,7 @@ def run_shard(task: CampaignTask) -> ShardResult:
         track = get_track(task.track)
         capture = _Capture()
         records = evaluate_image(
-            task.image, [track], shard, task.profile, capture, submission=task.submission,
+            task.image, [track], shard, task.profile, cast(Any, capture), submission=task.submission,
             codec_name=task.codec_name, manifest=task.manifest, show_logs=False,
             image_compressed_size=task.image_compressed_size, measure_image_size=False,
         )
@@ -269,7 +269,7 @@ def merge_shards(results: list[ShardResult]) -> tuple[ResultRecord, pd.DataFrame
         ).to_dict()
         summary = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in summary.items()}
     else:
-        summary = {"n_items": int(len(ok)), "n_items_ok_before_failure": int(len(ok))}
+        summary = {"n_items": len(ok), "n_items_ok_before_failure": len(ok)}
         if failure is None:  # every shard ran and none had an item: the track is empty
             failure = Failure("data_error", f"the data source has no items for track {task.track}")
     base = next((r.record for r in results if r.record is not None), None)

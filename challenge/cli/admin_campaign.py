@@ -10,11 +10,18 @@ records at the end; ``--dry-run`` prints the plan only.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 err = Console(stderr=True)
@@ -54,22 +61,22 @@ def _report_table(report: Any) -> Table:
 def register(app: typer.Typer, admin: typer.Typer) -> None:
     @admin.command("campaign")
     def campaign_cmd(
-        profile: Optional[str] = typer.Option(
+        profile: str | None = typer.Option(
             None, "--profile", help="Hardware profile for every run (cpu-1, cpu-8, gpu-1); default: each "
             "submission's own (manifest), cpu-1 for baselines."),
-        data: Optional[str] = typer.Option(
+        data: str | None = typer.Option(
             None, "--data", help="Data spec for every track (synthetic, hub, hidden:NAME, a folder); default: each "
             "dataset's registered hidden split, else synthetic."),
         track: str = typer.Option("all", "--track", "-t", help="Track name, comma list, 'paper' or 'all'."),
         shards: int = typer.Option(1, "--shards", min=1, help="Shards per track (items i with i % N == k)."),
-        scheduler: Optional[str] = typer.Option(
+        scheduler: str | None = typer.Option(
             None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default: a local cluster."),
-        workers: Optional[int] = typer.Option(
+        workers: int | None = typer.Option(
             None, "--workers", min=1, help="Local cluster workers (default: cores / profile cores)."),
         include_baselines: bool = typer.Option(
             True, "--include-baselines/--no-baselines", help="Also re-evaluate the classical baselines."),
-        queue_dir: Optional[Path] = typer.Option(None, "--queue", help="Queue folder (default: the local one)."),
-        store: Optional[str] = typer.Option(None, "--store", help="Results store URL (default: the local store)."),
+        queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder (default: the local one)."),
+        store: str | None = typer.Option(None, "--store", help="Results store URL (default: the local store)."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and exit."),
     ) -> None:
         """Re-evaluate every finished submission (and the baselines) on Dask; one record per track."""

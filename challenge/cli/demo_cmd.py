@@ -24,11 +24,12 @@ def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], t
     from evaluator.tracks import TRACKS  # noqa: PLC0415
 
     cell: dict[tuple[str, str], Any] = {(r.track, r.submission.removeprefix("baseline-")): r for r in records}
-    table = Table(title=title, caption="each cell: ours (the paper's Table 1)", padding=(0, 1))
+    table = Table(title=title, caption="each cell: ours, below it (the paper's Table 1)", padding=(0, 1))
     table.add_column("track", no_wrap=True)
     for codec in CODECS.values():
-        table.add_column(codec.title, justify="right", no_wrap=True)
-    for track in TRACKS:
+        table.add_column(codec.title.replace(" (max)", "\n(max)"), justify="right", no_wrap=True)
+    evaluated = {r.track for r in records}
+    for track in (t for t in TRACKS if t in evaluated):
         row = [track]
         for name, codec in CODECS.items():
             rec = cell.get((track, name))
@@ -36,7 +37,7 @@ def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], t
             if rec is not None:
                 ours = f"{rec.summary['ratio_mean']:.2f}" if rec.status == "ok" else f"[red]{rec.failure.kind}[/red]"
             ref = paper.get(track, {}).get(codec.title)
-            row.append(f"{ours} ({ref:.2f})" if ref is not None else ours)
+            row.append(f"{ours}\n[dim]({ref:.2f})[/dim]" if ref is not None else ours)
         table.add_row(*row)
     return table
 

@@ -151,3 +151,27 @@ def test_rerun_replaces_records_and_scheduler_address_works(rice: CampaignTarget
     for k in keys1:
         assert len(store.items(k)) == len(rows1[k]) == 3
         assert store.read(k).created_at >= stamps[k]
+
+
+def test_local_workers_get_their_own_cores(client: object) -> None:
+    """CoreSlots: worker k hands its containers the k-th block of cores from the end (no sharing)."""
+    import os  # noqa: PLC0415
+
+    from evaluator.profiles import PROFILES, grant  # noqa: PLC0415
+    from submissions import campaign_shards  # noqa: PLC0415
+    from submissions.campaign import CoreSlots  # noqa: PLC0415
+
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.skip("needs two cores")
+    client.register_plugin(CoreSlots(1))  # type: ignore[attr-defined]
+
+    def granted() -> tuple[list[int] | None, str]:
+        if campaign_shards._SLOT_CPUS:
+            os.sched_setaffinity(0, campaign_shards._SLOT_CPUS)  # as run_shard does
+        return campaign_shards._SLOT_CPUS, grant(PROFILES["cpu-1"]).cpuset
+
+    got = client.run(granted)  # type: ignore[attr-defined]
+    slots = {tuple(s or ()) for s, _ in got.values()}
+    assert slots == {(cpus[-1],), (cpus[-2],)}  # disjoint, one core each
+    assert {c for _, c in got.values()} == {str(cpus[-1]), str(cpus[-2])}  # what the containers are pinned to

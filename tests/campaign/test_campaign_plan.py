@@ -14,8 +14,19 @@ from evaluator.metrics import summarize
 from evaluator.records import ITEM_COLUMNS, Failure, ResultRecord
 from evaluator.tracks import get_track
 from submissions import states
-from submissions.campaign import CampaignTarget, finished_targets, plan_campaign, submit_kwargs
-from submissions.campaign_shards import ORDER_COLUMN, CampaignTask, ShardResult, ShardSource, merge_shards
+from submissions.campaign import (
+    CampaignTarget,
+    finished_targets,
+    plan_campaign,
+    submit_kwargs,
+)
+from submissions.campaign_shards import (
+    ORDER_COLUMN,
+    CampaignTask,
+    ShardResult,
+    ShardSource,
+    merge_shards,
+)
 from submissions.limits import SubmissionLimits
 from submissions.queue import SubmissionQueue
 
