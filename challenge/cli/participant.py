@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -132,11 +133,11 @@ def _baseline_rows(store_url: str, label: str, profile: str, tracks: set[str]) -
 
 
 def _print_results(records: list[Any], baselines: dict[str, list[Any]], label: str, profile: str = "cpu-1") -> bool:
-    table = Table(title=f"results on {label}", show_lines=False)
-    table.add_column("track", no_wrap=True, min_width=14)
-    table.add_column("codec", no_wrap=True, overflow="fold")
+    table = Table(title=f"results on {label}", show_lines=False, box=box.SIMPLE_HEAD, padding=(0, 1))
+    table.add_column("track", no_wrap=True)
+    table.add_column("codec", overflow="fold", min_width=10)
     table.add_column("status", no_wrap=True)
-    for col in ("ratio", "agg. ratio", "bpp", "enc MB/s", "dec MB/s"):
+    for col in ("ratio", "aggr.", "bpp", "enc MB/s", "dec MB/s"):
         table.add_column(col, justify="right", no_wrap=True)
     ok = True
     other_profiles: set[str] = set()
@@ -150,18 +151,19 @@ def _print_results(records: list[Any], baselines: dict[str, list[Any]], label: s
             b = base.summary or {}
             same = base.profile == profile
             other_profiles.update({} if same else {base.profile})
-            table.add_row("", f"[dim]{base.codec}[/]", f"[dim]baseline{'' if same else ' (' + base.profile + ')'}[/]",
+            table.add_row("", f"[dim]{base.codec}[/]", f"[dim]baseline{'' if same else '*'}[/]",
                           _fmt(b.get("ratio_mean")), _fmt(b.get("ratio_aggregate")), _fmt(b.get("bpp_mean")),
                           _fmt(b.get("encode_mb_s"), ".1f") if same else "-",
                           _fmt(b.get("decode_mb_s"), ".1f") if same else "-")
         ok = ok and rec.status == "ok"
     console.print(table)
     if other_profiles:
-        console.print(f"[dim]baseline speeds from profile {', '.join(sorted(other_profiles))} are not comparable "
-                      f"with {profile} and are left out[/]")
+        console.print(f"[dim]* baseline measured on profile {', '.join(sorted(other_profiles))}: its speeds are not "
+                      f"comparable with {profile} and are left out[/]")
     if not baselines:
         console.print(f"[dim]no baseline numbers for {label} in the results store; "
-                      f"compute them with `challenge admin evaluate-baselines --data ...`[/]")
+                      f"compute them once with `challenge admin evaluate-baselines --data ...` "
+                      f"(the README's `scripts/demo.sh` does it for the synthetic default)[/]")
     for rec in records:
         if rec.status != "ok":
             f = rec.failure
