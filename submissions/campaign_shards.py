@@ -103,7 +103,7 @@ class ShardSource:
         seen.clear()
         self.exhausted.discard(track.name)
         for i, item in enumerate(self.source.iter_items(track)):
-            if i % self.count == self.index or i == 0:
+            if i % self.count == self.index:
                 seen.append(i)
                 yield item
         self.exhausted.add(track.name)

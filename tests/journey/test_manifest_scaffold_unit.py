@@ -146,4 +146,4 @@ def test_test_table_shows_baselines_on_the_same_data_only(capsys: pytest.Capture
     out = capsys.readouterr().out
     assert "JPEG-XL max" in out and "2.500" in out and "RICE" not in out and "someone" not in out
     assert "keck failed" in out and "codec said: oops" in out
-    assert "baseline (inprocess)" in out and "not comparable" in out
+    assert "baseline*" in out and "profile inprocess" in out and "not comparable" in out
