@@ -40,6 +40,7 @@ ITEM_COLUMNS: tuple[str, ...] = (
 FAILURE_KINDS: tuple[str, ...] = (
     "timeout", "crash", "protocol", "not_lossless", "oom", "output_too_large",
     "extra_files", "startup_timeout", "startup_failed", "data_error", "image_error", "cancelled",
+    "evaluator_error",  # the platform failed (a lost Dask task, ...): not a verdict on the codec
 )
 
 _SAFE = re.compile(r"[^A-Za-z0-9._=-]+")

@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 
 ORDER_COLUMN = "_item_index"  # position of the item in the whole track (merge key; never stored)
 # Failure kind for a task that raised (the evaluator, the engine or Dask failed, not the codec).
-# records.FAILURE_KINDS has no evaluator-side kind yet; "crash" with a message that says so.
-TASK_ERROR_KIND = "crash"
+# records.FAILURE_KINDS has "evaluator_error" for exactly this.
+TASK_ERROR_KIND = "evaluator_error"
 
 # Cores this worker process may hand to its containers (set by the local cluster's CoreSlots plugin).
 _SLOT_CPUS: list[int] | None = None
