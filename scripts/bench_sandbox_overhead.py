@@ -84,6 +84,9 @@ def rss_child(image: str, npy: str, repeats: int) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=9)
+    ap.add_argument("--inproc-dir", default="/dev/shm" if os.path.isdir("/dev/shm") else None,
+                    help="where the in-process run keeps its files (default: /dev/shm, a tmpfs like the "
+                         "sandbox's /work/out, so both sides write to the same kind of storage)")
     ap.add_argument("--codecs", default="rice,jpegls")
     ap.add_argument("--tiny-repeats", type=int, default=200, help="64x64 round trips for the fixed per-request cost")
     ap.add_argument("--rss-child", nargs=3, metavar=("IMAGE", "NPY", "REPEATS"), help=argparse.SUPPRESS)
@@ -102,6 +105,10 @@ def main() -> int:
     from evaluator.sandbox import SandboxedCodec  # noqa: PLC0415
 
     console = Console(width=140)
+    if args.inproc_dir:
+        tempfile.tempdir = args.inproc_dir  # InProcessCodec's files: same medium (tmpfs) as /work/out
+    console.print(f"in-process files in {tempfile.gettempdir()} (the sandbox writes to a size-capped tmpfs; "
+                  "on disk page cache the in-process side gains 3-7 % on RICE decode)")
     frame = hubble_frame()
     console.print(f"frame {frame.shape} {frame.dtype}, {frame.nbytes / 2**20:.1f} MiB; CPU {cpu_model()}")
     images = ensure_baseline_images()

@@ -26,6 +26,13 @@ RUN SITE="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths
 
 FROM runtime
 COPY --from=venv /opt/venv /opt/venv
+# glibc's dynamic mmap threshold hands every large array back to the kernel
+# and re-faults it on the next request: ~10 % of a 0.07 s RICE encode of a
+# Hubble frame, measured (scripts/bench_sandbox_overhead.py). Fixed thresholds
+# keep up to 256 MiB of freed heap for reuse across requests (inside the
+# container's memory limit, which still applies).
+ENV MALLOC_MMAP_THRESHOLD_=268435456 \
+    MALLOC_TRIM_THRESHOLD_=268435456
 ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
