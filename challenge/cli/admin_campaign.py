@@ -14,15 +14,9 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
+
+from challenge.cli.console_style import task_progress
 
 err = Console(stderr=True)
 out = Console()
@@ -118,8 +112,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
             out.print(f"{len(tasks)} tasks ({gpu} need a GPU worker); nothing was run (--dry-run)")
             return
         url = store or default_store_url()
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err) as bar:
+        with task_progress(err) as bar:
             job = bar.add_task("campaign tasks", total=len(tasks))
             failed = 0
 

@@ -14,15 +14,10 @@ from typing import Any, Callable, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress
 from rich.table import Table
+
+from challenge.cli.console_style import fmt_number, task_progress
 
 err = Console(stderr=True)
 
@@ -32,13 +27,6 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _fmt(value: Any, spec: str = ".3f") -> str:
-    if value is None:
-        return "-"
-    try:
-        return format(float(value), spec)
-    except (TypeError, ValueError):
-        return str(value)
 
 
 def record_json(record: Any) -> dict[str, Any]:
@@ -65,9 +53,9 @@ def print_summary(records: list[Any], console: Console, title: str) -> None:
     for r in records:
         s = r.summary or {}
         status = "[green]ok[/green]" if r.status == "ok" else f"[red]{r.failure.kind if r.failure else 'failed'}[/red]"
-        table.add_row(r.codec, r.track, status, str(s.get("n_items", "-")), _fmt(s.get("ratio_mean")),
-                      _fmt(s.get("ratio_aggregate")), _fmt(s.get("bpp_mean")), _fmt(s.get("encode_s_median"), ".4f"),
-                      _fmt(s.get("decode_s_median"), ".4f"), _fmt(r.startup_s, ".2f"))
+        table.add_row(r.codec, r.track, status, str(s.get("n_items", "-")), fmt_number(s.get("ratio_mean")),
+                      fmt_number(s.get("ratio_aggregate")), fmt_number(s.get("bpp_mean")), fmt_number(s.get("encode_s_median"), ".4f"),
+                      fmt_number(s.get("decode_s_median"), ".4f"), fmt_number(r.startup_s, ".2f"))
     console.print(table)
     console.print("[dim]ratio = mean of per-item ratios (the paper's headline); aggr. = total raw / total "
                   "compressed; enc/dec s = per-item medians[/dim]")
@@ -119,8 +107,7 @@ class _Prefixed:
 
 
 def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, transient=False)
+    return task_progress(err)
 
 
 def _source(data: str, split: str) -> Any:

@@ -12,8 +12,9 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from challenge.cli.console_style import task_progress
 
 console = Console()
 
@@ -69,9 +70,7 @@ def demo(
     console.print(f"data: [bold]{source.label}[/bold]" + ("  [yellow](synthetic)[/yellow]" if source.synthetic else ""))
 
     console.rule("[bold]2/4  baseline codec images" if not inprocess else "[bold]2/4  in-process codecs")
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
-    with Progress(*columns, console=console) as progress:
+    with task_progress(console) as progress:
         tasks: dict[str, Any] = {}
 
         def progress_for(codec: str) -> Any:

@@ -21,6 +21,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from challenge.cli.console_style import fmt_number, task_progress
+
 from challenge.locations import default_queue_dir, default_store_url
 
 console = Console()
@@ -38,15 +40,6 @@ def _default_participant() -> str:
 
 def _mb(n: int | None) -> str:
     return "?" if n is None else f"{n / 1e6:.1f} MB"
-
-
-def _fmt(value: Any, spec: str = ".3f") -> str:
-    if value is None:
-        return "-"
-    try:
-        return format(float(value), spec)
-    except (TypeError, ValueError):
-        return str(value)
 
 
 # -- build ------------------------------------------------------------------
@@ -84,19 +77,9 @@ class _EvalProgress:
 
 def _evaluate_with_progress(image: str, tracks: list[Any], source: Any, profile: str, *, codec_name: str,
                             manifest: dict[str, Any]) -> list[Any]:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
     from evaluator.evaluate import evaluate_image
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+    with task_progress(console, transient=True) as progress:
         task = progress.add_task("starting the sandbox ...", total=None)
         return evaluate_image(image, tracks, source, profile, None, submission=f"local-test-{codec_name}",
                               codec_name=codec_name, manifest=manifest, progress=_EvalProgress(progress, task),
@@ -144,17 +127,17 @@ def _print_results(records: list[Any], baselines: dict[str, list[Any]], label: s
     for rec in records:
         s = rec.summary or {}
         style = "green" if rec.status == "ok" else "red"
-        table.add_row(rec.track, f"[bold]{rec.codec}[/]", f"[{style}]{rec.status}[/]", _fmt(s.get("ratio_mean")),
-                      _fmt(s.get("ratio_aggregate")), _fmt(s.get("bpp_mean")), _fmt(s.get("encode_mb_s"), ".1f"),
-                      _fmt(s.get("decode_mb_s"), ".1f"))
+        table.add_row(rec.track, f"[bold]{rec.codec}[/]", f"[{style}]{rec.status}[/]", fmt_number(s.get("ratio_mean")),
+                      fmt_number(s.get("ratio_aggregate")), fmt_number(s.get("bpp_mean")), fmt_number(s.get("encode_mb_s"), ".1f"),
+                      fmt_number(s.get("decode_mb_s"), ".1f"))
         for base in sorted(baselines.get(rec.track, []), key=lambda r: -(r.summary or {}).get("ratio_mean", 0)):
             b = base.summary or {}
             same = base.profile == profile
             other_profiles.update({} if same else {base.profile})
             table.add_row("", f"[dim]{base.codec}[/]", f"[dim]baseline{'' if same else '*'}[/]",
-                          _fmt(b.get("ratio_mean")), _fmt(b.get("ratio_aggregate")), _fmt(b.get("bpp_mean")),
-                          _fmt(b.get("encode_mb_s"), ".1f") if same else "-",
-                          _fmt(b.get("decode_mb_s"), ".1f") if same else "-")
+                          fmt_number(b.get("ratio_mean")), fmt_number(b.get("ratio_aggregate")), fmt_number(b.get("bpp_mean")),
+                          fmt_number(b.get("encode_mb_s"), ".1f") if same else "-",
+                          fmt_number(b.get("decode_mb_s"), ".1f") if same else "-")
         ok = ok and rec.status == "ok"
     console.print(table)
     if other_profiles:
@@ -385,7 +368,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         for d in rows:
             detail = d["reason"]
             if d["scores"]:
-                detail = "\n".join(f"{s['track']}: {_fmt(s['ratio_mean'])}x" if s["status"] == "ok"
+                detail = "\n".join(f"{s['track']}: {fmt_number(s['ratio_mean'])}x" if s["status"] == "ok"
                                    else f"{s['track']}: {s['failure'] or 'failed'}" for s in d["scores"])
                 if d["state"] == "failed":
                     detail = f"{d['reason']}\n{detail}"
