@@ -41,7 +41,7 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 
 RECORD_COLUMNS: tuple[str, ...] = (
     "key", "submission", "codec", "track", "profile", "split", "provenance", "synthetic", "status",
-    "neural", "hardware", "fingerprint_id", "image_digest", "source", "created_at",
+    "neural", "hardware", "fingerprint_id", "image_digest", "image_mb", "source", "created_at",
     "failure_kind", "failure_message", *SUMMARY_COLUMNS,
 )
 
@@ -85,6 +85,10 @@ def fingerprint_id(fingerprint: dict[str, Any]) -> str:
     return hashlib.sha1(blob).hexdigest()[:8]
 
 
+def _megabytes(n: Any) -> float | None:
+    return float(n) / 1e6 if isinstance(n, (int, float)) and not isinstance(n, bool) and n > 0 else None
+
+
 def record_row(key: str, rec: ResultRecord) -> dict[str, Any]:
     """One flat row of the records table."""
     row: dict[str, Any] = {
@@ -101,6 +105,9 @@ def record_row(key: str, rec: ResultRecord) -> dict[str, Any]:
         "hardware": hardware_label(rec.fingerprint),
         "fingerprint_id": fingerprint_id(rec.fingerprint),
         "image_digest": rec.image_digest or "",
+        # DESIGN.md "Measurement": the codec image's compressed size is shown (a codec
+        # could carry data inside itself).
+        "image_mb": _megabytes((rec.fingerprint or {}).get("image_compressed_bytes")),
         "source": rec.source or "",
         "created_at": rec.created_at,
         "failure_kind": rec.failure.kind if rec.failure else "",

@@ -62,6 +62,7 @@ METRIC_COLUMNS: tuple[Column, ...] = (
     Column("ratio_aggregate", "Ratio (aggregate)", 2),
     Column("bpp_mean", "Bits/pixel", 3),
     Column("efficiency", "Efficiency", 3),
+    Column("image_mb", "Image MB (gzip)", 1),
 )
 RUNTIME_COLUMNS: tuple[Column, ...] = (
     Column("encode_mb_s", "Encode MB/s", 2),
