@@ -341,7 +341,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                 overview = gr.Dataframe(data.render_overview(Filters()), datatype=list(tables.OVERVIEW_DATATYPES),
                                         interactive=False, elem_id="table-overview", max_height=700,
                                         column_widths=["160px", "185px", "230px", *("78px" for _ in TRACKS)],
-                                        wrap=True)
+                                        wrap=True, show_search="search")
             for name, track in TRACKS.items():
                 with gr.Tab(track.title, id=name, elem_id=f"tab-{name}") as tab:
                     tabs[name] = tab
@@ -355,7 +355,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                                          headers=list(tables.TRACK_TABLE_HEADERS),
                                          elem_id=f"table-{name}", max_height=800,
                                          column_widths=TRACK_COLUMN_WIDTHS, pinned_columns=2,
-                                         label=f"{track.title}: compression", wrap=True)
+                                         label=f"{track.title}: compression", wrap=True, show_search="search")
                     gr.Markdown(RUNTIME_NOTE, elem_classes=["lb-note"])
                     runtime = gr.Dataframe(interactive=False, headers=list(tables.RUNTIME_TABLE_HEADERS),
                                            datatype=["str", "str", "number", "html", "html",

@@ -22,6 +22,7 @@ from browser_support import (
 )
 from lb_factory import BASELINES, failed_record, verified_record, write_baselines
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from baselines.paper_seeds import seed_paper_results
 from evaluator.records import ResultStore
@@ -159,3 +160,19 @@ def test_provenance_filter_hides_paper_rows(driver) -> None:
     finally:
         toggle("paper")
     wait_for(lambda: sum(r.get("Badges") == "paper" for r in _hubble_rows(driver)) == 8, what="paper rows back")
+
+
+def test_search_box_narrows_the_track_table(driver) -> None:
+    open_tab(driver, "Hubble")
+    wait_for(lambda: len(_hubble_rows(driver)) >= 15, what="the hubble table")
+    table = driver.find_element(By.ID, "table-hubble")
+    box = wait_for(lambda: [e for e in table.find_elements(By.CSS_SELECTOR, "input") if e.is_displayed()],
+                   what="the search box of the hubble table")[0]
+    box.send_keys("RICE")
+    rows = wait_for(lambda: (lambda rs: rs if rs and all("RICE" in " ".join(r.values()) for r in rs) else [])(
+        _hubble_rows(driver)), what="only RICE rows")
+    assert any(_codec(r["Codec"]) == "RICE" for r in rows)
+    assert not any(_codec(r["Codec"]) == "JPEG-LS" for r in rows)
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.BACKSPACE)
+    wait_for(lambda: len(_hubble_rows(driver)) >= 15, what="the whole table back after clearing the search")
