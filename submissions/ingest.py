@@ -53,7 +53,7 @@ def ingest(store: SubmissionStore, queue: SubmissionQueue) -> IngestReport:
             queue.mark_ingested(rid, getattr(exc, "existing_id", None), f"rejected: {exc}")
             report.rejected.append((rid, str(exc)))
             continue
-        tar = store.fetch_image(rid, images_dir(queue) / f"{rid}.tar")
+        tar = store.fetch_image(rid, images_dir(queue) / f"{rid}.tar.gz")
         try:
             sub = queue.enqueue(
                 participant=participant, name=str(req.get("name", "codec")), image_digest=digest,

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 REQUESTS = "requests"
 REQUEST_FILE = "request.json"
-IMAGE_FILE = "image.tar"
+IMAGE_FILE = "image.tar.gz"
 _HF_PREFIX = "hf://datasets/"
 
 

@@ -302,7 +302,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         with console.status("exporting the image (docker save) ..."):
             if to:
                 with tempfile.TemporaryDirectory() as tmp:
-                    exported = export_image(image_id, Path(tmp) / "image.tar")
+                    exported = export_image(image_id, Path(tmp) / "image.tar.gz")
                     from submissions.submission_store import (
                         SubmissionStore,
                         SubmissionStoreError,
@@ -320,7 +320,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
             from submissions.queue import new_submission_id
 
             sid = new_submission_id()
-            exported = export_image(image_id, images_dir(queue) / f"{sid}.tar")
+            exported = export_image(image_id, images_dir(queue) / f"{sid}.tar.gz")
         try:
             sub = queue.enqueue(participant=who, name=manifest.name, image_digest=image_id,
                                 manifest=manifest.to_dict(), image_ref=str(request["image_ref"] or "") or None,
