@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -65,18 +66,10 @@ def show(
     sigma: bool = typer.Option(True, "--sigma/--no-sigma", help="Estimate the background noise sigma per item."),
 ) -> None:
     """List the items a track takes from a data source: id, shape, exptime, noise sigma."""
-    from evaluator.data_source import resolve_source
     from evaluator.noise_floor import background_sigma
-    from evaluator.tracks import get_track
 
-    try:
-        t = get_track(track)
-        source = resolve_source(data, split=split)
-    except (KeyError, ValueError, RuntimeError, OSError) as exc:
-        _fail(str(exc))
-        return
-    if source.hidden:
-        _fail("items of hidden splits are not listed (their content stays with the organizer)")
+    t, source = _public_track_source(track, data, split,
+                                     "items of hidden splits are not listed (their content stays with the organizer)")
     table = Table(title=f"{t.name} items from {source.label} (revision {source.revision})")
     for col in ("id", "shape", "exptime", "sigma (ADU)", "source file"):
         table.add_column(col)
@@ -98,6 +91,22 @@ def show(
         Console().print("[yellow]synthetic data[/yellow]: numbers on it are labelled synthetic everywhere.")
 
 
+def _public_track_source(track: str, data: str, split: str, hidden_refusal: str) -> tuple[Any, Any]:
+    """The track and the data source, or a clear exit; hidden splits are refused with ``hidden_refusal``."""
+    from evaluator.data_source import resolve_source
+    from evaluator.tracks import get_track
+
+    try:
+        t = get_track(track)
+        source = resolve_source(data, split=split)
+    except (KeyError, ValueError, RuntimeError, OSError) as exc:
+        _fail(str(exc))
+        raise  # _fail exits; this keeps type checkers informed
+    if source.hidden:
+        _fail(hidden_refusal)
+    return t, source
+
+
 @data_app.command("export")
 def export(
     out: Path = typer.Option(..., "--out", help="Folder for datasets.Dataset.save_to_disk."),
@@ -106,18 +115,9 @@ def export(
     split: str = typer.Option("full_test", "--split", help="Split of the source."),
 ) -> None:
     """Export a track's items to a Hugging Face ``datasets.Dataset`` on disk."""
-    from evaluator.data_source import resolve_source
     from evaluator.dataset_export import to_hf_dataset
-    from evaluator.tracks import get_track
 
-    try:
-        t = get_track(track)
-        source = resolve_source(data, split=split)
-    except (KeyError, ValueError, RuntimeError, OSError) as exc:
-        _fail(str(exc))
-        return
-    if source.hidden:
-        _fail("hidden splits are never exported")
+    t, source = _public_track_source(track, data, split, "hidden splits are never exported")
     try:
         ds = to_hf_dataset(source, t)
     except (ValueError, RuntimeError, OSError) as exc:
