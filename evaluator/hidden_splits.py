@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from challenge.locations import hidden_registry_dir
+from evaluator.checksums import file_sha256
 from evaluator.fits_reader import is_sample_file
 from evaluator.tracks import DATASETS
 
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_CHUNK = 1 << 20
 
 
 class SplitChangedError(ValueError):
@@ -91,14 +91,6 @@ class Manifest:
     @property
     def total_bytes(self) -> int:
         return sum(f.size for f in self.files)
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _scan(directory: Path) -> list[str]:

@@ -600,36 +600,38 @@ class SandboxedCodec:
         self._ws.resize(need + (1 << 20))
         self._start_containers()
 
+    def _exchange(self, container: "CodecContainer", in_dir: Path, out_dir: Path, rid: str,
+                  suffixes: tuple[str, str], payload: bytes | bytearray | np.ndarray, original: np.ndarray,
+                  role: str) -> tuple[bytes | bytearray, float]:
+        """One request: write the input, ask, check the output folder, read the output once, clear both.
+
+        The timeout and the output cap scale with the original item (its pixels, its raw bytes).
+        """
+        assert self._ws is not None
+        in_name, out_name = f"{rid}{suffixes[0]}", f"{rid}{suffixes[1]}"
+        self._ws.write_input(in_dir, in_name, payload)
+        try:
+            seconds = container.request(rid, in_name, out_name, self.profile.request_timeout(original.size))
+            check_output_folder(out_dir, out_name, role)
+            data = read_output(out_dir, out_name, self.profile.output_cap(original.nbytes), role)
+        finally:
+            Workspace.clear(in_dir)
+            Workspace.clear(out_dir)
+        return data, seconds
+
     def encode(self, array: np.ndarray) -> tuple[bytes | bytearray, float]:
         assert self._ws is not None and self._enc is not None
         self._ensure_capacity(array.nbytes)
         self._seq += 1
         rid = f"{self._seq:06d}"
-        cap = self.profile.output_cap(array.nbytes)
-        ws = self._ws
-        self._ws.write_input(ws.enc_in, f"{rid}.npy", array)
-        try:
-            seconds = self._enc.request(rid, f"{rid}.npy", f"{rid}.bin", self.profile.request_timeout(array.size))
-            check_output_folder(ws.enc_out, f"{rid}.bin", "encoder")
-            data = read_output(ws.enc_out, f"{rid}.bin", cap, "encoder")
-        finally:
-            Workspace.clear(ws.enc_in)
-            Workspace.clear(ws.enc_out)
-        return data, seconds
+        return self._exchange(self._enc, self._ws.enc_in, self._ws.enc_out, rid, (".npy", ".bin"), array,
+                              array, "encoder")
 
     def decode(self, bitstream: bytes | bytearray, original: np.ndarray) -> float:
         assert self._ws is not None and self._dec is not None
         rid = f"{self._seq:06d}"
-        cap = self.profile.output_cap(original.nbytes)
-        ws = self._ws
-        self._ws.write_input(ws.dec_in, f"{rid}.bin", bitstream)
-        try:
-            seconds = self._dec.request(rid, f"{rid}.bin", f"{rid}.npy", self.profile.request_timeout(original.size))
-            check_output_folder(ws.dec_out, f"{rid}.npy", "decoder")
-            data = read_output(ws.dec_out, f"{rid}.npy", cap, "decoder")
-        finally:
-            Workspace.clear(ws.dec_in)
-            Workspace.clear(ws.dec_out)
+        data, seconds = self._exchange(self._dec, self._ws.dec_in, self._ws.dec_out, rid, (".bin", ".npy"),
+                                       bitstream, original, "decoder")
         decoded = load_decoded(data, original)
         compare(decoded, original)
         return seconds

@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from challenge.manifest import Manifest, load_manifest
+from evaluator.checksums import file_sha256
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-_CHUNK = 1 << 20
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
@@ -93,14 +93,6 @@ def describe_failures(records: list[Any]) -> list[str]:
             kind, message = (f.kind, f.message) if f else ("failed", "no reason recorded")
             out.append(f"{r.track}: {kind}: {message}")
     return out
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(_CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _client() -> Any:

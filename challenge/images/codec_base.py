@@ -27,7 +27,8 @@ from typing import Literal
 
 from challenge import __version__
 from challenge.images.build_lock import build_lock
-from challenge.images.engine import Progress, docker_client, file_sha256, hash_parts, image_exists, report, stream_build
+from challenge.images.engine import Progress, docker_client, hash_parts, image_exists, report, stream_build
+from evaluator.checksums import file_sha256
 from challenge.images.rootfs import ensure_rootfs_image
 from challenge.images.wheelhouse import Wheelhouse, ensure_wheelhouse
 from challenge.locations import cache_dir

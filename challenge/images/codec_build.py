@@ -28,13 +28,13 @@ from challenge.images.engine import (
     ImageBuildError,
     Progress,
     docker_client,
-    file_sha256,
     hash_parts,
     image_exists,
     report,
     stream_build,
 )
 from challenge.locations import cache_dir
+from evaluator.checksums import file_sha256
 
 LABEL_BASE = "org.astrocompress.base_image"
 LABEL_NAME = "org.astrocompress.codec"

@@ -24,7 +24,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
-from challenge.images.engine import ImageBuildError, Progress, file_sha256, hash_parts, report
+from challenge.images.engine import ImageBuildError, Progress, hash_parts, report
+from evaluator.checksums import file_sha256
 from challenge.locations import cache_dir
 
 Variant = Literal["python", "torch"]
