@@ -10,7 +10,7 @@ the rows so far, and the other tracks go on.
 
 Logs (DESIGN.md "Sandbox"): on hidden data the codec's stderr and any text it
 chose (error strings, stray stdout) go only to an organizer log file under
-``challenge.locations.home()/organizer-logs/``; on public data the tail of
+``evaluator.settings.home()/organizer-logs/``; on public data the tail of
 stderr is attached to the failure message.
 
 The same loop runs an in-process codec (``evaluator.inprocess``): only the
@@ -30,13 +30,16 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import pandas as pd
 
+from evaluator.data_source import resolve_source
+from evaluator.docker_engine import docker_client
 from evaluator.failures import CodecFailure
 from evaluator.items import Item
 from evaluator.metrics import bits_per_pixel, compression_ratio, summarize
 from evaluator.noise_floor import noise_floor
 from evaluator.profiles import Profile, fingerprint, get_profile, grant
 from evaluator.records import ITEM_COLUMNS, Failure, ResultRecord, ResultStore, utcnow
-from evaluator.sandbox import RoundTrip, SandboxedCodec, docker_client, image_info
+from evaluator.sandbox import RoundTrip, SandboxedCodec, image_info
+from evaluator.settings import home
 from evaluator.tracks import Track
 
 log = logging.getLogger(__name__)
@@ -93,8 +96,6 @@ class ItemsSource:
 
 def resolve(source: Any, split: str = "full_test") -> Any:
     if isinstance(source, str):
-        from evaluator.data_source import resolve_source  # noqa: PLC0415
-
         return resolve_source(source, split=split)
     return source
 
@@ -125,8 +126,6 @@ def _noise(source: Any, track: Track, item: Item) -> tuple[float | None, float |
 
 
 def organizer_log_dir() -> Path:
-    from challenge.locations import home  # noqa: PLC0415
-
     d = home() / "organizer-logs"
     d.mkdir(parents=True, exist_ok=True)
     return d
@@ -381,7 +380,7 @@ def evaluate_image(
         setup_failure = exc
     if info is not None and info.compressed_size_bytes is None and measure_image_size:
         try:
-            from challenge.images import compressed_image_size  # noqa: PLC0415
+            from evaluator.images import compressed_image_size  # noqa: PLC0415
 
             info = type(info)(**{**info.to_dict(), "compressed_size_bytes": compressed_image_size(info.id)})
         except Exception as exc:  # noqa: BLE001  (a size is provenance, not a reason to fail)

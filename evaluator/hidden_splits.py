@@ -2,7 +2,7 @@
 
 The data never leave the directory (DESIGN "Data": never uploaded, never
 mounted into a decoder, checksummed). Registration writes a manifest into
-``challenge.locations.hidden_registry_dir()``: the dataset the files belong
+``evaluator.settings.hidden_registry_dir()``: the dataset the files belong
 to, and the size and SHA-256 of every file. Loading a split re-hashes every
 file and refuses a split whose files changed, vanished or were added
 (:class:`SplitChangedError`), so a result always refers to exactly the
@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from challenge.locations import hidden_registry_dir
 from evaluator.checksums import file_sha256
 from evaluator.fits_reader import is_sample_file
+from evaluator.settings import hidden_registry_dir
 from evaluator.tracks import DATASETS
 
 log = logging.getLogger(__name__)

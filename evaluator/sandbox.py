@@ -56,6 +56,8 @@ from typing import Any, Final, Mapping
 
 import numpy as np
 
+from evaluator import settings
+from evaluator.docker_engine import docker_client
 from evaluator.failures import CodecFailure
 from evaluator.profiles import Grant, Profile
 from evaluator.profiles import grant as grant_profile
@@ -165,19 +167,6 @@ class ImageInfo:
                 "compressed_size_bytes": self.compressed_size_bytes}
 
 
-def docker_client() -> Any:
-    import docker  # noqa: PLC0415
-
-    try:
-        client = docker.from_env(timeout=120)
-        client.ping()
-    except Exception as exc:  # noqa: BLE001
-        raise CodecFailure(
-            "image_error", f"cannot reach the Docker engine ({exc}); start it (dockerd / Docker Desktop) and retry"
-        ) from None
-    return client
-
-
 def _read_image_file(client: Any, image_id: str, path: str) -> str | None:
     """Read a small text file from an image without running it (create + get_archive)."""
     container = client.api.create_container(image_id, command=["true"], network_disabled=True,
@@ -283,7 +272,7 @@ class Workspace:
     OWNER: Final = "owner"  # "<pid> <process start time>" of the evaluator that made the folder
 
     def __init__(self, user: str, out_bytes: int, base: str | None = None, *, tmpfs_out: bool = True) -> None:
-        base = base or os.environ.get("CHALLENGE_RUN_DIR") or tempfile.gettempdir()
+        base = base or settings.run_dir() or tempfile.gettempdir()
         reap_stale_workspaces(Path(base))
         self.root = Path(tempfile.mkdtemp(prefix=self.PREFIX, dir=base))
         (self.root / self.OWNER).write_text(_owner_token(os.getpid()))

@@ -30,8 +30,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from challenge.locations import synthetic_data_dir
+import evaluator
 from evaluator.hub_layout import HubDatasetWriter
+from evaluator.settings import synthetic_data_dir
+from evaluator.synthetic_sky import make_file
 from evaluator.tracks import DATASETS, LEGACY
 
 log = logging.getLogger(__name__)
@@ -59,7 +61,6 @@ def sky_version() -> str:
     Any change to the generator changes it, so a cached corpus made by older
     physics is regenerated and results record which generator made their data.
     """
-    import evaluator
 
     h = hashlib.sha256()
     for path in sorted(Path(evaluator.__file__).parent.glob("synthetic_sky*.py")):
@@ -106,7 +107,6 @@ def _image_id(dataset: str, seed: int, index: int, meta: dict[str, Any]) -> str:
 
 def _write_dataset(root: Path, dataset: str, size: Size, seed: int, n_test: int, n_train: int,
                    progress: Progress | None) -> None:
-    from evaluator.synthetic_sky import make_file
 
     writer = HubDatasetWriter(root, dataset)
     total = n_test * (2 if dataset == LEGACY else 1) + n_train

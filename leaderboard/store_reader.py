@@ -12,6 +12,7 @@ the same change signature.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -76,7 +77,6 @@ def fingerprint_id(fingerprint: dict[str, Any]) -> str:
     fingerprint (DESIGN.md "Measurement"); the image digest and dataset
     revision differ per submission/split and are left out of this id.
     """
-    import hashlib
 
     if not fingerprint:
         return ""

@@ -98,8 +98,8 @@ def main() -> int:
     from rich.console import Console  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
+    from baselines.baseline_images import ensure_baseline_images  # noqa: PLC0415
     from baselines.classical import get_codec  # noqa: PLC0415
-    from challenge.images import ensure_baseline_images  # noqa: PLC0415
     from evaluator.inprocess import InProcessCodec  # noqa: PLC0415
     from evaluator.profiles import PROFILES, cpu_model, grant  # noqa: PLC0415
     from evaluator.sandbox import SandboxedCodec  # noqa: PLC0415
@@ -126,7 +126,7 @@ def main() -> int:
     startups = {}
     for name in [c.strip() for c in args.codecs.split(",")]:
         codec = get_codec(name)
-        inproc = InProcessCodec(name)
+        inproc = InProcessCodec(get_codec(name))
         inproc.open(frame.nbytes)
         sbx = SandboxedCodec(images[name].tag, PROFILES["cpu-1"], granted=granted)
         t: dict[str, list[float]] = {k: [] for k in ("s_enc", "s_dec", "i_enc", "i_dec", "b_enc", "b_dec")}

@@ -6,7 +6,6 @@ cluster by default, any Dask scheduler (dask-jobqueue on Slurm, Kubernetes)
 by address, GPU tasks tagged with worker resources.
 
 ::
-
     targets = finished_targets(SubmissionQueue(dir)) + baseline_targets()
     tasks = plan_campaign(targets, "all", "synthetic", "cpu-1", shards_per_track=2)
     report = run_campaign(tasks, store_url, scheduler=None, n_workers=2)
@@ -26,6 +25,7 @@ would share one core.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -35,7 +35,15 @@ from typing import Any
 
 from distributed import WorkerPlugin
 
+from baselines.baseline_images import ensure_baseline_images
+from baselines.classical import CODECS
+from baselines.evaluation import baseline_submission
+from evaluator.data_source import resolve_source
+from evaluator.images import compressed_image_size
+from evaluator.profiles import get_profile, gpu_info
 from evaluator.records import Failure, ResultStore
+from evaluator.tracks import select_tracks
+from submissions import campaign_shards, states
 from submissions.campaign_shards import (
     CampaignTask,
     ShardResult,
@@ -43,6 +51,7 @@ from submissions.campaign_shards import (
     merge_shards,
     run_shard,
 )
+from submissions.worker import SUBMISSION_REPOSITORY, DataPlan
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +82,6 @@ def finished_targets(queue: Any) -> list[CampaignTarget]:
     The image is the id frozen at queue time; workers whose engine lacks it
     load the submission's tar (checked, as the queue worker does).
     """
-    from submissions import states  # noqa: PLC0415
-    from submissions.worker import SUBMISSION_REPOSITORY  # noqa: PLC0415
 
     out = []
     for sub in reversed(queue.list(state=states.FINISHED)):
@@ -89,10 +96,7 @@ def finished_targets(queue: Any) -> list[CampaignTarget]:
 
 def baseline_targets(names: Iterable[str] | None = None, progress: Callable[[str], None] | None = None
                      ) -> list[CampaignTarget]:
-    """The classical baselines' images (built or found by ``challenge.images.ensure_baseline_images``)."""
-    from baselines.classical import CODECS  # noqa: PLC0415
-    from baselines.evaluation import baseline_submission  # noqa: PLC0415
-    from challenge.images import ensure_baseline_images  # noqa: PLC0415
+    """The classical baselines' images (built or found by ``evaluator.images.ensure_baseline_images``)."""
 
     images = ensure_baseline_images(progress=progress)
     wanted = list(names) if names is not None else list(images)
@@ -105,8 +109,6 @@ def baseline_targets(names: Iterable[str] | None = None, progress: Callable[[str
 
 
 def _needs_gpu(profile: str, manifest: dict[str, Any]) -> bool:
-    from evaluator.profiles import get_profile  # noqa: PLC0415
-
     return get_profile(profile).gpus > 0 or bool(manifest.get("gpu"))
 
 
@@ -128,10 +130,6 @@ def plan_campaign(
     so a bad spec fails before anything is submitted (and the synthetic corpus
     is generated once, not by every worker).
     """
-    from evaluator.data_source import resolve_source  # noqa: PLC0415
-    from evaluator.profiles import get_profile  # noqa: PLC0415
-    from evaluator.tracks import select_tracks  # noqa: PLC0415
-    from submissions.worker import DataPlan  # noqa: PLC0415
 
     if shards_per_track < 1:
         raise ValueError(f"shards per track must be at least 1, got {shards_per_track}")
@@ -232,8 +230,6 @@ class CoreSlots(WorkerPlugin):
         self.cores_per_worker = cores_per_worker
 
     def setup(self, worker: Any) -> None:
-        from submissions import campaign_shards  # noqa: PLC0415
-
         cpus = sorted(os.sched_getaffinity(0))
         try:
             slot = int(worker.name)
@@ -248,8 +244,6 @@ class CoreSlots(WorkerPlugin):
 
 
 def _default_workers(tasks: list[CampaignTask]) -> int:
-    from evaluator.profiles import get_profile  # noqa: PLC0415
-
     cores = max((get_profile(t.profile).cores for t in tasks), default=1)
     ncpu = len(os.sched_getaffinity(0))
     return max(1, min(ncpu // cores, len(tasks) or 1))
@@ -258,7 +252,6 @@ def _default_workers(tasks: list[CampaignTask]) -> int:
 def _start_local(tasks: list[CampaignTask], n_workers: int | None) -> tuple[Any, Any, str]:
     from distributed import Client, LocalCluster  # noqa: PLC0415
 
-    from evaluator.profiles import get_profile, gpu_info  # noqa: PLC0415
 
     n = n_workers or _default_workers(tasks)
     gpus = len(gpu_info())
@@ -383,9 +376,7 @@ def run_campaign(
 
 def _with_image_sizes(tasks: list[CampaignTask]) -> list[CampaignTask]:
     """Fill unknown compressed image sizes, measured once per image on this machine (cached by image id)."""
-    import dataclasses  # noqa: PLC0415
 
-    from challenge.images import compressed_image_size  # noqa: PLC0415
 
     sizes: dict[str, int | None] = {}
     for image in dict.fromkeys(t.image for t in tasks if t.image_compressed_size is None):

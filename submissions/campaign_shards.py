@@ -26,9 +26,15 @@ from typing import Any, cast
 
 import pandas as pd
 
+from evaluator.data_source import DataSpecError, resolve_source
+from evaluator.docker_engine import docker_client
+from evaluator.evaluate import evaluate_image
+from evaluator.failures import CodecFailure
 from evaluator.items import Item
+from evaluator.metrics import summarize
 from evaluator.records import ITEM_COLUMNS, Failure, ResultRecord
-from evaluator.tracks import Track
+from evaluator.tracks import Track, get_track
+from submissions.intake import ImageIntegrityError, load_image
 
 log = logging.getLogger(__name__)
 
@@ -151,23 +157,17 @@ def _ensure_image(task: CampaignTask) -> None:
         return
     import docker  # noqa: PLC0415
 
-    from evaluator.sandbox import docker_client  # noqa: PLC0415
 
     try:
         docker_client().images.get(task.image)
         return
     except docker.errors.ImageNotFound:
         pass
-    from submissions.intake import load_image  # noqa: PLC0415
 
     load_image(Path(task.image_tar), image_id=task.image, tar_sha256=task.tar_sha256, tag=task.image_tag)
 
 
 def _error_failure(exc: BaseException) -> Failure:
-    from evaluator.data_source import DataSpecError  # noqa: PLC0415
-    from evaluator.failures import CodecFailure  # noqa: PLC0415
-    from submissions.intake import ImageIntegrityError  # noqa: PLC0415
-
     if isinstance(exc, CodecFailure):
         return Failure(exc.kind, str(exc))
     if isinstance(exc, ImageIntegrityError):
@@ -189,9 +189,6 @@ def _worker_name() -> str:
 
 def run_shard(task: CampaignTask) -> ShardResult:
     """Evaluate one shard on this worker; never raises, never writes to the results store."""
-    from evaluator.data_source import resolve_source  # noqa: PLC0415
-    from evaluator.evaluate import evaluate_image  # noqa: PLC0415
-    from evaluator.tracks import get_track  # noqa: PLC0415
 
     if _SLOT_CPUS:
         os.sched_setaffinity(0, _SLOT_CPUS)  # this thread; evaluator.profiles.grant reads it
@@ -251,7 +248,6 @@ def merge_shards(results: list[ShardResult]) -> tuple[ResultRecord, pd.DataFrame
     carrying the failure earliest in item order. Startup time is the median
     over the shards (each shard starts its own containers).
     """
-    from evaluator.metrics import summarize  # noqa: PLC0415
 
     if not results:
         raise ValueError("merge_shards needs at least one shard result")

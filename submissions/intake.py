@@ -1,8 +1,8 @@
 """Intake: what happens between a codec folder and a queued submission.
 
-1. the manifest is validated (:mod:`challenge.manifest`);
+1. the manifest is validated (:mod:`evaluator.manifest`);
 2. the image is built (``[build] prepare`` first, then
-   :func:`challenge.images.build_codec_image`);
+   :func:`evaluator.images.build_codec_image`);
 3. a quick self-check runs the real evaluator on one item per track and
    refuses a codec that fails it (with the reason);
 4. the image is exported (``docker save`` of the image id, so the tar holds
@@ -26,8 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from challenge.manifest import Manifest, load_manifest
 from evaluator.checksums import file_sha256
+from evaluator.docker_engine import docker_client
+from evaluator.evaluate import evaluate_image, first_items
+from evaluator.images import build_codec_image
+from evaluator.manifest import Manifest, load_manifest
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +70,6 @@ def run_prepare(folder: Path, manifest: Manifest, progress: Progress | None = No
 
 def build(folder: Path, progress: Progress | None = None) -> tuple[Manifest, Any]:
     """Validate the manifest, run the prepare step, build the image; returns (manifest, BuiltImage)."""
-    from challenge.images import build_codec_image
 
     folder = Path(folder).expanduser().resolve()
     manifest = load_manifest(folder)
@@ -78,7 +80,6 @@ def build(folder: Path, progress: Progress | None = None) -> tuple[Manifest, Any
 def self_check(image: str, *, tracks: list[Any], data: str = "synthetic", profile: str = "cpu-1",
                progress: Callable[..., None] | None = None) -> list[Any]:
     """Evaluate one item per track; returns the records (nothing is stored)."""
-    from evaluator.evaluate import evaluate_image, first_items
 
     return evaluate_image(image, tracks, first_items(data, 1), profile, None, progress=progress, show_logs=True,
                           measure_image_size=False)
@@ -96,8 +97,6 @@ def describe_failures(records: list[Any]) -> list[str]:
 
 
 def _client() -> Any:
-    from challenge.images.engine import docker_client
-
     return docker_client()
 
 

@@ -34,7 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evaluator.hidden_splits import list_splits
+from evaluator.profiles import PROFILES, ProfileUnavailable, grant
+from evaluator.tracks import select_tracks
 from submissions import states
+from submissions.ingest import ingest
 from submissions.intake import ImageIntegrityError, describe_failures, load_image
 from submissions.queue import DEFAULT_LEASE_S, LeaseLost, Submission, SubmissionQueue
 
@@ -69,7 +73,6 @@ class DataPlan:
             return self.per_dataset[dataset]
         if self.default:
             return self.default
-        from evaluator.hidden_splits import list_splits
 
         hidden = sorted(m.name for m in list_splits() if m.dataset == dataset)
         return f"hidden:{hidden[0]}" if hidden else "synthetic"
@@ -90,7 +93,6 @@ class WorkerConfig:
 
 def runnable_profiles() -> list[str]:
     """Hardware profiles this machine can run (``gpu-1`` only with a GPU)."""
-    from evaluator.profiles import PROFILES, ProfileUnavailable, grant
 
     out = []
     for name, prof in PROFILES.items():
@@ -124,8 +126,6 @@ class _Heartbeat(threading.Thread):
 
 
 def _tracks_for(sub: Submission, cfg: WorkerConfig) -> list[Any]:
-    from evaluator.tracks import select_tracks
-
     chosen = select_tracks(cfg.tracks)
     if sub.tracks:
         wanted = set(sub.tracks)
@@ -202,7 +202,6 @@ def run_worker(queue: SubmissionQueue, cfg: WorkerConfig, *, once: bool = False,
     their leases either get renewed until they finish, or expire and the
     submission comes back here as pending.
     """
-    from submissions.ingest import ingest
 
     say = notify or (lambda m: log.info("%s", m))
     done: list[Submission] = []

@@ -9,6 +9,8 @@ records at the end; ``--dry-run`` prints the plan only.
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ from rich.console import Console
 from rich.table import Table
 
 from challenge.cli.console_style import task_progress
+from evaluator.settings import default_queue_dir, default_store_url
+from submissions.queue import SubmissionQueue
 
 err = Console(stderr=True)
 out = Console()
@@ -74,19 +78,15 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and exit."),
     ) -> None:
         """Re-evaluate every finished submission (and the baselines) on Dask; one record per track."""
-        import logging  # noqa: PLC0415
-        import os  # noqa: PLC0415
 
         if not logging.getLogger().isEnabledFor(logging.DEBUG):  # quiet Dask unless --verbose (workers too)
             os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
-        from challenge.locations import default_queue_dir, default_store_url  # noqa: PLC0415
         from submissions.campaign import (  # noqa: PLC0415
             baseline_targets,
             finished_targets,
             plan_campaign,
             run_campaign,
         )
-        from submissions.queue import SubmissionQueue  # noqa: PLC0415
 
         if scheduler and workers:
             _fail("--workers sizes the local cluster; with --scheduler the cluster's own workers run the tasks")

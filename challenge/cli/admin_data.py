@@ -8,6 +8,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from evaluator.fits_reader import FitsFormatError, iter_samples
+from evaluator.hidden_splits import SplitChangedError, list_splits, register_split
+from evaluator.hidden_splits import verify as verify_split
+
 
 def _fail(message: str) -> None:
     Console(stderr=True).print(f"[red]error:[/red] {message}")
@@ -24,8 +28,6 @@ def register_split_cmd(
     check: bool = typer.Option(True, "--check/--no-check", help="Read every file once to refuse odd ones now."),
 ) -> None:
     """Register a local folder as a hidden test split (checksums recorded; data stay in place)."""
-    from evaluator.fits_reader import FitsFormatError, iter_samples
-    from evaluator.hidden_splits import register_split
 
     fields: dict[str, str] = {}
     for spec in field:
@@ -53,8 +55,6 @@ def register_split_cmd(
 
 def splits_cmd(verify: bool = typer.Option(False, "--verify", help="Re-hash every file of every split.")) -> None:
     """List the registered hidden splits."""
-    from evaluator.hidden_splits import SplitChangedError, list_splits
-    from evaluator.hidden_splits import verify as verify_split
 
     table = Table(title="Hidden splits")
     for col in ("name", "dataset", "files", "MB", "revision", "registered", "directory", "state"):

@@ -17,7 +17,14 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from baselines.classical import CODECS
+from baselines.evaluation import evaluate_baselines
 from challenge.cli.console_style import fmt_number, task_progress
+from evaluator.data_source import resolve_source
+from evaluator.evaluate import evaluate_image
+from evaluator.profiles import ProfileUnavailable
+from evaluator.settings import default_store_url
+from evaluator.tracks import select_tracks
 
 err = Console(stderr=True)
 
@@ -111,8 +118,6 @@ def _progress() -> Progress:
 
 
 def _source(data: str, split: str) -> Any:
-    from evaluator.data_source import resolve_source  # noqa: PLC0415
-
     try:
         return resolve_source(data, split=split)
     except Exception as exc:  # noqa: BLE001  (a bad --data is the user's to fix: say so)
@@ -120,8 +125,6 @@ def _source(data: str, split: str) -> Any:
 
 
 def _tracks(track: str) -> list[Any]:
-    from evaluator.tracks import select_tracks  # noqa: PLC0415
-
     try:
         return select_tracks(track)
     except KeyError as exc:
@@ -130,8 +133,6 @@ def _tracks(track: str) -> list[Any]:
 
 
 def _run(fn: Callable[[Callable[[str], None]], list[Any]], quiet: bool, prefix: str = "") -> list[Any]:
-    from evaluator.profiles import ProfileUnavailable  # noqa: PLC0415
-
     try:
         if quiet:
             return fn(lambda _e: None)
@@ -167,8 +168,6 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         show_logs: bool = typer.Option(False, "--show-logs", help="Log the codec's stderr (never for hidden data)."),
     ) -> None:
         """Evaluate a codec image in the sandbox and store one record per track."""
-        from challenge.locations import default_store_url  # noqa: PLC0415
-        from evaluator.evaluate import evaluate_image  # noqa: PLC0415
 
         tracks = _tracks(track)
         source = _source(data, split)
@@ -198,9 +197,6 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON keyed by codec, then track."),
     ) -> None:
         """Evaluate the paper's five classical baselines (ids baseline-<codec>)."""
-        from baselines.classical import CODECS  # noqa: PLC0415
-        from baselines.evaluation import evaluate_baselines  # noqa: PLC0415
-        from challenge.locations import default_store_url  # noqa: PLC0415
 
         names = [c.strip() for c in codec.split(",")] if codec else list(CODECS)
         unknown = [n for n in names if n not in CODECS]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from challenge.locations import default_store_url
+from evaluator.settings import default_store_url
+from leaderboard.publish import publish
 
 
 def publish_cmd(
@@ -16,7 +17,6 @@ def publish_cmd(
                                      "(https://...) or an fsspec URL (file:///srv/hub) for a local stand-in."),
 ) -> None:
     """Publish the results store (one commit, changed files only) and, with --space, the leaderboard Space."""
-    from leaderboard.publish import publish
 
     console = Console()
     store_url = store or default_store_url()

@@ -9,7 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from challenge.locations import default_queue_dir, default_store_url
+from evaluator.settings import default_queue_dir, default_store_url
+from evaluator.tracks import select_tracks
+from submissions.ingest import ingest as run_ingest
+from submissions.queue import SubmissionNotFound, SubmissionQueue
+from submissions.states import PENDING, TransitionError
+from submissions.submission_store import SubmissionStore, SubmissionStoreError
+from submissions.worker import DataPlan, WorkerConfig, run_worker
 
 console = Console()
 err_console = Console(stderr=True)
@@ -40,10 +46,6 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
                                         help="Measure each image's compressed size (docker save | gzip)."),
     ) -> None:
         """Take pending submissions, verify their image, evaluate every track, record results."""
-        from evaluator.tracks import select_tracks
-        from submissions.queue import SubmissionQueue
-        from submissions.submission_store import SubmissionStore
-        from submissions.worker import DataPlan, WorkerConfig, run_worker
 
         try:
             select_tracks(track)
@@ -73,7 +75,6 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder."),
     ) -> None:
         """List submissions with state, attempts and reason."""
-        from submissions.queue import SubmissionQueue
 
         queue = SubmissionQueue(queue_dir or default_queue_dir())
         try:
@@ -98,8 +99,6 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder."),
     ) -> None:
         """Cancel a pending or running submission."""
-        from submissions.queue import SubmissionNotFound, SubmissionQueue
-        from submissions.states import TransitionError
 
         try:
             sub = SubmissionQueue(queue_dir or default_queue_dir()).cancel(submission_id, reason)
@@ -114,8 +113,6 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder."),
     ) -> None:
         """Put a failed submission back in the queue (e.g. after an infrastructure fault)."""
-        from submissions.queue import SubmissionNotFound, SubmissionQueue
-        from submissions.states import PENDING, TransitionError
 
         try:
             sub = SubmissionQueue(queue_dir or default_queue_dir()).transition(submission_id, PENDING, reason)
@@ -129,9 +126,6 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder."),
     ) -> None:
         """Copy new submission requests from a hosted inbox into the local queue."""
-        from submissions.ingest import ingest as run_ingest
-        from submissions.queue import SubmissionQueue
-        from submissions.submission_store import SubmissionStore, SubmissionStoreError
 
         try:
             report = run_ingest(SubmissionStore(source), SubmissionQueue(queue_dir or default_queue_dir()))

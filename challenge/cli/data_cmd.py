@@ -11,6 +11,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from evaluator.data_source import resolve_source
+from evaluator.dataset_export import to_hf_dataset
+from evaluator.noise_floor import background_sigma
+from evaluator.synthetic import default_synthetic_dir, generate
+from evaluator.tracks import get_track
+
 log = logging.getLogger(__name__)
 
 data_app = typer.Typer(help="The corpus: synthetic generator, items per track, export.", no_args_is_help=True)
@@ -32,7 +38,6 @@ def synth(
     force: bool = typer.Option(False, "--force", help="Regenerate even if a complete corpus is there."),
 ) -> None:
     """Generate the deterministic synthetic corpus (all five datasets, Hub layout), offline."""
-    from evaluator.synthetic import default_synthetic_dir, generate
 
     if size not in ("small", "full"):
         _fail(f"--size {size!r}: use small or full")
@@ -66,7 +71,6 @@ def show(
     sigma: bool = typer.Option(True, "--sigma/--no-sigma", help="Estimate the background noise sigma per item."),
 ) -> None:
     """List the items a track takes from a data source: id, shape, exptime, noise sigma."""
-    from evaluator.noise_floor import background_sigma
 
     t, source = _public_track_source(track, data, split,
                                      "items of hidden splits are not listed (their content stays with the organizer)")
@@ -93,8 +97,6 @@ def show(
 
 def _public_track_source(track: str, data: str, split: str, hidden_refusal: str) -> tuple[Any, Any]:
     """The track and the data source, or a clear exit; hidden splits are refused with ``hidden_refusal``."""
-    from evaluator.data_source import resolve_source
-    from evaluator.tracks import get_track
 
     try:
         t = get_track(track)
@@ -115,7 +117,6 @@ def export(
     split: str = typer.Option("full_test", "--split", help="Split of the source."),
 ) -> None:
     """Export a track's items to a Hugging Face ``datasets.Dataset`` on disk."""
-    from evaluator.dataset_export import to_hf_dataset
 
     t, source = _public_track_source(track, data, split, "hidden splits are never exported")
     try:

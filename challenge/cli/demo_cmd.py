@@ -14,15 +14,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from baselines.classical import CODECS
+from baselines.evaluation import evaluate_baselines
+from baselines.paper_seeds import paper_results, seed_paper_results
 from challenge.cli.console_style import task_progress
+from evaluator.data_source import resolve_source
+from evaluator.records import ResultStore
+from evaluator.settings import default_queue_dir, default_store_url
+from evaluator.tracks import TRACKS, select_tracks
 
 console = Console()
 
 
 def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], title: str) -> Table:
     """Tracks as rows, baselines as columns: our mean ratio, the paper's beside it."""
-    from baselines.classical import CODECS  # noqa: PLC0415
-    from evaluator.tracks import TRACKS  # noqa: PLC0415
 
     cell: dict[tuple[str, str], Any] = {(r.track, r.submission.removeprefix("baseline-")): r for r in records}
     table = Table(title=title, caption="each cell: ours, below it (the paper's Table 1)", padding=(0, 1))
@@ -54,13 +59,6 @@ def demo(
     port: int = typer.Option(7860, "--port", help="Leaderboard port."),
 ) -> None:
     """Build the baseline images, evaluate them in the sandbox, seed the paper, serve the leaderboard."""
-    from baselines.classical import CODECS  # noqa: PLC0415
-    from baselines.evaluation import evaluate_baselines  # noqa: PLC0415
-    from baselines.paper_seeds import paper_results, seed_paper_results  # noqa: PLC0415
-    from challenge.locations import default_queue_dir, default_store_url  # noqa: PLC0415
-    from evaluator.data_source import resolve_source  # noqa: PLC0415
-    from evaluator.records import ResultStore  # noqa: PLC0415
-    from evaluator.tracks import select_tracks  # noqa: PLC0415
 
     url = store or default_store_url()
     results = ResultStore(url)

@@ -7,7 +7,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from challenge.locations import default_queue_dir, default_store_url
+from baselines.paper_seeds import seed_paper_results
+from evaluator.records import ResultStore
+from evaluator.settings import default_queue_dir, default_store_url
 
 
 def leaderboard(
@@ -26,9 +28,6 @@ def leaderboard(
     store_url = store or default_store_url()
     queue_dir = queue if queue is not None else default_queue_dir()
     if seed:
-        from baselines.paper_seeds import seed_paper_results
-        from evaluator.records import ResultStore
-
         try:
             keys = seed_paper_results(ResultStore(store_url))
         except OSError as exc:

@@ -11,7 +11,6 @@ submission stands.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,20 @@ from rich.console import Console
 from rich.table import Table
 
 from challenge.cli.console_style import fmt_number, task_progress
-
-from challenge.locations import default_queue_dir, default_store_url
+from challenge.scaffold import ScaffoldError, create_codec_folder, default_author
+from evaluator import settings
+from evaluator.data_source import resolve_source
+from evaluator.evaluate import evaluate_image
+from evaluator.images import ImageBuildError
+from evaluator.manifest import ManifestError, load_manifest
+from evaluator.records import ResultStore
+from evaluator.settings import default_queue_dir, default_store_url
+from evaluator.tracks import select_tracks
+from submissions.ingest import images_dir
+from submissions.intake import IntakeError, build, describe_failures, export_image, resolve_pinned_image, self_check
+from submissions.limits import LimitExceeded
+from submissions.queue import DuplicateSubmission, SubmissionQueue, new_submission_id
+from submissions.submission_store import SubmissionStore, SubmissionStoreError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -35,7 +46,7 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def _default_participant() -> str:
-    return os.environ.get("CHALLENGE_PARTICIPANT") or os.environ.get("USER") or "anonymous"
+    return settings.participant_name()
 
 
 def _mb(n: int | None) -> str:
@@ -45,10 +56,6 @@ def _mb(n: int | None) -> str:
 # -- build ------------------------------------------------------------------
 
 def _build(folder: Path) -> tuple[Any, Any]:
-    from challenge.images import ImageBuildError
-    from challenge.manifest import ManifestError
-    from submissions.intake import IntakeError, build
-
     if not folder.is_dir():
         _fail(f"{folder} is not a folder; create one with `challenge init {folder}`")
     try:
@@ -77,7 +84,6 @@ class _EvalProgress:
 
 def _evaluate_with_progress(image: str, tracks: list[Any], source: Any, profile: str, *, codec_name: str,
                             manifest: dict[str, Any]) -> list[Any]:
-    from evaluator.evaluate import evaluate_image
 
     with task_progress(console, transient=True) as progress:
         task = progress.add_task("starting the sandbox ...", total=None)
@@ -93,7 +99,6 @@ def _baseline_rows(store_url: str, label: str, profile: str, tracks: set[str]) -
     profile is shown too (its speeds are blanked in the table); a record of
     the same profile is preferred.
     """
-    from evaluator.records import ResultStore  # noqa: PLC0415
 
     best: dict[tuple[str, str], Any] = {}
     try:
@@ -161,7 +166,6 @@ def _print_results(records: list[Any], baselines: dict[str, list[Any]], label: s
 
 def _scores(store_url: str, submission_id: str) -> list[dict[str, Any]]:
     """Per-track public numbers of a submission (never logs; hidden-split numbers only as summaries)."""
-    from evaluator.records import ResultStore
 
     out = []
     try:
@@ -189,11 +193,6 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Write into a non-empty folder."),
     ) -> None:
         """Create a working codec folder (Dockerfile, code, codec.toml, README)."""
-        from challenge.scaffold import (
-            ScaffoldError,
-            create_codec_folder,
-            default_author,
-        )
 
         try:
             written = create_codec_folder(folder, lang=lang, name=name, authors=default_author(), force=force)
@@ -222,8 +221,6 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         store: str | None = typer.Option(None, "--store", help="Results store with baseline numbers."),
     ) -> None:
         """Build if needed, then run the organizers' evaluator on public/synthetic data."""
-        from evaluator.data_source import resolve_source
-        from evaluator.tracks import select_tracks
 
         if data.startswith("hidden:"):
             _fail("hidden splits are for the organizers' worker; test on synthetic, hub or a folder")
@@ -256,17 +253,6 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         queue_dir: Path | None = typer.Option(None, "--queue", help="Local queue folder (default: CHALLENGE_HOME)."),
     ) -> None:
         """Validate, self-check on one item per track, freeze the image digest and queue it."""
-        from challenge.manifest import ManifestError, load_manifest
-        from evaluator.tracks import select_tracks
-        from submissions.intake import (
-            IntakeError,
-            describe_failures,
-            export_image,
-            resolve_pinned_image,
-            self_check,
-        )
-        from submissions.limits import LimitExceeded
-        from submissions.queue import DuplicateSubmission, SubmissionQueue
 
         who = participant or _default_participant()
         try:
@@ -303,10 +289,6 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
             if to:
                 with tempfile.TemporaryDirectory() as tmp:
                     exported = export_image(image_id, Path(tmp) / "image.tar.gz")
-                    from submissions.submission_store import (
-                        SubmissionStore,
-                        SubmissionStoreError,
-                    )
 
                     try:
                         rid = SubmissionStore(to).put_request({**request, "tar_sha256": exported.sha256},
@@ -316,8 +298,6 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
                 console.print(f"[green]uploaded[/] request {rid} to {to} "
                               f"(image {image_id[:19]}..., {_mb(exported.size_bytes)})", soft_wrap=True)
                 return
-            from submissions.ingest import images_dir
-            from submissions.queue import new_submission_id
 
             sid = new_submission_id()
             exported = export_image(image_id, images_dir(queue) / f"{sid}.tar.gz")
@@ -342,7 +322,6 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         limit: int = typer.Option(50, "--limit", help="Show at most this many submissions."),
     ) -> None:
         """Your submissions: state, reason, and per-track scores once finished."""
-        from submissions.queue import SubmissionQueue
 
         queue = SubmissionQueue(queue_dir or default_queue_dir())
         subs = queue.list(participant=participant, limit=limit)

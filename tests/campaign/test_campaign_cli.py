@@ -53,7 +53,7 @@ def test_cli_refuses_what_it_cannot_do(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_campaign_command_re_evaluates_a_finished_submission(tmp_path: Path) -> None:
     try:
-        from challenge.images import ensure_baseline_images  # noqa: PLC0415
+        from baselines.baseline_images import ensure_baseline_images  # noqa: PLC0415
 
         rice = ensure_baseline_images()["rice"]
     except Exception as exc:  # noqa: BLE001

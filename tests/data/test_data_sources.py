@@ -11,7 +11,8 @@ from data_helpers import rand_u16
 
 from evaluator import hub_layout
 from evaluator.data_source import DataSource, DataSpecError, item_id, resolve_source
-from evaluator.items import Item, iter_items
+from evaluator.data_source import iter_items
+from evaluator.items import Item
 from evaluator.tracks import JWST, KECK, LEGACY, SDSS, TRACKS, get_track, residual_inverse
 
 

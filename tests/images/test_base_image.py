@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from challenge.images import BuiltImage, build_codec_image, compressed_image_size, ensure_base_image
-from challenge.images.rootfs import rootfs_tag
+from evaluator.images import BuiltImage, build_codec_image, compressed_image_size, ensure_base_image
+from evaluator.images.rootfs import rootfs_tag
 
 pytestmark = pytest.mark.docker
 
@@ -82,7 +82,7 @@ def test_codec_build_is_content_addressed(base_image: str, tmp_path: Path) -> No
 
 
 def test_missing_dockerfile_names_the_fix(tmp_path: Path) -> None:
-    from challenge.images import ImageBuildError
+    from evaluator.images import ImageBuildError
 
     with pytest.raises(ImageBuildError, match="ARG BASE_IMAGE"):
         build_codec_image(tmp_path)

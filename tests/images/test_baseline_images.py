@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from images_jsonl_client import CodecContainer
 
+from baselines.baseline_images import baseline_image_folders
 from baselines.classical import CODECS
-from challenge.images import BuiltImage, baseline_image_folders
+from evaluator.images import BuiltImage
 
 pytestmark = pytest.mark.docker
 

@@ -129,7 +129,7 @@ def test_leaderboard_cli_seeds_and_serves(tmp_path: Path) -> None:
 
     port = free_port()
     store_dir = tmp_path / "results"
-    proc = subprocess.Popen(["challenge", "leaderboard", "--store", str(store_dir), "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "challenge", "leaderboard", "--store", str(store_dir), "--port", str(port),
                              "--queue", str(tmp_path / "no-queue")], cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     try:

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from challenge.images.codec_base import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_INPUTS, Variant, ensure_base_image
-from challenge.images.engine import (
+from evaluator.checksums import file_sha256
+from evaluator.images.codec_base import LABEL_CONTRACT, LABEL_INPUTS, Variant, ensure_base_image
+from evaluator.images.engine import (
     ImageBuildError,
     Progress,
     docker_client,
@@ -33,8 +34,8 @@ from challenge.images.engine import (
     report,
     stream_build,
 )
-from challenge.locations import cache_dir
-from evaluator.checksums import file_sha256
+from evaluator.settings import cache_dir
+from evaluator.versions import CONTRACT_VERSION
 
 LABEL_BASE = "org.astrocompress.base_image"
 LABEL_NAME = "org.astrocompress.codec"

@@ -1,4 +1,4 @@
-# The codec base image (challenge/images/codec_base.py fills the context).
+# The codec base image (evaluator/images/codec_base.py fills the context).
 # Offline: BASE_IMAGE is the debootstrapped astrocompress/debian-python root.
 # Online: any Debian image (e.g. debian:bookworm-slim); ensure-python.sh
 # then installs python3 with apt. Classic builder compatible (Docker 20.10+).
@@ -21,8 +21,8 @@ RUN python3 -m venv /opt/venv \
 COPY site-packages /tmp/site-packages
 RUN SITE="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
  && cp -r /tmp/site-packages/. "$SITE/" \
- && /opt/venv/bin/python -m compileall -q "$SITE/challenge" "$SITE/baselines" \
- && /opt/venv/bin/python -c "import numpy, imagecodecs; from challenge.sdk import serve; from baselines.classical import CODECS"
+ && /opt/venv/bin/python -m compileall -q "$SITE/challenge" "$SITE/evaluator" \
+ && /opt/venv/bin/python -c "import numpy, imagecodecs; from challenge.sdk import serve"
 
 FROM runtime
 COPY --from=venv /opt/venv /opt/venv

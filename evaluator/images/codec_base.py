@@ -2,15 +2,15 @@
 
 ``astrocompress/codec-base:<hash>``: the root image (``rootfs``), a venv
 ``/opt/venv`` with numpy + imagecodecs installed from the host wheelhouse
-(``--no-index``), the codec SDK and the classical baseline code in its
-site-packages (so ``from challenge.sdk import serve`` and ``python -m
-baselines.serve jpegxl`` work inside), a non-root user ``codec`` (uid 10001),
+(``--no-index``), the codec SDK in its site-packages (so ``from
+challenge.sdk import serve`` works inside; nothing else of the platform), a
+non-root user ``codec`` (uid 10001),
 ``PATH=/opt/venv/bin:...`` and workdir ``/work``.
 ``astrocompress/codec-base-torch:<hash>`` adds the CPU torch wheel; it is
 built only when asked for.
 
-The SDK and baseline modules are copied; the two packages' ``__init__``
-files are generated (the host's may import things the image lacks).
+The SDK module is copied; the packages' ``__init__`` files and the
+``challenge.sdk`` alias are generated (the host's import things the image lacks).
 
 Each tag is a hash of everything that goes in (root image tag, wheel names
 and hashes, Dockerfile text, copied source files), so an image is rebuilt
@@ -25,13 +25,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from challenge import __version__
-from challenge.images.build_lock import build_lock
-from challenge.images.engine import Progress, docker_client, hash_parts, image_exists, report, stream_build
 from evaluator.checksums import file_sha256
-from challenge.images.rootfs import ensure_rootfs_image
-from challenge.images.wheelhouse import Wheelhouse, ensure_wheelhouse
-from challenge.locations import cache_dir
+from evaluator.images.build_lock import build_lock
+from evaluator.images.engine import Progress, docker_client, hash_parts, image_exists, report, stream_build
+from evaluator.images.rootfs import ensure_rootfs_image
+from evaluator.images.wheelhouse import Wheelhouse, ensure_wheelhouse
+from evaluator.settings import cache_dir
+from evaluator.versions import CONTRACT_VERSION, PLATFORM_VERSION
 
 Variant = Literal["python", "torch"]
 
@@ -39,28 +39,25 @@ REPOSITORIES: dict[str, str] = {
     "python": "astrocompress/codec-base",
     "torch": "astrocompress/codec-base-torch",
 }
-CONTRACT_VERSION = "1"
 LABEL_INPUTS = "org.astrocompress.inputs"
 LABEL_CONTRACT = "org.astrocompress.contract_version"
 
-# (package, module file) copied into the image's site-packages. They import
-# nothing but numpy, imagecodecs and each other.
-SOURCE_FILES: tuple[tuple[str, str], ...] = (
-    ("challenge", "sdk.py"),
-    ("baselines", "bitstream_header.py"),
-    ("baselines", "classical.py"),
-    ("baselines", "serve.py"),
-)
-# The packages' __init__ files in the image are generated, not copied: the
-# host packages may grow imports (typer, platformdirs...) the image lacks.
-PACKAGE_INITS: dict[str, str] = {
-    "challenge": f'"""AstroCompress Challenge: the codec SDK (image copy)."""\n\n__version__ = "{__version__}"\n',
-    "baselines": '"""AstroCompress baselines: the classical codecs (image copy)."""\n',
+# (package, module file) copied into the image's site-packages; they import
+# nothing but numpy. Participant images get the SDK and nothing of ours
+# besides it (the baselines add their own modules in their own images).
+SOURCE_FILES: tuple[tuple[str, str], ...] = (("evaluator", "codec_sdk.py"),)
+# Generated, not copied: the host packages import things the image lacks.
+# ``challenge.sdk`` is the SDK's public name, as on the host.
+GENERATED_FILES: dict[str, str] = {
+    "evaluator/__init__.py": '"""AstroCompress Challenge: the codec SDK (image copy)."""\n',
+    "challenge/__init__.py": f'"""AstroCompress Challenge: the codec SDK (image copy)."""\n\n__version__ = "{PLATFORM_VERSION}"\n',
+    "challenge/sdk.py": '"""The codec SDK by its public name."""\n\n'
+                        "from evaluator.codec_sdk import Decoder, Encoder, RequestError, serve  # noqa: F401\n",
 }
 
 
 def _template(name: str) -> bytes:
-    return resources.files("challenge.images").joinpath(name).read_bytes()
+    return resources.files("evaluator.images").joinpath(name).read_bytes()
 
 
 def _source_path(package: str, filename: str) -> Path:
@@ -72,8 +69,8 @@ def _inputs_hash(root_tag: str, root_id: str, wheels: Wheelhouse) -> str:
     parts += [_template("codec-base.Dockerfile"), _template("ensure-python.sh")]
     for package, filename in SOURCE_FILES:
         parts += [f"{package}/{filename}", file_sha256(_source_path(package, filename))]
-    for package, text in sorted(PACKAGE_INITS.items()):
-        parts += [f"{package}/__init__.py", text]
+    for path, text in sorted(GENERATED_FILES.items()):
+        parts += [path, text]
     return hash_parts(parts)
 
 
@@ -119,10 +116,10 @@ def _fill_context(context: Path, wheels: Wheelhouse) -> None:
             (wheel_dir / name).hardlink_to(src)
         except OSError:
             shutil.copy2(src, wheel_dir / name)
-    for package, text in PACKAGE_INITS.items():
-        init = context / "site-packages" / package / "__init__.py"
-        init.parent.mkdir(parents=True, exist_ok=True)
-        init.write_text(text)
+    for path, text in GENERATED_FILES.items():
+        target = context / "site-packages" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
     for package, filename in SOURCE_FILES:
         shutil.copyfile(_source_path(package, filename), context / "site-packages" / package / filename)
 

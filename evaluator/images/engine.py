@@ -1,8 +1,8 @@
-"""The local Docker engine: connecting, checking images, streaming builds.
+"""Image builds on the local engine: streaming a build, progress lines, input hashes.
 
-Every image the platform builds goes through here (docker SDK,
-``docker.from_env()``), so engine errors read the same everywhere and name
-the fix.
+Every image the platform builds goes through :func:`stream_build`, so build
+errors read the same everywhere and name the fix; the engine connection is
+``evaluator.docker_engine``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,10 @@ import hashlib
 import logging
 from pathlib import Path
 from typing import Any, Callable, Iterable
+
+from evaluator.docker_engine import docker_client, image_exists
+
+__all__ = ["ImageBuildError", "Progress", "docker_client", "hash_parts", "image_exists", "report", "stream_build"]
 
 log = logging.getLogger(__name__)
 
@@ -27,36 +31,6 @@ def report(progress: Progress | None, message: str) -> None:
         progress(message)
     else:
         log.info("%s", message)
-
-
-def docker_client() -> Any:
-    """Connect to the local engine (``DOCKER_HOST`` or the default socket)."""
-    try:
-        import docker  # noqa: PLC0415  (optional at import time of the package)
-    except ImportError as exc:  # pragma: no cover - docker is a declared dependency
-        raise ImageBuildError("the `docker` Python package is missing: pip install 'docker>=7'") from exc
-    try:
-        client = docker.from_env()
-        client.ping()
-    except Exception as exc:
-        raise ImageBuildError(
-            "cannot reach a Docker engine "
-            f"({exc.__class__.__name__}: {exc}). Start it with `dockerd` "
-            "(e.g. `nohup dockerd >/tmp/dockerd.log 2>&1 &`) or install it "
-            "(`apt-get install docker.io`), then retry."
-        ) from exc
-    return client
-
-
-def image_exists(client: Any, tag: str) -> bool:
-    """True when the engine already holds ``tag`` (``docker image inspect``)."""
-    import docker.errors  # noqa: PLC0415
-
-    try:
-        client.api.inspect_image(tag)
-    except docker.errors.ImageNotFound:
-        return False
-    return True
 
 
 def stream_build(

@@ -20,7 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from challenge.images.engine import (
+from evaluator import settings
+from evaluator.images.engine import (
     ImageBuildError,
     Progress,
     docker_client,
@@ -28,16 +29,13 @@ from challenge.images.engine import (
     image_exists,
     report,
 )
-from challenge.locations import cache_dir
+from evaluator.settings import BASE_FROM_ENV, MIRROR_ENV, cache_dir
 
 SUITE = "bookworm"
 VARIANT = "minbase"
 PACKAGES = ("python3", "python3-venv")
-DEFAULT_MIRROR = "http://deb.debian.org/debian"
 REPOSITORY = "astrocompress/debian-python"
 RECIPE_VERSION = "1"  # bump when the pruning or import settings below change
-BASE_FROM_ENV = "CHALLENGE_BASE_FROM"
-MIRROR_ENV = "CHALLENGE_DEBIAN_MIRROR"
 
 # Removed from the root before import: not needed at run time (DESIGN.md).
 PRUNED = (
@@ -56,7 +54,7 @@ IMPORT_CHANGES = [f"ENV PATH={DEFAULT_PATH}", "ENV LANG=C.UTF-8", 'CMD ["/bin/sh
 
 
 def mirror() -> str:
-    return os.environ.get(MIRROR_ENV) or DEFAULT_MIRROR
+    return settings.debian_mirror()
 
 
 def rootfs_tag() -> str:
@@ -69,8 +67,7 @@ def rootfs_tag() -> str:
 
 def base_from_registry() -> str | None:
     """The registry image to start from instead of debootstrap, if configured."""
-    value = os.environ.get(BASE_FROM_ENV, "").strip()
-    return value or None
+    return settings.base_from_registry()
 
 
 def ensure_rootfs_image(*, progress: Progress | None = None, client: Any | None = None) -> str:

@@ -6,7 +6,7 @@ import fcntl
 from contextlib import contextmanager
 from typing import Iterator
 
-from challenge.locations import cache_dir
+from evaluator.settings import cache_dir
 
 
 @contextmanager

@@ -24,9 +24,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
-from challenge.images.engine import ImageBuildError, Progress, hash_parts, report
+from packaging.requirements import Requirement
+
 from evaluator.checksums import file_sha256
-from challenge.locations import cache_dir
+from evaluator.images.engine import ImageBuildError, Progress, hash_parts, report
+from evaluator.settings import cache_dir
 
 Variant = Literal["python", "torch"]
 
@@ -75,7 +77,6 @@ def runtime_dependencies(package: str) -> list[str]:
     :data:`TARGET_MARKERS`, extras left out); each is then pinned to the
     host's version, so the image gets the combination tested here.
     """
-    from packaging.requirements import Requirement  # noqa: PLC0415
 
     names: list[str] = []
     for text in metadata.requires(package) or []:

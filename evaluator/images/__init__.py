@@ -7,8 +7,8 @@ DESIGN.md "Offline Docker images". Public API (other packages call these):
   the base layer when missing;
 - :func:`build_codec_image` -> :class:`BuiltImage` for a codec folder whose
   Dockerfile starts ``ARG BASE_IMAGE`` / ``FROM ${BASE_IMAGE}``;
-- :func:`baseline_image_folders` and :func:`ensure_baseline_images` for the
-  paper's classical codecs (``baselines/images/<codec>/``).
+
+The baselines' images are built by ``baselines.baseline_images`` on top of these.
 
 Every tag is a content hash of its inputs; nothing is rebuilt unless an
 input changed. Set ``CHALLENGE_BASE_FROM=debian:bookworm-slim`` to start
@@ -17,17 +17,14 @@ from a registry image instead of debootstrap when one is reachable.
 
 from __future__ import annotations
 
-from challenge.images.baseline_images import baseline_image_folders, ensure_baseline_images
-from challenge.images.codec_base import ensure_base_image
-from challenge.images.codec_build import BuiltImage, build_codec_image, compressed_image_size
-from challenge.images.engine import ImageBuildError
+from evaluator.images.codec_base import ensure_base_image
+from evaluator.images.codec_build import BuiltImage, build_codec_image, compressed_image_size
+from evaluator.images.engine import ImageBuildError
 
 __all__ = [
     "BuiltImage",
     "ImageBuildError",
-    "baseline_image_folders",
     "build_codec_image",
     "compressed_image_size",
     "ensure_base_image",
-    "ensure_baseline_images",
 ]

@@ -1,7 +1,6 @@
 """``codec.toml``: what a codec says about itself, and its validation.
 
 Example::
-
     name = "my-codec"            # lowercase letters, digits, - and _ (shown on the leaderboard)
     version = "0.1.0"
     authors = ["Ada Lovelace"]
@@ -33,7 +32,7 @@ PROFILES: tuple[str, ...] = ("cpu-1", "cpu-8", "gpu-1")  # DESIGN.md "Measuremen
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,31}$")
 _KNOWN = {"name", "version", "authors", "license", "description", "url", "paper", "gpu", "profile", "build", "base"}
-BASES: tuple[str, ...] = ("python", "torch")  # codec base image variant (challenge.images)
+BASES: tuple[str, ...] = ("python", "torch")  # codec base image variant (evaluator.images)
 
 
 class ManifestError(ValueError):

@@ -1,0 +1,23 @@
+"""The one way a command stops with an error: a red message on stderr and an exit code.
+
+Exit codes: 2 for bad input the user can fix (options, files, names),
+1 for a failure of the work itself (a build, an engine, the Hub).
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+USAGE_ERROR = 2
+WORK_FAILED = 1
+
+_stderr = Console(stderr=True)
+
+
+def fail(message: str, *, code: int = USAGE_ERROR) -> NoReturn:
+    """Print ``message`` (what went wrong and what to do) and exit with ``code``."""
+    _stderr.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
