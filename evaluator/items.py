@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 
-
 @dataclass
 class Item:
     id: str  # unique within a (track, split): "<image_id>[.<sample>][.<cut>]"

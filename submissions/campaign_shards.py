@@ -8,14 +8,13 @@ it evaluates one shard in the sandbox and returns the per-item rows and the
 partial record, writing nothing to the results store, so a shard that Dask
 retries cannot leave anything behind. :func:`merge_shards` is the reduce step:
 rows back in item order, the summary recomputed with
-:func:`evaluator.metrics.summarize` over all the items, exactly as one
+:func:`evaluator.metrics.track_summary` over all the items, exactly as one
 unsharded run computes it (``evaluator.evaluate._record``).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import statistics
 import time
@@ -31,7 +30,7 @@ from evaluator.docker_engine import docker_client
 from evaluator.evaluate import evaluate_image
 from evaluator.failures import CodecFailure
 from evaluator.items import Item
-from evaluator.metrics import summarize
+from evaluator.metrics import track_summary
 from evaluator.records import ITEM_COLUMNS, Failure, ResultRecord
 from evaluator.tracks import Track, get_track
 from submissions.intake import ImageIntegrityError, load_image
@@ -39,8 +38,8 @@ from submissions.intake import ImageIntegrityError, load_image
 log = logging.getLogger(__name__)
 
 ORDER_COLUMN = "_item_index"  # position of the item in the whole track (merge key; never stored)
-# Failure kind for a task that raised (the evaluator, the engine or Dask failed, not the codec).
-# records.FAILURE_KINDS has "evaluator_error" for exactly this.
+# Failure kind for a task that raised (the evaluator, the engine or Dask failed, not the codec):
+# evaluator.failures.FAILURE_KINDS["evaluator_error"], a platform fault.
 TASK_ERROR_KIND = "evaluator_error"
 
 # Cores this worker process may hand to its containers (set by the local cluster's CoreSlots plugin).
@@ -257,17 +256,9 @@ def merge_shards(results: list[ShardResult]) -> tuple[ResultRecord, pd.DataFrame
     rows = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*ITEM_COLUMNS, ORDER_COLUMN]))
     rows = rows.sort_values(ORDER_COLUMN, kind="stable").reset_index(drop=True)
     failure = _first_failure(results)
-    ok = rows[rows["status"] == "ok"]
-    if failure is None and len(ok):
-        summary: dict[str, Any] = summarize(
-            [int(v) for v in ok["npix"]], [int(v) for v in ok["compressed_bytes"]],
-            [_num(v) for v in ok["encode_s"]], [_num(v) for v in ok["decode_s"]], [_num(v) for v in ok["noise_bpp"]],
-        ).to_dict()
-        summary = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in summary.items()}
-    else:
-        summary = {"n_items": len(ok), "n_items_ok_before_failure": len(ok)}
-        if failure is None:  # every shard ran and none had an item: the track is empty
-            failure = Failure("data_error", f"the data source has no items for track {task.track}")
+    summary = track_summary(rows.to_dict("records"), failed=failure is not None)
+    if failure is None and not (rows["status"] == "ok").any():  # every shard ran and none had an item
+        failure = Failure("data_error", f"the data source has no items for track {task.track}")
     base = next((r.record for r in results if r.record is not None), None)
     startups = [r.record.startup_s for r in results if r.record is not None and r.record.startup_s is not None]
     record = ResultRecord(
@@ -282,11 +273,3 @@ def merge_shards(results: list[ShardResult]) -> tuple[ResultRecord, pd.DataFrame
     return record, rows.drop(columns=[ORDER_COLUMN]).loc[:, list(ITEM_COLUMNS)]
 
 
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f

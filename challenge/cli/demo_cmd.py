@@ -41,7 +41,7 @@ def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], t
             rec = cell.get((track, name))
             ours = "-"
             if rec is not None:
-                ours = f"{rec.summary['ratio_mean']:.2f}" if rec.status == "ok" else f"[red]{rec.failure.kind}[/red]"
+                ours = f"{rec.summary.ratio_mean:.2f}" if rec.status == "ok" else f"[red]{rec.failure.kind}[/red]"
             ref = paper.get(track, {}).get(codec.title)
             row.append(f"{ours}\n[dim]({ref:.2f})[/dim]" if ref is not None else ours)
         table.add_row(*row)

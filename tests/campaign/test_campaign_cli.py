@@ -66,6 +66,6 @@ def test_campaign_command_re_evaluates_a_finished_submission(tmp_path: Path) -> 
     assert res.exit_code == 0, res.output
     assert "2 tasks ok, 0 failed" in res.output and "local (2 workers)" in res.output
     records = list(ResultStore(str(store)).records())
-    assert [(r.submission, r.codec, r.track, r.status, r.summary["n_items"]) for r in records] == [
+    assert [(r.submission, r.codec, r.track, r.status, r.summary.n_items) for r in records] == [
         (sid, "my rice", "keck", "ok", 3)]
     assert records[0].fingerprint["image_compressed_bytes"]  # measured once on the client

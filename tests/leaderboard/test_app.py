@@ -41,7 +41,7 @@ def test_build_app_on_empty_and_seeded_store(store) -> None:
 
 
 def test_queue_view_without_queue(store, tmp_path: Path) -> None:
-    from leaderboard.app import LeaderboardData
+    from leaderboard.board_data import LeaderboardData
     from leaderboard.store_reader import StoreReader
 
     text, frame = LeaderboardData(StoreReader(store.url), None).queue_view()
@@ -52,7 +52,7 @@ def test_queue_view_without_queue(store, tmp_path: Path) -> None:
 
 def test_queue_view_with_a_queue(store, tmp_path: Path) -> None:
     queue_mod = pytest.importorskip("submissions.queue")
-    from leaderboard.app import LeaderboardData
+    from leaderboard.board_data import LeaderboardData
     from leaderboard.store_reader import StoreReader
 
     qdir = tmp_path / "queue"
