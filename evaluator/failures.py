@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from evaluator.named_table import NamedTable
+
 Scope = Literal["item", "track"]
 Fault = Literal["codec", "data", "platform", "organizer"]
 
@@ -55,15 +57,12 @@ FAILURE_KIND_TABLE: tuple[FailureKind, ...] = (
                 "the platform failed (a lost Dask task, an engine error): not a verdict on the codec; re-run"),
 )
 
-FAILURE_KINDS: dict[str, FailureKind] = {k.name: k for k in FAILURE_KIND_TABLE}
+FAILURE_KINDS: NamedTable[FailureKind] = NamedTable("failure kind", FAILURE_KIND_TABLE)
 
 
 def failure_kind(name: str) -> FailureKind:
-    """The table row for ``name``; ``ValueError`` naming the known kinds otherwise."""
-    try:
-        return FAILURE_KINDS[name]
-    except KeyError:
-        raise ValueError(f"unknown failure kind {name!r}; known: {', '.join(FAILURE_KINDS)}") from None
+    """The table row for ``name``; ``UnknownName`` (a ``ValueError``) naming the known kinds otherwise."""
+    return FAILURE_KINDS[name]
 
 
 class CodecFailure(Exception):

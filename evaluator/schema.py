@@ -18,6 +18,8 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, Mapping
 
+from evaluator.named_table import NamedTable
+
 Scope = Literal["track", "record", "item"]
 
 
@@ -64,14 +66,12 @@ METRIC_TABLE: tuple[Metric, ...] = (
     Metric("startup_s", "Startup s", "start s", "s", False, 2, ".2f", "record", "codec start-up (model loading)"),
 )
 
-METRICS: dict[str, Metric] = {m.name: m for m in METRIC_TABLE}
+METRICS: NamedTable[Metric] = NamedTable("metric", METRIC_TABLE)
 
 
 def metric(name: str) -> Metric:
-    try:
-        return METRICS[name]
-    except KeyError:
-        raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}") from None
+    """The table row of a metric; ``UnknownName`` (a ``KeyError``) listing the known ones otherwise."""
+    return METRICS[name]
 
 
 def _finite(value: Any) -> Any:
