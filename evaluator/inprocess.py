@@ -25,14 +25,15 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
+from evaluator.data_source import DataSource
 from evaluator.evaluate import CodecRunner, Progress, evaluate_runner, resolve
 from evaluator.profiles import PROFILES, fingerprint, grant
 from evaluator.records import ResultRecord, ResultStore
-from evaluator.sandbox import RoundTrip
+from evaluator.sandbox.round_trip import RoundTrip
 from evaluator.tracks import Track
 from evaluator.verify import compare, load_decoded
 
@@ -116,7 +117,7 @@ class InProcessCodec:
 def evaluate_inprocess(
     codec: PythonCodec,
     tracks: list[Track],
-    source: Any,
+    source: DataSource | str,
     store: ResultStore | str | None = None,
     *,
     submission: str | None = None,

@@ -24,12 +24,15 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 
 from evaluator.docker_engine import docker_client
 from evaluator.versions import CONTRACT_VERSION, EVALUATOR_VERSION
+
+if TYPE_CHECKING:  # annotations only: the leaderboard imports this module without the data stack (astropy, ...)
+    from evaluator.data_source import DataSource
 
 log = logging.getLogger(__name__)
 
@@ -193,14 +196,14 @@ def machine_fingerprint(fp: dict[str, Any]) -> dict[str, Any]:
 def fingerprint(
     profile: Profile | str,
     image: dict[str, Any] | None,
-    source: Any,
+    source: DataSource,
     *,
     granted: Grant | None = None,
 ) -> dict[str, Any]:
     """Everything a runtime number depends on, as a flat JSON-able dict.
 
     ``image`` is a mapping with ``digest`` and ``compressed_size_bytes`` (see
-    ``evaluator.sandbox.ImageInfo.to_dict``) or None for in-process runs; ``source`` is a data source with ``label``,
+    ``evaluator.sandbox.image.ImageInfo.to_dict``) or None for in-process runs; ``source`` is a data source with ``label``,
     ``revision`` and ``synthetic``.
     """
     prof = get_profile(profile)
