@@ -11,13 +11,15 @@ image instead of debootstrap (online).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from baselines.baseline_images import ensure_baseline_images
-from challenge.cli.errors import fail
+from challenge.cli.errors import WORK_FAILED, fail
+from challenge.cli.options import sizes_option
 from evaluator.docker_engine import EngineUnavailable
 from evaluator.images import BuiltImage, ImageBuildError, build_codec_image, ensure_base_image
 
@@ -46,29 +48,29 @@ def base_cmd(variant: str = typer.Option("python", "--variant", help="python, or
     try:
         typer.echo(ensure_base_image("torch" if variant == "torch" else "python", progress=_progress))
     except (ImageBuildError, EngineUnavailable) as exc:
-        fail(str(exc), code=1)
+        fail(str(exc), code=WORK_FAILED)
 
 
 @images_app.command("baselines")
-def baselines_cmd(sizes: bool = typer.Option(False, "--sizes", help="Also measure docker save | gzip sizes.")) -> None:
+def baselines_cmd(sizes: Annotated[bool, sizes_option("Also measure docker save | gzip sizes.")] = False) -> None:
     """Build (or find) every baseline image."""
     try:
         Console().print(_table(ensure_baseline_images(progress=_progress), sizes))
     except (ImageBuildError, EngineUnavailable) as exc:
-        fail(str(exc), code=1)
+        fail(str(exc), code=WORK_FAILED)
 
 
 @images_app.command("build")
 def build_cmd(
     folder: Path = typer.Argument(..., help="A codec folder (Dockerfile + codec.toml)."),
     tag: str | None = typer.Option(None, "--tag", help="Tag the image so (default: content hash)."),
-    sizes: bool = typer.Option(False, "--sizes", help="Also measure docker save | gzip size."),
+    sizes: Annotated[bool, sizes_option("Also measure docker save | gzip size.")] = False,
 ) -> None:
     """Build a codec folder's image."""
     try:
         built = build_codec_image(folder, tag=tag, progress=_progress)
     except (ImageBuildError, EngineUnavailable) as exc:
-        fail(str(exc), code=1)
+        fail(str(exc), code=WORK_FAILED)
     Console().print(_table({folder.name: built}, sizes))
 
 

@@ -8,7 +8,7 @@ paper's numbers into the results store and serves the leaderboard.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,6 +18,15 @@ from baselines.classical import CODECS
 from baselines.evaluation import evaluate_baselines
 from baselines.paper_seeds import paper_results, seed_paper_results
 from challenge.cli.console_style import task_progress
+from challenge.cli.options import (
+    Store,
+    data_option,
+    host_option,
+    inprocess_option,
+    port_option,
+    profile_option,
+    track_option,
+)
 from evaluator.data_source import resolve_source
 from evaluator.records import ResultStore
 from evaluator.settings import default_queue_dir, default_store_url
@@ -49,14 +58,14 @@ def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], t
 
 
 def demo(
-    data: str = typer.Option("synthetic", "--data", help="Data to evaluate on (default: the synthetic corpus)."),
-    track: str = typer.Option("all", "--track", "-t", help="Tracks: 'all', 'paper' or a comma list."),
-    profile: str = typer.Option("cpu-1", "--profile", help="Hardware profile for the sandboxed runs."),
-    store: Optional[str] = typer.Option(None, "--store", help="Results store URL (default: the local store)."),
-    inprocess: bool = typer.Option(False, "--inprocess", help="Run the codecs in this process (no Docker)."),
+    data: Annotated[str, data_option("Data to evaluate on (default: the synthetic corpus).")] = "synthetic",
+    track: Annotated[str, track_option("Tracks: 'all', 'paper' or a comma list.")] = "all",
+    profile: Annotated[str, profile_option("Hardware profile for the sandboxed runs.")] = "cpu-1",
+    store: Store = None,
+    inprocess: Annotated[bool, inprocess_option("Run the codecs in this process (no Docker).")] = False,
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the leaderboard at the end."),
-    host: str = typer.Option("0.0.0.0", "--host", help="Leaderboard host."),
-    port: int = typer.Option(7860, "--port", help="Leaderboard port."),
+    host: Annotated[str, host_option("Leaderboard host.")] = "0.0.0.0",
+    port: Annotated[int, port_option("Leaderboard port.")] = 7860,
 ) -> None:
     """Build the baseline images, evaluate them in the sandbox, seed the paper, serve the leaderboard."""
 

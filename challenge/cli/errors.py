@@ -18,6 +18,9 @@ _stderr = Console(stderr=True)
 
 
 def fail(message: str, *, code: int = USAGE_ERROR) -> NoReturn:
-    """Print ``message`` (what went wrong and what to do) and exit with ``code``."""
-    _stderr.print(f"[red]error:[/red] {message}", highlight=False)
+    """Print ``message`` (what went wrong and what to do) and exit with ``code``.
+
+    The message is never wrapped by rich (``soft_wrap``): a path or an id in it
+    stays on one line, to copy or to grep."""
+    _stderr.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
