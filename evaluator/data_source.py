@@ -37,7 +37,7 @@ from evaluator.corpus import Corpus, CorpusError, FsspecCorpus, HubCorpus, Local
 from evaluator.fits_reader import FitsFormatError, Sample, iter_samples
 from evaluator.hidden_splits import Manifest, SplitChangedError, load_split
 from evaluator.items import Item
-from evaluator.synthetic import default_synthetic_dir, generate, revision
+from evaluator.synthetic.corpus import default_synthetic_dir, generate, revision
 from evaluator.tracks import Track
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How much does the sandbox cost? Sandboxed vs in-process vs bare codec calls.
 
-On one Hubble-size synthetic frame (4144 x 2068 uint16, ``evaluator.synthetic_sky.make_file``
+On one Hubble-size synthetic frame (4144 x 2068 uint16, ``evaluator.synthetic.sky.make_file``
 with ``size="full"``), for RICE and JPEG-LS, interleaved, median of ``--repeats`` runs:
 
 - *sandboxed*: one request to the baseline codec image in its hardened
@@ -43,7 +43,7 @@ import numpy as np
 
 def hubble_frame(seed: int = 0) -> np.ndarray:
     try:
-        from evaluator.synthetic_sky import make_file  # noqa: PLC0415
+        from evaluator.synthetic.sky import make_file  # noqa: PLC0415
 
         frame = make_file("SBI-16-2D", seed, 0, size="full").samples[0]
         return np.ascontiguousarray(frame, dtype=np.uint16)

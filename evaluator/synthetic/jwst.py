@@ -26,14 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from evaluator.synthetic_sky_detector import (
+from evaluator.synthetic.detector import (
     ADC_MAX,
     cosmic_ray_hits,
     dark_rate_map,
     flat_field,
     sky_gradient,
 )
-from evaluator.synthetic_sky_scene import Catalog, bright_sources, render
+from evaluator.synthetic.scene import Catalog, bright_sources, render
 
 TFRAME = 10.73676  # s, NIRCam full-frame read
 GAIN = 2.05  # e-/ADU

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from evaluator.synthetic_sky_detector import (
+from evaluator.synthetic.detector import (
     ADC_MAX,
     bleed_columns,
     column_pattern,
@@ -27,8 +27,8 @@ from evaluator.synthetic_sky_detector import (
     flat_field,
     sky_gradient,
 )
-from evaluator.synthetic_sky_profiles import CcdProfile, FrameLayout
-from evaluator.synthetic_sky_scene import Catalog, bright_sources, render
+from evaluator.synthetic.profiles import CcdProfile, FrameLayout
+from evaluator.synthetic.scene import Catalog, bright_sources, render
 
 
 @dataclass(frozen=True)

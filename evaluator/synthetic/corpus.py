@@ -1,19 +1,21 @@
-"""The offline synthetic corpus: ``evaluator.synthetic_sky`` frames written in the Hub layout.
+"""The offline synthetic corpus: ``evaluator.synthetic.sky`` frames written in the Hub layout.
 
 DESIGN "Data": with no network, a deterministic generator produces realistic
 frames for every track, in the real shapes (``size="full"``) or reduced
 (``size="small"``, the embedded default for demos and tests). This module is
-the driver: it asks :func:`evaluator.synthetic_sky.make_file` for each file
+the driver: it asks :func:`evaluator.synthetic.sky.make_file` for each file
 and writes it with :mod:`evaluator.hub_layout`, so the synthetic corpus goes
 through exactly the reader the real corpus goes through.
 
-Per dataset it writes ``n_test`` test files and ``n_train`` training files
-(GBI-16-2D-Legacy: ``n_test`` LCO files plus ``n_test`` from the other
-telescopes, so the ``lco`` track's row filter matters). ``tiny_*`` splits are
-the first file of each ``full_*`` split. The output is byte-identical for the
-same (size, seed, counts, generator version); a completed folder carries a
-marker and is not regenerated. Legacy's ``tiny_test`` holds its first LCO
-file and its first file from another telescope, so every track has a tiny item.
+Per dataset it writes ``n_test`` test files of each of the generator's groups
+(``SkyGenerator.groups`` in the dataset's record, ``evaluator.datasets``;
+GBI-16-2D-Legacy: ``n_test`` LCO files plus ``n_test`` from the other
+telescopes, so the ``lco`` track's row filter matters) and ``n_train``
+training files. ``tiny_*`` splits are the first file of each group of each
+``full_*`` split, so Legacy's ``tiny_test`` holds its first LCO file and its
+first file from another telescope, and every track has a tiny item. The
+output is byte-identical for the same (size, seed, counts, generator
+version); a completed folder carries a marker and is not regenerated.
 """
 
 from __future__ import annotations
@@ -28,25 +30,25 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import evaluator
+from evaluator.datasets import get_dataset
 from evaluator.hub_layout import HubDatasetWriter
 from evaluator.settings import synthetic_data_dir
-from evaluator.synthetic_sky import make_file
-from evaluator.tracks import DATASETS, LEGACY
+from evaluator.synthetic.common import Size, SyntheticFile
+from evaluator.synthetic.sky import make_file
+from evaluator.tracks import DATASETS
 
 log = logging.getLogger(__name__)
 
 GENERATOR_VERSION = "1"  # bump when the driver's output layout changes
 MARKER = "SYNTHETIC_COMPLETE.json"
-Size = Literal["small", "full"]
 
 # Default counts: small enough that 5 classical codecs on all 10 tracks stay fast.
 DEFAULT_COUNTS: dict[str, tuple[int, int]] = {"small": (3, 2), "full": (3, 2)}
 # Index offset of training files (test files use 0..n_test-1, so seeds never overlap).
 TRAIN_OFFSET = 1000
-MAX_TRIES = 40  # Legacy: indices tried per wanted LCO / non-LCO file
+MAX_TRIES = 40  # test file indices tried per wanted file of one group (Legacy: LCO / non-LCO)
 
 Progress = Callable[[str, int, int], None]  # (dataset, files done, files total)
 
@@ -56,15 +58,16 @@ def default_synthetic_dir(size: str = "small", seed: int = 0) -> Path:
 
 
 def sky_version() -> str:
-    """Identity of the sky physics: a hash of the ``evaluator/synthetic_sky*.py`` sources.
+    """Identity of the sky physics: a hash of the ``evaluator/synthetic/*.py`` sources but this driver.
 
     Any change to the generator changes it, so a cached corpus made by older
     physics is regenerated and results record which generator made their data.
     """
 
     h = hashlib.sha256()
-    for path in sorted(Path(evaluator.__file__).parent.glob("synthetic_sky*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        if path.name != Path(__file__).name:
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:12]
 
 
@@ -98,51 +101,46 @@ def _lock(path: Path) -> Iterator[None]:
 
 
 def _image_id(dataset: str, seed: int, index: int, meta: dict[str, Any]) -> str:
-    tag = {"GBI-16-2D-Legacy": "legacy", "GBI-16-2D": "keck", "SBI-16-2D": "hst", "SBI-16-3D": "jw",
-           "GBI-16-4D": "sdss"}[dataset]
-    if dataset == LEGACY:
-        return f"syn-{tag}-{str(meta.get('telescope', 'X')).lower()}-s{seed}-{index:04d}"
-    return f"syn-{tag}-s{seed}-{index:04d}"
+    gen = get_dataset(dataset).synthetic
+    field = f"-{str(meta.get(gen.id_field, 'X')).lower()}" if gen.id_field else ""
+    return f"syn-{gen.tag}{field}-s{seed}-{index:04d}"
 
 
 def _write_dataset(root: Path, dataset: str, size: Size, seed: int, n_test: int, n_train: int,
                    progress: Progress | None) -> None:
 
+    gen = get_dataset(dataset).synthetic
     writer = HubDatasetWriter(root, dataset)
-    total = n_test * (2 if dataset == LEGACY else 1) + n_train
+    total = n_test * len(gen.groups) + n_train
     done = 0
 
     firsts: set[tuple[str, str]] = set()
 
-    def add(index: int, split: str, sf: Any) -> None:
+    def add(index: int, split: str, sf: SyntheticFile) -> None:
         nonlocal done
         meta = dict(sf.meta)
         meta.setdefault("synthetic", True)
-        # tiny_* = the first file of full_* (Legacy: the first LCO file and the first other one)
-        kind = ("LCO" if str(meta.get("telescope", "")).upper() == "LCO" else "other") if dataset == LEGACY else ""
-        first = (split, kind) not in firsts
-        firsts.add((split, kind))
+        # tiny_* = the first file of each group of full_* (Legacy: the first LCO file and the first other one)
+        group = gen.group_of(meta)
+        first = (split, group) not in firsts
+        firsts.add((split, group))
         splits = [f"full_{split}"] + ([f"tiny_{split}"] if first else [])
         writer.add(_image_id(dataset, seed, index, meta), sf.samples, meta, splits=splits)
         done += 1
         if progress:
             progress(dataset, done, total)
 
-    if dataset == LEGACY:  # n_test LCO files and n_test from the other telescopes, in index order
-        want = {"lco": n_test, "other": n_test}
-        for index in range(MAX_TRIES * max(1, n_test)):
-            if not any(want.values()):
-                break
-            sf = make_file(dataset, seed, index, size)
-            kind = "lco" if str(sf.meta.get("telescope", "")).upper() == "LCO" else "other"
-            if want[kind]:
-                want[kind] -= 1
-                add(index, "test", sf)
-        if any(want.values()):
-            log.warning("synthetic %s: could not draw enough files per telescope kind (%s missing)", dataset, want)
-    else:
-        for index in range(n_test):
-            add(index, "test", make_file(dataset, seed, index, size))
+    want = {group: n_test for group in gen.groups}  # n_test files of each group, in index order
+    for index in range(MAX_TRIES * max(1, n_test)):
+        if not any(want.values()):
+            break
+        sf = make_file(dataset, seed, index, size)
+        group = gen.group_of(sf.meta)
+        if want.get(group):
+            want[group] -= 1
+            add(index, "test", sf)
+    if any(want.values()):
+        log.warning("synthetic %s: could not draw enough files per group (%s missing)", dataset, want)
     for index in range(TRAIN_OFFSET, TRAIN_OFFSET + n_train):
         add(index, "train", make_file(dataset, seed, index, size))
     writer.finish()

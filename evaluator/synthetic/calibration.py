@@ -17,7 +17,7 @@ from statistics import fmean
 import numpy as np
 
 from evaluator.metrics import compression_ratio
-from evaluator.synthetic_sky import SyntheticFile, make_file
+from evaluator.synthetic.sky import SyntheticFile, make_file
 from evaluator.tracks import LEGACY, PAPER_TRACKS, TRACKS, Track
 
 DEFAULT_TEST_INDICES: tuple[int, ...] = (0, 1, 2)

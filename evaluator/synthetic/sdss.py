@@ -21,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from evaluator.synthetic_sky_detector import (
+from evaluator.synthetic.detector import (
     ADC_MAX,
     bleed_columns,
     cosmic_ray_hits,
     sky_gradient,
 )
-from evaluator.synthetic_sky_scene import Catalog, render
+from evaluator.synthetic.scene import Catalog, render
 
 BANDS: tuple[str, ...] = ("u", "g", "r", "i", "z")
 WAVELENGTH_NM = np.array([355.1, 468.6, 616.6, 748.0, 893.2])
