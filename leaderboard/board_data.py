@@ -232,7 +232,7 @@ class LeaderboardData:
         try:
             queue = SubmissionQueue(self.queue_dir)
             counts = queue.counts()
-            recent = queue.list(limit=50)
+            recent = queue.submissions(limit=50)
         except Exception as exc:  # a broken queue must not take the leaderboard down
             log.warning("queue at %s unreadable: %s", self.queue_dir, exc)
             return (f"Queue at `{self.queue_dir}` could not be read: {html.escape(str(exc))}", empty)

@@ -52,7 +52,7 @@ def finished_targets(queue: Any) -> list[CampaignTarget]:
     """
 
     out = []
-    for sub in reversed(queue.list(state=states.FINISHED)):
+    for sub in reversed(queue.submissions(state=states.FINISHED)):
         out.append(CampaignTarget(
             submission=sub.id, codec_name=sub.name, image=sub.image_digest, manifest=dict(sub.manifest),
             tracks=tuple(sub.tracks) if sub.tracks else None,

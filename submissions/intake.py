@@ -29,8 +29,8 @@ from typing import IO, Any
 from evaluator.checksums import file_sha256
 from evaluator.docker_engine import docker_client
 from evaluator.evaluate import evaluate_image, first_items
-from evaluator.images import build_codec_image
-from evaluator.manifest import Manifest, load_manifest
+from evaluator.images import BuiltImage, ImageBuildError, build_codec_image
+from evaluator.manifest import Manifest, ManifestError, load_manifest
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,10 @@ class IntakeError(RuntimeError):
 
 class ImageIntegrityError(RuntimeError):
     """An exported image tar is corrupt or holds another image than the recorded one."""
+
+
+# What :func:`build` raises when the folder cannot become an image (each message says what to do).
+BUILD_ERRORS: tuple[type[Exception], ...] = (ManifestError, IntakeError, ImageBuildError)
 
 
 @dataclass
@@ -68,9 +72,11 @@ def run_prepare(folder: Path, manifest: Manifest, progress: Progress | None = No
                           f"code {proc.returncode} in {folder}:\n{tail}")
 
 
-def build(folder: Path, progress: Progress | None = None) -> tuple[Manifest, Any]:
-    """Validate the manifest, run the prepare step, build the image; returns (manifest, BuiltImage)."""
+def build(folder: Path, progress: Progress | None = None) -> tuple[Manifest, BuiltImage]:
+    """Validate the manifest, run the prepare step, build the image; raises one of :data:`BUILD_ERRORS`."""
 
+    if not Path(folder).expanduser().is_dir():
+        raise IntakeError(f"{folder} is not a folder; create one with `challenge init {folder}`")
     folder = Path(folder).expanduser().resolve()
     manifest = load_manifest(folder)
     run_prepare(folder, manifest, progress)

@@ -85,7 +85,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
 
         queue = SubmissionQueue(queue_dir or default_queue_dir())
         try:
-            subs = queue.list(participant=participant, state=state, limit=limit)
+            subs = queue.submissions(participant=participant, state=state, limit=limit)
         except ValueError as exc:
             fail(str(exc), code=WORK_FAILED)
         if as_json:

@@ -118,7 +118,7 @@ def test_bad_submissions_fail_with_reasons_and_the_good_one_still_finishes(home:
     good_id = out.split("queued ", 1)[1].split()[0]
 
     cli("admin", "worker", "--once", "--track", "keck", "--poll", "0.5", "--no-image-size")
-    got = {s.id: s for s in queue.list()}
+    got = {s.id: s for s in queue.submissions()}
     assert got[good_id].state == "finished", got[good_id].reason
     assert got[lossy_id].state == "failed" and "not_lossless" in got[lossy_id].reason
     assert got[crash_id].state == "failed" and "keck:" in got[crash_id].reason
