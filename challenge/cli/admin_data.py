@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from challenge.cli.errors import WORK_FAILED, fail
-from evaluator.fits_reader import FitsFormatError, iter_samples
-from evaluator.hidden_splits import SplitChangedError, list_splits, register_split
+from evaluator.fits_reader import FitsFormatError
+from evaluator.hidden_splits import SplitChangedError, count_samples, list_splits, register_split
 from evaluator.hidden_splits import verify as verify_split
 
 
@@ -37,10 +37,8 @@ def register_split_cmd(
         fail(str(exc), code=WORK_FAILED)
     n_samples = 0
     if check:
-        root = Path(manifest.directory)
         try:
-            for f in manifest.files:
-                n_samples += sum(1 for _ in iter_samples(root / f.path, dataset))
+            n_samples = count_samples(manifest)
         except FitsFormatError as exc:
             fail(f"{exc}\n(the split is registered; fix or remove the file and register again with --overwrite)",
                  code=WORK_FAILED)
