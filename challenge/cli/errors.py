@@ -10,6 +10,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 USAGE_ERROR = 2
 WORK_FAILED = 1
@@ -20,7 +21,8 @@ _stderr = Console(stderr=True)
 def fail(message: str, *, code: int = USAGE_ERROR) -> NoReturn:
     """Print ``message`` (what went wrong and what to do) and exit with ``code``.
 
-    The message is never wrapped by rich (``soft_wrap``): a path or an id in it
-    stays on one line, to copy or to grep."""
-    _stderr.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    The message is plain text (a ``[build]`` or a ``['x']`` in it is printed as
+    is, not read as rich markup) and never wrapped by rich (``soft_wrap``): a
+    path or an id in it stays on one line, to copy or to grep."""
+    _stderr.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
