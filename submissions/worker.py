@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evaluator.data_source import resolve_source
+from evaluator.evaluate import evaluate_image
 from evaluator.hidden_splits import list_splits
 from evaluator.profiles import PROFILES, ProfileUnavailable, grant
 from evaluator.tracks import select_tracks
@@ -147,9 +149,6 @@ def process(queue: SubmissionQueue, sub: Submission, cfg: WorkerConfig, notify: 
             return queue.transition(sub.id, states.FAILED, f"image rejected: {exc}", owner=cfg.worker_id)
         queue.transition(sub.id, states.RUNNING, f"image {image[:19]}... loaded and verified; evaluating",
                          owner=cfg.worker_id)
-        from evaluator.data_source import resolve_source
-        from evaluator.evaluate import evaluate_image
-
         tracks = _tracks_for(sub, cfg)
         if not tracks:
             return queue.transition(sub.id, states.FAILED, f"no track to evaluate (worker tracks {cfg.tracks!r}, "

@@ -41,6 +41,7 @@ from evaluator.evaluate import evaluate_image
 from evaluator.images import BuiltImage
 from evaluator.manifest import Manifest
 from evaluator.records import ResultStore
+from evaluator.schema import TrackSummary, metric
 from evaluator.settings import default_queue_dir, default_store_url
 from evaluator.tracks import select_tracks
 from submissions.intake import BUILD_ERRORS, Progress, build
@@ -127,11 +128,7 @@ def _baseline_rows(store_url: str, label: str, profile: str, tracks: set[str]) -
 
     best: dict[tuple[str, str], Any] = {}
     try:
-        store = ResultStore(store_url)
-        for key in store.keys():  # noqa: SIM118  (a store method, not a dict)
-            if not key.startswith("baseline-"):
-                continue
-            rec = store.read(key)
+        for rec in ResultStore(store_url).find(prefix="baseline-", split=label):
             if rec.split != label or rec.track not in tracks or rec.status != "ok":
                 continue
             slot = (rec.track, rec.submission)
@@ -145,29 +142,36 @@ def _baseline_rows(store_url: str, label: str, profile: str, tracks: set[str]) -
     return out
 
 
+# The columns of `challenge test`'s table (names from evaluator.schema.METRICS).
+RATIO_METRICS: tuple[str, ...] = ("ratio_mean", "ratio_aggregate", "bpp_mean")
+SPEED_METRICS: tuple[str, ...] = ("encode_mb_s", "decode_mb_s")
+SPEED_FORMAT = ".1f"  # a terminal is narrower than the board
+
+
+def _cells(summary: TrackSummary, names: tuple[str, ...]) -> list[str]:
+    return [fmt_number(getattr(summary, n), SPEED_FORMAT if n in SPEED_METRICS else metric(n).cli_format)
+            for n in names]
+
+
 def _print_results(records: list[Any], baselines: dict[str, list[Any]], label: str, profile: str = "cpu-1") -> bool:
     table = Table(title=f"results on {label}", show_lines=False, box=box.SIMPLE_HEAD, padding=(0, 1))
     table.add_column("track", no_wrap=True)
     table.add_column("codec", overflow="fold", min_width=10)
     table.add_column("status", no_wrap=True)
-    for col in ("ratio", "aggr.", "bpp", "enc MB/s", "dec MB/s"):
-        table.add_column(col, justify="right", no_wrap=True)
+    for name in (*RATIO_METRICS, *SPEED_METRICS):
+        table.add_column(metric(name).short, justify="right", no_wrap=True)
     ok = True
     other_profiles: set[str] = set()
     for rec in records:
-        s = rec.summary or {}
         style = "green" if rec.status == "ok" else "red"
-        table.add_row(rec.track, f"[bold]{rec.codec}[/]", f"[{style}]{rec.status}[/]", fmt_number(s.get("ratio_mean")),
-                      fmt_number(s.get("ratio_aggregate")), fmt_number(s.get("bpp_mean")), fmt_number(s.get("encode_mb_s"), ".1f"),
-                      fmt_number(s.get("decode_mb_s"), ".1f"))
-        for base in sorted(baselines.get(rec.track, []), key=lambda r: -(r.summary or {}).get("ratio_mean", 0)):
-            b = base.summary or {}
+        table.add_row(rec.track, f"[bold]{rec.codec}[/]", f"[{style}]{rec.status}[/]",
+                      *_cells(rec.summary, RATIO_METRICS), *_cells(rec.summary, SPEED_METRICS))
+        for base in sorted(baselines.get(rec.track, []), key=lambda r: -(r.summary.ratio_mean or 0)):
             same = base.profile == profile
             other_profiles.update({} if same else {base.profile})
+            speeds = _cells(base.summary, SPEED_METRICS) if same else ["-"] * len(SPEED_METRICS)
             table.add_row("", f"[dim]{base.codec}[/]", f"[dim]baseline{'' if same else '*'}[/]",
-                          fmt_number(b.get("ratio_mean")), fmt_number(b.get("ratio_aggregate")), fmt_number(b.get("bpp_mean")),
-                          fmt_number(b.get("encode_mb_s"), ".1f") if same else "-",
-                          fmt_number(b.get("decode_mb_s"), ".1f") if same else "-")
+                          *_cells(base.summary, RATIO_METRICS), *speeds)
         ok = ok and rec.status == "ok"
     console.print(table)
     if other_profiles:
@@ -194,15 +198,9 @@ def _scores(store_url: str, submission_id: str) -> list[dict[str, Any]]:
 
     out = []
     try:
-        store = ResultStore(store_url)
-        for key in store.keys():
-            if key.split("/", 1)[0] != submission_id:
-                continue
-            rec = store.read(key)
-            s = rec.summary or {}
+        for rec in ResultStore(store_url).find(submission=submission_id):
             out.append({"track": rec.track, "profile": rec.profile, "split": rec.split, "status": rec.status,
-                        "ratio_mean": s.get("ratio_mean"), "bpp_mean": s.get("bpp_mean"),
-                        "encode_mb_s": s.get("encode_mb_s"), "decode_mb_s": s.get("decode_mb_s"),
+                        **{n: getattr(rec.summary, n) for n in ("ratio_mean", "bpp_mean", *SPEED_METRICS)},
                         "failure": rec.failure.kind if rec.failure else None})
     except Exception:  # noqa: BLE001
         return []
