@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
+from baselines.baseline_images import ensure_baseline_images
 from baselines.classical import CODECS
+from evaluator.evaluate import evaluate_image
+from evaluator.inprocess import evaluate_inprocess
 from evaluator.records import ResultRecord, ResultStore
 from evaluator.tracks import Track
 
@@ -32,24 +35,19 @@ def evaluate_baselines(
     image_progress: Callable[[str], None] | None = None,
 ) -> list[ResultRecord]:
     """One record per (baseline, track); raises ``KeyError`` for an unknown baseline name."""
-    from evaluator.evaluate import evaluate_image  # noqa: PLC0415  (docker SDK only when needed)
-    from evaluator.inprocess import evaluate_inprocess  # noqa: PLC0415
-
     names = list(names)
     unknown = [n for n in names if n not in CODECS]
     if unknown:
         raise KeyError(f"unknown baseline(s) {unknown}; choose from {', '.join(CODECS)}")
     images: dict[str, Any] = {}
     if not inprocess:
-        from challenge.images import ensure_baseline_images  # noqa: PLC0415
-
         images = ensure_baseline_images(progress=image_progress)
     records: list[ResultRecord] = []
     for name in names:
         codec = CODECS[name]
         progress = progress_for(name) if progress_for else None
         if inprocess:
-            records += evaluate_inprocess(name, tracks, source, store, submission=baseline_submission(name),
+            records += evaluate_inprocess(codec, tracks, source, store, submission=baseline_submission(name),
                                           codec_name=codec.title, progress=progress)
         else:
             built = images[name]

@@ -32,6 +32,7 @@ from typing import Any
 
 from evaluator.metrics import RAW_BITS, throughput_mb_s
 from evaluator.records import ResultRecord, ResultStore
+from evaluator.schema import TrackSummary
 
 log = logging.getLogger(__name__)
 
@@ -70,31 +71,16 @@ def paper_ratio(track: str, codec: str) -> float | None:
     return paper_results()["table1_ratio"].get(track, {}).get(codec)
 
 
-def _summary(track: str, codec: str, ratio: float) -> dict[str, Any]:
-    data = paper_results()
-    summary: dict[str, Any] = {
-        "n_items": None,  # the paper does not state per-track test counts in Table 1
-        "ratio_mean": ratio,
-        "ratio_aggregate": None,
-        "bpp_mean": RAW_BITS / ratio,
-        "encode_s_median": None,
-        "decode_s_median": None,
-        "encode_mb_s": None,
-        "decode_mb_s": None,
-        "noise_bpp_mean": None,
-        "efficiency": None,
-    }
-    timing = data["table3_encode_s"].get(track, {}).get(codec)
-    if timing is not None:
-        mean_s, std_s = timing
-        shape = data["table3_image_shape"][track]
-        npix = shape[0] * shape[1]
-        # Table 3 reports mean +- std per image; kept as such (not a median).
-        summary["encode_s_mean"] = mean_s
-        summary["encode_s_std"] = std_s
-        summary["encode_mb_s"] = throughput_mb_s(npix, mean_s)
-        summary["table3_image_shape"] = shape
-    return summary
+def _summary(track: str, codec: str, ratio: float) -> TrackSummary:
+    """Table 1's ratio, and Table 3's encode time where the paper has one (a mean +- std, not a median)."""
+    timing = paper_results()["table3_encode_s"].get(track, {}).get(codec)
+    if timing is None:
+        # the paper does not state per-track test counts in Table 1: n_items stays empty
+        return TrackSummary(ratio_mean=ratio, bpp_mean=RAW_BITS / ratio)
+    mean_s, std_s = timing
+    shape = paper_results()["table3_image_shape"][track]
+    return TrackSummary(ratio_mean=ratio, bpp_mean=RAW_BITS / ratio, encode_s_mean=mean_s, encode_s_std=std_s,
+                        encode_mb_s=throughput_mb_s(shape[0] * shape[1], mean_s), table3_image_shape=shape)
 
 
 def paper_records() -> list[ResultRecord]:

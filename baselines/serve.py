@@ -14,7 +14,7 @@ import sys
 import imagecodecs
 
 from baselines.classical import CODECS
-from challenge.sdk import serve
+from evaluator.codec_sdk import serve
 
 USAGE = f"usage: python -m baselines.serve {{{','.join(CODECS)}}} encode|decode"
 

@@ -1,3 +1,5 @@
 """AstroCompress Challenge: participant side (CLI, codec SDK, scaffold)."""
 
-__version__ = "0.1.0"
+from evaluator.versions import PLATFORM_VERSION as __version__
+
+__all__ = ["__version__"]

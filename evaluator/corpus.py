@@ -27,8 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from challenge.locations import cache_dir as default_cache_dir
+from fsspec.core import url_to_fs
+
 from evaluator.hub_layout import SPLITS
+from evaluator.settings import cache_dir as default_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +138,6 @@ class FsspecCorpus(Corpus):
     """
 
     def __init__(self, url: str, *, revision: str | None = None, cache_dir: str | Path | None = None) -> None:
-        from fsspec.core import url_to_fs
-
         self.url = url.rstrip("/")
         self.fs, self.base = url_to_fs(self.url)
         self.revision_pin = revision

@@ -8,7 +8,7 @@ bounded by one file):
 spec                   source
 =====================  ==========================================================
 ``synthetic``          embedded synthetic corpus, small, seed 0, generated once
-                       into ``challenge.locations.synthetic_data_dir()/small-s0``
+                       into ``evaluator.settings.synthetic_data_dir()/small-s0``
 ``synthetic:full``     synthetic at the real shapes
 ``synthetic:small:7``  synthetic, small, seed 7
 ``hub`` / ``hub@REV``  the public corpus on the Hugging Face Hub, revision pinned
@@ -37,6 +37,7 @@ from evaluator.corpus import Corpus, CorpusError, FsspecCorpus, HubCorpus, Local
 from evaluator.fits_reader import FitsFormatError, Sample, iter_samples
 from evaluator.hidden_splits import Manifest, SplitChangedError, load_split
 from evaluator.items import Item
+from evaluator.synthetic.corpus import default_synthetic_dir, generate, revision
 from evaluator.tracks import Track
 
 log = logging.getLogger(__name__)
@@ -161,8 +162,6 @@ class HiddenSource:
 
 
 def _synthetic(parts: list[str], split: str) -> CorpusSource:
-    from evaluator.synthetic import default_synthetic_dir, generate, revision
-
     size = parts[0] if parts else "small"
     if size not in ("small", "full"):
         raise DataSpecError(f"synthetic size {size!r}: use 'synthetic', 'synthetic:full' or 'synthetic:small:SEED'")
@@ -204,3 +203,9 @@ def resolve_source(spec: str, *, split: str = "full_test") -> DataSource:
         f"unknown data source {spec!r}: use 'synthetic', 'synthetic:full', 'synthetic:small:SEED', 'hub', "
         "'hub@REVISION', 'hidden:NAME', a corpus folder laid out like the Hub repos, or an fsspec URL"
     )
+
+
+def iter_items(track: Track, source: DataSource | str, *, split: str = "full_test") -> Iterator[Item]:
+    """The test items of ``track`` from a data source (or a ``--data`` spec string)."""
+    resolved = resolve_source(source, split=split) if isinstance(source, str) else source
+    return resolved.iter_items(track)

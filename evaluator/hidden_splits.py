@@ -2,7 +2,7 @@
 
 The data never leave the directory (DESIGN "Data": never uploaded, never
 mounted into a decoder, checksummed). Registration writes a manifest into
-``challenge.locations.hidden_registry_dir()``: the dataset the files belong
+``evaluator.settings.hidden_registry_dir()``: the dataset the files belong
 to, and the size and SHA-256 of every file. Loading a split re-hashes every
 file and refuses a split whose files changed, vanished or were added
 (:class:`SplitChangedError`), so a result always refers to exactly the
@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from challenge.locations import hidden_registry_dir
 from evaluator.checksums import file_sha256
-from evaluator.fits_reader import is_sample_file
+from evaluator.fits_reader import is_sample_file, iter_samples
+from evaluator.settings import hidden_registry_dir
 from evaluator.tracks import DATASETS
 
 log = logging.getLogger(__name__)
@@ -165,6 +165,14 @@ def verify(manifest: Manifest) -> None:
             + ". Evaluation refuses a changed split; restore the files or register the split again "
             "(challenge admin register-split --overwrite)"
         )
+
+
+def count_samples(manifest: Manifest) -> int:
+    """Read every file of the split once; the number of samples in it.
+
+    Raises :class:`evaluator.fits_io.FitsFormatError` naming the first file that cannot be read."""
+    root = Path(manifest.directory)
+    return sum(sum(1 for _ in iter_samples(root / f.path, manifest.dataset)) for f in manifest.files)
 
 
 def load_split(name: str, registry_dir: str | Path | None = None) -> Manifest:

@@ -1,4 +1,9 @@
-"""The evaluation loop for a classical codec run in this process (no Docker).
+"""The evaluation loop for a Python codec run in this process (no Docker).
+
+Any object with ``name``, ``title``, ``encode(ndarray) -> bytes`` and
+``decode(bytes) -> ndarray`` (:class:`PythonCodec`; the baselines'
+classical codecs are such objects) runs through the same loop as a
+container.
 
 Used by the demo before any image is built and by the sandbox-overhead
 benchmark. It times the same work a codec container does per request, so the
@@ -20,27 +25,37 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
+from evaluator.data_source import DataSource
 from evaluator.evaluate import CodecRunner, Progress, evaluate_runner, resolve
 from evaluator.profiles import PROFILES, fingerprint, grant
 from evaluator.records import ResultRecord, ResultStore
-from evaluator.sandbox import RoundTrip
+from evaluator.sandbox.round_trip import RoundTrip
 from evaluator.tracks import Track
 from evaluator.verify import compare, load_decoded
 
 PROFILE_NAME = "inprocess"
 
 
+class PythonCodec(Protocol):
+    """What the in-process loop needs of a codec."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    def encode(self, x: np.ndarray) -> bytes: ...
+    def decode(self, data: bytes) -> np.ndarray: ...
+
+
 class InProcessCodec:
-    """One ``baselines.classical`` codec behind the :class:`CodecRunner` interface."""
+    """One :class:`PythonCodec` behind the :class:`CodecRunner` interface."""
 
-    def __init__(self, name: str) -> None:
-        from baselines.classical import get_codec  # noqa: PLC0415
-
-        self.codec = get_codec(name)
+    def __init__(self, codec: PythonCodec) -> None:
+        self.codec = codec
         self.dir: Path | None = None
         self._seq = 0
 
@@ -100,30 +115,27 @@ class InProcessCodec:
 
 
 def evaluate_inprocess(
-    codec: str,
+    codec: PythonCodec,
     tracks: list[Track],
-    source: Any,
+    source: DataSource | str,
     store: ResultStore | str | None = None,
     *,
     submission: str | None = None,
     codec_name: str | None = None,
     progress: Progress | None = None,
 ) -> list[ResultRecord]:
-    """Evaluate ``baselines.classical.CODECS[codec]`` in this process; one record per track."""
-    from baselines.classical import get_codec  # noqa: PLC0415
-
-    c = get_codec(codec)
+    """Evaluate ``codec`` in this process; one record per track."""
     src = resolve(source)
     # In-process runs use whatever cores the process has; cpu-1 is the closest description.
     granted = grant(PROFILES["cpu-1"])
     fp = fingerprint(PROFILES["cpu-1"], None, src, granted=granted)
     fp.update(profile=PROFILE_NAME, cores_granted=None, cpuset=None, memory_granted_bytes=None,
-              inprocess_codec=codec)
+              inprocess_codec=codec.name)
 
     def make_runner() -> CodecRunner:
         return InProcessCodec(codec)
 
     return evaluate_runner(
-        make_runner, tracks, src, profile_name=PROFILE_NAME, submission=submission or f"baseline-{codec}",
-        codec=codec_name or c.title, fp=fp, digest=None, store=store, progress=progress,
+        make_runner, tracks, src, profile_name=PROFILE_NAME, submission=submission or f"baseline-{codec.name}",
+        codec=codec_name or codec.title, fp=fp, digest=None, store=store, progress=progress,
     )

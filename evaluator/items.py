@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from evaluator.data_source import DataSource
-    from evaluator.tracks import Track
 
 
 @dataclass
@@ -22,11 +17,3 @@ class Item:
     @property
     def npix(self) -> int:
         return int(self.data.size)
-
-
-def iter_items(track: Track, source: DataSource | str, *, split: str = "full_test") -> Iterator[Item]:
-    """The test items of ``track`` from a data source (or a ``--data`` spec; see ``evaluator.data_source``)."""
-    from evaluator.data_source import resolve_source
-
-    resolved = resolve_source(source, split=split) if isinstance(source, str) else source
-    return resolved.iter_items(track)

@@ -3,13 +3,18 @@
 Per item: bits per pixel ``8 * bytes / npix`` and ratio ``16 * npix / (8 * bytes)``.
 Per track the headline is the *mean of per-item ratios* (paper Section 4.2);
 the aggregate ratio (total raw / total compressed) and the mean bpp stand beside it.
+:func:`track_summary` is the one function that turns item rows into a
+track's :class:`evaluator.schema.TrackSummary` (the evaluator and the
+campaign merge both call it).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
 from statistics import median
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
+
+from evaluator.schema import TrackSummary
 
 RAW_BITS = 16  # every challenge input is uint16
 
@@ -27,23 +32,6 @@ def throughput_mb_s(npix: int, seconds: float) -> float | None:
     if seconds is None or seconds <= 0:
         return None
     return 2.0 * npix / 1e6 / seconds
-
-
-@dataclass(frozen=True)
-class TrackSummary:
-    n_items: int
-    ratio_mean: float  # headline: mean of per-item ratios
-    ratio_aggregate: float  # total raw bytes / total compressed bytes
-    bpp_mean: float
-    encode_s_median: float | None
-    decode_s_median: float | None
-    encode_mb_s: float | None  # aggregate: total raw MB / total encode seconds
-    decode_mb_s: float | None
-    noise_bpp_mean: float | None  # mean noise-floor bits per pixel
-    efficiency: float | None  # noise-floor bits / achieved bits, aggregate
-
-    def to_dict(self) -> dict[str, float | int | None]:
-        return asdict(self)
 
 
 def _median(values: Iterable[float | None]) -> float | None:
@@ -87,4 +75,31 @@ def summarize(
         decode_mb_s=rate(decode_s),
         noise_bpp_mean=nb_mean,
         efficiency=eff,
+    )
+
+
+def _number(value: Any) -> float | None:
+    """A float from a row cell (None, NaN and non-numbers are missing)."""
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def track_summary(rows: Iterable[Mapping[str, Any]], *, failed: bool) -> TrackSummary:
+    """The summary of a track from its item rows (``evaluator.schema.ItemRow`` fields).
+
+    Only ``status == "ok"`` rows count. A failed run (or one without an ok
+    item) has no ratios, only the count of items that passed before it.
+    """
+    ok = [r for r in rows if r["status"] == "ok"]
+    if failed or not ok:
+        return TrackSummary.failed(len(ok))
+    return summarize(
+        [int(r["npix"]) for r in ok], [int(r["compressed_bytes"]) for r in ok],
+        [_number(r["encode_s"]) for r in ok], [_number(r["decode_s"]) for r in ok],
+        [_number(r["noise_bpp"]) for r in ok],
     )

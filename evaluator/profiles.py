@@ -24,14 +24,18 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 
+from evaluator.docker_engine import docker_client
+from evaluator.versions import CONTRACT_VERSION, EVALUATOR_VERSION
+
+if TYPE_CHECKING:  # annotations only: the leaderboard imports this module without the data stack (astropy, ...)
+    from evaluator.data_source import DataSource
+
 log = logging.getLogger(__name__)
 
-CONTRACT_VERSION = "1"  # the JSON-lines codec contract (DESIGN.md "The codec contract")
-EVALUATOR_VERSION = "0.1.0"  # bump when anything that changes measured numbers changes
 
 KiB = 1 << 10
 MiB = 1 << 20
@@ -171,9 +175,7 @@ def cpu_model() -> str:
 @lru_cache(maxsize=1)
 def docker_version() -> str | None:
     try:
-        import docker  # noqa: PLC0415
-
-        return str(docker.from_env().version().get("Version"))
+        return str(docker_client(timeout=10).version().get("Version"))
     except Exception as exc:  # noqa: BLE001  (no engine: recorded as unknown)
         log.debug("docker version unavailable: %s", exc)
         return None
@@ -193,23 +195,18 @@ def machine_fingerprint(fp: dict[str, Any]) -> dict[str, Any]:
 
 def fingerprint(
     profile: Profile | str,
-    image: dict[str, Any] | str | None,
-    source: Any,
+    image: dict[str, Any] | None,
+    source: DataSource,
     *,
     granted: Grant | None = None,
 ) -> dict[str, Any]:
     """Everything a runtime number depends on, as a flat JSON-able dict.
 
     ``image`` is a mapping with ``digest`` and ``compressed_size_bytes`` (see
-    ``evaluator.sandbox.ImageInfo.to_dict``), an image reference to inspect,
-    or None for in-process runs; ``source`` is a data source with ``label``,
+    ``evaluator.sandbox.image.ImageInfo.to_dict``) or None for in-process runs; ``source`` is a data source with ``label``,
     ``revision`` and ``synthetic``.
     """
     prof = get_profile(profile)
-    if isinstance(image, str):
-        from evaluator.sandbox import docker_client, image_info  # noqa: PLC0415
-
-        image = image_info(docker_client(), image).to_dict()
     g = granted or grant(prof)
     gpus = gpu_info() if g.gpus else []
     return {

@@ -27,23 +27,17 @@ from typing import Any, Iterator, Literal
 import fsspec
 import pandas as pd
 
+from evaluator.failures import failure_kind
+from evaluator.schema import ITEM_COLUMNS, TrackSummary
+
 Provenance = Literal["verified", "paper", "estimate"]
 Status = Literal["ok", "failed"]
 
-# Columns of the per-item Parquet table (also what plots read).
-ITEM_COLUMNS: tuple[str, ...] = (
-    "item_id", "shape", "npix", "compressed_bytes", "bpp", "ratio",
-    "encode_s", "decode_s", "noise_sigma", "noise_bpp", "exptime",
-    "status", "failure_kind", "failure_message",
-)
-
-FAILURE_KINDS: tuple[str, ...] = (
-    "timeout", "crash", "protocol", "not_lossless", "oom", "output_too_large",
-    "extra_files", "startup_timeout", "startup_failed", "data_error", "image_error", "cancelled",
-    "evaluator_error",  # the platform failed (a lost Dask task, ...): not a verdict on the codec
-)
+__all__ = ["ITEM_COLUMNS", "Failure", "Provenance", "RecordQuery", "ResultRecord", "ResultStore", "Status",
+           "TrackSummary", "safe_component", "utcnow"]
 
 _SAFE = re.compile(r"[^A-Za-z0-9._=-]+")
+ITEMS_SUFFIX = ".items.parquet"
 
 
 def safe_component(value: str) -> str:
@@ -58,15 +52,36 @@ def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+@dataclass(frozen=True)
+class RecordQuery:
+    """Which records: any field left None matches everything. Keys are ``submission/track/profile/split``."""
+
+    submission: str | None = None
+    track: str | None = None
+    profile: str | None = None
+    split: str | None = None
+
+    def pattern(self) -> str:
+        """The glob of the matching keys under ``records/``."""
+        parts = (self.submission, self.track, self.profile, self.split)
+        return "/".join("*" if p is None else safe_component(p) for p in parts)
+
+    @classmethod
+    def parse(cls, key: str) -> RecordQuery:
+        """The (path-safe) fields of a record key."""
+        parts = key.split("/")
+        if len(parts) != 4:
+            raise ValueError(f"not a record key (submission/track/profile/split): {key!r}")
+        return cls(*parts)
+
 @dataclass
 class Failure:
-    kind: str  # one of FAILURE_KINDS
+    kind: str  # a name in evaluator.failures.FAILURE_KINDS
     message: str  # what went wrong and what to do, for a person
     item_id: str | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in FAILURE_KINDS:
-            raise ValueError(f"unknown failure kind {self.kind!r}")
+        failure_kind(self.kind)
 
 
 @dataclass
@@ -79,7 +94,7 @@ class ResultRecord:
     provenance: Provenance
     synthetic: bool
     status: Status
-    summary: dict[str, Any] = field(default_factory=dict)  # metrics.TrackSummary.to_dict()
+    summary: TrackSummary = field(default_factory=TrackSummary)  # a mapping is converted on creation
     failure: Failure | None = None
     fingerprint: dict[str, Any] = field(default_factory=dict)
     image_digest: str | None = None
@@ -89,12 +104,18 @@ class ResultRecord:
     source: str | None = None  # citation for paper records
     created_at: str = field(default_factory=utcnow)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.summary, TrackSummary):
+            self.summary = TrackSummary.from_dict(self.summary)
+
     @property
     def key(self) -> str:
         return "/".join(safe_component(p) for p in (self.submission, self.track, self.profile, self.split))
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, sort_keys=True, default=str)
+        data = asdict(self)
+        data["summary"] = self.summary.to_dict()
+        return json.dumps(data, indent=2, sort_keys=True, default=str)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ResultRecord":
@@ -133,17 +154,65 @@ class ResultStore:
                 raise ValueError(f"item table lacks columns {missing}")
             buf = io.BytesIO()
             items.loc[:, list(ITEM_COLUMNS)].to_parquet(buf, index=False)
-            self._atomic_write(self._path(key, ".items.parquet"), buf.getvalue())
+            self._atomic_write(self._path(key, ITEMS_SUFFIX), buf.getvalue())
         # JSON last: a record is visible only once its items are in place.
         self._atomic_write(self._path(key, ".json"), record.to_json().encode())
         return key
 
-    def keys(self) -> list[str]:
+    def keys(self, query: RecordQuery | None = None) -> list[str]:
+        """Record keys, sorted; only those matching ``query`` when given."""
         base = f"{self.root}/records"
         if not self.fs.exists(base):
             return []
-        paths = self.fs.glob(f"{base}/*/*/*/*.json")
+        q = query or RecordQuery()
+        paths = self.fs.glob(f"{base}/{q.pattern()}.json")
         return sorted(p[len(base) + 1 : -len(".json")] for p in paths)
+
+    def find(
+        self, *, submission: str | None = None, track: str | None = None, profile: str | None = None,
+        split: str | None = None, prefix: str | None = None,
+    ) -> list[ResultRecord]:
+        """The records matching every given field (``prefix``: submission ids starting so)."""
+        query = RecordQuery(submission=submission, track=track, profile=profile, split=split)
+        keys = self.keys(query)
+        if prefix is not None:
+            keys = [k for k in keys if RecordQuery.parse(k).submission.startswith(safe_component(prefix))]
+        return [self.read(k) for k in keys]
+
+    def listing(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        """File metadata of every record JSON and items Parquet, by key (one listing of the store).
+
+        Half-written temporaries and foreign files are left out; readers use
+        the metadata to reload only what changed.
+        """
+        base = f"{self.root}/records"
+        invalidate = getattr(self.fs, "invalidate_cache", None)
+        if callable(invalidate):
+            invalidate()  # hosted stores cache listings; callers want the new ones
+        if not self.fs.exists(base):
+            return {}, {}
+        jsons: dict[str, dict[str, Any]] = {}
+        parquets: dict[str, dict[str, Any]] = {}
+        prefix = base.rstrip("/") + "/"
+        for path, info in self.fs.find(base, detail=True).items():
+            rel = path.removeprefix(prefix)
+            name = rel.rsplit("/", 1)[-1]
+            if name.startswith(".tmp-") or rel.count("/") != 3:
+                continue
+            if rel.endswith(ITEMS_SUFFIX):
+                parquets[rel[: -len(ITEMS_SUFFIX)]] = info
+            elif rel.endswith(".json"):
+                jsons[rel[: -len(".json")]] = info
+        return jsons, parquets
+
+    def files(self) -> dict[str, bytes]:
+        """Every record file (JSON and Parquet) by its path in the store (``records/...``)."""
+        jsons, parquets = self.listing()
+        out = {}
+        for keys, suffix in ((jsons, ".json"), (parquets, ITEMS_SUFFIX)):
+            for key in keys:
+                out[f"records/{key}{suffix}"] = self.fs.cat_file(self._path(key, suffix))
+        return dict(sorted(out.items()))
 
     def read(self, key: str) -> ResultRecord:
         with self.fs.open(self._path(key, ".json"), "rb") as fh:
@@ -154,14 +223,14 @@ class ResultStore:
             yield self.read(key)
 
     def items(self, key: str) -> pd.DataFrame:
-        path = self._path(key, ".items.parquet")
+        path = self._path(key, ITEMS_SUFFIX)
         if not self.fs.exists(path):
             return pd.DataFrame(columns=list(ITEM_COLUMNS))
         with self.fs.open(path, "rb") as fh:
             return pd.read_parquet(fh)
 
     def delete(self, key: str) -> None:
-        for suffix in (".json", ".items.parquet"):
+        for suffix in (".json", ITEMS_SUFFIX):
             p = self._path(key, suffix)
             if self.fs.exists(p):
                 self.fs.rm(p)

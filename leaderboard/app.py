@@ -17,23 +17,16 @@ This module imports neither torch nor docker.
 
 from __future__ import annotations
 
-import html
 import logging
-import os
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
 import gradio as gr
-import pandas as pd
 
-from evaluator.tracks import PAPER_TRACKS, TRACKS
-from leaderboard import plots, tables
+from evaluator.tracks import TRACKS
+from leaderboard import tables
+from leaderboard.board_data import OVERVIEW_LIMIT, SORT_CHOICES, Filters, LeaderboardData, filters_from
 from leaderboard.store_reader import StoreReader
 
 log = logging.getLogger(__name__)
@@ -76,225 +69,6 @@ RUNTIME_COLUMN_WIDTHS: list[str] = [
 SUBMISSION_COLUMN_WIDTHS: list[str] = [
     "120px", "80px", "260px", "80px", *("100px" for _ in range(5)), "400px",
 ]
-
-
-@dataclass
-class Filters:
-    profiles: list[str] = field(default_factory=list)
-    provenances: list[str] = field(default_factory=lambda: list(tables.PROVENANCES))
-    kinds: list[str] = field(default_factory=lambda: list(tables.KINDS))
-    data_kinds: list[str] = field(default_factory=lambda: list(tables.DATA_KINDS))
-    sort_by: str = "ratio_mean"
-
-    def key(self) -> tuple[Any, ...]:
-        return (tuple(sorted(self.profiles)), tuple(sorted(self.provenances)), tuple(sorted(self.kinds)),
-                tuple(sorted(self.data_kinds)), self.sort_by)
-
-
-ITEM_PLOT_LIMIT = 12  # records per per-item figure
-OVERVIEW_LIMIT = 40  # rows per data label on the overview (track tabs list every row)
-
-SORT_CHOICES: list[tuple[str, str]] = [
-    ("Ratio (mean of per-item)", "ratio_mean"),
-    ("Ratio (aggregate)", "ratio_aggregate"),
-    ("Bits per pixel (lower first)", "bpp_mean"),
-]
-
-
-class LeaderboardData:
-    """Everything the UI shows, computed from a ``StoreReader`` and cached per (version, filters)."""
-
-    def __init__(self, reader: StoreReader, queue_dir: str | Path | None = None, min_refresh_s: float = 1.0) -> None:
-        self.reader = reader
-        self.queue_dir = Path(queue_dir) if queue_dir else None
-        self.min_refresh_s = min_refresh_s
-        self._last_refresh = 0.0
-        self._lock = threading.Lock()
-        self._cache: dict[tuple[Any, ...], list[Any]] = {}
-
-    def refresh(self, force: bool = False) -> int:
-        """Re-list the store at most every ``min_refresh_s``; returns the data version."""
-        with self._lock:
-            now = time.monotonic()
-            if force or now - self._last_refresh >= self.min_refresh_s:
-                self.reader.refresh()
-                self._last_refresh = now
-        return self.reader.version
-
-    def frame(self) -> pd.DataFrame:
-        return tables.with_labels(self.reader.records_frame())
-
-    def filtered(self, f: Filters) -> pd.DataFrame:
-        return tables.filter_records(self.frame(), profiles=f.profiles, provenances=f.provenances,
-                                     kinds=f.kinds, data_kinds=f.data_kinds)
-
-    def missing_paper(self, frame: pd.DataFrame, track: str, f: Filters) -> list[str]:
-        """Paper columns the paper has no number for on this track (shown as explicit empty rows).
-
-        Decided on the whole store, not on the filtered rows: a row hidden by a
-        filter is not a missing number.
-        """
-        if track not in PAPER_TRACKS or (f.provenances and "paper" not in f.provenances and
-                                         "estimate" not in f.provenances):
-            return []
-        if f.data_kinds and "real" not in f.data_kinds:
-            return []
-        everything = self.frame()
-        if everything.empty:
-            return []
-        paper_rows = everything[everything["profile"] == "paper"]
-        if paper_rows.empty:
-            return []  # the store has no paper seeds at all: nothing to point out
-        have = set(paper_rows.loc[paper_rows["track"] == track, "codec"])
-        return [c for c in PAPER_COLUMNS if c not in have]
-
-    def _cached(self, key: tuple[Any, ...], compute: Callable[[], list[Any]]) -> list[Any]:
-        full = (self.reader.version, *key)
-        cached = self._cache.get(full)
-        if cached is None:
-            if len(self._cache) > 64:
-                self._cache.clear()
-            cached = self._cache[full] = compute()
-        return cached
-
-    def render_overview(self, f: Filters) -> pd.DataFrame:
-        return self._cached(("overview", f.key()),
-                            lambda: [tables.overview_table(self.filtered(f), limit_per_data=OVERVIEW_LIMIT)])[0]
-
-    def render_track(self, track: str, f: Filters) -> list[Any]:
-        """Compression table, runtime table and Pareto figure of one track (cached per data version)."""
-        def compute() -> list[Any]:
-            frame = self.filtered(f)
-            return [tables.track_table(frame, track, sort_by=f.sort_by,
-                                       missing_paper=self.missing_paper(frame, track, f)),
-                    tables.runtime_table(frame, track), plots.pareto_figure(frame, track)]
-        return self._cached(("track", track, f.key()), compute)
-
-    def prewarm(self) -> threading.Thread:
-        """Render every track with the default filters in the background (fast first tab switches)."""
-        def work() -> None:
-            for name in TRACKS:
-                try:
-                    self.render_track(name, Filters())
-                except Exception:  # a failure here only costs speed; the tab renders on open
-                    log.exception("prewarming %s failed", name)
-        thread = threading.Thread(target=work, name="leaderboard-prewarm", daemon=True)
-        thread.start()
-        return thread
-
-    def render(self, f: Filters) -> list[Any]:
-        """Overview plus every track's three values (used by tests and tools; the UI renders lazily)."""
-        values: list[Any] = [self.render_overview(f)]
-        for name in TRACKS:
-            values.extend(self.render_track(name, f))
-        return values
-
-    def item_plots(self, track: str, f: Filters) -> list[Any]:
-        """Per-item figures of the ``ITEM_PLOT_LIMIT`` best records of a track (a readable plot, fast loads)."""
-        frame = self.filtered(f)
-        rows = frame[(frame["track"] == track) & (frame["status"] == "ok")] if not frame.empty else frame
-        truncated = False
-        if not rows.empty:
-            rows = rows[rows["key"].isin(self.reader.item_keys())]
-            rows = rows.sort_values("ratio_mean", ascending=False).drop_duplicates(["submission", "split"])
-            truncated = len(rows) > ITEM_PLOT_LIMIT
-            rows = rows.head(ITEM_PLOT_LIMIT)
-        items = self.reader.items_for(list(rows["key"])) if not rows.empty else pd.DataFrame(
-            columns=["item_id", "status", "ratio", "bpp", "exptime", "noise_sigma", "codec"])
-        figures = [plots.ratio_distribution_figure(items, track), plots.exposure_figure(items, track),
-                   plots.noise_figure(items, track)]
-        if truncated:
-            for fig in figures:
-                fig.update_layout(title_text=f"{fig.layout.title.text} (best {ITEM_PLOT_LIMIT} by mean ratio)")
-        return figures
-
-    def status_line(self) -> str:
-        frame = self.reader.records_frame()
-        n_sub = frame["submission"].nunique() if not frame.empty else 0
-        err = f" | **store error:** {html.escape(self.reader.last_error)}" if self.reader.last_error else ""
-        return (f"{len(frame)} records from {n_sub} submissions/baselines in `{self.reader.url}`; "
-                f"refreshed {time.strftime('%H:%M:%S')}{err}")
-
-    def profiles(self) -> list[str]:
-        frame = self.reader.records_frame()
-        return sorted(frame["profile"].unique()) if not frame.empty else []
-
-    def submissions(self) -> list[tuple[str, str]]:
-        frame = self.reader.records_frame()
-        if frame.empty:
-            return []
-        firsts = frame.drop_duplicates("submission").sort_values(["provenance", "codec"])
-        return [(f"{c} [{p}] ({s})", s) for s, c, p in zip(firsts["submission"], firsts["codec"], firsts["provenance"])]
-
-    # -- per-submission page ---------------------------------------------------
-
-    def submission_page(self, submission: str | None) -> tuple[str, dict[str, Any], pd.DataFrame, Any]:
-        frame = self.frame()
-        if not submission or frame.empty or submission not in set(frame["submission"]):
-            return ("Choose a submission above.", {}, tables.submission_tracks_table(frame, ""),
-                    gr.update(choices=[], value=None))
-        rows = frame[frame["submission"] == submission].sort_values("created_at")
-        rec = self.reader.record(rows["key"].iloc[-1])
-        man = rec.manifest or {}
-        lines = [f"## {html.escape(rec.codec)} {tables.badge(rec.provenance)}"
-                 + (f" {tables.badge('synthetic')}" if rec.synthetic else "")]
-        for label, keyname in (("Authors", "authors"), ("License", "license"), ("Description", "description"),
-                               ("Version", "version")):
-            value = man.get(keyname)
-            if value:
-                value = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-                lines.append(f"**{label}:** {html.escape(value)}")
-        link = man.get("link") or man.get("url") or man.get("homepage")
-        if link:
-            lines.append(f"**Link:** <{link}>")
-        lines.append(f"**Submission id:** `{submission}`")
-        lines.append(f"**Image digest:** `{rec.image_digest or 'n/a (not a container image)'}`")
-        if rec.source:
-            lines.append(f"**Source:** {html.escape(rec.source)}")
-        failures = rows[rows["status"] != "ok"]
-        if not failures.empty:
-            lines.append("### Failures")
-            for _, r in failures.iterrows():
-                lines.append(f"- `{r['track']}` on `{r['profile']}` ({r['data']}): **{r['failure_kind']}**: "
-                             f"{html.escape(str(r['failure_message']))}")
-        lines.append("_Logs of runs on hidden data are never published (a codec could print the data)._")
-        choices = [(f"{r['track']} / {r['profile']} / {r['split']}", r["key"]) for _, r in rows.iterrows()]
-        return ("\n\n".join(lines), rec.fingerprint or {}, tables.submission_tracks_table(frame, submission),
-                gr.update(choices=choices, value=choices[0][1] if choices else None))
-
-    def record_items(self, key: str | None) -> pd.DataFrame:
-        if not key:
-            return pd.DataFrame()
-        items = self.reader.items(key)
-        return items.round({"bpp": 4, "ratio": 4, "encode_s": 4, "decode_s": 4, "noise_sigma": 3, "noise_bpp": 3})
-
-    # -- queue -----------------------------------------------------------------
-
-    def queue_view(self) -> tuple[str, pd.DataFrame]:
-        headers = ["Submission", "Participant", "Name", "State", "Reason", "Updated"]
-        empty = pd.DataFrame(columns=headers)
-        if self.queue_dir is None or not self.queue_dir.exists():
-            return ("No submission queue on this server (the hosted leaderboard shows results only).", empty)
-        try:
-            from submissions.queue import SubmissionQueue
-        except ImportError as exc:
-            return (f"Queue module not available: {exc}", empty)
-        try:
-            queue = SubmissionQueue(self.queue_dir)
-            counts = queue.counts()
-            recent = queue.list(limit=50)
-        except Exception as exc:  # a broken queue must not take the leaderboard down
-            log.warning("queue at %s unreadable: %s", self.queue_dir, exc)
-            return (f"Queue at `{self.queue_dir}` could not be read: {html.escape(str(exc))}", empty)
-        summary = " | ".join(f"**{state}**: {n}" for state, n in counts.items()) or "empty"
-        rows = [[s.id, s.participant, s.name, s.state, s.reason or "", str(s.updated_at)] for s in recent]
-        return (f"Queue: {summary}", pd.DataFrame(rows, columns=headers))
-
-
-def _filters(profiles: list[str] | None, provenances: list[str] | None, kinds: list[str] | None,
-             data_kinds: list[str] | None, sort_by: str | None) -> Filters:
-    return Filters(list(profiles or []), list(provenances or []), list(kinds or []), list(data_kinds or []),
-                   sort_by or "ratio_mean")
 
 
 def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s: float = 5.0,
@@ -408,7 +182,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
             new_version = data.refresh(force=force)
             if new_version == state_version and not force:
                 return [gr.skip()] * len(timer_outputs)
-            f = _filters(profiles, provs, kinds, dks, sort_by)
+            f = filters_from(profiles, provs, kinds, dks, sort_by)
             profile_choices = data.profiles()
             q_text_now, q_frame_now = data.queue_view()
             return [new_version, data.render_overview(f), *track_values(open_track, f, items=False),
@@ -424,11 +198,11 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                           show_progress="hidden")
 
         def rerender(open_track: str, *args: Any) -> list[Any]:
-            f = _filters(*args)
+            f = filters_from(*args)
             return [data.render_overview(f), *track_values(open_track, f, items=False)]
 
         def rerender_items(open_track: str, *args: Any) -> list[Any]:
-            return track_values(open_track, _filters(*args), items=True)
+            return track_values(open_track, filters_from(*args), items=True)
 
         for comp in filter_inputs:
             comp.input(rerender, inputs=[current, *filter_inputs], outputs=[overview, *flat_track_outputs],
@@ -437,12 +211,12 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
 
         def opener(track_name: str) -> Callable[..., list[Any]]:
             def open_tab(*args: Any) -> list[Any]:
-                return [track_name, *data.render_track(track_name, _filters(*args))]
+                return [track_name, *data.render_track(track_name, filters_from(*args))]
             return open_tab
 
         def item_opener(track_name: str) -> Callable[..., list[Any]]:
             def open_items(*args: Any) -> list[Any]:
-                return data.item_plots(track_name, _filters(*args))
+                return data.item_plots(track_name, filters_from(*args))
             return open_items
 
         for name, tab in tabs.items():

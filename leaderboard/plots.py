@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,21 +96,33 @@ def ratio_distribution_figure(items: pd.DataFrame, track: str) -> go.Figure:
     return fig
 
 
+def _positive_ok_rows(items: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
+    """The ok item rows that have both ``x`` (> 0) and ``y``."""
+    ok = items[(items["status"] == "ok")] if not items.empty else items
+    if not ok.empty:
+        ok = ok.dropna(subset=[x, y])
+        ok = ok[ok[x] > 0]
+    return ok
+
+
+def _scatter_by_codec(ok: pd.DataFrame, x: Callable[[pd.DataFrame], Any], y: str, hover: str) -> go.Figure:
+    """One marker trace per codec (per-item points), coloured from the palette."""
+    fig = go.Figure()
+    for i, (codec, g) in enumerate(ok.groupby("codec")):
+        fig.add_trace(go.Scatter(x=x(g), y=g[y], mode="markers", name=str(codec),
+                                 marker={"color": PALETTE[i % len(PALETTE)], "size": 7, "opacity": 0.8},
+                                 text=g["item_id"], hovertemplate=hover))
+    return fig
+
+
 def exposure_figure(items: pd.DataFrame, track: str) -> go.Figure:
     """Per-item ratio vs exposure time (paper Figure 2)."""
     title = f"{track}: compression ratio vs exposure time (paper Fig. 2)"
-    ok = items[(items["status"] == "ok")] if not items.empty else items
-    if not ok.empty:
-        ok = ok.dropna(subset=["exptime", "ratio"])
-        ok = ok[ok["exptime"] > 0]
+    ok = _positive_ok_rows(items, "exptime", "ratio")
     if ok.empty:
         return empty_figure(title, "No exposure times recorded for this track")
-    fig = go.Figure()
-    for i, (codec, g) in enumerate(ok.groupby("codec")):
-        fig.add_trace(go.Scatter(x=g["exptime"], y=g["ratio"], mode="markers", name=str(codec),
-                                 marker={"color": PALETTE[i % len(PALETTE)], "size": 7, "opacity": 0.8},
-                                 text=g["item_id"],
-                                 hovertemplate="%{text}<br>exptime %{x:.4g} s<br>ratio %{y:.3f}<extra></extra>"))
+    fig = _scatter_by_codec(ok, lambda g: g["exptime"], "ratio",
+                            "%{text}<br>exptime %{x:.4g} s<br>ratio %{y:.3f}<extra></extra>")
     fig.update_layout(title={"text": title, "font": {"size": 15}}, **_LAYOUT)
     fig.update_xaxes(type="log", title="exposure time (s, log scale)")
     fig.update_yaxes(title="compression ratio")
@@ -123,19 +137,11 @@ def noise_bound_curve(sigmas: np.ndarray) -> np.ndarray:
 def noise_figure(items: pd.DataFrame, track: str) -> go.Figure:
     """Bits per pixel vs log10 background sigma, with the Gaussian-entropy bound (paper Fig. 5)."""
     title = f"{track}: bits per pixel vs background noise (paper Fig. 5)"
-    ok = items[(items["status"] == "ok")] if not items.empty else items
-    if not ok.empty:
-        ok = ok.dropna(subset=["noise_sigma", "bpp"])
-        ok = ok[ok["noise_sigma"] > 0]
+    ok = _positive_ok_rows(items, "noise_sigma", "bpp")
     if ok.empty:
         return empty_figure(title, "No noise estimates recorded for this track")
-    fig = go.Figure()
-    for i, (codec, g) in enumerate(ok.groupby("codec")):
-        fig.add_trace(go.Scatter(x=np.log10(g["noise_sigma"].astype(float)), y=g["bpp"], mode="markers",
-                                 name=str(codec),
-                                 marker={"color": PALETTE[i % len(PALETTE)], "size": 7, "opacity": 0.8},
-                                 text=g["item_id"],
-                                 hovertemplate="%{text}<br>log10 sigma %{x:.3f}<br>%{y:.3f} bits/pixel<extra></extra>"))
+    fig = _scatter_by_codec(ok, lambda g: np.log10(g["noise_sigma"].astype(float)), "bpp",
+                            "%{text}<br>log10 sigma %{x:.3f}<br>%{y:.3f} bits/pixel<extra></extra>")
     lo, hi = np.log10(ok["noise_sigma"].astype(float).min()), np.log10(ok["noise_sigma"].astype(float).max())
     pad = max(0.1, 0.05 * (hi - lo))
     xs = np.linspace(lo - pad, hi + pad, 80)

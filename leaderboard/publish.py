@@ -22,27 +22,17 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
 import fsspec
 
 from evaluator.records import ResultStore
+from leaderboard.space_bundle import space_files
 
 log = logging.getLogger(__name__)
 
 DATASET_PREFIXES: tuple[str, ...] = ("records/",)  # what publish manages in the dataset repo
-SPACE_DATASET_PLACEHOLDER = "__DATASET_REPO__"
-
-# Modules the Space needs besides its app.py (the leaderboard and what it imports).
-SPACE_MODULES: tuple[tuple[str, str], ...] = (
-    ("leaderboard", "__init__.py"), ("leaderboard", "app.py"), ("leaderboard", "store_reader.py"),
-    ("leaderboard", "tables.py"), ("leaderboard", "plots.py"),
-    ("evaluator", "tracks.py"), ("evaluator", "records.py"), ("evaluator", "metrics.py"),
-    ("evaluator", "noise_floor.py"),
-)
-
 
 def git_blob_sha1(data: bytes) -> str:
     """The git object id of a blob (what the Hub reports as ``blob_id`` for non-LFS files)."""
@@ -217,17 +207,7 @@ class FsspecTarget:
 
 def store_files(store_url: str) -> dict[str, bytes]:
     """Every record file of a store, by repository path (``records/...``)."""
-    store = ResultStore(store_url)
-    base = f"{store.root}/records"
-    if not store.fs.exists(base):
-        return {}
-    out = {}
-    for path in store.fs.find(base):
-        rel = path[len(base) + 1:]
-        if rel.rsplit("/", 1)[-1].startswith(".tmp-"):
-            continue
-        out[f"records/{rel}"] = store.fs.cat_file(path)
-    return out
+    return ResultStore(store_url).files()
 
 
 def dataset_card(repo_id: str, files: Mapping[str, bytes]) -> str:
@@ -258,45 +238,6 @@ fingerprint.
 
 Read it with `evaluator.records.ResultStore("hf://datasets/{repo_id}")`.
 """
-
-
-def _package_file(package: str, name: str) -> bytes:
-    return resources.files(package).joinpath(name).read_bytes()
-
-
-def space_files(dataset_repo: str, *, title: str = "AstroCompress Challenge") -> dict[str, bytes]:
-    """The Space folder: app.py, requirements.txt, README with front matter, and the leaderboard code."""
-    import gradio
-
-    app = _package_file("leaderboard", "space/app.py").decode().replace(SPACE_DATASET_PLACEHOLDER, dataset_repo)
-    readme = f"""---
-title: {title}
-emoji: 🔭
-colorFrom: indigo
-colorTo: blue
-sdk: gradio
-sdk_version: {gradio.__version__}
-app_file: app.py
-pinned: false
-license: mit
-short_description: Lossless compression of raw astronomical images
----
-
-# {title} leaderboard
-
-Reads the results dataset [`{dataset_repo}`](https://huggingface.co/datasets/{dataset_repo})
-(`hf://datasets/{dataset_repo}`) and refreshes on a timer. Set the `RESULTS_STORE` variable
-to read another store.
-"""
-    files = {
-        "app.py": app.encode(),
-        "requirements.txt": _package_file("leaderboard", "space/requirements.txt"),
-        "README.md": readme.encode(),
-    }
-    for package, name in SPACE_MODULES:
-        files[f"{package}/{name}"] = _package_file(package, name)
-    files.setdefault("evaluator/__init__.py", b'"""Evaluator modules the leaderboard reads (vendored copy)."""\n')
-    return files
 
 
 # -- publish -------------------------------------------------------------------

@@ -12,6 +12,7 @@ the same change signature.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -22,7 +23,8 @@ from typing import Any
 import pandas as pd
 
 from evaluator.profiles import machine_fingerprint
-from evaluator.records import ITEM_COLUMNS, ResultRecord, ResultStore
+from evaluator.records import ResultRecord, ResultStore
+from evaluator.schema import ITEM_COLUMNS, SUMMARY_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +36,6 @@ _SIGNATURE_FIELDS = ("mtime", "created", "LastModified", "last_modified", "etag"
 PARALLEL_READ_MIN = 32  # records to (re)load before reading them on a thread pool
 READ_THREADS = 8
 
-SUMMARY_COLUMNS: tuple[str, ...] = (
-    "n_items", "ratio_mean", "ratio_aggregate", "bpp_mean", "encode_s_median", "decode_s_median",
-    "encode_mb_s", "decode_mb_s", "noise_bpp_mean", "efficiency", "encode_s_mean", "encode_s_std",
-)
 
 RECORD_COLUMNS: tuple[str, ...] = (
     "key", "submission", "codec", "track", "profile", "split", "provenance", "synthetic", "status",
@@ -76,7 +74,6 @@ def fingerprint_id(fingerprint: dict[str, Any]) -> str:
     fingerprint (DESIGN.md "Measurement"); the image digest and dataset
     revision differ per submission/split and are left out of this id.
     """
-    import hashlib
 
     if not fingerprint:
         return ""
@@ -114,8 +111,7 @@ def record_row(key: str, rec: ResultRecord) -> dict[str, Any]:
         "failure_message": rec.failure.message if rec.failure else "",
     }
     for col in SUMMARY_COLUMNS:
-        value = rec.summary.get(col) if rec.summary else None
-        row[col] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        row[col] = rec.summary.value(col)
     return row
 
 
@@ -144,26 +140,8 @@ class StoreReader:
 
     def _list(self) -> tuple[dict[str, str], dict[str, str]]:
         """Signatures of record JSONs and item Parquets, by key."""
-        fs, base = self.store.fs, f"{self.store.root}/records"
-        invalidate = getattr(fs, "invalidate_cache", None)
-        if callable(invalidate):
-            invalidate()  # hosted stores cache listings; we want the new ones
-        if not fs.exists(base):
-            return {}, {}
-        found = fs.find(base, detail=True)
-        jsons: dict[str, str] = {}
-        parquets: dict[str, str] = {}
-        prefix = base.rstrip("/") + "/"
-        for path, info in found.items():
-            rel = path.removeprefix(prefix)
-            name = rel.rsplit("/", 1)[-1]
-            if name.startswith(".tmp-") or rel.count("/") != 3:
-                continue  # half-written temporaries, foreign files
-            if rel.endswith(".items.parquet"):
-                parquets[rel[: -len(".items.parquet")]] = _signature(info)
-            elif rel.endswith(".json"):
-                jsons[rel[: -len(".json")]] = _signature(info)
-        return jsons, parquets
+        jsons, parquets = self.store.listing()
+        return ({k: _signature(v) for k, v in jsons.items()}, {k: _signature(v) for k, v in parquets.items()})
 
     def refresh(self) -> bool:
         """Re-list the store; reload new or changed records. True when anything changed."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from evaluator.schema import metric
 from evaluator.tracks import TRACKS
 
 PROVENANCES: tuple[str, ...] = ("verified", "paper", "estimate")
@@ -49,27 +50,25 @@ BADGE_HELP: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Column:
-    """A metric column: the records-table field and how it is shown."""
+    """A metric column: the records-table field and how it is shown (from ``evaluator.schema.METRICS``)."""
 
     field: str
     title: str
     digits: int
 
+    @classmethod
+    def of(cls, name: str) -> Column:
+        m = metric(name)
+        return cls(m.name, m.label, m.digits)
 
-# The metric columns of a track table, in order (one place; the app reads it).
-METRIC_COLUMNS: tuple[Column, ...] = (
-    Column("ratio_mean", "Ratio (mean)", 2),
-    Column("ratio_aggregate", "Ratio (aggregate)", 2),
-    Column("bpp_mean", "Bits/pixel", 3),
-    Column("efficiency", "Efficiency", 3),
-    Column("image_mb", "Image MB (gzip)", 1),
-)
-RUNTIME_COLUMNS: tuple[Column, ...] = (
-    Column("encode_mb_s", "Encode MB/s", 2),
-    Column("decode_mb_s", "Decode MB/s", 2),
-    Column("encode_s", "Encode s/item", 3),
-    Column("decode_s_median", "Decode s/item", 3),
-)
+
+# The metric columns of a track table, in order (labels and digits come from the metric table).
+METRIC_COLUMNS: tuple[Column, ...] = tuple(
+    Column.of(m) for m in ("ratio_mean", "ratio_aggregate", "bpp_mean", "efficiency", "image_mb"))
+RUNTIME_COLUMNS: tuple[Column, ...] = tuple(
+    Column.of(m) for m in ("encode_mb_s", "decode_mb_s", "encode_s", "decode_s_median"))
+# What a track table can be ranked by.
+RANK_METRICS: tuple[str, ...] = ("ratio_mean", "ratio_aggregate", "bpp_mean")
 
 
 def badge(kind: str) -> str:
@@ -178,7 +177,7 @@ def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
     rows = frame[frame["track"] == track] if not frame.empty else frame
     if not rows.empty:
         rows = _dedupe_latest(rows, ["submission", "split"])
-    ascending = sort_by in ("bpp_mean",)
+    ascending = metric(sort_by).higher_is_better is False
     records = []
     if not rows.empty:
         # Estimates (likelihood bounds) are shown but never ranked against codecs.

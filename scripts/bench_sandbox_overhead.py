@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How much does the sandbox cost? Sandboxed vs in-process vs bare codec calls.
 
-On one Hubble-size synthetic frame (4144 x 2068 uint16, ``evaluator.synthetic_sky.make_file``
+On one Hubble-size synthetic frame (4144 x 2068 uint16, ``evaluator.synthetic.sky.make_file``
 with ``size="full"``), for RICE and JPEG-LS, interleaved, median of ``--repeats`` runs:
 
 - *sandboxed*: one request to the baseline codec image in its hardened
@@ -43,7 +43,7 @@ import numpy as np
 
 def hubble_frame(seed: int = 0) -> np.ndarray:
     try:
-        from evaluator.synthetic_sky import make_file  # noqa: PLC0415
+        from evaluator.synthetic.sky import make_file  # noqa: PLC0415
 
         frame = make_file("SBI-16-2D", seed, 0, size="full").samples[0]
         return np.ascontiguousarray(frame, dtype=np.uint16)
@@ -98,8 +98,8 @@ def main() -> int:
     from rich.console import Console  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
+    from baselines.baseline_images import ensure_baseline_images  # noqa: PLC0415
     from baselines.classical import get_codec  # noqa: PLC0415
-    from challenge.images import ensure_baseline_images  # noqa: PLC0415
     from evaluator.inprocess import InProcessCodec  # noqa: PLC0415
     from evaluator.profiles import PROFILES, cpu_model, grant  # noqa: PLC0415
     from evaluator.sandbox import SandboxedCodec  # noqa: PLC0415
@@ -126,7 +126,7 @@ def main() -> int:
     startups = {}
     for name in [c.strip() for c in args.codecs.split(",")]:
         codec = get_codec(name)
-        inproc = InProcessCodec(name)
+        inproc = InProcessCodec(get_codec(name))
         inproc.open(frame.nbytes)
         sbx = SandboxedCodec(images[name].tag, PROFILES["cpu-1"], granted=granted)
         t: dict[str, list[float]] = {k: [] for k in ("s_enc", "s_dec", "i_enc", "i_dec", "b_enc", "b_dec")}

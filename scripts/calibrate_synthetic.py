@@ -27,7 +27,7 @@ from rich.table import Table
 from baselines.classical import CODECS
 from baselines.paper_seeds import paper_results
 from evaluator.metrics import compression_ratio
-from evaluator.synthetic_sky_calibration import ratio_table, track_items
+from evaluator.synthetic.calibration import ratio_table, track_items
 from evaluator.tracks import PAPER_TRACKS, TRACKS
 
 

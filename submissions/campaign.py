@@ -6,7 +6,6 @@ cluster by default, any Dask scheduler (dask-jobqueue on Slurm, Kubernetes)
 by address, GPU tasks tagged with worker resources.
 
 ::
-
     targets = finished_targets(SubmissionQueue(dir)) + baseline_targets()
     tasks = plan_campaign(targets, "all", "synthetic", "cpu-1", shards_per_track=2)
     report = run_campaign(tasks, store_url, scheduler=None, n_workers=2)
@@ -29,14 +28,25 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from distributed import WorkerPlugin
 
+from evaluator.profiles import get_profile, gpu_info
 from evaluator.records import Failure, ResultStore
+from submissions import campaign_shards
+from submissions.campaign_plan import (
+    CampaignTarget,
+    baseline_targets,
+    finished_targets,
+    plan_campaign,
+    submit_kwargs,
+    with_image_sizes,
+)
 from submissions.campaign_shards import (
+    TASK_ERROR_KIND,
     CampaignTask,
     ShardResult,
     failed_shard,
@@ -50,124 +60,6 @@ __all__ = [
     "CampaignReport", "CampaignTarget", "CampaignTask", "GroupOutcome", "TaskDone", "baseline_targets",
     "finished_targets", "plan_campaign", "run_campaign", "submit_kwargs",
 ]
-
-
-@dataclass(frozen=True)
-class CampaignTarget:
-    """A codec image a campaign re-evaluates: a finished submission or a baseline."""
-
-    submission: str
-    codec_name: str
-    image: str  # image id (sha256:...) or tag
-    manifest: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
-    tracks: tuple[str, ...] | None = None  # the submission's own track list; None: every track
-    image_compressed_size: int | None = None
-    image_tar: str | None = None
-    tar_sha256: str | None = None
-    image_tag: str | None = None
-
-
-def finished_targets(queue: Any) -> list[CampaignTarget]:
-    """Every finished submission of ``queue`` (a :class:`submissions.queue.SubmissionQueue`), oldest first.
-
-    The image is the id frozen at queue time; workers whose engine lacks it
-    load the submission's tar (checked, as the queue worker does).
-    """
-    from submissions import states  # noqa: PLC0415
-    from submissions.worker import SUBMISSION_REPOSITORY  # noqa: PLC0415
-
-    out = []
-    for sub in reversed(queue.list(state=states.FINISHED)):
-        out.append(CampaignTarget(
-            submission=sub.id, codec_name=sub.name, image=sub.image_digest, manifest=dict(sub.manifest),
-            tracks=tuple(sub.tracks) if sub.tracks else None,
-            image_tar=sub.image_tar, tar_sha256=sub.tar_sha256,
-            image_tag=f"{SUBMISSION_REPOSITORY}:{sub.id.lower()[:128]}",
-        ))
-    return out
-
-
-def baseline_targets(names: Iterable[str] | None = None, progress: Callable[[str], None] | None = None
-                     ) -> list[CampaignTarget]:
-    """The classical baselines' images (built or found by ``challenge.images.ensure_baseline_images``)."""
-    from baselines.classical import CODECS  # noqa: PLC0415
-    from baselines.evaluation import baseline_submission  # noqa: PLC0415
-    from challenge.images import ensure_baseline_images  # noqa: PLC0415
-
-    images = ensure_baseline_images(progress=progress)
-    wanted = list(names) if names is not None else list(images)
-    unknown = [n for n in wanted if n not in images]
-    if unknown:
-        raise KeyError(f"unknown baseline(s) {unknown}; choose from {', '.join(images)}")
-    return [CampaignTarget(submission=baseline_submission(n), codec_name=CODECS[n].title if n in CODECS else n,
-                           image=images[n].tag, image_compressed_size=images[n].compressed_size_bytes)
-            for n in wanted]
-
-
-def _needs_gpu(profile: str, manifest: dict[str, Any]) -> bool:
-    from evaluator.profiles import get_profile  # noqa: PLC0415
-
-    return get_profile(profile).gpus > 0 or bool(manifest.get("gpu"))
-
-
-def plan_campaign(
-    targets: list[CampaignTarget],
-    tracks: str | list[str],
-    source_spec: str | None,
-    profile: str | None,
-    shards_per_track: int = 1,
-) -> list[CampaignTask]:
-    """One task per (target, track, shard), in that order.
-
-    ``tracks``: ``"all"``, ``"paper"``, names (``evaluator.tracks.select_tracks``);
-    a submission's own track list narrows it. ``source_spec``: one ``--data``
-    spec for every track, or None for each dataset's registered hidden split
-    (else synthetic), as the queue worker chooses (``submissions.worker.DataPlan``).
-    ``profile``: the campaign's profile, or None for each submission's own
-    (manifest ``profile``, default ``cpu-1``). Data specs are resolved here once,
-    so a bad spec fails before anything is submitted (and the synthetic corpus
-    is generated once, not by every worker).
-    """
-    from evaluator.data_source import resolve_source  # noqa: PLC0415
-    from evaluator.profiles import get_profile  # noqa: PLC0415
-    from evaluator.tracks import select_tracks  # noqa: PLC0415
-    from submissions.worker import DataPlan  # noqa: PLC0415
-
-    if shards_per_track < 1:
-        raise ValueError(f"shards per track must be at least 1, got {shards_per_track}")
-    chosen = select_tracks(tracks)
-    plan = DataPlan(default=source_spec)
-    sources: dict[str, tuple[str, bool]] = {}
-    tasks: list[CampaignTask] = []
-    for target in targets:
-        prof = profile or str(target.manifest.get("profile") or "cpu-1")
-        get_profile(prof)  # unknown profile: KeyError naming the choices
-        for track in chosen:
-            if target.tracks is not None and track.name not in target.tracks:
-                continue
-            spec = plan.spec_for(track.dataset)
-            if spec not in sources:
-                src = resolve_source(spec)
-                sources[spec] = (str(src.label), bool(src.synthetic))
-            label, synthetic = sources[spec]
-            for shard in range(shards_per_track):
-                tasks.append(CampaignTask(
-                    submission=target.submission, codec_name=target.codec_name, image=target.image,
-                    track=track.name, shard_index=shard, shard_count=shards_per_track,
-                    needs_gpu=_needs_gpu(prof, target.manifest), profile=prof, data_spec=spec, split_label=label,
-                    synthetic=synthetic, manifest=dict(target.manifest),
-                    image_compressed_size=target.image_compressed_size, image_tar=target.image_tar,
-                    tar_sha256=target.tar_sha256, image_tag=target.image_tag,
-                ))
-    return tasks
-
-
-def submit_kwargs(task: CampaignTask, retries: int = 1) -> dict[str, Any]:
-    """``Client.submit`` keyword arguments for ``task``: key, retries, ``resources={"GPU": 1}`` for GPU work."""
-    kwargs: dict[str, Any] = {"key": task.key, "retries": retries, "pure": False}
-    if task.resources:
-        kwargs["resources"] = task.resources
-    return kwargs
 
 
 @dataclass
@@ -232,8 +124,6 @@ class CoreSlots(WorkerPlugin):
         self.cores_per_worker = cores_per_worker
 
     def setup(self, worker: Any) -> None:
-        from submissions import campaign_shards  # noqa: PLC0415
-
         cpus = sorted(os.sched_getaffinity(0))
         try:
             slot = int(worker.name)
@@ -248,8 +138,6 @@ class CoreSlots(WorkerPlugin):
 
 
 def _default_workers(tasks: list[CampaignTask]) -> int:
-    from evaluator.profiles import get_profile  # noqa: PLC0415
-
     cores = max((get_profile(t.profile).cores for t in tasks), default=1)
     ncpu = len(os.sched_getaffinity(0))
     return max(1, min(ncpu // cores, len(tasks) or 1))
@@ -258,7 +146,6 @@ def _default_workers(tasks: list[CampaignTask]) -> int:
 def _start_local(tasks: list[CampaignTask], n_workers: int | None) -> tuple[Any, Any, str]:
     from distributed import Client, LocalCluster  # noqa: PLC0415
 
-    from evaluator.profiles import get_profile, gpu_info  # noqa: PLC0415
 
     n = n_workers or _default_workers(tasks)
     gpus = len(gpu_info())
@@ -309,7 +196,7 @@ def run_campaign(
     t0 = time.perf_counter()
     store = ResultStore(store_url)
     if measure_image_size:
-        tasks = _with_image_sizes(tasks)
+        tasks = with_image_sizes(tasks)
     own_cluster = None
     own_client = None
     if client is not None:
@@ -366,7 +253,7 @@ def run_campaign(
                 try:
                     res = fut.result()
                 except Exception as exc:  # noqa: BLE001  (KilledWorker, cancelled: that task fails, not the rest)
-                    res = failed_shard(task, Failure("crash", f"Dask could not run this task: "
+                    res = failed_shard(task, Failure(TASK_ERROR_KIND, f"Dask could not run this task: "
                                                      f"{exc.__class__.__name__}: {exc} (not a verdict on the codec; "
                                                      "re-run the campaign)"))
                 finish(res)
@@ -381,30 +268,13 @@ def run_campaign(
     return CampaignReport(total, done, failed, time.perf_counter() - t0, outcomes, where)
 
 
-def _with_image_sizes(tasks: list[CampaignTask]) -> list[CampaignTask]:
-    """Fill unknown compressed image sizes, measured once per image on this machine (cached by image id)."""
-    import dataclasses  # noqa: PLC0415
-
-    from challenge.images import compressed_image_size  # noqa: PLC0415
-
-    sizes: dict[str, int | None] = {}
-    for image in dict.fromkeys(t.image for t in tasks if t.image_compressed_size is None):
-        try:
-            sizes[image] = compressed_image_size(image)
-        except Exception as exc:  # noqa: BLE001  (a size is provenance; a missing image fails in its task)
-            log.warning("could not measure the compressed size of %s here: %s", image, exc)
-            sizes[image] = None
-    return [dataclasses.replace(t, image_compressed_size=sizes[t.image]) if t.image in sizes else t for t in tasks]
-
-
 def _write_group(store: ResultStore, shard_results: list[ShardResult]) -> GroupOutcome:
     record, rows = merge_shards(shard_results)
     key = store.write(record, rows)
     log.info("campaign: %s %s -> %s (%s)", record.submission, record.track, record.status, key)
-    s = record.summary or {}
     return GroupOutcome(
         submission=record.submission, codec=record.codec, track=record.track, profile=record.profile,
-        status=record.status, n_items=int(s.get("n_items") or 0), ratio_mean=s.get("ratio_mean"),
+        status=record.status, n_items=int(record.summary.n_items or 0), ratio_mean=record.summary.ratio_mean,
         failure_kind=record.failure.kind if record.failure else None,
         reason=record.failure.message if record.failure else None, shards=len(shard_results), key=key,
     )

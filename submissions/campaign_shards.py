@@ -8,14 +8,13 @@ it evaluates one shard in the sandbox and returns the per-item rows and the
 partial record, writing nothing to the results store, so a shard that Dask
 retries cannot leave anything behind. :func:`merge_shards` is the reduce step:
 rows back in item order, the summary recomputed with
-:func:`evaluator.metrics.summarize` over all the items, exactly as one
+:func:`evaluator.metrics.track_summary` over all the items, exactly as one
 unsharded run computes it (``evaluator.evaluate._record``).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import statistics
 import time
@@ -26,15 +25,21 @@ from typing import Any, cast
 
 import pandas as pd
 
+from evaluator.data_source import DataSpecError, resolve_source
+from evaluator.docker_engine import docker_client
+from evaluator.evaluate import evaluate_image
+from evaluator.failures import CodecFailure
 from evaluator.items import Item
+from evaluator.metrics import track_summary
 from evaluator.records import ITEM_COLUMNS, Failure, ResultRecord
-from evaluator.tracks import Track
+from evaluator.tracks import Track, get_track
+from submissions.intake import ImageIntegrityError, load_image
 
 log = logging.getLogger(__name__)
 
 ORDER_COLUMN = "_item_index"  # position of the item in the whole track (merge key; never stored)
-# Failure kind for a task that raised (the evaluator, the engine or Dask failed, not the codec).
-# records.FAILURE_KINDS has "evaluator_error" for exactly this.
+# Failure kind for a task that raised (the evaluator, the engine or Dask failed, not the codec):
+# evaluator.failures.FAILURE_KINDS["evaluator_error"], a platform fault.
 TASK_ERROR_KIND = "evaluator_error"
 
 # Cores this worker process may hand to its containers (set by the local cluster's CoreSlots plugin).
@@ -151,23 +156,17 @@ def _ensure_image(task: CampaignTask) -> None:
         return
     import docker  # noqa: PLC0415
 
-    from evaluator.sandbox import docker_client  # noqa: PLC0415
 
     try:
         docker_client().images.get(task.image)
         return
     except docker.errors.ImageNotFound:
         pass
-    from submissions.intake import load_image  # noqa: PLC0415
 
     load_image(Path(task.image_tar), image_id=task.image, tar_sha256=task.tar_sha256, tag=task.image_tag)
 
 
 def _error_failure(exc: BaseException) -> Failure:
-    from evaluator.data_source import DataSpecError  # noqa: PLC0415
-    from evaluator.failures import CodecFailure  # noqa: PLC0415
-    from submissions.intake import ImageIntegrityError  # noqa: PLC0415
-
     if isinstance(exc, CodecFailure):
         return Failure(exc.kind, str(exc))
     if isinstance(exc, ImageIntegrityError):
@@ -189,9 +188,6 @@ def _worker_name() -> str:
 
 def run_shard(task: CampaignTask) -> ShardResult:
     """Evaluate one shard on this worker; never raises, never writes to the results store."""
-    from evaluator.data_source import resolve_source  # noqa: PLC0415
-    from evaluator.evaluate import evaluate_image  # noqa: PLC0415
-    from evaluator.tracks import get_track  # noqa: PLC0415
 
     if _SLOT_CPUS:
         os.sched_setaffinity(0, _SLOT_CPUS)  # this thread; evaluator.profiles.grant reads it
@@ -251,7 +247,6 @@ def merge_shards(results: list[ShardResult]) -> tuple[ResultRecord, pd.DataFrame
     carrying the failure earliest in item order. Startup time is the median
     over the shards (each shard starts its own containers).
     """
-    from evaluator.metrics import summarize  # noqa: PLC0415
 
     if not results:
         raise ValueError("merge_shards needs at least one shard result")
@@ -261,17 +256,9 @@ def merge_shards(results: list[ShardResult]) -> tuple[ResultRecord, pd.DataFrame
     rows = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*ITEM_COLUMNS, ORDER_COLUMN]))
     rows = rows.sort_values(ORDER_COLUMN, kind="stable").reset_index(drop=True)
     failure = _first_failure(results)
-    ok = rows[rows["status"] == "ok"]
-    if failure is None and len(ok):
-        summary: dict[str, Any] = summarize(
-            [int(v) for v in ok["npix"]], [int(v) for v in ok["compressed_bytes"]],
-            [_num(v) for v in ok["encode_s"]], [_num(v) for v in ok["decode_s"]], [_num(v) for v in ok["noise_bpp"]],
-        ).to_dict()
-        summary = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in summary.items()}
-    else:
-        summary = {"n_items": len(ok), "n_items_ok_before_failure": len(ok)}
-        if failure is None:  # every shard ran and none had an item: the track is empty
-            failure = Failure("data_error", f"the data source has no items for track {task.track}")
+    summary = track_summary(rows.to_dict("records"), failed=failure is not None)
+    if failure is None and not (rows["status"] == "ok").any():  # every shard ran and none had an item
+        failure = Failure("data_error", f"the data source has no items for track {task.track}")
     base = next((r.record for r in results if r.record is not None), None)
     startups = [r.record.startup_s for r in results if r.record is not None and r.record.startup_s is not None]
     record = ResultRecord(
@@ -286,11 +273,3 @@ def merge_shards(results: list[ShardResult]) -> tuple[ResultRecord, pd.DataFrame
     return record, rows.drop(columns=[ORDER_COLUMN]).loc[:, list(ITEM_COLUMNS)]
 
 
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f

@@ -1,8 +1,8 @@
 """Intake: what happens between a codec folder and a queued submission.
 
-1. the manifest is validated (:mod:`challenge.manifest`);
+1. the manifest is validated (:mod:`evaluator.manifest`);
 2. the image is built (``[build] prepare`` first, then
-   :func:`challenge.images.build_codec_image`);
+   :func:`evaluator.images.build_codec_image`);
 3. a quick self-check runs the real evaluator on one item per track and
    refuses a codec that fails it (with the reason);
 4. the image is exported (``docker save`` of the image id, so the tar holds
@@ -26,8 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from challenge.manifest import Manifest, load_manifest
 from evaluator.checksums import file_sha256
+from evaluator.docker_engine import docker_client
+from evaluator.evaluate import evaluate_image, first_items
+from evaluator.images import BuiltImage, ImageBuildError, build_codec_image
+from evaluator.manifest import Manifest, ManifestError, load_manifest
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,10 @@ class IntakeError(RuntimeError):
 
 class ImageIntegrityError(RuntimeError):
     """An exported image tar is corrupt or holds another image than the recorded one."""
+
+
+# What :func:`build` raises when the folder cannot become an image (each message says what to do).
+BUILD_ERRORS: tuple[type[Exception], ...] = (ManifestError, IntakeError, ImageBuildError)
 
 
 @dataclass
@@ -65,10 +72,11 @@ def run_prepare(folder: Path, manifest: Manifest, progress: Progress | None = No
                           f"code {proc.returncode} in {folder}:\n{tail}")
 
 
-def build(folder: Path, progress: Progress | None = None) -> tuple[Manifest, Any]:
-    """Validate the manifest, run the prepare step, build the image; returns (manifest, BuiltImage)."""
-    from challenge.images import build_codec_image
+def build(folder: Path, progress: Progress | None = None) -> tuple[Manifest, BuiltImage]:
+    """Validate the manifest, run the prepare step, build the image; raises one of :data:`BUILD_ERRORS`."""
 
+    if not Path(folder).expanduser().is_dir():
+        raise IntakeError(f"{folder} is not a folder; create one with `challenge init {folder}`")
     folder = Path(folder).expanduser().resolve()
     manifest = load_manifest(folder)
     run_prepare(folder, manifest, progress)
@@ -78,7 +86,6 @@ def build(folder: Path, progress: Progress | None = None) -> tuple[Manifest, Any
 def self_check(image: str, *, tracks: list[Any], data: str = "synthetic", profile: str = "cpu-1",
                progress: Callable[..., None] | None = None) -> list[Any]:
     """Evaluate one item per track; returns the records (nothing is stored)."""
-    from evaluator.evaluate import evaluate_image, first_items
 
     return evaluate_image(image, tracks, first_items(data, 1), profile, None, progress=progress, show_logs=True,
                           measure_image_size=False)
@@ -96,8 +103,6 @@ def describe_failures(records: list[Any]) -> list[str]:
 
 
 def _client() -> Any:
-    from challenge.images.engine import docker_client
-
     return docker_client()
 
 

@@ -8,9 +8,10 @@ by passing a :class:`SubmissionLimits` to the queue.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from evaluator import settings
 
 DEFAULT_PER_DAY = 5
 WINDOW_S = 24 * 3600
@@ -27,14 +28,8 @@ class SubmissionLimits:
 
     @classmethod
     def from_env(cls) -> SubmissionLimits:
-        raw = os.environ.get("CHALLENGE_DAILY_LIMIT")
-        if not raw:
-            return cls()
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValueError(f"CHALLENGE_DAILY_LIMIT must be an integer, got {raw!r}") from None
-        return cls(per_day=value)
+        value = settings.daily_limit()
+        return cls() if value is None else cls(per_day=value)
 
     def check(self, participant: str, recent_created_ts: list[float], now: float) -> None:
         """Raise :class:`LimitExceeded` if one more submission would break the limit.

@@ -3,7 +3,7 @@
 Read API (the leaderboard calls it)::
 
     q = SubmissionQueue(path)        # a folder (queue.sqlite inside) or a .sqlite file
-    q.list(participant=None, state=None, limit=None) -> list[Submission]
+    q.submissions(participant=None, state=None, limit=None) -> list[Submission]
     q.get(id) -> Submission          # KeyError-like SubmissionNotFound if unknown
     q.counts() -> dict[str, int]     # every state, zero included
 
@@ -13,27 +13,35 @@ image digest, per-participant limits), :meth:`claim` (atomic, with a lease),
 :meth:`requeue_stale` (a worker that died: lease expired -> back to pending
 with a reason and an attempt counter), :meth:`cancel`.
 
-Every change is one ``BEGIN IMMEDIATE`` transaction, so two workers never
-claim the same submission and a crash never leaves half a change.
+Every change is one ``BEGIN IMMEDIATE`` transaction (:mod:`submissions.queue_db`,
+which holds the schema), so two workers never claim the same submission and a
+crash never leaves half a change. The records and errors live in
+:mod:`submissions.submission`; this module re-exports them.
 """
 
 from __future__ import annotations
 
-import builtins
 import json
 import logging
-import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from submissions import states
+from submissions import queue_db, states
 from submissions.limits import SubmissionLimits
+from submissions.submission import (
+    DuplicateSubmission,
+    LeaseLost,
+    Submission,
+    SubmissionNotFound,
+    Transition,
+    iso_time,
+    new_submission_id,
+)
+
+__all__ = ["DEFAULT_LEASE_S", "DEFAULT_MAX_ATTEMPTS", "DuplicateSubmission", "LeaseLost", "Submission",
+           "SubmissionNotFound", "SubmissionQueue", "Transition", "new_submission_id"]
 
 log = logging.getLogger(__name__)
 
@@ -42,121 +50,6 @@ DEFAULT_MAX_ATTEMPTS = 3
 # A digest is "taken" while a submission with it is alive or finished; a failed
 # or cancelled one may be resubmitted.
 _DEDUPE_STATES = (states.PENDING, states.LOADING, states.RUNNING, states.FINISHED)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS submissions (
-    id TEXT PRIMARY KEY,
-    participant TEXT NOT NULL,
-    name TEXT NOT NULL,
-    image_digest TEXT NOT NULL,
-    image_ref TEXT,
-    image_tar TEXT,
-    tar_sha256 TEXT,
-    image_size_bytes INTEGER,
-    state TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL,
-    created_ts REAL NOT NULL,
-    updated_at TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    manifest TEXT NOT NULL DEFAULT '{}',
-    tracks TEXT,
-    request_id TEXT UNIQUE,
-    lease_owner TEXT,
-    lease_expires REAL
-);
-CREATE INDEX IF NOT EXISTS submissions_state ON submissions(state, created_ts);
-CREATE INDEX IF NOT EXISTS submissions_participant ON submissions(participant, created_ts);
-CREATE INDEX IF NOT EXISTS submissions_digest ON submissions(image_digest);
-CREATE TABLE IF NOT EXISTS history (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    submission_id TEXT NOT NULL REFERENCES submissions(id),
-    at TEXT NOT NULL,
-    from_state TEXT,
-    to_state TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS history_submission ON history(submission_id, seq);
-CREATE TABLE IF NOT EXISTS ingested (
-    request_id TEXT PRIMARY KEY,
-    submission_id TEXT,
-    outcome TEXT NOT NULL,
-    at TEXT NOT NULL
-);
-"""
-
-
-class SubmissionNotFound(KeyError):
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-class DuplicateSubmission(RuntimeError):
-    """The same image digest is already queued or finished."""
-
-    def __init__(self, message: str, existing_id: str) -> None:
-        super().__init__(message)
-        self.existing_id = existing_id
-
-
-class LeaseLost(RuntimeError):
-    """The worker no longer holds the submission (lease expired and taken back)."""
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="seconds")
-
-
-@dataclass
-class Transition:
-    at: str
-    from_state: str | None
-    to_state: str
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"at": self.at, "from": self.from_state, "to": self.to_state, "reason": self.reason}
-
-
-@dataclass
-class Submission:
-    id: str
-    participant: str
-    name: str
-    image_digest: str  # the image id (sha256:...) frozen at queue time
-    state: str
-    reason: str
-    created_at: str
-    updated_at: str
-    attempts: int
-    manifest: dict[str, Any] = field(default_factory=dict)
-    history: list[Transition] = field(default_factory=list)
-    tracks: list[str] | None = None  # None: every track
-    image_ref: str | None = None
-    image_tar: str | None = None
-    tar_sha256: str | None = None
-    image_size_bytes: int | None = None
-    request_id: str | None = None
-    lease_owner: str | None = None
-    lease_expires: float | None = None
-
-    @property
-    def terminal(self) -> bool:
-        return states.is_terminal(self.state)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "participant": self.participant, "name": self.name,
-            "image_digest": self.image_digest, "state": self.state, "reason": self.reason,
-            "created_at": self.created_at, "updated_at": self.updated_at, "attempts": self.attempts,
-            "manifest": self.manifest, "tracks": self.tracks, "image_size_bytes": self.image_size_bytes,
-            "history": [t.to_dict() for t in self.history],
-        }
-
-
-def new_submission_id(now: float | None = None) -> str:
-    ts = datetime.fromtimestamp(now if now is not None else time.time(), tz=UTC)
-    return f"sub-{ts:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
 class SubmissionQueue:
@@ -174,73 +67,21 @@ class SubmissionQueue:
         self.folder = p.parent
         self.limits = limits if limits is not None else SubmissionLimits.from_env()
         self.max_attempts = max_attempts
-        with self._connect() as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(_SCHEMA)
-
-    # -- plumbing -----------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.db_path, timeout=30.0, isolation_level=None)
-        con.row_factory = sqlite3.Row
-        con.execute("PRAGMA busy_timeout=30000")
-        con.execute("PRAGMA foreign_keys=ON")
-        return con
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        con = self._connect()
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
-        finally:
-            con.close()
-
-    @staticmethod
-    def _history(con: sqlite3.Connection, sid: str) -> list[Transition]:
-        rows = con.execute(
-            "SELECT at, from_state, to_state, reason FROM history WHERE submission_id=? ORDER BY seq", (sid,)
-        ).fetchall()
-        return [Transition(r["at"], r["from_state"], r["to_state"], r["reason"]) for r in rows]
-
-    def _row_to_submission(self, con: sqlite3.Connection, row: sqlite3.Row) -> Submission:
-        return Submission(
-            id=row["id"], participant=row["participant"], name=row["name"],
-            image_digest=row["image_digest"], state=row["state"], reason=row["reason"],
-            created_at=row["created_at"], updated_at=row["updated_at"], attempts=row["attempts"],
-            manifest=json.loads(row["manifest"] or "{}"), history=self._history(con, row["id"]),
-            tracks=json.loads(row["tracks"]) if row["tracks"] else None,
-            image_ref=row["image_ref"], image_tar=row["image_tar"], tar_sha256=row["tar_sha256"],
-            image_size_bytes=row["image_size_bytes"], request_id=row["request_id"],
-            lease_owner=row["lease_owner"], lease_expires=row["lease_expires"],
-        )
-
-    @staticmethod
-    def _log_transition(con: sqlite3.Connection, sid: str, old: str | None, new: str, reason: str, now: float) -> None:
-        con.execute(
-            "INSERT INTO history(submission_id, at, from_state, to_state, reason) VALUES (?,?,?,?,?)",
-            (sid, _iso(now), old, new, reason),
-        )
+        queue_db.create(self.db_path)
 
     # -- read API -------------------------------------------------------------
     def get(self, submission_id: str) -> Submission:
-        con = self._connect()
-        try:
+        with queue_db.reading(self.db_path) as con:
             row = con.execute("SELECT * FROM submissions WHERE id=?", (submission_id,)).fetchone()
             if row is None:
                 raise SubmissionNotFound(f"no submission {submission_id!r} in the queue at {self.db_path}")
-            return self._row_to_submission(con, row)
-        finally:
-            con.close()
+            return queue_db.row_to_submission(con, row)
 
-    def list(self, participant: str | None = None, state: str | None = None,
-             limit: int | None = None) -> list[Submission]:
-        """Newest first."""
-        sql, args = "SELECT * FROM submissions WHERE 1=1", builtins.list[Any]()
+    def submissions(self, participant: str | None = None, state: str | None = None,
+                    limit: int | None = None) -> list[Submission]:
+        """The submissions (of ``participant``, in ``state``; each filter optional), newest first."""
+        sql = "SELECT * FROM submissions WHERE 1=1"
+        args: list[Any] = []
         if participant is not None:
             sql += " AND participant=?"
             args.append(participant)
@@ -253,41 +94,29 @@ class SubmissionQueue:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(int(limit))
-        con = self._connect()
-        try:
-            return [self._row_to_submission(con, r) for r in con.execute(sql, args).fetchall()]
-        finally:
-            con.close()
+        with queue_db.reading(self.db_path) as con:
+            return [queue_db.row_to_submission(con, r) for r in con.execute(sql, args).fetchall()]
 
     def counts(self) -> dict[str, int]:
-        con = self._connect()
-        try:
+        with queue_db.reading(self.db_path) as con:
             found = dict(con.execute("SELECT state, COUNT(*) FROM submissions GROUP BY state").fetchall())
-        finally:
-            con.close()
         return {s: int(found.get(s, 0)) for s in states.STATES}
 
     def find_by_request(self, request_id: str) -> Submission | None:
-        con = self._connect()
-        try:
+        with queue_db.reading(self.db_path) as con:
             row = con.execute("SELECT * FROM submissions WHERE request_id=?", (request_id,)).fetchone()
-            return self._row_to_submission(con, row) if row else None
-        finally:
-            con.close()
+            return queue_db.row_to_submission(con, row) if row else None
 
     def ingested(self) -> dict[str, tuple[str | None, str]]:
         """Hosted-inbox requests already handled: request id -> (submission id, outcome)."""
-        con = self._connect()
-        try:
+        with queue_db.reading(self.db_path) as con:
             rows = con.execute("SELECT request_id, submission_id, outcome FROM ingested").fetchall()
-        finally:
-            con.close()
         return {r["request_id"]: (r["submission_id"], r["outcome"]) for r in rows}
 
     def mark_ingested(self, request_id: str, submission_id: str | None, outcome: str) -> None:
-        with self._write() as con:
+        with queue_db.writing(self.db_path) as con:
             con.execute("INSERT OR REPLACE INTO ingested(request_id, submission_id, outcome, at) VALUES (?,?,?,?)",
-                        (request_id, submission_id, outcome, _iso(time.time())))
+                        (request_id, submission_id, outcome, iso_time(time.time())))
 
     # -- write API ------------------------------------------------------------
     def _check_new(self, con: sqlite3.Connection, participant: str, image_digest: str, now: float) -> None:
@@ -312,15 +141,12 @@ class SubmissionQueue:
         """Raise what :meth:`enqueue` would (duplicate digest, daily limit) without writing anything.
 
         Lets ``challenge submit`` refuse early, before the self-check and the export."""
-        con = self._connect()
-        try:
+        with queue_db.reading(self.db_path) as con:
             self._check_new(con, participant, image_digest, time.time() if now is None else now)
-        finally:
-            con.close()
 
     def enqueue(self, *, participant: str, name: str, image_digest: str, manifest: dict[str, Any] | None = None,
                 image_ref: str | None = None, image_tar: str | None = None, tar_sha256: str | None = None,
-                image_size_bytes: int | None = None, tracks: builtins.list[str] | None = None,
+                image_size_bytes: int | None = None, tracks: list[str] | None = None,
                 submission_id: str | None = None, request_id: str | None = None,
                 now: float | None = None) -> Submission:
         """Add a pending submission. Raises :class:`DuplicateSubmission` or
@@ -331,17 +157,17 @@ class SubmissionQueue:
             raise ValueError(f"image digest must look like sha256:<hex>, got {image_digest!r}")
         now = time.time() if now is None else now
         sid = submission_id or new_submission_id(now)
-        with self._write() as con:
+        with queue_db.writing(self.db_path) as con:
             self._check_new(con, participant, image_digest, now)
             con.execute(
                 "INSERT INTO submissions(id, participant, name, image_digest, image_ref, image_tar, tar_sha256, "
                 "image_size_bytes, state, reason, created_at, created_ts, updated_at, attempts, manifest, tracks, "
                 "request_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
                 (sid, participant, name, image_digest, image_ref, image_tar, tar_sha256, image_size_bytes,
-                 states.PENDING, "queued", _iso(now), now, _iso(now), json.dumps(manifest or {}, sort_keys=True),
+                 states.PENDING, "queued", iso_time(now), now, iso_time(now), json.dumps(manifest or {}, sort_keys=True),
                  json.dumps(tracks) if tracks else None, request_id),
             )
-            self._log_transition(con, sid, None, states.PENDING, "queued", now)
+            queue_db.log_transition(con, sid, None, states.PENDING, "queued", now)
         log.info("queued %s for %s (%s)", sid, participant, image_digest)
         return self.get(sid)
 
@@ -354,7 +180,7 @@ class SubmissionQueue:
         dead cannot overwrite the state set by its successor.
         """
         now = time.time() if now is None else now
-        with self._write() as con:
+        with queue_db.writing(self.db_path) as con:
             row = con.execute("SELECT state, lease_owner FROM submissions WHERE id=?", (submission_id,)).fetchone()
             if row is None:
                 raise SubmissionNotFound(f"no submission {submission_id!r} in the queue at {self.db_path}")
@@ -367,16 +193,16 @@ class SubmissionQueue:
                 "UPDATE submissions SET state=?, reason=?, updated_at=?, "
                 "lease_owner=CASE WHEN ? THEN lease_owner ELSE NULL END, "
                 "lease_expires=CASE WHEN ? THEN lease_expires ELSE NULL END WHERE id=?",
-                (new_state, reason, _iso(now), keep_lease, keep_lease, submission_id),
+                (new_state, reason, iso_time(now), keep_lease, keep_lease, submission_id),
             )
-            self._log_transition(con, submission_id, row["state"], new_state, reason, now)
+            queue_db.log_transition(con, submission_id, row["state"], new_state, reason, now)
         log.info("%s: %s -> %s (%s)", submission_id, row["state"], new_state, reason)
         return self.get(submission_id)
 
     def cancel(self, submission_id: str, reason: str = "cancelled by the organizer") -> Submission:
         return self.transition(submission_id, states.CANCELLED, reason)
 
-    def claim(self, worker_id: str, *, lease_s: float = DEFAULT_LEASE_S, profiles: builtins.list[str] | None = None,
+    def claim(self, worker_id: str, *, lease_s: float = DEFAULT_LEASE_S, profiles: list[str] | None = None,
               now: float | None = None) -> Submission | None:
         """Take the oldest pending submission (-> loading) with a lease, or None.
 
@@ -391,7 +217,7 @@ class SubmissionQueue:
             sql += (f" AND COALESCE(json_extract(manifest, '$.profile'), 'cpu-1') IN "
                     f"({','.join('?' for _ in profiles)})")
             args += list(profiles)
-        with self._write() as con:
+        with queue_db.writing(self.db_path) as con:
             row = con.execute(sql + " ORDER BY created_ts, id LIMIT 1", args).fetchone()
             if row is None:
                 return None
@@ -399,16 +225,16 @@ class SubmissionQueue:
             con.execute(
                 "UPDATE submissions SET state=?, reason=?, updated_at=?, attempts=attempts+1, lease_owner=?, "
                 "lease_expires=? WHERE id=?",
-                (states.LOADING, f"claimed by worker {worker_id}", _iso(now), worker_id, now + lease_s, sid),
+                (states.LOADING, f"claimed by worker {worker_id}", iso_time(now), worker_id, now + lease_s, sid),
             )
-            self._log_transition(con, sid, states.PENDING, states.LOADING, f"claimed by worker {worker_id}", now)
+            queue_db.log_transition(con, sid, states.PENDING, states.LOADING, f"claimed by worker {worker_id}", now)
         return self.get(sid)
 
     def heartbeat(self, submission_id: str, worker_id: str, *, lease_s: float = DEFAULT_LEASE_S,
                   now: float | None = None) -> None:
         """Extend the lease; raises :class:`LeaseLost` if the worker no longer holds it."""
         now = time.time() if now is None else now
-        with self._write() as con:
+        with queue_db.writing(self.db_path) as con:
             cur = con.execute(
                 "UPDATE submissions SET lease_expires=? WHERE id=? AND lease_owner=? AND state IN (?,?)",
                 (now + lease_s, submission_id, worker_id, states.LOADING, states.RUNNING),
@@ -416,12 +242,12 @@ class SubmissionQueue:
             if cur.rowcount != 1:
                 raise LeaseLost(f"worker {worker_id} no longer holds {submission_id}")
 
-    def requeue_stale(self, *, now: float | None = None) -> builtins.list[str]:
+    def requeue_stale(self, *, now: float | None = None) -> list[str]:
         """Submissions whose worker stopped renewing its lease go back to pending
         (or to failed after ``max_attempts``). Returns their ids."""
         now = time.time() if now is None else now
-        moved: builtins.list[str] = []
-        with self._write() as con:
+        moved: list[str] = []
+        with queue_db.writing(self.db_path) as con:
             rows = con.execute(
                 "SELECT id, state, lease_owner, lease_expires, attempts FROM submissions "
                 "WHERE state IN (?,?) AND lease_expires IS NOT NULL AND lease_expires<?",
@@ -429,7 +255,7 @@ class SubmissionQueue:
             ).fetchall()
             for r in rows:
                 lost = (f"worker {r['lease_owner']} stopped responding during {r['state']} "
-                        f"(lease expired {_iso(r['lease_expires'])})")
+                        f"(lease expired {iso_time(r['lease_expires'])})")
                 if r["attempts"] >= self.max_attempts:
                     new, reason = states.FAILED, f"{lost}; gave up after {r['attempts']} attempts"
                 else:
@@ -437,9 +263,9 @@ class SubmissionQueue:
                 states.check_transition(r["state"], new)
                 con.execute(
                     "UPDATE submissions SET state=?, reason=?, updated_at=?, lease_owner=NULL, lease_expires=NULL "
-                    "WHERE id=?", (new, reason, _iso(now), r["id"]),
+                    "WHERE id=?", (new, reason, iso_time(now), r["id"]),
                 )
-                self._log_transition(con, r["id"], r["state"], new, reason, now)
+                queue_db.log_transition(con, r["id"], r["state"], new, reason, now)
                 moved.append(r["id"])
         for sid in moved:
             log.warning("requeued stale submission %s", sid)

@@ -34,7 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evaluator.data_source import resolve_source
+from evaluator.evaluate import evaluate_image
+from evaluator.hidden_splits import list_splits
+from evaluator.profiles import PROFILES, ProfileUnavailable, grant
+from evaluator.tracks import select_tracks
 from submissions import states
+from submissions.ingest import ingest
 from submissions.intake import ImageIntegrityError, describe_failures, load_image
 from submissions.queue import DEFAULT_LEASE_S, LeaseLost, Submission, SubmissionQueue
 
@@ -69,7 +75,6 @@ class DataPlan:
             return self.per_dataset[dataset]
         if self.default:
             return self.default
-        from evaluator.hidden_splits import list_splits
 
         hidden = sorted(m.name for m in list_splits() if m.dataset == dataset)
         return f"hidden:{hidden[0]}" if hidden else "synthetic"
@@ -90,7 +95,6 @@ class WorkerConfig:
 
 def runnable_profiles() -> list[str]:
     """Hardware profiles this machine can run (``gpu-1`` only with a GPU)."""
-    from evaluator.profiles import PROFILES, ProfileUnavailable, grant
 
     out = []
     for name, prof in PROFILES.items():
@@ -124,8 +128,6 @@ class _Heartbeat(threading.Thread):
 
 
 def _tracks_for(sub: Submission, cfg: WorkerConfig) -> list[Any]:
-    from evaluator.tracks import select_tracks
-
     chosen = select_tracks(cfg.tracks)
     if sub.tracks:
         wanted = set(sub.tracks)
@@ -147,9 +149,6 @@ def process(queue: SubmissionQueue, sub: Submission, cfg: WorkerConfig, notify: 
             return queue.transition(sub.id, states.FAILED, f"image rejected: {exc}", owner=cfg.worker_id)
         queue.transition(sub.id, states.RUNNING, f"image {image[:19]}... loaded and verified; evaluating",
                          owner=cfg.worker_id)
-        from evaluator.data_source import resolve_source
-        from evaluator.evaluate import evaluate_image
-
         tracks = _tracks_for(sub, cfg)
         if not tracks:
             return queue.transition(sub.id, states.FAILED, f"no track to evaluate (worker tracks {cfg.tracks!r}, "
@@ -202,7 +201,6 @@ def run_worker(queue: SubmissionQueue, cfg: WorkerConfig, *, once: bool = False,
     their leases either get renewed until they finish, or expire and the
     submission comes back here as pending.
     """
-    from submissions.ingest import ingest
 
     say = notify or (lambda m: log.info("%s", m))
     done: list[Submission] = []

@@ -7,9 +7,24 @@ Each command group lives in its own module and registers itself here;
 from __future__ import annotations
 
 import logging
-import os
 
 import typer
+
+from challenge import __version__
+from challenge.cli import (
+    admin_campaign,
+    admin_images,
+    admin_data,
+    admin_evaluate,
+    admin_publish,
+    admin_queue,
+    data_cmd,
+    demo_cmd,
+    leaderboard_cmd,
+    participant,
+    tracks_cmd,
+)
+from evaluator import settings
 
 app = typer.Typer(
     name="challenge",
@@ -27,32 +42,17 @@ def _root(
     version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
 ) -> None:
     if version:
-        from challenge import __version__  # noqa: PLC0415
-
         typer.echo(f"astrocompress-challenge {__version__}")
         raise typer.Exit()
     logging.basicConfig(
-        level=logging.DEBUG if verbose else getattr(logging, os.environ.get("CHALLENGE_LOG", "WARNING")),
+        level=logging.DEBUG if verbose else getattr(logging, settings.log_level(), logging.WARNING),
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
 
 
 def _register() -> None:
-    from challenge.cli import (  # noqa: PLC0415  (each module adds its commands)
-        admin_campaign,
-        admin_data,
-        admin_evaluate,
-        admin_publish,
-        admin_queue,
-        data_cmd,
-        demo_cmd,
-        leaderboard_cmd,
-        participant,
-        tracks_cmd,
-    )
-
     for module in (tracks_cmd, data_cmd, participant, leaderboard_cmd, demo_cmd,
-                   admin_data, admin_evaluate, admin_queue, admin_campaign, admin_publish):
+                   admin_data, admin_evaluate, admin_queue, admin_campaign, admin_publish, admin_images):
         module.register(app, admin_app)
 
 

@@ -9,22 +9,23 @@ records at the end; ``--dry-run`` prints the plan only.
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from challenge.cli.console_style import task_progress
+from challenge.cli.errors import WORK_FAILED, fail
+from challenge.cli.options import Store, Track, data_option, profile_option, queue_option
+from evaluator.settings import default_queue_dir, default_store_url
+from submissions.queue import SubmissionQueue
 
 err = Console(stderr=True)
 out = Console()
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(code)
 
 
 def _plan_table(tasks: list[Any]) -> Table:
@@ -55,13 +56,13 @@ def _report_table(report: Any) -> Table:
 def register(app: typer.Typer, admin: typer.Typer) -> None:
     @admin.command("campaign")
     def campaign_cmd(
-        profile: str | None = typer.Option(
-            None, "--profile", help="Hardware profile for every run (cpu-1, cpu-8, gpu-1); default: each "
-            "submission's own (manifest), cpu-1 for baselines."),
-        data: str | None = typer.Option(
-            None, "--data", help="Data spec for every track (synthetic, hub, hidden:NAME, a folder); default: each "
-            "dataset's registered hidden split, else synthetic."),
-        track: str = typer.Option("all", "--track", "-t", help="Track name, comma list, 'paper' or 'all'."),
+        profile: Annotated[str | None, profile_option(
+            "Hardware profile for every run (cpu-1, cpu-8, gpu-1); default: each "
+            "submission's own (manifest), cpu-1 for baselines.")] = None,
+        data: Annotated[str | None, data_option(
+            "Data spec for every track (synthetic, hub, hidden:NAME, a folder); default: each "
+            "dataset's registered hidden split, else synthetic.")] = None,
+        track: Track = "all",
         shards: int = typer.Option(1, "--shards", min=1, help="Shards per track (items i with i % N == k)."),
         scheduler: str | None = typer.Option(
             None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default: a local cluster."),
@@ -69,43 +70,40 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
             None, "--workers", min=1, help="Local cluster workers (default: cores / profile cores)."),
         include_baselines: bool = typer.Option(
             True, "--include-baselines/--no-baselines", help="Also re-evaluate the classical baselines."),
-        queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder (default: the local one)."),
-        store: str | None = typer.Option(None, "--store", help="Results store URL (default: the local store)."),
+        queue_dir: Annotated[Path | None, queue_option("Queue folder (default: the local one).")] = None,
+        store: Store = None,
         dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and exit."),
     ) -> None:
         """Re-evaluate every finished submission (and the baselines) on Dask; one record per track."""
-        import logging  # noqa: PLC0415
-        import os  # noqa: PLC0415
 
         if not logging.getLogger().isEnabledFor(logging.DEBUG):  # quiet Dask unless --verbose (workers too)
             os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
-        from challenge.locations import default_queue_dir, default_store_url  # noqa: PLC0415
         from submissions.campaign import (  # noqa: PLC0415
             baseline_targets,
             finished_targets,
             plan_campaign,
             run_campaign,
         )
-        from submissions.queue import SubmissionQueue  # noqa: PLC0415
 
         if scheduler and workers:
-            _fail("--workers sizes the local cluster; with --scheduler the cluster's own workers run the tasks")
+            fail("--workers sizes the local cluster; with --scheduler the cluster's own workers run the tasks",
+                 code=WORK_FAILED)
         targets = finished_targets(SubmissionQueue(queue_dir or default_queue_dir()))
         if include_baselines:
             try:
                 with err.status("building or finding the baseline images..."):
                     targets += baseline_targets()
             except Exception as exc:  # noqa: BLE001  (Docker missing or a build failed: say what to do)
-                _fail(f"cannot prepare the baseline images: {exc} (is Docker running? `docker info`; "
-                      "or use --no-baselines)")
+                fail(f"cannot prepare the baseline images: {exc} (is Docker running? `docker info`; "
+                     "or use --no-baselines)", code=WORK_FAILED)
         if not targets:
-            _fail("nothing to evaluate: no finished submission in the queue (and --no-baselines)")
+            fail("nothing to evaluate: no finished submission in the queue (and --no-baselines)", code=WORK_FAILED)
         try:
             tasks = plan_campaign(targets, track, data, profile, shards)
         except (KeyError, ValueError) as exc:
-            _fail(str(exc).strip("'\""))
+            fail(str(exc).strip("'\""), code=WORK_FAILED)
         if not tasks:
-            _fail(f"no task: no target is evaluated on the tracks {track!r}")
+            fail(f"no task: no target is evaluated on the tracks {track!r}", code=WORK_FAILED)
         if dry_run:
             out.print(_plan_table(tasks))
             gpu = sum(t.needs_gpu for t in tasks)
@@ -127,9 +125,8 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
             try:
                 report = run_campaign(tasks, url, scheduler=scheduler, n_workers=workers, progress=on_task)
             except OSError as exc:
-                _fail(f"cannot reach the Dask scheduler {scheduler}: {exc}; check the address and that "
-                      "`dask scheduler` is running there")
-                raise
+                fail(f"cannot reach the Dask scheduler {scheduler}: {exc}; check the address and that "
+                     "`dask scheduler` is running there", code=WORK_FAILED)
         out.print(_report_table(report))
         out.print(f"records written to {url}")
         for o in report.outcomes:

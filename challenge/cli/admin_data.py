@@ -8,10 +8,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-
-def _fail(message: str) -> None:
-    Console(stderr=True).print(f"[red]error:[/red] {message}")
-    raise typer.Exit(1)
+from challenge.cli.errors import WORK_FAILED, fail
+from evaluator.fits_reader import FitsFormatError
+from evaluator.hidden_splits import SplitChangedError, count_samples, list_splits, register_split
+from evaluator.hidden_splits import verify as verify_split
 
 
 def register_split_cmd(
@@ -24,28 +24,24 @@ def register_split_cmd(
     check: bool = typer.Option(True, "--check/--no-check", help="Read every file once to refuse odd ones now."),
 ) -> None:
     """Register a local folder as a hidden test split (checksums recorded; data stay in place)."""
-    from evaluator.fits_reader import FitsFormatError, iter_samples
-    from evaluator.hidden_splits import register_split
 
     fields: dict[str, str] = {}
     for spec in field:
         key, sep, value = spec.partition("=")
         if not sep or not key:
-            _fail(f"--field {spec!r}: use KEY=VALUE")
+            fail(f"--field {spec!r}: use KEY=VALUE", code=WORK_FAILED)
         fields[key] = value
     try:
         manifest = register_split(name, dataset, directory, fields=fields, overwrite=overwrite)
     except (ValueError, FileNotFoundError, FileExistsError) as exc:
-        _fail(str(exc))
-        return
+        fail(str(exc), code=WORK_FAILED)
     n_samples = 0
     if check:
-        root = Path(manifest.directory)
         try:
-            for f in manifest.files:
-                n_samples += sum(1 for _ in iter_samples(root / f.path, dataset))
+            n_samples = count_samples(manifest)
         except FitsFormatError as exc:
-            _fail(f"{exc}\n(the split is registered; fix or remove the file and register again with --overwrite)")
+            fail(f"{exc}\n(the split is registered; fix or remove the file and register again with --overwrite)",
+                 code=WORK_FAILED)
     Console().print(f"hidden split [bold]{name}[/bold]: {len(manifest.files)} files"
                     + (f", {n_samples} samples" if check else "")
                     + f", {manifest.total_bytes / 1e6:.1f} MB of {dataset}; revision {manifest.sha256[:16]}")
@@ -53,8 +49,6 @@ def register_split_cmd(
 
 def splits_cmd(verify: bool = typer.Option(False, "--verify", help="Re-hash every file of every split.")) -> None:
     """List the registered hidden splits."""
-    from evaluator.hidden_splits import SplitChangedError, list_splits
-    from evaluator.hidden_splits import verify as verify_split
 
     table = Table(title="Hidden splits")
     for col in ("name", "dataset", "files", "MB", "revision", "registered", "directory", "state"):

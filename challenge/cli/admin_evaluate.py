@@ -10,35 +10,38 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from typing import Any, Callable, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from baselines.classical import CODECS
+from baselines.evaluation import evaluate_baselines
 from challenge.cli.console_style import fmt_number, task_progress
+from challenge.cli.errors import WORK_FAILED, fail
+from challenge.cli.options import Data, Profile, Split, Store, Track, inprocess_option, json_option, profile_option
+from evaluator.data_source import resolve_source
+from evaluator.evaluate import evaluate_image
+from evaluator.profiles import ProfileUnavailable
+from evaluator.schema import metric
+from evaluator.settings import default_store_url
+from evaluator.tracks import select_tracks
 
 err = Console(stderr=True)
 
 
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}")
-    raise typer.Exit(code)
-
-
+# The per-track numbers `admin evaluate` prints and writes as JSON (names from evaluator.schema.METRICS).
+TABLE_METRICS: tuple[str, ...] = ("ratio_mean", "ratio_aggregate", "bpp_mean", "encode_s_median", "decode_s_median")
+JSON_METRICS: tuple[str, ...] = (*TABLE_METRICS, "n_items")
 
 
 def record_json(record: Any) -> dict[str, Any]:
-    s = record.summary or {}
+    s = record.summary
     return {
         "status": record.status,
-        "ratio_mean": s.get("ratio_mean"),
-        "ratio_aggregate": s.get("ratio_aggregate"),
-        "bpp_mean": s.get("bpp_mean"),
-        "encode_s_median": s.get("encode_s_median"),
-        "decode_s_median": s.get("decode_s_median"),
-        "n_items": s.get("n_items"),
+        **{name: getattr(s, name) for name in JSON_METRICS},
         "startup_s": record.startup_s,
         "failure": ({"kind": record.failure.kind, "message": record.failure.message, "item_id": record.failure.item_id}
                     if record.failure else None),
@@ -47,15 +50,15 @@ def record_json(record: Any) -> dict[str, Any]:
 
 def print_summary(records: list[Any], console: Console, title: str) -> None:
     table = Table(title=title)
-    for col in ("codec", "track", "status", "n", "ratio", "aggr.", "bpp", "enc s", "dec s", "start s"):
+    for col in ("codec", "track", "status", "n", *(metric(m).short for m in TABLE_METRICS), metric("startup_s").short):
         table.add_column(col, overflow="ellipsis", no_wrap=col in ("codec", "track"),
                          max_width=16 if col == "codec" else None)
     for r in records:
-        s = r.summary or {}
         status = "[green]ok[/green]" if r.status == "ok" else f"[red]{r.failure.kind if r.failure else 'failed'}[/red]"
-        table.add_row(r.codec, r.track, status, str(s.get("n_items", "-")), fmt_number(s.get("ratio_mean")),
-                      fmt_number(s.get("ratio_aggregate")), fmt_number(s.get("bpp_mean")), fmt_number(s.get("encode_s_median"), ".4f"),
-                      fmt_number(s.get("decode_s_median"), ".4f"), fmt_number(r.startup_s, ".2f"))
+        n = "-" if r.summary.n_items is None else str(r.summary.n_items)
+        table.add_row(r.codec, r.track, status, n,
+                      *(fmt_number(getattr(r.summary, m), metric(m).cli_format) for m in TABLE_METRICS),
+                      fmt_number(r.startup_s, metric("startup_s").cli_format))
     console.print(table)
     console.print("[dim]ratio = mean of per-item ratios (the paper's headline); aggr. = total raw / total "
                   "compressed; enc/dec s = per-item medians[/dim]")
@@ -111,35 +114,27 @@ def _progress() -> Progress:
 
 
 def _source(data: str, split: str) -> Any:
-    from evaluator.data_source import resolve_source  # noqa: PLC0415
-
     try:
         return resolve_source(data, split=split)
     except Exception as exc:  # noqa: BLE001  (a bad --data is the user's to fix: say so)
-        _fail(f"cannot open data {data!r}: {exc}")
+        fail(f"cannot open data {data!r}: {exc}", code=WORK_FAILED)
 
 
 def _tracks(track: str) -> list[Any]:
-    from evaluator.tracks import select_tracks  # noqa: PLC0415
-
     try:
         return select_tracks(track)
     except KeyError as exc:
-        _fail(str(exc))
-        raise
+        fail(str(exc), code=WORK_FAILED)
 
 
 def _run(fn: Callable[[Callable[[str], None]], list[Any]], quiet: bool, prefix: str = "") -> list[Any]:
-    from evaluator.profiles import ProfileUnavailable  # noqa: PLC0415
-
     try:
         if quiet:
             return fn(lambda _e: None)
         with _progress() as progress:
             return fn(_Bar(progress, prefix))
     except ProfileUnavailable as exc:
-        _fail(str(exc))
-        raise
+        fail(str(exc), code=WORK_FAILED)
 
 
 def _echo_codec_logs() -> None:
@@ -156,19 +151,17 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     @admin.command("evaluate")
     def evaluate_cmd(
         image: str = typer.Argument(..., help="Codec image reference (tag or sha256 id) on this Docker engine."),
-        track: str = typer.Option("all", "--track", "-t", help="Track name, comma list, 'paper' or 'all'."),
-        data: str = typer.Option("synthetic", "--data", help="synthetic, a corpus folder, hub, or hidden:NAME."),
-        split: str = typer.Option("full_test", "--split", help="Split of the data source."),
-        profile: str = typer.Option("cpu-1", "--profile", help="Hardware profile: cpu-1, cpu-8, gpu-1."),
-        store: Optional[str] = typer.Option(None, "--store", help="Results store URL (default: the local store)."),
+        track: Track = "all",
+        data: Data = "synthetic",
+        split: Split = "full_test",
+        profile: Profile = "cpu-1",
+        store: Store = None,
         name: Optional[str] = typer.Option(None, "--name", help="Codec display name (default: the image)."),
         submission: Optional[str] = typer.Option(None, "--submission", help="Submission id for the records."),
-        as_json: bool = typer.Option(False, "--json", help="Print a JSON object keyed by track."),
+        as_json: Annotated[bool, json_option("Print a JSON object keyed by track.")] = False,
         show_logs: bool = typer.Option(False, "--show-logs", help="Log the codec's stderr (never for hidden data)."),
     ) -> None:
         """Evaluate a codec image in the sandbox and store one record per track."""
-        from challenge.locations import default_store_url  # noqa: PLC0415
-        from evaluator.evaluate import evaluate_image  # noqa: PLC0415
 
         tracks = _tracks(track)
         source = _source(data, split)
@@ -188,24 +181,21 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
 
     @admin.command("evaluate-baselines")
     def evaluate_baselines_cmd(
-        track: str = typer.Option("all", "--track", "-t", help="Track name, comma list, 'paper' or 'all'."),
-        data: str = typer.Option("synthetic", "--data", help="synthetic, a corpus folder, hub, or hidden:NAME."),
-        split: str = typer.Option("full_test", "--split", help="Split of the data source."),
-        profile: str = typer.Option("cpu-1", "--profile", help="Hardware profile (sandboxed runs)."),
-        store: Optional[str] = typer.Option(None, "--store", help="Results store URL (default: the local store)."),
+        track: Track = "all",
+        data: Data = "synthetic",
+        split: Split = "full_test",
+        profile: Annotated[str, profile_option("Hardware profile (sandboxed runs).")] = "cpu-1",
+        store: Store = None,
         codec: Optional[str] = typer.Option(None, "--codec", help="Comma list of baselines (default: all five)."),
-        inprocess: bool = typer.Option(False, "--inprocess", help="Run in this process (no Docker)."),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON keyed by codec, then track."),
+        inprocess: Annotated[bool, inprocess_option("Run in this process (no Docker).")] = False,
+        as_json: Annotated[bool, json_option("Print JSON keyed by codec, then track.")] = False,
     ) -> None:
         """Evaluate the paper's five classical baselines (ids baseline-<codec>)."""
-        from baselines.classical import CODECS  # noqa: PLC0415
-        from baselines.evaluation import evaluate_baselines  # noqa: PLC0415
-        from challenge.locations import default_store_url  # noqa: PLC0415
 
         names = [c.strip() for c in codec.split(",")] if codec else list(CODECS)
         unknown = [n for n in names if n not in CODECS]
         if unknown:
-            _fail(f"unknown baseline(s) {unknown}; choose from {', '.join(CODECS)}")
+            fail(f"unknown baseline(s) {unknown}; choose from {', '.join(CODECS)}", code=WORK_FAILED)
         tracks = _tracks(track)
         source = _source(data, split)
         url = store or default_store_url()

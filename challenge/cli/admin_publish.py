@@ -2,35 +2,37 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 
-from challenge.locations import default_store_url
+from challenge.cli.errors import USAGE_ERROR, WORK_FAILED, fail
+from challenge.cli.options import store_option
+from evaluator.settings import default_store_url
+from leaderboard.publish import publish
 
 
 def publish_cmd(
     repo: str = typer.Option(..., "--repo", help="Dataset repository for the results, ORG/NAME."),
-    store: str | None = typer.Option(None, "--store", help="Results store to publish (fsspec URL or folder)."),
+    store: Annotated[str | None, store_option("Results store to publish (fsspec URL or folder).")] = None,
     space: str | None = typer.Option(None, "--space", help="Also publish the leaderboard Space, ORG/NAME."),
     to: str | None = typer.Option(None, "--to", help="Publish elsewhere than huggingface.co: a Hub endpoint "
                                      "(https://...) or an fsspec URL (file:///srv/hub) for a local stand-in."),
 ) -> None:
     """Publish the results store (one commit, changed files only) and, with --space, the leaderboard Space."""
-    from leaderboard.publish import publish
 
-    console = Console()
     store_url = store or default_store_url()
     try:
         report = publish(store_url, repo, space_id=space, hub_url=to)
     except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+        fail(str(exc), code=USAGE_ERROR)
     except Exception as exc:  # Hub errors: authentication, permissions, network
-        name = type(exc).__name__
-        console.print(f"[red]Publishing failed ({name}): {exc}[/red]\n"
-                      "Check `huggingface-cli login` (a token with write access to the repositories) "
-                      "and the network; nothing partial is committed (each repository gets one atomic commit).")
-        raise typer.Exit(1) from exc
+        fail(f"Publishing failed ({type(exc).__name__}): {exc}\n"
+             "Check `huggingface-cli login` (a token with write access to the repositories) "
+             "and the network; nothing partial is committed (each repository gets one atomic commit).",
+             code=WORK_FAILED)
+    console = Console()
     for line in report.lines():
         console.print(line)
 

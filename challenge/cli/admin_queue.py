@@ -4,52 +4,61 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from challenge.locations import default_queue_dir, default_store_url
+from challenge.cli.errors import WORK_FAILED, fail
+from challenge.cli.options import (
+    QueueDir,
+    data_option,
+    json_option,
+    limit_option,
+    participant_option,
+    profile_option,
+    reason_option,
+    store_option,
+    track_option,
+)
+from evaluator.settings import default_queue_dir, default_store_url
+from evaluator.tracks import select_tracks
+from submissions.ingest import ingest as run_ingest
+from submissions.queue import SubmissionNotFound, SubmissionQueue
+from submissions.states import PENDING, TransitionError
+from submissions.submission_store import SubmissionStore, SubmissionStoreError
+from submissions.worker import DataPlan, WorkerConfig, run_worker
 
 console = Console()
-err_console = Console(stderr=True)
-
-
-def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
-    raise typer.Exit(1)
 
 
 def register(app: typer.Typer, admin: typer.Typer) -> None:
     @admin.command()
     def worker(
         once: bool = typer.Option(False, "--once", help="Drain the queue, then exit (waits for stale leases)."),
-        data: str | None = typer.Option(None, "--data", help="One data spec for every track (synthetic, "
-                                           "hidden:NAME, a folder). Default: each dataset's registered hidden "
-                                           "split, else synthetic."),
+        data: Annotated[str | None, data_option("One data spec for every track (synthetic, "
+                                                "hidden:NAME, a folder). Default: each dataset's registered hidden "
+                                                "split, else synthetic.")] = None,
         data_map: Path | None = typer.Option(None, "--data-map", help='JSON {"GBI-16-2D": "hidden:NAME", '
                                                 '"*": "synthetic"}.'),
-        store: str | None = typer.Option(None, "--store", help="Results store URL."),
-        track: str = typer.Option("all", "--track", "-t", help="Tracks to evaluate (name, comma list, paper, all)."),
-        profile: str | None = typer.Option(None, "--profile", help="Override the manifests' profile."),
+        store: Annotated[str | None, store_option("Results store URL.")] = None,
+        track: Annotated[str, track_option("Tracks to evaluate (name, comma list, paper, all).")] = "all",
+        profile: Annotated[str | None, profile_option("Override the manifests' profile.")] = None,
         lease: float = typer.Option(120.0, "--lease", help="Lease seconds; a worker silent this long is presumed dead."),
         poll: float = typer.Option(2.0, "--poll", help="Seconds between polls of an empty queue."),
         inbox: str | None = typer.Option(None, "--inbox", help="Hosted inbox URL to ingest requests from."),
-        queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder."),
+        queue_dir: QueueDir = None,
         image_size: bool = typer.Option(True, "--image-size/--no-image-size",
                                         help="Measure each image's compressed size (docker save | gzip)."),
     ) -> None:
         """Take pending submissions, verify their image, evaluate every track, record results."""
-        from evaluator.tracks import select_tracks
-        from submissions.queue import SubmissionQueue
-        from submissions.submission_store import SubmissionStore
-        from submissions.worker import DataPlan, WorkerConfig, run_worker
 
         try:
             select_tracks(track)
             plan = DataPlan.from_file(data_map) if data_map else DataPlan()
         except (KeyError, ValueError, OSError) as exc:
-            _fail(str(exc))
+            fail(str(exc), code=WORK_FAILED)
         if data:
             plan.default = data
         queue = SubmissionQueue(queue_dir or default_queue_dir())
@@ -67,19 +76,18 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     @admin.command("queue")
     def queue_cmd(
         state: str | None = typer.Option(None, "--state", help="Only this state."),
-        participant: str | None = typer.Option(None, "--participant"),
-        limit: int = typer.Option(100, "--limit"),
-        as_json: bool = typer.Option(False, "--json"),
-        queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder."),
+        participant: Annotated[str | None, participant_option()] = None,
+        limit: Annotated[int, limit_option()] = 100,
+        as_json: Annotated[bool, json_option()] = False,
+        queue_dir: QueueDir = None,
     ) -> None:
         """List submissions with state, attempts and reason."""
-        from submissions.queue import SubmissionQueue
 
         queue = SubmissionQueue(queue_dir or default_queue_dir())
         try:
-            subs = queue.list(participant=participant, state=state, limit=limit)
+            subs = queue.submissions(participant=participant, state=state, limit=limit)
         except ValueError as exc:
-            _fail(str(exc))
+            fail(str(exc), code=WORK_FAILED)
         if as_json:
             typer.echo(json.dumps({"counts": queue.counts(), "submissions": [s.to_dict() for s in subs]},
                                   indent=2, default=str))
@@ -94,49 +102,42 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     @admin.command()
     def cancel(
         submission_id: str = typer.Argument(..., help="Submission id."),
-        reason: str = typer.Option("cancelled by the organizer", "--reason"),
-        queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder."),
+        reason: Annotated[str, reason_option()] = "cancelled by the organizer",
+        queue_dir: QueueDir = None,
     ) -> None:
         """Cancel a pending or running submission."""
-        from submissions.queue import SubmissionNotFound, SubmissionQueue
-        from submissions.states import TransitionError
 
         try:
             sub = SubmissionQueue(queue_dir or default_queue_dir()).cancel(submission_id, reason)
         except (SubmissionNotFound, TransitionError) as exc:
-            _fail(str(exc))
+            fail(str(exc), code=WORK_FAILED)
         console.print(f"{sub.id}: {sub.state} ({sub.reason})")
 
     @admin.command()
     def requeue(
         submission_id: str = typer.Argument(..., help="A failed submission to run again."),
-        reason: str = typer.Option("requeued by the organizer", "--reason"),
-        queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder."),
+        reason: Annotated[str, reason_option()] = "requeued by the organizer",
+        queue_dir: QueueDir = None,
     ) -> None:
         """Put a failed submission back in the queue (e.g. after an infrastructure fault)."""
-        from submissions.queue import SubmissionNotFound, SubmissionQueue
-        from submissions.states import PENDING, TransitionError
 
         try:
             sub = SubmissionQueue(queue_dir or default_queue_dir()).transition(submission_id, PENDING, reason)
         except (SubmissionNotFound, TransitionError) as exc:
-            _fail(str(exc))
+            fail(str(exc), code=WORK_FAILED)
         console.print(f"{sub.id}: {sub.state} ({sub.reason})")
 
     @admin.command()
     def ingest(
         source: str = typer.Option(..., "--from", help="Hosted inbox URL (hf://datasets/ORG/NAME, folder, file://)."),
-        queue_dir: Path | None = typer.Option(None, "--queue", help="Queue folder."),
+        queue_dir: QueueDir = None,
     ) -> None:
         """Copy new submission requests from a hosted inbox into the local queue."""
-        from submissions.ingest import ingest as run_ingest
-        from submissions.queue import SubmissionQueue
-        from submissions.submission_store import SubmissionStore, SubmissionStoreError
 
         try:
             report = run_ingest(SubmissionStore(source), SubmissionQueue(queue_dir or default_queue_dir()))
         except SubmissionStoreError as exc:
-            _fail(str(exc))
+            fail(str(exc), code=WORK_FAILED)
         for sid in report.accepted:
             console.print(f"[green]queued[/] {sid}")
         for rid, reason in report.rejected:

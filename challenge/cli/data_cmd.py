@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from challenge.cli.errors import WORK_FAILED, fail
+from challenge.cli.options import data_option, limit_option, split_option, track_option
+from evaluator.data_source import resolve_source
+from evaluator.dataset_export import to_hf_dataset
+from evaluator.noise_floor import background_sigma
+from evaluator.synthetic.corpus import default_synthetic_dir, generate
+from evaluator.tracks import get_track
+
 log = logging.getLogger(__name__)
 
 data_app = typer.Typer(help="The corpus: synthetic generator, items per track, export.", no_args_is_help=True)
-
-
-def _fail(message: str) -> None:
-    Console(stderr=True).print(f"[red]error:[/red] {message}")
-    raise typer.Exit(1)
 
 
 @data_app.command("synth")
@@ -32,10 +35,9 @@ def synth(
     force: bool = typer.Option(False, "--force", help="Regenerate even if a complete corpus is there."),
 ) -> None:
     """Generate the deterministic synthetic corpus (all five datasets, Hub layout), offline."""
-    from evaluator.synthetic import default_synthetic_dir, generate
 
     if size not in ("small", "full"):
-        _fail(f"--size {size!r}: use small or full")
+        fail(f"--size {size!r}: use small or full", code=WORK_FAILED)
     target = out or default_synthetic_dir(size, seed)
     console = Console()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -51,22 +53,21 @@ def synth(
             path = generate(target, size=size, seed=seed, n_test=n_test, n_train=n_train,  # type: ignore[arg-type]
                             progress=progress, force=force)
         except (FileExistsError, ValueError, ImportError) as exc:
-            _fail(str(exc))
-            return
+            fail(str(exc), code=WORK_FAILED)
     console.print(f"synthetic corpus ({size}, seed {seed}) in [bold]{path}[/bold]; use it with --data {path}")
 
 
 @data_app.command("show")
 def show(
-    data: str = typer.Option("synthetic", "--data", help="synthetic | synthetic:full | synthetic:small:SEED | "
-                             "hub[@REV] | hidden:NAME | a corpus folder | an fsspec URL."),
-    track: str = typer.Option(..., "--track", "-t", help="Track name (see `challenge tracks`)."),
-    split: str = typer.Option("full_test", "--split", help="tiny_test, full_test, tiny_train or full_train."),
-    limit: int = typer.Option(50, "--limit", help="Show at most this many items."),
+    *,  # keyword-only: the required --track may follow options with defaults
+    data: Annotated[str, data_option("synthetic | synthetic:full | synthetic:small:SEED | "
+                                     "hub[@REV] | hidden:NAME | a corpus folder | an fsspec URL.")] = "synthetic",
+    track: Annotated[str, track_option("Track name (see `challenge tracks`).")],
+    split: Annotated[str, split_option("tiny_test, full_test, tiny_train or full_train.")] = "full_test",
+    limit: Annotated[int, limit_option("Show at most this many items.")] = 50,
     sigma: bool = typer.Option(True, "--sigma/--no-sigma", help="Estimate the background noise sigma per item."),
 ) -> None:
     """List the items a track takes from a data source: id, shape, exptime, noise sigma."""
-    from evaluator.noise_floor import background_sigma
 
     t, source = _public_track_source(track, data, split,
                                      "items of hidden splits are not listed (their content stays with the organizer)")
@@ -85,7 +86,7 @@ def show(
                           str(item.meta.get("source_file", "")))
             count += 1
     except (ValueError, RuntimeError, OSError) as exc:
-        _fail(str(exc))
+        fail(str(exc), code=WORK_FAILED)
     Console().print(table)
     if source.synthetic:
         Console().print("[yellow]synthetic data[/yellow]: numbers on it are labelled synthetic everywhere.")
@@ -93,36 +94,32 @@ def show(
 
 def _public_track_source(track: str, data: str, split: str, hidden_refusal: str) -> tuple[Any, Any]:
     """The track and the data source, or a clear exit; hidden splits are refused with ``hidden_refusal``."""
-    from evaluator.data_source import resolve_source
-    from evaluator.tracks import get_track
 
     try:
         t = get_track(track)
         source = resolve_source(data, split=split)
     except (KeyError, ValueError, RuntimeError, OSError) as exc:
-        _fail(str(exc))
-        raise  # _fail exits; this keeps type checkers informed
+        fail(str(exc), code=WORK_FAILED)
     if source.hidden:
-        _fail(hidden_refusal)
+        fail(hidden_refusal, code=WORK_FAILED)
     return t, source
 
 
 @data_app.command("export")
 def export(
+    *,  # keyword-only: the required --track may follow options with defaults
     out: Path = typer.Option(..., "--out", help="Folder for datasets.Dataset.save_to_disk."),
-    data: str = typer.Option("synthetic", "--data", help="Data source spec (as for `challenge data show`)."),
-    track: str = typer.Option(..., "--track", "-t", help="Track name."),
-    split: str = typer.Option("full_test", "--split", help="Split of the source."),
+    data: Annotated[str, data_option("Data source spec (as for `challenge data show`).")] = "synthetic",
+    track: Annotated[str, track_option("Track name.")],
+    split: Annotated[str, split_option("Split of the source.")] = "full_test",
 ) -> None:
     """Export a track's items to a Hugging Face ``datasets.Dataset`` on disk."""
-    from evaluator.dataset_export import to_hf_dataset
 
     t, source = _public_track_source(track, data, split, "hidden splits are never exported")
     try:
         ds = to_hf_dataset(source, t)
     except (ValueError, RuntimeError, OSError) as exc:
-        _fail(str(exc))
-        return
+        fail(str(exc), code=WORK_FAILED)
     ds.save_to_disk(str(out))
     Console().print(f"{len(ds)} items of {t.name} from {source.label} saved to {out}")
 

@@ -8,21 +8,35 @@ paper's numbers into the results store and serves the leaderboard.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from baselines.classical import CODECS
+from baselines.evaluation import evaluate_baselines
+from baselines.paper_seeds import paper_results, seed_paper_results
 from challenge.cli.console_style import task_progress
+from challenge.cli.options import (
+    Store,
+    data_option,
+    host_option,
+    inprocess_option,
+    port_option,
+    profile_option,
+    track_option,
+)
+from evaluator.data_source import resolve_source
+from evaluator.records import ResultStore
+from evaluator.settings import default_queue_dir, default_store_url
+from evaluator.tracks import TRACKS, select_tracks
 
 console = Console()
 
 
 def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], title: str) -> Table:
     """Tracks as rows, baselines as columns: our mean ratio, the paper's beside it."""
-    from baselines.classical import CODECS  # noqa: PLC0415
-    from evaluator.tracks import TRACKS  # noqa: PLC0415
 
     cell: dict[tuple[str, str], Any] = {(r.track, r.submission.removeprefix("baseline-")): r for r in records}
     table = Table(title=title, caption="each cell: ours, below it (the paper's Table 1)", padding=(0, 1))
@@ -36,7 +50,7 @@ def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], t
             rec = cell.get((track, name))
             ours = "-"
             if rec is not None:
-                ours = f"{rec.summary['ratio_mean']:.2f}" if rec.status == "ok" else f"[red]{rec.failure.kind}[/red]"
+                ours = f"{rec.summary.ratio_mean:.2f}" if rec.status == "ok" else f"[red]{rec.failure.kind}[/red]"
             ref = paper.get(track, {}).get(codec.title)
             row.append(f"{ours}\n[dim]({ref:.2f})[/dim]" if ref is not None else ours)
         table.add_row(*row)
@@ -44,23 +58,16 @@ def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], t
 
 
 def demo(
-    data: str = typer.Option("synthetic", "--data", help="Data to evaluate on (default: the synthetic corpus)."),
-    track: str = typer.Option("all", "--track", "-t", help="Tracks: 'all', 'paper' or a comma list."),
-    profile: str = typer.Option("cpu-1", "--profile", help="Hardware profile for the sandboxed runs."),
-    store: Optional[str] = typer.Option(None, "--store", help="Results store URL (default: the local store)."),
-    inprocess: bool = typer.Option(False, "--inprocess", help="Run the codecs in this process (no Docker)."),
+    data: Annotated[str, data_option("Data to evaluate on (default: the synthetic corpus).")] = "synthetic",
+    track: Annotated[str, track_option("Tracks: 'all', 'paper' or a comma list.")] = "all",
+    profile: Annotated[str, profile_option("Hardware profile for the sandboxed runs.")] = "cpu-1",
+    store: Store = None,
+    inprocess: Annotated[bool, inprocess_option("Run the codecs in this process (no Docker).")] = False,
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the leaderboard at the end."),
-    host: str = typer.Option("0.0.0.0", "--host", help="Leaderboard host."),
-    port: int = typer.Option(7860, "--port", help="Leaderboard port."),
+    host: Annotated[str, host_option("Leaderboard host.")] = "0.0.0.0",
+    port: Annotated[int, port_option("Leaderboard port.")] = 7860,
 ) -> None:
     """Build the baseline images, evaluate them in the sandbox, seed the paper, serve the leaderboard."""
-    from baselines.classical import CODECS  # noqa: PLC0415
-    from baselines.evaluation import evaluate_baselines  # noqa: PLC0415
-    from baselines.paper_seeds import paper_results, seed_paper_results  # noqa: PLC0415
-    from challenge.locations import default_queue_dir, default_store_url  # noqa: PLC0415
-    from evaluator.data_source import resolve_source  # noqa: PLC0415
-    from evaluator.records import ResultStore  # noqa: PLC0415
-    from evaluator.tracks import select_tracks  # noqa: PLC0415
 
     url = store or default_store_url()
     results = ResultStore(url)

@@ -11,10 +11,10 @@ submission stands.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich import box
@@ -22,20 +22,33 @@ from rich.console import Console
 from rich.table import Table
 
 from challenge.cli.console_style import fmt_number, task_progress
-
-from challenge.locations import default_queue_dir, default_store_url
+from challenge.cli.errors import WORK_FAILED, fail
+from challenge.cli.options import (
+    Profile,
+    Track,
+    data_option,
+    json_option,
+    limit_option,
+    participant_option,
+    queue_option,
+    store_option,
+    track_option,
+)
+from challenge.scaffold import ScaffoldError, create_codec_folder, default_author
+from evaluator import settings
+from evaluator.data_source import resolve_source
+from evaluator.evaluate import evaluate_image
+from evaluator.images import BuiltImage
+from evaluator.manifest import Manifest
+from evaluator.records import ResultStore
+from evaluator.schema import TrackSummary, metric
+from evaluator.settings import default_queue_dir, default_store_url
+from evaluator.tracks import select_tracks
+from submissions.intake import BUILD_ERRORS, Progress, build
+from submissions.queue import SubmissionQueue
+from submissions.submit import Phase, SubmitRefused, SubmitRequest, submit_codec
 
 console = Console()
-err_console = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _default_participant() -> str:
-    return os.environ.get("CHALLENGE_PARTICIPANT") or os.environ.get("USER") or "anonymous"
 
 
 def _mb(n: int | None) -> str:
@@ -44,19 +57,39 @@ def _mb(n: int | None) -> str:
 
 # -- build ------------------------------------------------------------------
 
-def _build(folder: Path) -> tuple[Any, Any]:
-    from challenge.images import ImageBuildError
-    from challenge.manifest import ManifestError
-    from submissions.intake import IntakeError, build
+@contextmanager
+def _building(folder: Path) -> Iterator[Progress]:
+    """The spinner of a build; the callable shows the build's latest log line on it."""
+    with console.status(f"building {folder} ...") as status:
+        yield lambda line: status.update(f"[dim]{line.strip()[:110]}")
 
-    if not folder.is_dir():
-        _fail(f"{folder} is not a folder; create one with `challenge init {folder}`")
+
+def _build(folder: Path) -> tuple[Manifest, BuiltImage]:
     try:
-        with console.status(f"building {folder} ...") as status:
-            return build(folder, progress=lambda line: status.update(f"[dim]{line.strip()[:110]}"))
-    except (ManifestError, IntakeError, ImageBuildError) as exc:
-        _fail(str(exc))
-    raise AssertionError("unreachable")
+        with _building(folder) as progress:
+            return build(folder, progress=progress)
+    except BUILD_ERRORS as exc:
+        fail(str(exc), code=WORK_FAILED)
+
+
+class _SubmitView:
+    """What ``challenge submit`` shows during each long step of the workflow."""
+
+    SPINNERS = {Phase.SELF_CHECK: "running the evaluator ...", Phase.EXPORT: "exporting the image (docker save) ..."}
+
+    def __init__(self, folder: Path, n_tracks: int, data: str) -> None:
+        self.folder, self.n_tracks, self.data = folder, n_tracks, data
+
+    @contextmanager
+    def __call__(self, phase: Phase) -> Iterator[Progress]:
+        if phase is Phase.BUILD:
+            with _building(self.folder) as progress:
+                yield progress
+            return
+        if phase is Phase.SELF_CHECK:
+            console.print(f"self-check: one item per track ({self.n_tracks} tracks) on {self.data} ...")
+        with console.status(self.SPINNERS[phase]):
+            yield lambda _line: None
 
 
 # -- evaluation display -------------------------------------------------------
@@ -77,7 +110,6 @@ class _EvalProgress:
 
 def _evaluate_with_progress(image: str, tracks: list[Any], source: Any, profile: str, *, codec_name: str,
                             manifest: dict[str, Any]) -> list[Any]:
-    from evaluator.evaluate import evaluate_image
 
     with task_progress(console, transient=True) as progress:
         task = progress.add_task("starting the sandbox ...", total=None)
@@ -93,15 +125,10 @@ def _baseline_rows(store_url: str, label: str, profile: str, tracks: set[str]) -
     profile is shown too (its speeds are blanked in the table); a record of
     the same profile is preferred.
     """
-    from evaluator.records import ResultStore  # noqa: PLC0415
 
     best: dict[tuple[str, str], Any] = {}
     try:
-        store = ResultStore(store_url)
-        for key in store.keys():  # noqa: SIM118  (a store method, not a dict)
-            if not key.startswith("baseline-"):
-                continue
-            rec = store.read(key)
+        for rec in ResultStore(store_url).find(prefix="baseline-", split=label):
             if rec.split != label or rec.track not in tracks or rec.status != "ok":
                 continue
             slot = (rec.track, rec.submission)
@@ -115,29 +142,36 @@ def _baseline_rows(store_url: str, label: str, profile: str, tracks: set[str]) -
     return out
 
 
+# The columns of `challenge test`'s table (names from evaluator.schema.METRICS).
+RATIO_METRICS: tuple[str, ...] = ("ratio_mean", "ratio_aggregate", "bpp_mean")
+SPEED_METRICS: tuple[str, ...] = ("encode_mb_s", "decode_mb_s")
+SPEED_FORMAT = ".1f"  # a terminal is narrower than the board
+
+
+def _cells(summary: TrackSummary, names: tuple[str, ...]) -> list[str]:
+    return [fmt_number(getattr(summary, n), SPEED_FORMAT if n in SPEED_METRICS else metric(n).cli_format)
+            for n in names]
+
+
 def _print_results(records: list[Any], baselines: dict[str, list[Any]], label: str, profile: str = "cpu-1") -> bool:
     table = Table(title=f"results on {label}", show_lines=False, box=box.SIMPLE_HEAD, padding=(0, 1))
     table.add_column("track", no_wrap=True)
     table.add_column("codec", overflow="fold", min_width=10)
     table.add_column("status", no_wrap=True)
-    for col in ("ratio", "aggr.", "bpp", "enc MB/s", "dec MB/s"):
-        table.add_column(col, justify="right", no_wrap=True)
+    for name in (*RATIO_METRICS, *SPEED_METRICS):
+        table.add_column(metric(name).short, justify="right", no_wrap=True)
     ok = True
     other_profiles: set[str] = set()
     for rec in records:
-        s = rec.summary or {}
         style = "green" if rec.status == "ok" else "red"
-        table.add_row(rec.track, f"[bold]{rec.codec}[/]", f"[{style}]{rec.status}[/]", fmt_number(s.get("ratio_mean")),
-                      fmt_number(s.get("ratio_aggregate")), fmt_number(s.get("bpp_mean")), fmt_number(s.get("encode_mb_s"), ".1f"),
-                      fmt_number(s.get("decode_mb_s"), ".1f"))
-        for base in sorted(baselines.get(rec.track, []), key=lambda r: -(r.summary or {}).get("ratio_mean", 0)):
-            b = base.summary or {}
+        table.add_row(rec.track, f"[bold]{rec.codec}[/]", f"[{style}]{rec.status}[/]",
+                      *_cells(rec.summary, RATIO_METRICS), *_cells(rec.summary, SPEED_METRICS))
+        for base in sorted(baselines.get(rec.track, []), key=lambda r: -(r.summary.ratio_mean or 0)):
             same = base.profile == profile
             other_profiles.update({} if same else {base.profile})
+            speeds = _cells(base.summary, SPEED_METRICS) if same else ["-"] * len(SPEED_METRICS)
             table.add_row("", f"[dim]{base.codec}[/]", f"[dim]baseline{'' if same else '*'}[/]",
-                          fmt_number(b.get("ratio_mean")), fmt_number(b.get("ratio_aggregate")), fmt_number(b.get("bpp_mean")),
-                          fmt_number(b.get("encode_mb_s"), ".1f") if same else "-",
-                          fmt_number(b.get("decode_mb_s"), ".1f") if same else "-")
+                          *_cells(base.summary, RATIO_METRICS), *speeds)
         ok = ok and rec.status == "ok"
     console.print(table)
     if other_profiles:
@@ -161,19 +195,12 @@ def _print_results(records: list[Any], baselines: dict[str, list[Any]], label: s
 
 def _scores(store_url: str, submission_id: str) -> list[dict[str, Any]]:
     """Per-track public numbers of a submission (never logs; hidden-split numbers only as summaries)."""
-    from evaluator.records import ResultStore
 
     out = []
     try:
-        store = ResultStore(store_url)
-        for key in store.keys():
-            if key.split("/", 1)[0] != submission_id:
-                continue
-            rec = store.read(key)
-            s = rec.summary or {}
+        for rec in ResultStore(store_url).find(submission=submission_id):
             out.append({"track": rec.track, "profile": rec.profile, "split": rec.split, "status": rec.status,
-                        "ratio_mean": s.get("ratio_mean"), "bpp_mean": s.get("bpp_mean"),
-                        "encode_mb_s": s.get("encode_mb_s"), "decode_mb_s": s.get("decode_mb_s"),
+                        **{n: getattr(rec.summary, n) for n in ("ratio_mean", "bpp_mean", *SPEED_METRICS)},
                         "failure": rec.failure.kind if rec.failure else None})
     except Exception:  # noqa: BLE001
         return []
@@ -189,16 +216,11 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Write into a non-empty folder."),
     ) -> None:
         """Create a working codec folder (Dockerfile, code, codec.toml, README)."""
-        from challenge.scaffold import (
-            ScaffoldError,
-            create_codec_folder,
-            default_author,
-        )
 
         try:
             written = create_codec_folder(folder, lang=lang, name=name, authors=default_author(), force=force)
         except ScaffoldError as exc:
-            _fail(str(exc))
+            fail(str(exc), code=WORK_FAILED)
         console.print(f"[green]created[/] {folder} ({lang}):")
         for path in written:
             console.print(f"  {path}")
@@ -216,22 +238,20 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     @app.command("test")
     def test_cmd(
         folder: Path = typer.Argument(..., help="Codec folder."),
-        track: str = typer.Option("all", "--track", "-t", help="Track name, comma list, 'paper' or 'all'."),
-        data: str = typer.Option("synthetic", "--data", help="synthetic, a Hub-layout folder, or hub."),
-        profile: str = typer.Option("cpu-1", "--profile", help="Hardware profile: cpu-1, cpu-8, gpu-1."),
-        store: str | None = typer.Option(None, "--store", help="Results store with baseline numbers."),
+        track: Track = "all",
+        data: Annotated[str, data_option("synthetic, a Hub-layout folder, or hub.")] = "synthetic",
+        profile: Profile = "cpu-1",
+        store: Annotated[str | None, store_option("Results store with baseline numbers.")] = None,
     ) -> None:
         """Build if needed, then run the organizers' evaluator on public/synthetic data."""
-        from evaluator.data_source import resolve_source
-        from evaluator.tracks import select_tracks
 
         if data.startswith("hidden:"):
-            _fail("hidden splits are for the organizers' worker; test on synthetic, hub or a folder")
+            fail("hidden splits are for the organizers' worker; test on synthetic, hub or a folder", code=WORK_FAILED)
         try:
             tracks = select_tracks(track)
             source = resolve_source(data)
         except (KeyError, ValueError) as exc:
-            _fail(str(exc))
+            fail(str(exc), code=WORK_FAILED)
         manifest, built = _build(folder)
         console.print(f"image {built.tag} ({built.image_id[:19]}...), data [bold]{source.label}[/]"
                       + (" [yellow](synthetic)[/]" if source.synthetic else ""))
@@ -248,104 +268,46 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         folder: Path = typer.Argument(..., help="Codec folder."),
         to: str | None = typer.Option(None, "--to", help="Hosted inbox URL (hf://datasets/ORG/NAME, a folder, "
                                          "file://, memory://); default: the local queue."),
-        participant: str = typer.Option(None, "--participant", help="Your name or team (default $USER)."),
+        participant: Annotated[str | None, participant_option("Your name or team (default $USER).")] = None,
         image: str | None = typer.Option(None, "--image", help="Submit this already-built image (REF or "
                                             "REF@sha256:...) instead of building the folder."),
-        track: str = typer.Option("all", "--track", "-t", help="Tracks for the self-check (one item each)."),
-        data: str = typer.Option("synthetic", "--data", help="Data for the self-check."),
-        queue_dir: Path | None = typer.Option(None, "--queue", help="Local queue folder (default: CHALLENGE_HOME)."),
+        track: Annotated[str, track_option("Tracks for the self-check (one item each).")] = "all",
+        data: Annotated[str, data_option("Data for the self-check.")] = "synthetic",
+        queue_dir: Annotated[Path | None, queue_option("Local queue folder (default: CHALLENGE_HOME).")] = None,
     ) -> None:
         """Validate, self-check on one item per track, freeze the image digest and queue it."""
-        from challenge.manifest import ManifestError, load_manifest
-        from evaluator.tracks import select_tracks
-        from submissions.intake import (
-            IntakeError,
-            describe_failures,
-            export_image,
-            resolve_pinned_image,
-            self_check,
-        )
-        from submissions.limits import LimitExceeded
-        from submissions.queue import DuplicateSubmission, SubmissionQueue
 
-        who = participant or _default_participant()
+        who = participant or settings.participant_name()
         try:
             tracks = select_tracks(track)
         except KeyError as exc:
-            _fail(str(exc))
-        if image:
-            try:
-                manifest = load_manifest(folder)
-                image_id = resolve_pinned_image(image)
-            except (ManifestError, IntakeError) as exc:
-                _fail(str(exc))
-            size = None
-        else:
-            manifest, built = _build(folder)
-            image_id, size = built.image_id, built.size_bytes
-        queue = SubmissionQueue(queue_dir or default_queue_dir())
-        if not to:  # local queue: refuse a duplicate or an over-limit submission before any work
-            try:
-                queue.precheck(who, image_id)
-            except (DuplicateSubmission, LimitExceeded) as exc:
-                _fail(str(exc))
-        console.print(f"self-check: one item per track ({len(tracks)} tracks) on {data} ...")
-        with console.status("running the evaluator ..."):
-            records = self_check(image_id, tracks=tracks, data=data, profile=manifest.profile)
-        problems = describe_failures(records)
-        if problems:
-            _fail("the self-check failed, so nothing was submitted:\n  " + "\n  ".join(problems)
-                  + f"\nrun `challenge test {folder}` for details and the codec's log")
-        request = {"participant": who, "name": manifest.name, "image_digest": image_id,
-                   "manifest": manifest.to_dict(), "image_size_bytes": size,
-                   "image_ref": image or getattr(locals().get("built"), "tag", None)}
-        with console.status("exporting the image (docker save) ..."):
-            if to:
-                with tempfile.TemporaryDirectory() as tmp:
-                    exported = export_image(image_id, Path(tmp) / "image.tar.gz")
-                    from submissions.submission_store import (
-                        SubmissionStore,
-                        SubmissionStoreError,
-                    )
-
-                    try:
-                        rid = SubmissionStore(to).put_request({**request, "tar_sha256": exported.sha256},
-                                                              exported.path)
-                    except SubmissionStoreError as exc:
-                        _fail(str(exc))
-                console.print(f"[green]uploaded[/] request {rid} to {to} "
-                              f"(image {image_id[:19]}..., {_mb(exported.size_bytes)})", soft_wrap=True)
-                return
-            from submissions.ingest import images_dir
-            from submissions.queue import new_submission_id
-
-            sid = new_submission_id()
-            exported = export_image(image_id, images_dir(queue) / f"{sid}.tar.gz")
+            fail(str(exc), code=WORK_FAILED)
+        request = SubmitRequest(folder, who, tracks, data=data, image=image, inbox=to or None)
         try:
-            sub = queue.enqueue(participant=who, name=manifest.name, image_digest=image_id,
-                                manifest=manifest.to_dict(), image_ref=str(request["image_ref"] or "") or None,
-                                image_tar=str(exported.path), tar_sha256=exported.sha256,
-                                image_size_bytes=size, submission_id=sid)
-        except (DuplicateSubmission, LimitExceeded, ValueError) as exc:
-            exported.path.unlink(missing_ok=True)
-            _fail(str(exc))
-        console.print(f"[green]queued[/] {sub.id} ({who}/{manifest.name}, image {image_id[:19]}..., "
-                      f"tar {_mb(exported.size_bytes)})", soft_wrap=True)
+            result = submit_codec(request, SubmissionQueue(queue_dir or default_queue_dir()),
+                                  _SubmitView(folder, len(tracks), data))
+        except SubmitRefused as exc:
+            fail(str(exc), code=WORK_FAILED)
+        if result.request_id is not None:
+            console.print(f"[green]uploaded[/] request {result.request_id} to {to} "
+                          f"(image {result.image_id[:19]}..., {_mb(result.tar_bytes)})", soft_wrap=True)
+            return
+        console.print(f"[green]queued[/] {result.submission_id} ({who}/{result.codec}, "
+                      f"image {result.image_id[:19]}..., tar {_mb(result.tar_bytes)})", soft_wrap=True)
         console.print("follow it with [bold]challenge status[/]")
 
     @app.command()
     def status(
-        participant: str | None = typer.Option(None, "--participant", help="Only this participant's submissions."),
-        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-        queue_dir: Path | None = typer.Option(None, "--queue", help="Local queue folder."),
-        store: str | None = typer.Option(None, "--store", help="Results store URL."),
-        limit: int = typer.Option(50, "--limit", help="Show at most this many submissions."),
+        participant: Annotated[str | None, participant_option("Only this participant's submissions.")] = None,
+        as_json: Annotated[bool, json_option("Machine-readable output.")] = False,
+        queue_dir: Annotated[Path | None, queue_option("Local queue folder.")] = None,
+        store: Annotated[str | None, store_option("Results store URL.")] = None,
+        limit: Annotated[int, limit_option("Show at most this many submissions.")] = 50,
     ) -> None:
         """Your submissions: state, reason, and per-track scores once finished."""
-        from submissions.queue import SubmissionQueue
 
         queue = SubmissionQueue(queue_dir or default_queue_dir())
-        subs = queue.list(participant=participant, limit=limit)
+        subs = queue.submissions(participant=participant, limit=limit)
         store_url = store or default_store_url()
         rows = []
         for sub in subs:

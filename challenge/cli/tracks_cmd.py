@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from challenge.cli.options import json_option
 from evaluator.tracks import SAMPLE_LAYOUT, TRACKS, tracks_json
 
 
-def tracks(as_json: bool = typer.Option(False, "--json", help="Print a JSON list instead of a table.")) -> None:
+def tracks(as_json: Annotated[bool, json_option("Print a JSON list instead of a table.")] = False) -> None:
     """List the challenge tracks (paper Table 1, plus jwst-3d and sdss-4d)."""
     if as_json:
         typer.echo(tracks_json())

@@ -8,13 +8,13 @@ contract needs no Python (DESIGN.md "The codec contract").
 
 from __future__ import annotations
 
-import os
 import re
 import stat
 from importlib import resources
 from pathlib import Path
 
-from challenge.manifest import MANIFEST_NAME, render_manifest
+from evaluator.manifest import MANIFEST_NAME, render_manifest
+from evaluator.settings import author_name
 
 LANGUAGES: dict[str, str] = {
     "python": "Python with challenge.sdk: delta filter + zigzag + byte planes + zlib",
@@ -86,5 +86,5 @@ def create_codec_folder(folder: Path, *, lang: str = "python", name: str | None 
 
 
 def default_author() -> list[str] | None:
-    user = os.environ.get("GIT_AUTHOR_NAME") or os.environ.get("USER")
+    user = author_name()
     return [user] if user else None

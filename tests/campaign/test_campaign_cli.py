@@ -53,7 +53,7 @@ def test_cli_refuses_what_it_cannot_do(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_campaign_command_re_evaluates_a_finished_submission(tmp_path: Path) -> None:
     try:
-        from challenge.images import ensure_baseline_images  # noqa: PLC0415
+        from baselines.baseline_images import ensure_baseline_images  # noqa: PLC0415
 
         rice = ensure_baseline_images()["rice"]
     except Exception as exc:  # noqa: BLE001
@@ -66,6 +66,6 @@ def test_campaign_command_re_evaluates_a_finished_submission(tmp_path: Path) -> 
     assert res.exit_code == 0, res.output
     assert "2 tasks ok, 0 failed" in res.output and "local (2 workers)" in res.output
     records = list(ResultStore(str(store)).records())
-    assert [(r.submission, r.codec, r.track, r.status, r.summary["n_items"]) for r in records] == [
+    assert [(r.submission, r.codec, r.track, r.status, r.summary.n_items) for r in records] == [
         (sid, "my rice", "keck", "ok", 3)]
     assert records[0].fingerprint["image_compressed_bytes"]  # measured once on the client

@@ -95,9 +95,9 @@ def test_sharded_campaign_equals_one_unsharded_run(rice: CampaignTarget, client:
         assert (merged.codec, merged.split, merged.synthetic, merged.image_digest) == (
             rec.codec, rec.split, rec.synthetic, rec.image_digest)
         for f in EXACT:
-            assert merged.summary[f] == pytest.approx(rec.summary[f]), f
+            assert getattr(merged.summary, f) == pytest.approx(getattr(rec.summary, f)), f
         for f in ("encode_s_median", "decode_s_median", "encode_mb_s"):  # measured, so only present and sane
-            assert merged.summary[f] is not None and math.isfinite(merged.summary[f]) and merged.summary[f] > 0
+            assert getattr(merged.summary, f) is not None and math.isfinite(getattr(merged.summary, f)) and getattr(merged.summary, f) > 0
         got, want = store.items(key), ref_store.items(key)
         assert list(got["item_id"]) == list(want["item_id"])  # item order kept across shards
         assert got.loc[:, list(ROW_EXACT)].equals(want.loc[:, list(ROW_EXACT)])

@@ -12,6 +12,7 @@ from evaluator.evaluate import ItemsSource
 from evaluator.items import Item
 from evaluator.metrics import summarize
 from evaluator.records import ITEM_COLUMNS, Failure, ResultRecord
+from evaluator.schema import TrackSummary
 from evaluator.tracks import get_track
 from submissions import states
 from submissions.campaign import (
@@ -150,7 +151,7 @@ def test_merge_restores_item_order_and_recomputes_the_summary() -> None:
     record, rows = merge_shards(shards)
     assert list(rows["item_id"]) == [f"it{i}" for i in range(5)] and list(rows.columns) == list(ITEM_COLUMNS)
     want = summarize([100 + i for i in range(5)], sizes, [0.01 * (i + 1) for i in range(5)], [0.02] * 5, [3.0] * 5)
-    assert record.summary == pytest.approx(want.to_dict())
+    assert record.summary.to_dict() == pytest.approx(want.to_dict())
     assert record.status == "ok" and record.failure is None and record.startup_s == pytest.approx(1.5)
     assert (record.submission, record.track, record.profile, record.split) == ("s", "keck", "cpu-1", "mem")
 
@@ -164,7 +165,7 @@ def test_merge_fails_the_track_with_the_earliest_failure() -> None:
     ]
     record, rows = merge_shards(shards)
     assert record.status == "failed" and record.failure == early
-    assert record.summary == {"n_items": 2, "n_items_ok_before_failure": 2}
+    assert record.summary == TrackSummary.failed(2)
     assert list(rows["item_id"]) == ["it0", "it1", "it2", "it4"]
     # a task that raised (no record, no rows) outranks item failures: the whole run is suspect
     raised = ShardResult(_task(1, 2), pd.DataFrame(columns=[*ITEM_COLUMNS, ORDER_COLUMN]), None,

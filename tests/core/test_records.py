@@ -22,7 +22,7 @@ def test_write_read_replace(url, tmp_path):
     key = store.write(_record(), _items())
     store.write(_record(summary={"ratio_mean": 3.0}), _items(3))  # rerun replaces
     assert store.keys() == [key]
-    assert store.read(key).summary["ratio_mean"] == 3.0
+    assert store.read(key).summary.ratio_mean == 3.0
     assert len(store.items(key)) == 3
 
 

@@ -81,12 +81,12 @@ def gmos_multi_fits(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture(scope="session")
 def synthetic_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A cache folder holding the default synthetic corpus (generated once per session)."""
-    pytest.importorskip("evaluator.synthetic_sky", reason="evaluator.synthetic_sky (sky physics) not available yet")
+    pytest.importorskip("evaluator.synthetic.sky", reason="evaluator.synthetic.sky (sky physics) not available yet")
     cache = tmp_path_factory.mktemp("cache")
     old = os.environ.get("CHALLENGE_CACHE")
     os.environ["CHALLENGE_CACHE"] = str(cache)
     try:
-        from evaluator.synthetic import default_synthetic_dir, generate
+        from evaluator.synthetic.corpus import default_synthetic_dir, generate
 
         generate(default_synthetic_dir("small", 0), size="small", seed=0)
     finally:

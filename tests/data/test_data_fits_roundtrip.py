@@ -11,7 +11,8 @@ from astropy.io import fits
 from data_helpers import rand_u16
 
 from evaluator import fits_reader, hub_layout
-from evaluator.fits_reader import AmpGeometry, paste_lris_amplifiers, read_samples
+from evaluator.fits_reader import read_samples
+from evaluator.layouts.lris import AmpGeometry, paste_lris_amplifiers
 from evaluator.tracks import HUBBLE, JWST, KECK, LEGACY, SDSS
 
 

@@ -11,7 +11,9 @@ from data_helpers import rand_u16
 
 from evaluator import hub_layout
 from evaluator.data_source import DataSource, DataSpecError, item_id, resolve_source
-from evaluator.items import Item, iter_items
+from evaluator.data_source import iter_items
+from evaluator.items import Item
+from evaluator.layouts.lris import lris_paste_order
 from evaluator.tracks import JWST, KECK, LEGACY, SDSS, TRACKS, get_track, residual_inverse
 
 
@@ -45,7 +47,7 @@ def test_synthetic_source_shapes_every_track(synthetic_source):
 
 
 def test_items_match_the_generator(synthetic_source):
-    from evaluator.synthetic_sky import make_file
+    from evaluator.synthetic.sky import make_file
 
     src = synthetic_source
     for item in src.iter_items(get_track("sdss-3d-lambda")):
@@ -61,12 +63,12 @@ def test_items_match_the_generator(synthetic_source):
         assert np.array_equal(item.data, make_file("SBI-16-2D", 0, _index(base), "small").samples[int(chip)])
     for item in src.iter_items(get_track("keck")):
         f = make_file(KECK, 0, _index(item.id), "small")
-        order = hub_layout.lris_paste_order(f.meta["amplifiers"])
+        order = lris_paste_order(f.meta["amplifiers"])
         assert np.array_equal(item.data, f.samples[0][:, order])  # the authors' paste of the same amplifiers
 
 
 def test_jwst_residuals_invert_to_next_frame(synthetic_source):
-    from evaluator.synthetic_sky import make_file
+    from evaluator.synthetic.sky import make_file
 
     items = list(synthetic_source.iter_items(get_track("jwst-2d-res")))
     by_file: dict[str, list[Item]] = {}

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from evaluator.hub_layout import SPLITS
 from evaluator.tracks import DATASETS, LEGACY, get_track
 
-pytest.importorskip("evaluator.synthetic_sky", reason="evaluator.synthetic_sky (sky physics) not available yet")
+pytest.importorskip("evaluator.synthetic.sky", reason="evaluator.synthetic.sky (sky physics) not available yet")
 
-from evaluator.synthetic import MARKER, generate
+from evaluator.synthetic.corpus import MARKER, generate
 
 
 def _tree(root):
@@ -86,7 +86,7 @@ def test_export_to_datasets(synthetic_source):
 
 def test_data_cli(tmp_path, synthetic_cache, monkeypatch):
     from challenge.cli import app
-    from evaluator.synthetic_sky import make_file
+    from evaluator.synthetic.sky import make_file
 
     jw = make_file("SBI-16-3D", 1, 0, "small").samples[0]
     sd = make_file("GBI-16-4D", 0, 0, "small").samples[0]

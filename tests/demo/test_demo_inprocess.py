@@ -21,4 +21,4 @@ def test_demo_inprocess_prints_the_ratio_table_and_seeds_the_paper(tmp_path, mon
     assert {r.track for r in verified} == {"keck", "sdss-3d-lambda"}
     assert len(verified) == 10 and all(r.status == "ok" and r.synthetic for r in verified)
     assert any(r.provenance == "paper" and r.track == "hubble" for r in records)
-    assert all(1.2 < r.summary["ratio_mean"] < 3.7 for r in verified)
+    assert all(1.2 < r.summary.ratio_mean < 3.7 for r in verified)

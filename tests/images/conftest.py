@@ -22,13 +22,13 @@ def docker_engine() -> None:
 
 @pytest.fixture(scope="session")
 def base_image(docker_engine: None) -> str:
-    from challenge.images import ensure_base_image
+    from evaluator.images import ensure_base_image
 
     return ensure_base_image()
 
 
 @pytest.fixture(scope="session")
 def baseline_images(base_image: str) -> dict:
-    from challenge.images import ensure_baseline_images
+    from baselines.baseline_images import ensure_baseline_images
 
     return ensure_baseline_images()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from challenge.images import BuiltImage, build_codec_image, compressed_image_size, ensure_base_image
-from challenge.images.rootfs import rootfs_tag
+from evaluator.images import BuiltImage, build_codec_image, compressed_image_size, ensure_base_image
+from evaluator.images.rootfs import rootfs_tag
 
 pytestmark = pytest.mark.docker
 
@@ -32,21 +32,30 @@ def test_second_ensure_is_a_cached_no_op(base_image: str) -> None:
     assert root.returncode == 0 and root.stdout.strip() == "[]"
 
 
-def test_base_has_venv_sdk_baselines_and_user(base_image: str) -> None:
+def test_base_has_venv_sdk_and_user_and_nothing_of_ours_besides(base_image: str) -> None:
     probe = (
-        "import sys, numpy, imagecodecs, os; from challenge.sdk import serve; "
-        "from baselines.classical import CODECS; import baselines.serve; "
+        "import sys, numpy, imagecodecs, os, importlib.util; from challenge.sdk import serve; "
         "print(sys.executable, numpy.__version__, imagecodecs.__version__, os.getuid(), os.getcwd(), "
-        "sys.version_info[:2] == (3, 11), ','.join(sorted(CODECS)), os.path.exists('/tmp/wheels'))"
+        "sys.version_info[:2] == (3, 11), importlib.util.find_spec('baselines') is None, os.path.exists('/tmp/wheels'))"
     )
     proc = _docker("run", "--rm", "--network", "none", "--read-only", "--cap-drop", "ALL",
                    "--user", "codec", base_image, "python", "-c", probe)
     assert proc.returncode == 0, proc.stderr
-    exe, np_v, ic_v, uid, cwd, py311, codecs, wheels_left = proc.stdout.split()
+    exe, np_v, ic_v, uid, cwd, py311, no_baselines, wheels_left = proc.stdout.split()
     assert exe == "/opt/venv/bin/python" and uid == "10001" and cwd == "/work" and py311 == "True"
     # Pinned to the host's versions, so in-image bitstreams equal in-process ones.
     assert (np_v, ic_v) == (metadata.version("numpy"), metadata.version("imagecodecs"))
-    assert codecs == "jpeg2000,jpegls,jpegxl,jpegxl-max,rice" and wheels_left == "False"
+    # A participant's base carries the SDK only, not our baseline modules.
+    assert no_baselines == "True" and wheels_left == "False"
+
+
+def test_baseline_images_carry_the_baseline_modules(baseline_images) -> None:
+    probe = ("from baselines.classical import CODECS; import baselines.serve; from challenge.sdk import serve; "
+             "print(','.join(sorted(CODECS)))")
+    proc = _docker("run", "--rm", "--network", "none", "--read-only", "--cap-drop", "ALL", "--user", "codec",
+                   "--entrypoint", "python", baseline_images["rice"].tag, "-c", probe)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "jpeg2000,jpegls,jpegxl,jpegxl-max,rice"
 
 
 def test_codec_build_is_content_addressed(base_image: str, tmp_path: Path) -> None:
@@ -82,7 +91,7 @@ def test_codec_build_is_content_addressed(base_image: str, tmp_path: Path) -> No
 
 
 def test_missing_dockerfile_names_the_fix(tmp_path: Path) -> None:
-    from challenge.images import ImageBuildError
+    from evaluator.images import ImageBuildError
 
     with pytest.raises(ImageBuildError, match="ARG BASE_IMAGE"):
         build_codec_image(tmp_path)

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from images_jsonl_client import CodecContainer
 
+from baselines.baseline_images import baseline_image_folders, stage_context
 from baselines.classical import CODECS
-from challenge.images import BuiltImage, baseline_image_folders
+from evaluator.images import BuiltImage
 
 pytestmark = pytest.mark.docker
 
@@ -35,8 +36,8 @@ def test_one_folder_per_classical_codec() -> None:
     folders = baseline_image_folders()
     assert sorted(folders) == sorted(CODECS)
     for name, folder in folders.items():
-        text = (folder / "Dockerfile").read_text()
-        assert text.startswith("ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n")
+        text = (stage_context(folder) / "Dockerfile").read_text()
+        assert "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n" in text
         assert f'"baselines.serve", "{name}"]' in text
         assert "USER codec" in text
 

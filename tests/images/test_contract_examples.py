@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from images_jsonl_client import CodecContainer
 
-from challenge.images import build_codec_image
+from evaluator.images import build_codec_image
 
 pytestmark = pytest.mark.docker
 

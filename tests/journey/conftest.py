@@ -27,7 +27,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         from submissions.worker import SUBMISSION_REPOSITORY
 
         client = docker.from_env()
-        for sub in SubmissionQueue(queue_db).list():
+        for sub in SubmissionQueue(queue_db).submissions():
             try:
                 client.api.remove_image(f"{SUBMISSION_REPOSITORY}:{sub.id.lower()}", noprune=True)
             except docker.errors.APIError:

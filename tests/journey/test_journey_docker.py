@@ -78,7 +78,7 @@ def test_a_lossy_codec_fails_test_and_submit_with_the_reason(home: Path, cli, tm
 
 
 def test_bad_submissions_fail_with_reasons_and_the_good_one_still_finishes(home: Path, cli, tmp_path: Path) -> None:
-    from challenge.locations import default_queue_dir
+    from evaluator.settings import default_queue_dir
     from submissions.ingest import images_dir
     from submissions.intake import build, export_image
     from submissions.queue import SubmissionQueue
@@ -118,7 +118,7 @@ def test_bad_submissions_fail_with_reasons_and_the_good_one_still_finishes(home:
     good_id = out.split("queued ", 1)[1].split()[0]
 
     cli("admin", "worker", "--once", "--track", "keck", "--poll", "0.5", "--no-image-size")
-    got = {s.id: s for s in queue.list()}
+    got = {s.id: s for s in queue.submissions()}
     assert got[good_id].state == "finished", got[good_id].reason
     assert got[lossy_id].state == "failed" and "not_lossless" in got[lossy_id].reason
     assert got[crash_id].state == "failed" and "keck:" in got[crash_id].reason
@@ -138,7 +138,7 @@ def test_killed_worker_is_retried_and_finishes_exactly_once(home: Path, cli, tmp
     out = cli("submit", str(slow), "--participant", "ada", "--track", "keck").output
     sid = out.split("queued ", 1)[1].split()[0]
     env = {**os.environ, "CHALLENGE_HOME": str(home)}
-    args = [sys.executable, "-c", "from challenge.cli import main; main()", "admin", "worker", "--once", "--lease", "3", "--poll", "0.3",
+    args = [sys.executable, "-m", "challenge", "admin", "worker", "--once", "--lease", "3", "--poll", "0.3",
             "--track", "keck,sdss-2d"]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     from submissions.queue import SubmissionQueue

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from challenge.manifest import ManifestError, load_manifest, validate_manifest
 from challenge.scaffold import LANGUAGES, ScaffoldError, create_codec_folder
+from evaluator.manifest import ManifestError, load_manifest, validate_manifest
 from submissions.ingest import ingest
 from submissions.queue import SubmissionQueue
 from submissions.submission_store import SubmissionStore

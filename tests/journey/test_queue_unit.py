@@ -100,7 +100,7 @@ def test_daily_limit_is_per_participant_and_rolling(tmp_path: Path) -> None:
     assert "next slot opens" in str(info.value)
     q.enqueue(participant="bob", name="c", image_digest=digest(4), now=t0 + 120)  # others unaffected
     q.enqueue(participant="ada", name="c", image_digest=digest(5), now=t0 + 24 * 3600 + 1)  # window moved
-    assert len(q.list(participant="ada")) == 3
+    assert len(q.submissions(participant="ada")) == 3
 
 
 def test_stale_lease_goes_back_to_pending_then_fails_after_max_attempts(tmp_path: Path) -> None:
@@ -126,16 +126,16 @@ def test_stale_lease_goes_back_to_pending_then_fails_after_max_attempts(tmp_path
     assert final.state == "failed" and "gave up after 2 attempts" in final.reason
 
 
-def test_list_filters_and_order(queue: SubmissionQueue) -> None:
+def test_submissions_filters_and_order(queue: SubmissionQueue) -> None:
     a = queue.enqueue(participant="ada", name="a", image_digest=digest(1), now=1_800_000_000)
     b = queue.enqueue(participant="bob", name="b", image_digest=digest(2), now=1_800_000_010)
     queue.cancel(a.id, "withdrawn")
-    assert [s.id for s in queue.list()] == [b.id, a.id]
-    assert [s.id for s in queue.list(state="cancelled")] == [a.id]
-    assert [s.id for s in queue.list(participant="bob")] == [b.id]
-    assert len(queue.list(limit=1)) == 1
+    assert [s.id for s in queue.submissions()] == [b.id, a.id]
+    assert [s.id for s in queue.submissions(state="cancelled")] == [a.id]
+    assert [s.id for s in queue.submissions(participant="bob")] == [b.id]
+    assert len(queue.submissions(limit=1)) == 1
     with pytest.raises(ValueError):
-        queue.list(state="done")
+        queue.submissions(state="done")
 
 
 def _claimer(path: str, worker: str, out: mp.Queue[list[str]]) -> None:

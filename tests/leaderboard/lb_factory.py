@@ -70,7 +70,7 @@ def verified_record(codec_id: str, track: str, *, codec: str | None = None, subm
     rec = ResultRecord(
         submission=submission or f"baseline-{codec_id}", codec=codec or BASELINES.get(codec_id, codec_id),
         track=track, profile=profile, split=split, provenance="verified", synthetic=split.startswith("synthetic"),
-        status="ok", summary=s.to_dict(), fingerprint=dict(FINGERPRINT_CPU1, image_digest=f"sha256:{seed:064x}"),
+        status="ok", summary=s, fingerprint=dict(FINGERPRINT_CPU1, image_digest=f"sha256:{seed:064x}"),
         image_digest=f"sha256:{seed:064x}", neural=neural,
         manifest={"name": codec or codec_id, "authors": ["AstroCompress Challenge"], "license": "MIT",
                   "description": f"baseline {codec_id}", "link": "https://example.org/codec"},

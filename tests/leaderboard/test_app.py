@@ -41,7 +41,7 @@ def test_build_app_on_empty_and_seeded_store(store) -> None:
 
 
 def test_queue_view_without_queue(store, tmp_path: Path) -> None:
-    from leaderboard.app import LeaderboardData
+    from leaderboard.board_data import LeaderboardData
     from leaderboard.store_reader import StoreReader
 
     text, frame = LeaderboardData(StoreReader(store.url), None).queue_view()
@@ -52,7 +52,7 @@ def test_queue_view_without_queue(store, tmp_path: Path) -> None:
 
 def test_queue_view_with_a_queue(store, tmp_path: Path) -> None:
     queue_mod = pytest.importorskip("submissions.queue")
-    from leaderboard.app import LeaderboardData
+    from leaderboard.board_data import LeaderboardData
     from leaderboard.store_reader import StoreReader
 
     qdir = tmp_path / "queue"
@@ -129,7 +129,7 @@ def test_leaderboard_cli_seeds_and_serves(tmp_path: Path) -> None:
 
     port = free_port()
     store_dir = tmp_path / "results"
-    proc = subprocess.Popen(["challenge", "leaderboard", "--store", str(store_dir), "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "challenge", "leaderboard", "--store", str(store_dir), "--port", str(port),
                              "--queue", str(tmp_path / "no-queue")], cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     try:

@@ -112,9 +112,9 @@ def test_new_result_appears_without_restart(driver, served, artifacts_dir) -> No
     store.write(rec, items)
     rows = wait_for(lambda: [r for r in _hubble_rows(driver) if r.get("Submission") == "sub-nebula"],
                     timeout=30, what="the new record to appear")
-    assert rows[0]["Ratio (mean)"] == f"{round(rec.summary['ratio_mean'], 2):g}"
+    assert rows[0]["Ratio (mean)"] == f"{round(rec.summary.ratio_mean, 2):g}"
     better = [r for r in store.records() if r.track == "hubble" and r.synthetic and r.status == "ok"
-              and r.summary["ratio_mean"] > rec.summary["ratio_mean"]]
+              and r.summary.ratio_mean > rec.summary.ratio_mean]
     assert rows[0]["Rank"] == str(len(better) + 1)  # ranked among the synthetic-data rows only
     driver.save_screenshot(str(artifacts_dir / "hubble-after-new-result.png"))
 

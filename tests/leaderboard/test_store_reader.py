@@ -30,7 +30,7 @@ def test_refresh_sees_new_changed_and_removed_records(store_url: str) -> None:
     assert reader.refresh() is True
     frame = reader.records_frame()
     assert list(frame["key"]) == [key]
-    assert frame.loc[0, "ratio_mean"] == pytest.approx(rec.summary["ratio_mean"])
+    assert frame.loc[0, "ratio_mean"] == pytest.approx(rec.summary.ratio_mean)
     assert frame.loc[0, "hardware"].startswith("Intel Xeon")
     v = reader.version
     assert reader.refresh() is False and reader.version == v  # nothing changed: no reload
@@ -40,7 +40,7 @@ def test_refresh_sees_new_changed_and_removed_records(store_url: str) -> None:
     assert rec2.key == key
     store.write(rec2, items2)
     assert reader.refresh() is True and reader.version > v
-    assert reader.records_frame().loc[0, "ratio_mean"] == pytest.approx(rec2.summary["ratio_mean"])
+    assert reader.records_frame().loc[0, "ratio_mean"] == pytest.approx(rec2.summary.ratio_mean)
     assert reader.items(key)["ratio"].tolist() == pytest.approx(items2["ratio"].tolist())
 
     store.write(failed_record("sub-42", "hubble"))

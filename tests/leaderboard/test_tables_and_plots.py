@@ -12,7 +12,7 @@ from baselines.paper_seeds import seed_paper_results
 from evaluator.noise_floor import gaussian_entropy_bits
 from evaluator.tracks import TRACKS
 from leaderboard import plots, tables
-from leaderboard.app import Filters, LeaderboardData
+from leaderboard.board_data import Filters, LeaderboardData
 from leaderboard.store_reader import StoreReader
 
 
@@ -145,7 +145,7 @@ def test_badge_escapes_and_labels() -> None:
 
 
 def test_item_plots_keep_the_best_records_with_items(store) -> None:
-    from leaderboard.app import ITEM_PLOT_LIMIT
+    from leaderboard.board_data import ITEM_PLOT_LIMIT
 
     seed_paper_results(store)  # paper records have no items: never take a slot
     for i in range(ITEM_PLOT_LIMIT + 3):

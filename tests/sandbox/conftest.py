@@ -50,7 +50,7 @@ def docker_client():
 @pytest.fixture(scope="session")
 def hostile_images(docker_client, tmp_path_factory) -> dict[str, str]:
     """Build every test codec under hostile/ once (FROM the codec base image); name -> tag."""
-    from challenge.images import build_codec_image  # noqa: PLC0415
+    from evaluator.images import build_codec_image  # noqa: PLC0415
 
     root = tmp_path_factory.mktemp("hostile-contexts")
     tags = {}

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from evaluator.sandbox import SandboxedCodec
+from evaluator.sandbox.policy import HARDENING_FLAGS, NOBODY, fsize_limit, host_config_kwargs
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(120)]
 
@@ -16,6 +17,7 @@ def proc_status(pid: int) -> dict[str, str]:
 
 
 def test_running_container_is_hardened(hostile_images, docker_client, test_profile, tmp_path, monkeypatch):
+    """Docker reports every flag of the policy's list, and every field of the host config the policy builds."""
     monkeypatch.setenv("CHALLENGE_RUN_DIR", str(tmp_path))
     item = np.arange(64 * 64, dtype=np.uint16).reshape(64, 64)
     with SandboxedCodec(hostile_images["rootfs"], test_profile) as sc:  # the image says USER root
@@ -24,24 +26,17 @@ def test_running_container_is_hardened(hostile_images, docker_client, test_profi
         for container in (sc._enc, sc._dec):
             attrs = docker_client.api.inspect_container(container.id)
             hc, cfg = attrs["HostConfig"], attrs["Config"]
-            assert hc["NetworkMode"] == "none"
-            assert hc["ReadonlyRootfs"] is True
-            assert hc["CapDrop"] == ["ALL"] and not hc["CapAdd"]
-            assert "no-new-privileges:true" in hc["SecurityOpt"]
-            assert not any("unconfined" in o for o in hc["SecurityOpt"])
-            assert hc["Privileged"] is False
-            assert hc["IpcMode"] == "private"
-            assert hc["LogConfig"]["Type"] == "none"
-            assert hc["Init"] is True
-            assert hc["Memory"] == hc["MemorySwap"] == test_profile.memory_bytes
-            assert hc["PidsLimit"] == test_profile.pids_limit
-            assert hc["CpusetCpus"] and hc["NanoCpus"] == 1_000_000_000
-            assert "noexec" in hc["Tmpfs"]["/tmp"] and f"size={test_profile.tmp_bytes}" in hc["Tmpfs"]["/tmp"]
-            limits = {u["Name"]: u["Hard"] for u in hc["Ulimits"]}
-            assert limits["core"] == 0 and limits["fsize"] == test_profile.output_cap(item.nbytes) + 1
-            assert cfg["User"] == "65534:65534"  # root in the image -> nobody
-            binds = {b.split(":")[1]: b.split(":")[2] if b.count(":") > 1 else "rw" for b in hc["Binds"]}
-            assert binds["/work/in"] == "ro" and binds["/work/out"] == "rw"
+            for flag in HARDENING_FLAGS:  # the one reviewed list
+                assert hc[flag.field] == flag.reported, f"{flag.kwarg}: Docker reports {hc[flag.field]!r}"
+            # the profile's limits and the mounts, as the policy puts them together for this container
+            assert container.fsize == fsize_limit(test_profile, item.nbytes)
+            policy = docker_client.api.create_host_config(**host_config_kwargs(
+                test_profile, sc.granted, in_dir=container.in_dir, out_dir=container.out_dir, fsize=container.fsize))
+            for field, value in policy.items():
+                assert hc[field] == value, f"{field}: the policy says {value!r}, Docker reports {hc[field]!r}"
+            assert hc["Memory"] == hc["MemorySwap"] == test_profile.memory_bytes  # swap off
+            assert not any("unconfined" in o for o in hc["SecurityOpt"])  # Docker's default seccomp stays on
+            assert cfg["User"] == NOBODY  # root in the image -> nobody
             # the kernel's view of the codec process (child of the init)
             init_pid = attrs["State"]["Pid"]
             with open(f"/proc/{init_pid}/task/{init_pid}/children") as fh:
@@ -79,7 +74,7 @@ def test_stale_run_folders_of_dead_evaluators_are_reaped(tmp_path):
     """A kill -9 leaves mounts and folders; the next Workspace removes them, never a live run's."""
     import subprocess  # noqa: PLC0415
 
-    from evaluator.sandbox import Workspace, reap_stale_workspaces  # noqa: PLC0415
+    from evaluator.sandbox.workspace import Workspace, reap_stale_workspaces  # noqa: PLC0415
 
     live = Workspace("10001:10001", 1 << 20, base=str(tmp_path))
     child = subprocess.Popen(["sleep", "0"])

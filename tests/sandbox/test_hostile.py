@@ -172,8 +172,8 @@ def test_good_codec_after_hostile_ones(hostile_images, tiny_source, docker_clien
                              test_profile, store, measure_image_size=False, submission="good")
     assert [r.status for r in records] == ["ok", "ok"]
     rec = records[0]
-    assert rec.provenance == "verified" and rec.synthetic and rec.summary["n_items"] == 4
-    assert 0.9 < rec.summary["ratio_mean"] < 1.0  # raw bytes + a small header
+    assert rec.provenance == "verified" and rec.synthetic and rec.summary.n_items == 4
+    assert 0.9 < rec.summary.ratio_mean < 1.0  # raw bytes + a small header
     assert rec.fingerprint["cores_granted"] == 1 and rec.fingerprint["dataset_revision"] == "tiny-v1"
     assert rec.image_digest and rec.image_digest.startswith("sha256:")
     assert len(store.keys()) == 2

@@ -15,7 +15,7 @@ from evaluator.profiles import (
     gpu_info,
     grant,
 )
-from evaluator.sandbox import HARDENING, check_hardening, host_config_kwargs
+from evaluator.sandbox.policy import HARDENING, check_hardening, host_config_kwargs
 
 
 def test_limits_follow_the_design():

@@ -15,8 +15,8 @@ import pytest
 
 from baselines.classical import CODECS
 from evaluator.metrics import compression_ratio
-from evaluator.synthetic_sky import SyntheticFile
-from evaluator.synthetic_sky_calibration import SyntheticItem, track_items
+from evaluator.synthetic.calibration import SyntheticItem, track_items
+from evaluator.synthetic.sky import SyntheticFile
 from evaluator.tracks import PAPER_TRACKS
 
 

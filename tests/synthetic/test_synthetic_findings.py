@@ -20,7 +20,7 @@ from baselines.classical import CODECS
 from baselines.paper_seeds import paper_results
 from evaluator.metrics import bits_per_pixel, compression_ratio
 from evaluator.noise_floor import background_sigma
-from evaluator.synthetic_sky import make_file
+from evaluator.synthetic.sky import make_file
 from evaluator.tracks import HUBBLE, KECK, LEGACY, PAPER_TRACKS, TRACKS
 
 PAPER = paper_results()["table1_ratio"]

@@ -7,10 +7,10 @@ import hashlib
 import numpy as np
 import pytest
 
-from evaluator.synthetic_sky import SyntheticFile, make_file, sample_shapes
-from evaluator.synthetic_sky_profiles import HUBBLE as HUBBLE_PROFILE
-from evaluator.synthetic_sky_profiles import KECK as KECK_PROFILE
-from evaluator.synthetic_sky_profiles import LCO as LCO_PROFILE
+from evaluator.synthetic.profiles import HUBBLE as HUBBLE_PROFILE
+from evaluator.synthetic.profiles import KECK as KECK_PROFILE
+from evaluator.synthetic.profiles import LCO as LCO_PROFILE
+from evaluator.synthetic.sky import SyntheticFile, make_file, sample_shapes
 from evaluator.tracks import DATASETS, HUBBLE, JWST, KECK, LEGACY, SDSS, TRACKS
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evaluator.synthetic_sky import make_file
-from evaluator.synthetic_sky_jwst import GAIN as JWST_GAIN
-from evaluator.synthetic_sky_jwst import READNOISE_FRAME
-from evaluator.synthetic_sky_profiles import HUBBLE as HUBBLE_PROFILE
-from evaluator.synthetic_sky_profiles import LCO as LCO_PROFILE
+from evaluator.synthetic.jwst import GAIN as JWST_GAIN
+from evaluator.synthetic.jwst import READNOISE_FRAME
+from evaluator.synthetic.profiles import HUBBLE as HUBBLE_PROFILE
+from evaluator.synthetic.profiles import LCO as LCO_PROFILE
+from evaluator.synthetic.sky import make_file
 from evaluator.tracks import HUBBLE, JWST, KECK, LEGACY, SDSS
 
 
@@ -109,8 +109,8 @@ def test_jwst_ramp_accumulates_charge() -> None:
 
 def test_jwst_saturation_stays_flat() -> None:
     """A star far above the full well: its core ramps up, then stays flat at the full well."""
-    from evaluator.synthetic_sky_jwst import FULL_WELL, RampSetup, jwst_ramp
-    from evaluator.synthetic_sky_scene import make_catalog
+    from evaluator.synthetic.jwst import FULL_WELL, RampSetup, jwst_ramp
+    from evaluator.synthetic.scene import make_catalog
 
     cat = make_catalog(np.random.default_rng(1), 60, 60, star_density=0.0, galaxy_density=0.0, rate_min=1.0)
     one = np.array([30.0])

@@ -1,0 +1,67 @@
+"""The round trip of one item through an encoder and a decoder container, and its result.
+
+Data flow: the item's ``.npy`` is written to the encoder's host *in* folder
+(``/work/in``, read-only inside); the bitstream comes back through the
+encoder's ``/work/out``, is read once into memory (``evaluator.verify``) and
+written to the decoder's *in* folder, which never holds an original. The
+decoded ``.npy`` is checked against the evaluator's own copy of the item, bit
+for bit. Each request's timeout and output cap scale with the original item
+(its pixels, its raw bytes); both folders are emptied after every request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+
+from evaluator.sandbox.container import CodecContainer
+from evaluator.sandbox.workspace import Workspace
+from evaluator.verify import check_output_folder, compare, load_decoded, read_output
+
+ENCODE_FILES: Final = (".npy", ".bin")  # suffixes of the request's input and output files
+DECODE_FILES: Final = (".bin", ".npy")
+
+
+@dataclass
+class RoundTrip:
+    bitstream: bytes | bytearray  # exactly the bytes counted and handed to the decoder
+    encode_s: float
+    decode_s: float
+
+
+def exchange(container: CodecContainer, rid: str, files: tuple[str, str], payload: bytes | bytearray | np.ndarray,
+             original: np.ndarray) -> tuple[bytes | bytearray, float]:
+    """One request: write the input, ask, check the output folder, read the output once, clear both."""
+    profile = container.profile
+    in_name, out_name = f"{rid}{files[0]}", f"{rid}{files[1]}"
+    Workspace.write_input(container.in_dir, in_name, payload)
+    try:
+        seconds = container.request(rid, in_name, out_name, profile.request_timeout(original.size))
+        check_output_folder(container.out_dir, out_name, container.who)
+        data = read_output(container.out_dir, out_name, profile.output_cap(original.nbytes), container.who)
+    finally:
+        Workspace.clear(container.in_dir)
+        Workspace.clear(container.out_dir)
+    return data, seconds
+
+
+def encode_item(encoder: CodecContainer, rid: str, array: np.ndarray) -> tuple[bytes | bytearray, float]:
+    """The bitstream of ``array`` and the encode seconds."""
+    return exchange(encoder, rid, ENCODE_FILES, array, array)
+
+
+def decode_item(decoder: CodecContainer, rid: str, bitstream: bytes | bytearray, original: np.ndarray) -> float:
+    """Decode ``bitstream``, check it equals ``original`` (shape, dtype, every bit); the decode seconds."""
+    data, seconds = exchange(decoder, rid, DECODE_FILES, bitstream, original)
+    decoded = load_decoded(data, original)
+    compare(decoded, original)
+    return seconds
+
+
+def round_trip(encoder: CodecContainer, decoder: CodecContainer, rid: str, array: np.ndarray) -> RoundTrip:
+    """Encode ``array``, hand exactly the counted bytes to the decoder, check the result."""
+    bitstream, enc_s = encode_item(encoder, rid, array)
+    dec_s = decode_item(decoder, rid, bitstream, array)
+    return RoundTrip(bitstream, enc_s, dec_s)

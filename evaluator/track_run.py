@@ -1,0 +1,222 @@
+"""One track through one codec: the streaming loop, item rows, noise floor, hidden-data logs.
+
+:func:`run_track` starts the codec (a :class:`CodecRunner`: sandboxed
+containers or an in-process codec), streams the items one at a time, checks
+every round trip, and stops at the first failure (paper Section 4.2: a
+mismatch fails the submission on that track). Which failures belong to an
+item and what participants may read of them on hidden data come from
+``evaluator.failures.FAILURE_KINDS``.
+
+Logs (DESIGN.md "Sandbox"): on hidden data the codec's stderr and any text it
+chose (error strings, stray stdout) go only to an organizer log file under
+``evaluator.settings.organizer_log_dir()``; on public data the tail of
+stderr is attached to the failure message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Protocol
+
+import numpy as np
+
+from evaluator.data_source import DataSource
+from evaluator.failures import CodecFailure, failure_kind
+from evaluator.items import Item
+from evaluator.metrics import bits_per_pixel, compression_ratio
+from evaluator.noise_floor import noise_floor
+from evaluator.records import Failure, ResultRecord
+from evaluator.sandbox import RoundTrip
+from evaluator.schema import ItemRow
+from evaluator.settings import organizer_log_dir
+from evaluator.tracks import Track
+
+log = logging.getLogger("evaluator.evaluate")
+codec_log = logging.getLogger("evaluator.codec_stderr")  # public runs: the codec's stderr, when shown
+
+
+class CodecRunner(Protocol):
+    """What the loop needs from a codec: sandboxed (containers) or in-process."""
+
+    def open(self, first_raw_bytes: int) -> float: ...
+    def round_trip(self, array: np.ndarray) -> RoundTrip: ...
+    def close(self) -> None: ...
+    def stderr_tail(self, n: int = 2000) -> str: ...
+    def stderr_text(self) -> dict[str, str]: ...
+
+
+class ProgressEvent(str):
+    """A progress line (a ``str``, for callbacks that print) with structured fields.
+
+    ``kind`` is ``track_start``, ``item`` or ``track_end``; ``record`` is set on ``track_end``.
+    """
+
+    track: str
+    kind: str
+    item_id: str | None
+    done: int
+    ok: bool
+    record: ResultRecord | None
+
+    @classmethod
+    def make(cls, text: str, *, track: str, kind: str, item_id: str | None = None, done: int = 0,
+             ok: bool = True, record: ResultRecord | None = None) -> "ProgressEvent":
+        ev = cls(text)
+        ev.track, ev.kind, ev.item_id, ev.done, ev.ok, ev.record = track, kind, item_id, done, ok, record
+        return ev
+
+
+Progress = Callable[[str], None]
+
+
+
+# -- noise floor cache (independent of the codec) --------------------------------------------
+
+_NOISE_CACHE: "OrderedDict[tuple[str, str, str, str], tuple[float, float]]" = OrderedDict()
+_NOISE_CACHE_MAX = 20000
+
+
+def _noise(source: DataSource, track: Track, item: Item) -> tuple[float | None, float | None]:
+    key = (str(getattr(source, "label", "")), str(getattr(source, "revision", "")), track.name, item.id)
+    hit = _NOISE_CACHE.get(key)
+    if hit is None:
+        try:
+            nf = noise_floor(item.data)
+            hit = (nf.sigma, nf.bits_per_pixel)
+        except Exception as exc:  # noqa: BLE001  (a statistic must never fail an evaluation)
+            log.warning("noise floor of %s failed: %s", item.id, exc)
+            return None, None
+        _NOISE_CACHE[key] = hit
+        if len(_NOISE_CACHE) > _NOISE_CACHE_MAX:
+            _NOISE_CACHE.popitem(last=False)
+    return hit
+
+
+# -- hidden-data logs ------------------------------------------------------------------------
+
+
+def _write_organizer_log(name: str, stderr: dict[str, str], failure: CodecFailure | None) -> Path:
+    path = organizer_log_dir() / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', name)}.log"
+    with open(path, "w", encoding="utf-8") as fh:
+        if failure is not None:
+            fh.write(f"failure: {failure.kind} on item {failure.item_id}: {failure.message}\n")
+        for role, text in stderr.items():
+            fh.write(f"\n--- {role} stderr ---\n{text}\n")
+    return path
+
+
+def _shown_failure(failure: CodecFailure, *, hidden: bool, tail: str) -> Failure:
+    """The failure as participants see it: on hidden data never the codec's own text."""
+    kind = failure_kind(failure.kind)
+    if hidden:
+        msg = failure.message
+        if kind.hidden_message is not None:
+            msg = f"{kind.hidden_message} (details are in the organizer log; hidden data)"
+        return Failure(failure.kind, msg, failure.item_id)
+    msg = failure.message
+    if tail and kind.hidden_message is not None:  # the codec ran: its stderr explains the failure
+        msg += "\n" + tail
+    return Failure(failure.kind, msg, failure.item_id)
+
+
+# -- the loop ----------------------------------------------------------------------------------
+
+
+def _row(item: Item, *, nbytes: int | None = None, enc: float | None = None, dec: float | None = None,
+         noise: tuple[float | None, float | None] = (None, None), failure: Failure | None = None) -> dict[str, Any]:
+    """One items-table row (:class:`evaluator.schema.ItemRow`) as a dict."""
+    exptime = item.meta.get("exptime") if item.meta else None
+    try:
+        exptime = float(exptime) if exptime is not None else None
+    except (TypeError, ValueError):
+        exptime = None
+    return ItemRow(
+        item_id=item.id,
+        shape="x".join(str(s) for s in item.data.shape),
+        npix=item.npix,
+        compressed_bytes=nbytes,
+        bpp=bits_per_pixel(nbytes, item.npix) if nbytes else None,
+        ratio=compression_ratio(nbytes, item.npix) if nbytes else None,
+        encode_s=enc,
+        decode_s=dec,
+        noise_sigma=noise[0],
+        noise_bpp=noise[1],
+        exptime=exptime,
+        status="failed" if failure else "ok",
+        failure_kind=failure.kind if failure else None,
+        failure_message=failure.message if failure else None,
+    ).to_dict()
+
+
+@dataclass
+class TrackOutcome:
+    rows: list[dict[str, Any]]
+    failure: Failure | None
+    startup_s: float | None
+
+
+def run_track(
+    runner: CodecRunner,
+    track: Track,
+    items: Iterable[Item],
+    source: DataSource,
+    *,
+    hidden: bool,
+    log_name: str,
+    progress: Progress | None = None,
+    show_logs: bool = False,
+) -> TrackOutcome:
+    """Stream ``items`` through ``runner``; stop at the first failure."""
+    rows: list[dict[str, Any]] = []
+    failure: CodecFailure | None = None
+    startup_s: float | None = None
+    it = iter(items)
+    current: Item | None = None
+
+    def next_item() -> Item | None:
+        try:
+            return next(it)
+        except StopIteration:
+            return None
+        except Exception as exc:  # noqa: BLE001  (unreadable data is the data's fault, said so)
+            raise CodecFailure("data_error", f"could not read the next item of track {track.name}: {exc}") from exc
+
+    try:
+        current = next_item()
+        if current is None:
+            raise CodecFailure("data_error", f"the data source has no items for track {track.name}")
+        startup_s = runner.open(current.data.nbytes)
+        while current is not None:
+            rt = runner.round_trip(current.data)
+            rows.append(_row(current, nbytes=len(rt.bitstream), enc=rt.encode_s, dec=rt.decode_s,
+                             noise=_noise(source, track, current)))
+            if progress:
+                progress(ProgressEvent.make(f"{track.name}: {current.id} ok", track=track.name, kind="item",
+                                            item_id=current.id, done=len(rows)))
+            current = next_item()
+    except CodecFailure as exc:
+        failure = exc
+        item_scoped = failure_kind(exc.kind).scope == "item"
+        failure.item_id = current.id if current is not None and item_scoped else None
+    finally:
+        runner.close()  # containers and folders go, whatever happened (also on Ctrl-C)
+    stderr = runner.stderr_text()  # complete now: the containers have exited
+    tail = runner.stderr_tail() if not hidden else ""
+
+    if hidden and (failure is not None or any(stderr.values())):
+        path = _write_organizer_log(log_name, stderr, failure)
+        log.info("codec logs of a hidden-data run written to %s (never shown to participants)", path)
+    if not hidden and show_logs:
+        for role, text in stderr.items():
+            if text:
+                codec_log.info("%s %s stderr:\n%s", track.name, role, text)
+    out_failure = None if failure is None else _shown_failure(failure, hidden=hidden, tail=tail)
+    if out_failure is not None and out_failure.item_id is not None and current is not None:
+        rows.append(_row(current, failure=out_failure))
+    return TrackOutcome(rows, out_failure, startup_s)
+
+

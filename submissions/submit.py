@@ -1,0 +1,162 @@
+"""``challenge submit`` below the CLI: a codec folder (or an already-built image) to a submission.
+
+:func:`submit_codec` runs the steps in order, and refuses with :class:`SubmitRefused`
+(the message says why and what to do) before anything is queued or uploaded:
+
+1. the image: the folder built (:func:`submissions.intake.build`), or an
+   already-built image pinned by id (``REF`` or ``REF@sha256:...``);
+2. for the local queue, the duplicate-digest and daily-limit checks, before
+   any long work (the hosted inbox's are the organizer's, at ingest);
+3. the self-check: the organizers' evaluator on one item per track;
+4. the export (``docker save | gzip`` of the image id, so the digest is
+   frozen), then the local queue (the tar next to it) or the hosted inbox.
+
+The caller shows the long steps through ``view`` (a spinner, a log line);
+:func:`quiet` shows nothing.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from evaluator.manifest import Manifest, ManifestError, load_manifest
+from evaluator.tracks import Track
+from submissions.ingest import images_dir
+from submissions.intake import (
+    BUILD_ERRORS,
+    IntakeError,
+    Progress,
+    build,
+    describe_failures,
+    export_image,
+    resolve_pinned_image,
+    self_check,
+)
+from submissions.limits import LimitExceeded
+from submissions.queue import DuplicateSubmission, SubmissionQueue, new_submission_id
+from submissions.submission_store import SubmissionStore, SubmissionStoreError
+
+
+class SubmitRefused(RuntimeError):
+    """Nothing was submitted; the message says why and what to do."""
+
+
+class Phase(StrEnum):
+    """The long steps of :func:`submit`, in order."""
+
+    BUILD = "build"  # the folder's image is built; the view's callable gets the build's log lines
+    SELF_CHECK = "self-check"  # one item per track through the evaluator
+    EXPORT = "export"  # docker save (and, for a hosted inbox, the upload)
+
+
+SubmitView = Callable[[Phase], AbstractContextManager[Progress]]
+
+
+def _ignore(_line: str) -> None:
+    return None
+
+
+def quiet(_phase: Phase) -> AbstractContextManager[Progress]:
+    """A view that shows nothing."""
+    return nullcontext(_ignore)
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    folder: Path  # the codec folder (its codec.toml, even with ``image``)
+    participant: str
+    tracks: list[Track]  # for the self-check
+    data: str = "synthetic"  # data spec of the self-check
+    image: str | None = None  # an already-built image (REF or REF@sha256:...) instead of building the folder
+    inbox: str | None = None  # a hosted inbox URL; None: the local queue
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    codec: str  # the manifest's name
+    image_id: str  # sha256:..., frozen
+    tar_bytes: int  # the exported image, gzip-compressed
+    submission_id: str | None = None  # set when queued locally
+    request_id: str | None = None  # set when uploaded to a hosted inbox
+
+
+@dataclass(frozen=True)
+class _Image:
+    manifest: Manifest
+    image_id: str
+    size_bytes: int | None  # uncompressed; None for an already-built image (not measured)
+    ref: str | None
+
+
+@contextmanager
+def _refused(*kinds: type[Exception]) -> Iterator[None]:
+    """Turn the errors ``kinds`` (each says what to do) into :class:`SubmitRefused`."""
+    try:
+        yield
+    except kinds as exc:
+        raise SubmitRefused(str(exc)) from exc
+
+
+def submit_codec(request: SubmitRequest, queue: SubmissionQueue, view: SubmitView = quiet) -> SubmitResult:
+    """Self-check and submit ``request`` to ``queue`` (or to its hosted inbox); raises :class:`SubmitRefused`."""
+
+    image = _image(request, view)
+    if request.inbox is None:  # local queue: refuse a duplicate or an over-limit submission before any work
+        with _refused(DuplicateSubmission, LimitExceeded):
+            queue.precheck(request.participant, image.image_id)
+    with view(Phase.SELF_CHECK):
+        records = self_check(image.image_id, tracks=request.tracks, data=request.data,
+                             profile=image.manifest.profile)
+    problems = describe_failures(records)
+    if problems:
+        raise SubmitRefused("the self-check failed, so nothing was submitted:\n  " + "\n  ".join(problems)
+                            + f"\nrun `challenge test {request.folder}` for details and the codec's log")
+    if request.inbox is not None:
+        return _upload(request.inbox, request, image, view)
+    return _enqueue(request, image, queue, view)
+
+
+def _image(request: SubmitRequest, view: SubmitView) -> _Image:
+    if request.image:
+        with _refused(ManifestError, IntakeError):
+            return _Image(load_manifest(request.folder), resolve_pinned_image(request.image), None, request.image)
+    with _refused(*BUILD_ERRORS), view(Phase.BUILD) as progress:
+        manifest, built = build(request.folder, progress=progress)
+    return _Image(manifest, built.image_id, built.size_bytes, built.tag)
+
+
+def _fields(request: SubmitRequest, image: _Image) -> dict[str, Any]:
+    return {"participant": request.participant, "name": image.manifest.name, "image_digest": image.image_id,
+            "manifest": image.manifest.to_dict(), "image_size_bytes": image.size_bytes, "image_ref": image.ref}
+
+
+def _upload(inbox: str, request: SubmitRequest, image: _Image, view: SubmitView) -> SubmitResult:
+    """Export to a temporary tar and put it with the request in the hosted inbox."""
+    with view(Phase.EXPORT), tempfile.TemporaryDirectory() as tmp:
+        exported = export_image(image.image_id, Path(tmp) / "image.tar.gz")
+        with _refused(SubmissionStoreError):
+            rid = SubmissionStore(inbox).put_request(
+                {**_fields(request, image), "tar_sha256": exported.sha256}, exported.path)
+    return SubmitResult(image.manifest.name, image.image_id, exported.size_bytes, request_id=rid)
+
+
+def _enqueue(request: SubmitRequest, image: _Image, queue: SubmissionQueue, view: SubmitView) -> SubmitResult:
+    """Export next to the queue and queue it; the tar is removed again when the queue refuses."""
+    sid = new_submission_id()
+    with view(Phase.EXPORT):
+        exported = export_image(image.image_id, images_dir(queue) / f"{sid}.tar.gz")
+    try:
+        sub = queue.enqueue(participant=request.participant, name=image.manifest.name, image_digest=image.image_id,
+                            manifest=image.manifest.to_dict(), image_ref=image.ref or None,
+                            image_tar=str(exported.path), tar_sha256=exported.sha256,
+                            image_size_bytes=image.size_bytes, submission_id=sid)
+    except (DuplicateSubmission, LimitExceeded, ValueError) as exc:
+        exported.path.unlink(missing_ok=True)
+        raise SubmitRefused(str(exc)) from exc
+    return SubmitResult(image.manifest.name, image.image_id, exported.size_bytes, submission_id=sub.id)
