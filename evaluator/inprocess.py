@@ -24,6 +24,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -31,6 +32,7 @@ import numpy as np
 
 from evaluator.data_source import DataSource
 from evaluator.evaluate import CodecRunner, Progress, evaluate_runner, resolve
+from evaluator.portability import PortableRun, Sample
 from evaluator.profiles import PROFILES, fingerprint, grant
 from evaluator.records import ResultRecord, ResultStore
 from evaluator.sandbox.round_trip import RoundTrip
@@ -106,6 +108,9 @@ class InProcessCodec:
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
+
+    def check_portable(self, samples: Sequence[Sample]) -> PortableRun | None:
+        return None  # one process, one environment: records say "not checked"
 
     def stderr_tail(self, n: int = 2000) -> str:
         return ""

@@ -40,7 +40,7 @@ READ_THREADS = 8
 RECORD_COLUMNS: tuple[str, ...] = (
     "key", "submission", "codec", "track", "profile", "split", "provenance", "synthetic", "status",
     "neural", "hardware", "fingerprint_id", "image_digest", "image_mb", "source", "created_at",
-    "failure_kind", "failure_message", *SUMMARY_COLUMNS,
+    "failure_kind", "failure_message", "portable", "portable_env", "portable_detail", *SUMMARY_COLUMNS,
 )
 
 
@@ -109,6 +109,10 @@ def record_row(key: str, rec: ResultRecord) -> dict[str, Any]:
         "created_at": rec.created_at,
         "failure_kind": rec.failure.kind if rec.failure else "",
         "failure_message": rec.failure.message if rec.failure else "",
+        # DESIGN.md "Portable decode": True / False, None when not checked (in-process, failed, older records)
+        "portable": rec.portable.ok if rec.portable else None,
+        "portable_env": rec.portable.environment if rec.portable else "",
+        "portable_detail": (rec.portable.detail or "") if rec.portable else "",
     }
     for col in SUMMARY_COLUMNS:
         row[col] = rec.summary.value(col)
