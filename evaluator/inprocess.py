@@ -128,8 +128,9 @@ def evaluate_inprocess(
     submission: str | None = None,
     codec_name: str | None = None,
     progress: Progress | None = None,
+    neural: bool = False,
 ) -> list[ResultRecord]:
-    """Evaluate ``codec`` in this process; one record per track."""
+    """Evaluate ``codec`` in this process; one record per track (``neural`` marks the records)."""
     src = resolve(source)
     # In-process runs use whatever cores the process has; cpu-1 is the closest description.
     granted = grant(PROFILES["cpu-1"])
@@ -142,5 +143,5 @@ def evaluate_inprocess(
 
     return evaluate_runner(
         make_runner, tracks, src, profile_name=PROFILE_NAME, submission=submission or f"baseline-{codec.name}",
-        codec=codec_name or codec.title, fp=fp, digest=None, store=store, progress=progress,
+        codec=codec_name or codec.title, fp=fp, digest=None, store=store, progress=progress, neural=neural,
     )

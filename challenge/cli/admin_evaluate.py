@@ -17,13 +17,14 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from baselines.classical import CODECS
 from baselines.evaluation import evaluate_baselines
+from baselines.registry import select_baselines
 from challenge.cli.console_style import fmt_number, fmt_portable, portable_notes, task_progress
 from challenge.cli.errors import WORK_FAILED, fail
 from challenge.cli.options import Data, Profile, Split, Store, Track, inprocess_option, json_option, profile_option
 from evaluator.data_source import resolve_source
 from evaluator.evaluate import evaluate_image
+from evaluator.named_table import UnknownName
 from evaluator.profiles import ProfileUnavailable
 from evaluator.schema import metric
 from evaluator.settings import default_store_url
@@ -190,16 +191,16 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         split: Split = "full_test",
         profile: Annotated[str, profile_option("Hardware profile (sandboxed runs).")] = "cpu-1",
         store: Store = None,
-        codec: Optional[str] = typer.Option(None, "--codec", help="Comma list of baselines (default: all five)."),
+        codec: Optional[str] = typer.Option(None, "--codec", help="Comma list of baselines (default: all of the registry)."),
         inprocess: Annotated[bool, inprocess_option("Run in this process (no Docker).")] = False,
         as_json: Annotated[bool, json_option("Print JSON keyed by codec, then track.")] = False,
     ) -> None:
-        """Evaluate the paper's five classical baselines (ids baseline-<codec>)."""
+        """Evaluate the registry's baselines (ids baseline-<name>)."""
 
-        names = [c.strip() for c in codec.split(",")] if codec else list(CODECS)
-        unknown = [n for n in names if n not in CODECS]
-        if unknown:
-            fail(f"unknown baseline(s) {unknown}; choose from {', '.join(CODECS)}", code=WORK_FAILED)
+        try:
+            names = [b.name for b in select_baselines(codec)]
+        except UnknownName as exc:
+            fail(str(exc), code=WORK_FAILED)
         tracks = _tracks(track)
         source = _source(data, split)
         url = store or default_store_url()
