@@ -76,26 +76,11 @@ class NeuralCodec:
     def _max_symbol(self) -> int:
         return LATENT_MAX_SYMBOL if self.kind == "idf" else common.variant_max_symbol(self.variant)
 
-    # items <-> groups of planes the model codes
     def _images(self, x: np.ndarray) -> list[np.ndarray]:
-        if x.ndim == 2:
-            if self.frames > 1:
-                raise ValueError(f"{self.name} takes items of {self.frames} frames as channels, got shape {x.shape}")
-            return [(common.shift_residual(x) if self.residual_input else x)[None]]
-        frames = x.reshape(-1, *x.shape[-2:])
-        if self.frames > 1:
-            if frames.shape[0] != self.frames:
-                raise ValueError(f"{self.name} takes items of {self.frames} frames as channels, got shape {x.shape}")
-            return [frames]
-        return [p[None] for p in common.frames_to_planes(frames)]
+        return common.item_images(x, self.frames, self.residual_input)
 
     def _item(self, images: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
-        if len(shape) == 2:
-            img = images[0][0]
-            return common.unshift_residual(img) if self.residual_input else img
-        if len(images) == 1 and self.frames > 1:
-            return images[0].reshape(shape)
-        return common.planes_to_frames(np.stack([im[0] for im in images])).reshape(shape)
+        return common.images_item(images, shape, self.frames, self.residual_input)
 
     def encode(self, x: np.ndarray) -> bytes:
         x = np.asarray(x)

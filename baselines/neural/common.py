@@ -84,6 +84,35 @@ def planes_to_frames(p: np.ndarray) -> np.ndarray:
     return out.astype(np.uint16)
 
 
+def item_images(x: np.ndarray, frames: int = 1, residual_input: bool = False) -> list[np.ndarray]:
+    """What a model codes for an item: uint16 images (frames, H, W).
+
+    2D: the item (shifted by 2^15 when it is a residual modulo 2^16); 3D/4D: all frames as
+    channels of one image when the model takes ``frames > 1``, else the first frame then
+    the shifted residuals, one image each.
+    """
+    if x.ndim == 2:
+        if frames > 1:
+            raise ValueError(f"a model taking {frames} frames as channels cannot code a 2D item {x.shape}")
+        return [(shift_residual(x) if residual_input else x)[None]]
+    stack = x.reshape(-1, *x.shape[-2:])
+    if frames > 1:
+        if stack.shape[0] != frames:
+            raise ValueError(f"a model taking {frames} frames as channels cannot code an item of shape {x.shape}")
+        return [stack]
+    return [p[None] for p in frames_to_planes(stack)]
+
+
+def images_item(images: list[np.ndarray], shape: tuple[int, ...], frames: int = 1, residual_input: bool = False) -> np.ndarray:
+    """The inverse of `item_images`."""
+    if len(shape) == 2:
+        img = images[0][0]
+        return unshift_residual(img) if residual_input else img
+    if frames > 1:
+        return images[0].reshape(shape)
+    return planes_to_frames(np.stack([im[0] for im in images])).reshape(shape)
+
+
 @dataclass(frozen=True)
 class SideInfo:
     """Per patch: integer offsets (N, C) and scale codes (N,)."""
