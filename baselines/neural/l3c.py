@@ -102,7 +102,17 @@ class L3C(nn.Module):
             out.weight.mul_(0.01)
             out.bias.zero_()
             init_mixture_bias(out.bias[: c * 3 * k], k, c)
-        self.top_logits = nn.Parameter(torch.zeros(lat, lv))
+            # start with constant latents (all at the centre level, nearly free): the model begins
+            # as a per-patch logistic and learns to spend latent bits where they pay (CPU budgets)
+            for enc in self.encoders:
+                enc.to_z.weight.mul_(0.01)
+                enc.to_z.bias.zero_()
+            for dec in self.decoders[1:]:
+                dec.out.weight.mul_(0.01)
+                dec.out.bias.view(lat, lv)[:, lv // 2] = 6.0
+        top = torch.zeros(lat, lv)
+        top[:, lv // 2] = 6.0
+        self.top_logits = nn.Parameter(top)
         self.register_buffer("centers", torch.linspace(-2.0, 2.0, lv))
 
     def quantize(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

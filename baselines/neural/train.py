@@ -107,7 +107,7 @@ class Run:
             lr = self.hp["lr"] * self.hp["decay"] ** (self.steps / self.steps_per_epoch)
             for g in self.opt.param_groups:
                 g["lr"] = lr
-            self.last_loss = float(loss)
+            self.last_loss = float(loss.detach())
             self.seconds += time.monotonic() - t0
             if self.steps % 20 == 0:
                 log.info("%s %s step %d loss %.4f bpp (%.0f s)", self.kind, self.variant, self.steps, self.last_loss,
