@@ -214,7 +214,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     @app.command()
     def init(
         folder: Path = typer.Argument(..., help="New codec folder to create."),
-        lang: str = typer.Option("python", "--lang", help="Template language: python, c or shell."),
+        lang: str = typer.Option("python", "--lang", help="Template language: python, c, shell or torch (a small neural codec)."),
         name: str | None = typer.Option(None, "--name", help="Codec name (default: the folder name)."),
         force: bool = typer.Option(False, "--force", help="Write into a non-empty folder."),
     ) -> None:

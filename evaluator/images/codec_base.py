@@ -56,9 +56,19 @@ SOURCE_FILES: dict[str, tuple[str, ...]] = {
 GENERATED_FILES: dict[str, str] = {
     "evaluator/__init__.py": '"""AstroCompress Challenge: the codec SDK (image copy)."""\n',
     "challenge/__init__.py": f'"""AstroCompress Challenge: the codec SDK (image copy)."""\n\n__version__ = "{PLATFORM_VERSION}"\n',
-    "challenge/sdk.py": '"""The codec SDK by its public name."""\n\n'
-                        "from evaluator.codec_sdk import Decoder, Encoder, RequestError, serve  # noqa: F401\n",
+    "challenge/sdk/__init__.py": '"""The codec SDK by its public name."""\n\n'
+                                 "from evaluator.codec_sdk import Decoder, Encoder, RequestError, serve  # noqa: F401\n",
 }
+# The torch variant also offers the coding layer as ``challenge.sdk.coding``.
+TORCH_GENERATED_FILES: dict[str, str] = {
+    "challenge/sdk/coding.py": '"""The SDK\'s entropy-coding layer by its public name."""\n\n'
+                               "from evaluator.coding import *  # noqa: F403\n"
+                               "from evaluator.coding import __all__ as __all__  # noqa: PLC0414\n",
+}
+
+
+def generated_files(variant: Variant) -> dict[str, str]:
+    return {**GENERATED_FILES, **(TORCH_GENERATED_FILES if variant == "torch" else {})}
 
 
 def _template(name: str) -> bytes:
@@ -79,7 +89,7 @@ def _inputs_hash(root_tag: str, root_id: str, wheels: Wheelhouse, variant: Varia
     parts += [_template("codec-base.Dockerfile"), _template("ensure-python.sh")]
     for path in _source_files(variant):
         parts += [path.relative_to(_evaluator_root()).as_posix(), file_sha256(path)]
-    for path, text in sorted(GENERATED_FILES.items()):
+    for path, text in sorted(generated_files(variant).items()):
         parts += [path, text]
     return hash_parts(parts)
 
@@ -126,7 +136,7 @@ def _fill_context(context: Path, wheels: Wheelhouse, variant: Variant) -> None:
             (wheel_dir / name).hardlink_to(src)
         except OSError:
             shutil.copy2(src, wheel_dir / name)
-    for path, text in GENERATED_FILES.items():
+    for path, text in generated_files(variant).items():
         target = context / "site-packages" / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)

@@ -1,0 +1,10 @@
+"""The codec SDK, by its public name: ``from challenge.sdk import serve``.
+
+The implementation is ``evaluator.codec_sdk`` (the bottom layer, so the
+baselines use the very same server); codec base images carry it under both
+names.
+"""
+
+from evaluator.codec_sdk import Decoder, Encoder, RequestError, serve
+
+__all__ = ["Decoder", "Encoder", "RequestError", "serve"]
