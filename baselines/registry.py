@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from baselines.classical import get_codec
@@ -56,12 +57,27 @@ def _classical(name: str, title: str) -> BaselineSpec:
     return BaselineSpec(name, title, "classical", title, lambda: get_codec(name))
 
 
+CHECKPOINTS = Path(__file__).resolve().parent / "neural" / "checkpoints"
+
+
+def _neural(model: str, title: str) -> BaselineSpec:
+    def make() -> PythonCodec:
+        from baselines.neural.multi import MultiTrackCodec  # noqa: PLC0415  (heavy optional: torch)
+
+        return MultiTrackCodec(model).preload()
+
+    weights = tuple(sorted(p.name for p in CHECKPOINTS.glob(f"{model}-*") if p.suffix in (".pt", ".json")))
+    return BaselineSpec(model, title, "neural", title, make, weights=weights)
+
+
 BASELINE_TABLE: tuple[BaselineSpec, ...] = (
     _classical("jpegxl-max", "JPEG-XL (max)"),
     _classical("jpegxl", "JPEG-XL"),
     _classical("jpegls", "JPEG-LS"),
     _classical("jpeg2000", "JPEG-2000"),
     _classical("rice", "RICE"),
+    _neural("idf", "IDF"),
+    _neural("l3c", "L3C"),
 )
 
 BASELINES: NamedTable[BaselineSpec] = NamedTable("baseline", BASELINE_TABLE)

@@ -43,6 +43,18 @@ MODES = ("encode", "decode")
 MAX_ERROR_CHARS = 4000
 USAGE = "usage: <entrypoint> encode|decode   (JSON-lines codec server, see challenge/CONTRACT.md)"
 
+TRACK_ENV = "ASTROCOMPRESS_TRACK"  # the evaluator names the track in both containers (CONTRACT.md)
+
+
+def current_track() -> str | None:
+    """The track this container serves (``$ASTROCOMPRESS_TRACK``), or None when not run by the evaluator.
+
+    A codec may use it to pick a per-track model when encoding; its decoder
+    must still need nothing but the bitstream (write the choice into it).
+    """
+    return os.environ.get(TRACK_ENV) or None
+
+
 Encoder = Callable[[np.ndarray], bytes]
 Decoder = Callable[[bytes], np.ndarray]
 

@@ -76,7 +76,7 @@ def _record(
 
 
 def evaluate_runner(
-    make_runner: Callable[[], CodecRunner],
+    make_runner: Callable[[Track], CodecRunner],
     tracks: list[Track],
     source: DataSource,
     *,
@@ -103,7 +103,7 @@ def evaluate_runner(
             outcome = TrackOutcome([], Failure(setup_failure.kind, setup_failure.message), None)
         else:
             stamp = utcnow().replace(":", "")
-            outcome = run_track(make_runner(), track, source.iter_items(track), source, hidden=hidden,
+            outcome = run_track(make_runner(track), track, source.iter_items(track), source, hidden=hidden,
                                 log_name=f"{submission}-{track.name}-{profile_name}-{stamp}", progress=progress,
                                 show_logs=bool(show_logs) if show_logs is not None else False)
         record, rows = _record(submission=submission, codec=codec, track=track, profile_name=profile_name,
@@ -170,8 +170,8 @@ def evaluate_image(
     fp = fingerprint(prof, info.to_dict() if info else {"digest": None}, src, granted=granted)
     sub = submission or (f"image-{info.id.split(':')[-1][:12]}" if info else f"image-{image}")
 
-    def make_runner() -> CodecRunner:
-        return SandboxedCodec(image, prof, info=info, client=client, granted=granted)
+    def make_runner(track: Track) -> CodecRunner:
+        return SandboxedCodec(image, prof, info=info, client=client, granted=granted, track=track.name)
 
     return evaluate_runner(
         make_runner, tracks, src, profile_name=prof.name, submission=sub, codec=codec_name or image, fp=fp,

@@ -26,12 +26,13 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from evaluator.data_source import DataSource
 from evaluator.evaluate import CodecRunner, Progress, evaluate_runner, resolve
+from evaluator.failures import CodecFailure
 from evaluator.portability import PortableRun, Sample
 from evaluator.profiles import PROFILES, fingerprint, grant
 from evaluator.records import ResultRecord, ResultStore
@@ -53,16 +54,29 @@ class PythonCodec(Protocol):
     def decode(self, data: bytes) -> np.ndarray: ...
 
 
-class InProcessCodec:
-    """One :class:`PythonCodec` behind the :class:`CodecRunner` interface."""
+@runtime_checkable
+class TrackSpecific(Protocol):
+    """A codec with a model per track (the neural baselines): the track picks it, as in an image."""
 
-    def __init__(self, codec: PythonCodec) -> None:
-        self.codec = codec
+    def for_track(self, track: str) -> PythonCodec: ...
+
+
+class InProcessCodec:
+    """One :class:`PythonCodec` behind the :class:`CodecRunner` interface (for ``track``, when it cares)."""
+
+    def __init__(self, codec: PythonCodec, track: str | None = None) -> None:
+        self.codec, self.track = codec, track
         self.dir: Path | None = None
         self._seq = 0
 
     def open(self, first_raw_bytes: int) -> float:
+        """Start-up: pick the track's model (as an image would at start), make the work folder."""
         t0 = time.perf_counter()
+        if self.track and isinstance(self.codec, TrackSpecific):
+            try:
+                self.codec = self.codec.for_track(self.track)
+            except Exception as exc:  # noqa: BLE001  (like an image that exits during start-up)
+                raise CodecFailure("startup_failed", f"{type(exc).__name__}: {exc}") from exc
         self.dir = Path(tempfile.mkdtemp(prefix="astrocompress-inproc-"))
         return time.perf_counter() - t0
 
@@ -138,8 +152,8 @@ def evaluate_inprocess(
     fp.update(profile=PROFILE_NAME, cores_granted=None, cpuset=None, memory_granted_bytes=None,
               inprocess_codec=codec.name)
 
-    def make_runner() -> CodecRunner:
-        return InProcessCodec(codec)
+    def make_runner(track: Track) -> CodecRunner:
+        return InProcessCodec(codec, track.name)
 
     return evaluate_runner(
         make_runner, tracks, src, profile_name=PROFILE_NAME, submission=submission or f"baseline-{codec.name}",

@@ -26,6 +26,7 @@ from typing import Any, Self
 
 import numpy as np
 
+from evaluator.codec_sdk import TRACK_ENV
 from evaluator.docker_engine import docker_client
 from evaluator.portability import PortableEnv, PortableRun, Sample
 from evaluator.profiles import Grant, Profile
@@ -56,6 +57,7 @@ class SandboxedCodec:
     granted: Grant | None = None
     startup_s: float | None = None
     tmpfs_out: bool = True  # False: plain host folders for /work/out (what a non-root evaluator gets)
+    track: str | None = None  # named to both containers as $ASTROCOMPRESS_TRACK (evaluator.codec_sdk.TRACK_ENV)
     _seq: int = 0
     _fsize: int = 0
     _enc: CodecContainer | None = None
@@ -80,12 +82,16 @@ class SandboxedCodec:
         self.startup_s = self._start_containers()
         return self.startup_s
 
+    def track_env(self) -> dict[str, str]:
+        """What every container of this run is told besides the thread settings: the track."""
+        return {TRACK_ENV: self.track} if self.track else {}
+
     def _start_containers(self) -> float:
         assert self._ws is not None and self.info is not None and self.granted is not None
         self._enc = CodecContainer(self.client, self.info, "encode", self.profile, self.granted,
-                                   self._ws.enc_in, self._ws.enc_out, self._fsize, self.run_id)
+                                   self._ws.enc_in, self._ws.enc_out, self._fsize, self.run_id, env=self.track_env())
         self._dec = CodecContainer(self.client, self.info, "decode", self.profile, self.granted,
-                                   self._ws.dec_in, self._ws.dec_out, self._fsize, self.run_id)
+                                   self._ws.dec_in, self._ws.dec_out, self._fsize, self.run_id, env=self.track_env())
         t_enc = self._enc.start()
         t_dec = self._dec.start()
         return max(t_enc, t_dec)
@@ -131,7 +137,8 @@ class SandboxedCodec:
         def decoder(env: PortableEnv) -> CodecContainer:
             assert self._ws is not None and self.info is not None and self.granted is not None
             c = CodecContainer(self.client, self.info, "decode", self.profile, self.granted, self._ws.dec_in,
-                               self._ws.dec_out, self._fsize, self.run_id, env=env.variables(self.granted.cores),
+                               self._ws.dec_out, self._fsize, self.run_id,
+                               env={**self.track_env(), **env.variables(self.granted.cores)},
                                who=f"decoder ({env.name} environment)")
             self._portable.append(c)
             return c
