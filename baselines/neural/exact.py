@@ -37,11 +37,13 @@ MAX_FAN_IN = 2048  # exact while fan_in * 2^35 < 2^53 (fan_in < 2^18); a 128x ma
 
 
 class ExactConv2d(nn.Module):
-    """A trained ``nn.Conv2d``, computed exactly (see the module docstring)."""
+    """A trained ``nn.Conv2d`` (or ``nn.ConvTranspose2d``), computed exactly (see the module docstring)."""
 
-    def __init__(self, conv: nn.Conv2d) -> None:
+    def __init__(self, conv: nn.Conv2d | nn.ConvTranspose2d) -> None:
         super().__init__()
-        fan_in = conv.in_channels // conv.groups * conv.kernel_size[0] * conv.kernel_size[1]
+        self.transposed = isinstance(conv, nn.ConvTranspose2d)
+        channels = conv.out_channels if self.transposed else conv.in_channels  # the summed ones: weight dim 1
+        fan_in = (conv.in_channels if self.transposed else channels) // conv.groups * conv.kernel_size[0] * conv.kernel_size[1]
         if fan_in > MAX_FAN_IN:
             raise ValueError(f"a convolution with fan-in {fan_in} > {MAX_FAN_IN} cannot be summed exactly")
         if conv.padding_mode != "zeros":
@@ -52,18 +54,22 @@ class ExactConv2d(nn.Module):
                                                                                              dtype=torch.float64)
         self.register_buffer("bias", torch.round(bias * GRID * GRID) / (GRID * GRID))
         self.stride, self.padding, self.dilation, self.groups = conv.stride, conv.padding, conv.dilation, conv.groups
+        self.output_padding = conv.output_padding if self.transposed else (0, 0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = torch.clamp(torch.floor(x.to(torch.float64) * GRID) / GRID, -BOUND, BOUND)
+        if self.transposed:
+            return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                      self.groups, self.dilation)
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 def _swap_convolutions(module: nn.Module) -> None:
     for name, child in module.named_children():
-        if isinstance(child, nn.Conv2d):
+        if isinstance(child, (nn.Conv2d, nn.ConvTranspose2d)):
             setattr(module, name, ExactConv2d(child))
-        elif isinstance(child, (nn.ConvTranspose2d, nn.Linear, nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm)):
-            raise TypeError(f"{type(child).__name__} ({name}) has no exact form here; use Conv2d (and 1x1 convs)")
+        elif isinstance(child, (nn.Linear, nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm)):
+            raise TypeError(f"{type(child).__name__} ({name}) has no exact form here; use (transposed) convolutions")
         else:
             _swap_convolutions(child)
 
@@ -72,7 +78,7 @@ def _swap_convolutions(module: nn.Module) -> None:
 def make_exact(model: nn.Module) -> nn.Module:
     """A copy of ``model`` in float64 whose convolutions are exact; for inference (``eval()`` mode)."""
     exact = copy.deepcopy(model).to(torch.float64).eval()
-    if isinstance(exact, nn.Conv2d):
+    if isinstance(exact, (nn.Conv2d, nn.ConvTranspose2d)):
         exact = ExactConv2d(exact)
     _swap_convolutions(exact)
     for p in exact.parameters():

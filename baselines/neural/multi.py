@@ -5,7 +5,9 @@ encoder picks the one serving its track (the evaluator names the track in
 ``$ASTROCOMPRESS_TRACK``: ``evaluator.codec_sdk.current_track``; in process,
 ``for_track``); the decoder needs nothing but the bitstream: its header
 records the weights sha256, which selects the checkpoint. Checkpoints load
-lazily, each once, their hashes checked (``checkpoints.load_checkpoint``).
+lazily, each once, their hashes checked (``checkpoints.load_checkpoint``),
+and run exactly (``baselines.neural.exact.make_exact``): a bitstream decodes
+under any CPU dispatch, BLAS or thread count.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from baselines.neural.checkpoints import (
     load_checkpoint,
 )
 from baselines.neural.codec import NeuralCodec, codec_from_checkpoint
+from baselines.neural.exact import make_exact
 from evaluator.coding import BitstreamError, unpack_header
 
 TRACKS_OF_MODEL: dict[str, dict[str, str]] = {"idf": IDF_DATASET_OF_TRACK, "l3c": L3C_DATASET_OF_TRACK}
@@ -56,6 +59,7 @@ class MultiTrackCodec:
     def _codec(self, path: Path) -> NeuralCodec:
         if path not in self._by_path:
             codec = codec_from_checkpoint(load_checkpoint(path))
+            codec.model = make_exact(codec.model)  # the same bits on any CPU (baselines.neural.exact)
             self._by_path[path] = codec
             self._by_sha[codec.weights_sha256] = codec
         return self._by_path[path]

@@ -75,6 +75,8 @@ def test_exact_conv_refuses_what_it_cannot_make_exact() -> None:
 
     with pytest.raises(TypeError, match="no exact form"):
         make_exact(nn.Sequential(nn.Conv2d(1, 1, 3), nn.BatchNorm2d(1)))
+    up = make_exact(nn.ConvTranspose2d(2, 3, 2, stride=2))
+    assert up(torch.ones(1, 2, 4, 4)).shape == (1, 3, 8, 8)
     with pytest.raises(ValueError, match="fan-in"):
         make_exact(nn.Conv2d(512, 4, 5))  # 12800 > 2048
     m = make_exact(nn.Conv2d(1, 2, 3, padding=1))
