@@ -13,7 +13,7 @@ import sys
 from importlib import metadata
 
 from baselines.registry import BASELINES
-from evaluator.codec_sdk import serve
+from evaluator.codec_sdk import TrackSpecific, current_track, serve
 
 USAGE = f"usage: python -m baselines.serve {{{','.join(BASELINES)}}} encode|decode"
 
@@ -34,7 +34,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     spec = BASELINES[args[0]]
     codec = spec.factory()  # loads (and hash-checks) the weights of a neural baseline
-    return serve(codec.encode, codec.decode, name=spec.name, version=_version(spec.kind), argv=args[1:])
+    track = current_track()
+    if track and isinstance(codec, TrackSpecific):  # a model per track: the evaluator names the track
+        codec = codec.for_track(track)
+    info = getattr(codec, "info", None)  # a neural baseline names its checkpoint (params, weights sha256)
+    return serve(codec.encode, codec.decode, name=spec.name, version=_version(spec.kind), argv=args[1:],
+                 info=dict(info) if isinstance(info, dict) else None)
 
 
 if __name__ == "__main__":

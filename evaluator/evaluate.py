@@ -69,7 +69,8 @@ def _record(
         synthetic=bool(getattr(source, "synthetic", False)),
         status="ok" if outcome.failure is None else "failed",
         summary=track_summary(outcome.rows, failed=outcome.failure is not None), failure=outcome.failure,
-        fingerprint=fp, image_digest=digest, startup_s=outcome.startup_s, manifest=dict(manifest or {}),
+        fingerprint=fp, image_digest=digest, startup_s=outcome.startup_s, codec_info=dict(outcome.codec_info),
+        manifest=dict(manifest or {}),
         portable=outcome.portable,
     )
     return record, pd.DataFrame(outcome.rows, columns=list(ITEM_COLUMNS))

@@ -26,10 +26,11 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol
 
 import numpy as np
 
+from evaluator.codec_sdk import TrackSpecific
 from evaluator.data_source import DataSource
 from evaluator.evaluate import CodecRunner, Progress, evaluate_runner, resolve
 from evaluator.failures import CodecFailure
@@ -54,13 +55,6 @@ class PythonCodec(Protocol):
     def decode(self, data: bytes) -> np.ndarray: ...
 
 
-@runtime_checkable
-class TrackSpecific(Protocol):
-    """A codec with a model per track (the neural baselines): the track picks it, as in an image."""
-
-    def for_track(self, track: str) -> PythonCodec: ...
-
-
 class InProcessCodec:
     """One :class:`PythonCodec` behind the :class:`CodecRunner` interface (for ``track``, when it cares)."""
 
@@ -79,6 +73,11 @@ class InProcessCodec:
                 raise CodecFailure("startup_failed", f"{type(exc).__name__}: {exc}") from exc
         self.dir = Path(tempfile.mkdtemp(prefix="astrocompress-inproc-"))
         return time.perf_counter() - t0
+
+    def codec_info(self) -> dict[str, Any]:
+        """What the codec says of itself (its ``info`` mapping, as an image's ready line carries it)."""
+        info = getattr(self.codec, "info", None)
+        return dict(info) if isinstance(info, dict) else {}
 
     def encode_file(self, src: Path, dst: Path) -> float:
         t0 = time.perf_counter()

@@ -101,6 +101,7 @@ class ResultRecord:
     image_digest: str | None = None
     neural: bool = False
     startup_s: float | None = None
+    codec_info: dict[str, Any] = field(default_factory=dict)  # the codec's own ready-line ``info`` (params, weights)
     manifest: dict[str, Any] = field(default_factory=dict)  # codec.toml contents, if any
     portable: PortableCheck | None = None  # the portable-decode check (DESIGN.md); None: not checked
     source: str | None = None  # citation for paper records

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
@@ -52,6 +52,7 @@ class CodecRunner(Protocol):
     def check_portable(self, samples: Sequence[Sample]) -> PortableRun | None: ...  # None: not checked
     def stderr_tail(self, n: int = 2000) -> str: ...
     def stderr_text(self) -> dict[str, str]: ...
+    def codec_info(self) -> dict[str, Any]: ...  # what the codec says of itself (parameters, weights hash)
 
 
 class ProgressEvent(str):
@@ -189,6 +190,7 @@ class TrackOutcome:
     failure: Failure | None
     startup_s: float | None
     portable: PortableCheck | None = None
+    codec_info: dict[str, Any] = field(default_factory=dict)
 
 
 def run_track(
@@ -207,6 +209,7 @@ def run_track(
     failure: CodecFailure | None = None
     startup_s: float | None = None
     portable: PortableRun | None = None
+    codec_info: dict[str, Any] = {}
     keeper = SampleKeeper()
     it = iter(items)
     current: Item | None = None
@@ -224,6 +227,7 @@ def run_track(
         if current is None:
             raise CodecFailure("data_error", f"the data source has no items for track {track.name}")
         startup_s = runner.open(current.data.nbytes)
+        codec_info = runner.codec_info()
         while current is not None:
             rt = runner.round_trip(current.data)
             keeper.offer(Sample(current.id, current.data, rt.bitstream))
@@ -254,6 +258,6 @@ def run_track(
     out_failure = None if failure is None else _shown_failure(failure, hidden=hidden, tail=tail)
     if out_failure is not None and out_failure.item_id is not None and current is not None:
         rows.append(_row(current, failure=out_failure))
-    return TrackOutcome(rows, out_failure, startup_s, _shown_portable(portable, hidden=hidden))
+    return TrackOutcome(rows, out_failure, startup_s, _shown_portable(portable, hidden=hidden), codec_info)
 
 

@@ -72,7 +72,7 @@ class Column:
 
 # The metric columns of a track table, in order (labels and digits come from the metric table).
 METRIC_COLUMNS: tuple[Column, ...] = tuple(
-    Column.of(m) for m in ("ratio_mean", "ratio_aggregate", "bpp_mean", "efficiency", "image_mb"))
+    Column.of(m) for m in ("ratio_mean", "ratio_aggregate", "bpp_mean", "efficiency", "image_mb", "params_m"))
 RUNTIME_COLUMNS: tuple[Column, ...] = tuple(
     Column.of(m) for m in ("encode_mb_s", "decode_mb_s", "encode_s", "decode_s_median"))
 # What a track table can be ranked by.

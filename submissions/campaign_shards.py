@@ -271,6 +271,7 @@ def merge_shards(results: list[ShardResult]) -> tuple[ResultRecord, pd.DataFrame
         fingerprint=dict(base.fingerprint) if base else {}, image_digest=base.image_digest if base else None,
         neural=base.neural if base else task.manifest.get("base") == "torch",
         startup_s=statistics.median(startups) if startups else None, manifest=dict(task.manifest),
+        codec_info=dict(base.codec_info) if base else {},
         portable=None if failure is not None else merge_checks([r.record.portable if r.record else None
                                                                 for r in results]),
     )

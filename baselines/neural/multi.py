@@ -12,7 +12,9 @@ under any CPU dispatch, BLAS or thread count.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +31,31 @@ from baselines.neural.exact import make_exact
 from evaluator.coding import BitstreamError, unpack_header
 
 TRACKS_OF_MODEL: dict[str, dict[str, str]] = {"idf": IDF_DATASET_OF_TRACK, "l3c": L3C_DATASET_OF_TRACK}
+# What a record names of the checkpoint that coded its items (from the checkpoint's metadata).
+INFO_FIELDS: tuple[str, ...] = ("model", "config_name", "params", "variant", "sha256", "val_bpp", "steps", "minutes",
+                                "data", "revision")
+
+
+@dataclass(frozen=True)
+class TrackCodec:
+    """The codec of one track's checkpoint, with what the record should name (``info``)."""
+
+    codec: NeuralCodec
+    info: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.codec.name
+
+    @property
+    def title(self) -> str:
+        return self.codec.title
+
+    def encode(self, x: np.ndarray) -> bytes:
+        return self.codec.encode(x)
+
+    def decode(self, data: bytes) -> np.ndarray:
+        return self.codec.decode(data)
 
 
 class MultiTrackCodec:
@@ -39,6 +66,7 @@ class MultiTrackCodec:
             raise ValueError(f"unknown neural baseline {model!r}; choose one of {', '.join(TRACKS_OF_MODEL)}")
         self.kind, self.folder = model, folder or CHECKPOINT_DIR
         self._by_path: dict[Path, NeuralCodec] = {}
+        self._info: dict[Path, dict[str, Any]] = {}
         self._by_sha: dict[str, NeuralCodec] = {}
 
     @property
@@ -58,15 +86,18 @@ class MultiTrackCodec:
 
     def _codec(self, path: Path) -> NeuralCodec:
         if path not in self._by_path:
-            codec = codec_from_checkpoint(load_checkpoint(path))
+            ckpt = load_checkpoint(path)
+            codec = codec_from_checkpoint(ckpt)
+            self._info[path] = {k: ckpt.meta.get(k) for k in INFO_FIELDS} | {"checkpoint": path.name}
             codec.model = make_exact(codec.model)  # the same bits on any CPU (baselines.neural.exact)
             self._by_path[path] = codec
             self._by_sha[codec.weights_sha256] = codec
         return self._by_path[path]
 
-    def for_track(self, track: str) -> NeuralCodec:
+    def for_track(self, track: str) -> TrackCodec:
         """The codec of the checkpoint serving ``track`` (``CheckpointError`` names the tracks served)."""
-        return self._codec(checkpoint_path(self.kind, track, self.folder))
+        path = checkpoint_path(self.kind, track, self.folder)
+        return TrackCodec(self._codec(path), self._info[path])
 
     def encode(self, x: np.ndarray) -> bytes:
         raise CheckpointError(f"{self.kind}: no track given; the evaluator sets $ASTROCOMPRESS_TRACK, "

@@ -82,6 +82,11 @@ class SandboxedCodec:
         self.startup_s = self._start_containers()
         return self.startup_s
 
+    def codec_info(self) -> dict[str, Any]:
+        """What the encoder said of itself in its ready line (``info``: parameters, weights hash, ...)."""
+        info = (self._enc.ready if self._enc is not None else {}).get("info")
+        return dict(info) if isinstance(info, dict) else {}
+
     def track_env(self) -> dict[str, str]:
         """What every container of this run is told besides the thread settings: the track."""
         return {TRACK_ENV: self.track} if self.track else {}
