@@ -16,6 +16,7 @@ component, predicted, tanh-bounded), so channels are coded one after the other.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -121,13 +122,24 @@ class L3C(nn.Module):
         hard = self.centers[idx]
         return (z + (hard - z).detach()) if self.training else hard, idx
 
-    def encode_latents(self, xn: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """(value, index) of every scale's latents, scale 1 first; ``xn`` is the normalized input."""
+    def encode_latents(self, xn: torch.Tensor, raw: list[torch.Tensor] | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """(value, index) of every scale's latents, scale 1 first; ``xn`` is the normalized input.
+        ``raw`` collects the unquantized latents (training: the rate's gradient)."""
         out, f = [], xn
         for enc in self.encoders:
             f, z = enc(f)
             out.append(self.quantize(z))
+            if raw is not None:
+                raw.append(z)
         return out
+
+    def latent_bits(self, z: torch.Tensor, idx: torch.Tensor, log_p: torch.Tensor) -> torch.Tensor:
+        """Bits per sample of latents ``idx`` under ``log_p`` (..., L); the gradient reaches ``z``
+        through a soft assignment to the levels (straight-through: the value is the hard one)."""
+        soft = torch.softmax(-4.0 * (z.unsqueeze(-1) - self.centers) ** 2 / (self.centers[1] - self.centers[0]) ** 2, dim=-1)
+        hard = F.one_hot(idx, self.cfg.levels).to(soft.dtype)
+        onehot = hard + soft - soft.detach()
+        return -(onehot * log_p).sum(-1).flatten(1).sum(1) / math.log(2.0)
 
     def top_probs(self, b: int, h: int, w: int) -> torch.Tensor:
         """(B, C_lat, h, w, L) probabilities of the top latents."""
@@ -175,15 +187,14 @@ class L3C(nn.Module):
     def nll_bits(self, u: torch.Tensor, s: torch.Tensor, low: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
         """Bits per sample; ``u`` = x - offset, ``low`` / ``high`` (B, C) the end symbols minus the offset."""
         xn = u / s.view(-1, 1, 1, 1)
-        lat = self.encode_latents(xn)
+        raw: list[torch.Tensor] = []
+        lat = self.encode_latents(xn, raw)
         head, logits = self.run_decoders([v for v, _ in lat])
         total = torch.zeros(u.shape[0], dtype=u.dtype, device=u.device)
         for s_idx in range(len(lat) - 1):
-            lp = F.log_softmax(logits[s_idx], dim=-1).gather(-1, lat[s_idx][1].unsqueeze(-1))
-            total = total - lp.flatten(1).sum(1) / torch.log(torch.tensor(2.0))
-        top_idx = lat[-1][1]
-        lp_top = F.log_softmax(self.top_logits, dim=-1)[torch.arange(top_idx.shape[1])[None, :, None, None], top_idx]
-        total = total - lp_top.flatten(1).sum(1) / torch.log(torch.tensor(2.0))
+            total = total + self.latent_bits(raw[s_idx], lat[s_idx][1], F.log_softmax(logits[s_idx], dim=-1))
+        top_lp = F.log_softmax(self.top_logits, dim=-1)[None, :, None, None, :]
+        total = total + self.latent_bits(raw[-1], lat[-1][1], top_lp)
         for c in range(self.in_channels):
             m, ls, lg = self.pixel_params(head, xn, s, c)
             lo, hi = low[:, c].view(-1, 1, 1, 1, 1), high[:, c].view(-1, 1, 1, 1, 1)
