@@ -106,14 +106,23 @@ class NeuralCodec:
         self.last_ideal_bits = tally.bits
         return pack_header(header) + b"".join(side_parts) + enc.finish()
 
+    @property
+    def dtype(self) -> torch.dtype:
+        """The model's float type: float64 for an exact model (`baselines.neural.exact`), else float32.
+
+        Encoder and decoder feed the network tensors of this one type, so every
+        operation (a division by the patch scale, say) is the same on both sides.
+        """
+        return next(self.model.parameters(), next(self.model.buffers(), torch.zeros(()))).dtype
+
     def _tensors(self, info: common.SideInfo, start: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        s = torch.from_numpy(info.scales[start : start + n].copy())
-        off = torch.from_numpy(info.offsets[start : start + n].astype(np.float32))
+        s = torch.from_numpy(info.scales[start : start + n].copy()).to(self.dtype)
+        off = torch.from_numpy(info.offsets[start : start + n].astype(np.float32)).to(self.dtype)
         return s, off
 
     def _encode_chunk(self, p: np.ndarray, info: common.SideInfo, start: int, enc: MixtureRangeEncoder, tally: Tally) -> None:
         s, off = self._tensors(info, start, p.shape[0])
-        u = torch.from_numpy(p.astype(np.float32)) - off.view(*off.shape, 1, 1)
+        u = torch.from_numpy(p.astype(np.float32)).to(self.dtype) - off.view(*off.shape, 1, 1)
         if self.kind == "idf":
             idf_encode(self.model, u.contiguous(), s, enc, tally)  # type: ignore[arg-type]
         else:

@@ -89,7 +89,7 @@ def idf_decode(model: IDF, s: torch.Tensor, dec: MixtureRangeDecoder, b: int, si
         ends = (sym == 0) | (sym == LATENT_MAX_SYMBOL)
         e = _decode_excess(dec, int(ends.sum()))
         sym[ends] += np.where(sym[ends] == 0, -e, e)
-        r = torch.from_numpy((sym - LATENT_OFFSET).astype(np.float32)).view(centre.shape)
+        r = torch.from_numpy((sym - LATENT_OFFSET).astype(np.float32)).to(centre.dtype).view(centre.shape)
         return (r + centre).contiguous()
 
     return model.reconstruct(s, decode, b, size)
@@ -141,11 +141,11 @@ def l3c_decode(model: L3C, s: torch.Tensor, offset: torch.Tensor, dec: MixtureRa
 
     head, _ = model.run_decoders(values, decode)
     s4 = s.view(-1, 1, 1, 1)
-    xn = torch.zeros(b, model.in_channels, size, size)
-    u = torch.zeros(b, model.in_channels, size, size)
+    xn = torch.zeros(b, model.in_channels, size, size, dtype=s.dtype)
+    u = torch.zeros(b, model.in_channels, size, size, dtype=s.dtype)
     for c in range(model.in_channels):
         mp = _pixel_rows(model, head, xn, s, c, offset)
-        x = torch.from_numpy(dec.decode(mp).astype(np.float32)).view(b, size, size)
+        x = torch.from_numpy(dec.decode(mp).astype(np.float32)).to(s.dtype).view(b, size, size)
         u[:, c] = x - offset[:, c].view(-1, 1, 1)
         xn[:, c] = u[:, c] / s4[:, 0]
     return u
