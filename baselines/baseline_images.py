@@ -1,11 +1,13 @@
-"""The paper's classical baselines as real codec images.
+"""The baselines as real codec images, built from the registry.
 
-One folder per codec under ``baselines/images/`` (its ``codec.toml``); the
-Dockerfile is the one template ``baselines/images/classical.Dockerfile``
-with the codec's name filled in. Each image is the codec base (which carries only the SDK, as a
-participant's does) plus the baseline modules, staged here into a build
-context beside the folder's files, and runs ``python -m baselines.serve
-<codec>``: it writes exactly the bitstreams of ``baselines.classical``.
+Each baseline of ``baselines.registry.BASELINES`` has a folder
+``baselines/images/<kind>/<name>/`` holding its ``codec.toml``; the
+Dockerfile is its kind's one template (``<kind>/Dockerfile.template``) with
+the baseline's name filled in. The build context is staged here: the
+folder's files, the Dockerfile, the ``baselines`` package's modules (the
+codec base carries only the SDK, as a participant's does) and, for a neural
+baseline, its checkpoint files. Every image runs ``python -m baselines.serve
+<name>``, so it writes exactly the bitstreams of the in-process codec.
 """
 
 from __future__ import annotations
@@ -15,57 +17,70 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from baselines.registry import BASELINES, BaselineSpec
 from evaluator.checksums import file_sha256
 from evaluator.images import BuiltImage, build_codec_image
 from evaluator.images.codec_build import folder_digest
 from evaluator.images.engine import Progress, hash_parts
 from evaluator.settings import cache_dir
 
-# Modules the images need; they import nothing but numpy, imagecodecs, the SDK and each other.
-IMAGE_MODULES: tuple[str, ...] = ("bitstream_header.py", "classical.py", "serve.py")
-DOCKERFILE_TEMPLATE = "classical.Dockerfile"
-IMAGE_INIT = '"""AstroCompress baselines: the classical codecs (image copy)."""\n'
+TEMPLATE = "Dockerfile.template"
+IMAGE_INIT = '"""AstroCompress baselines (image copy)."""\n'
+SKIPPED = {"__pycache__", "checkpoints"}
+
+
+def _package_root() -> Path:
+    return Path(str(resources.files("baselines")))
 
 
 def baseline_images_root() -> Path:
-    return Path(str(resources.files("baselines").joinpath("images")))
+    return _package_root() / "images"
 
 
 def baseline_image_folders() -> dict[str, Path]:
-    """Codec name -> folder holding its ``codec.toml`` (sorted by name)."""
-    root = baseline_images_root()
-    return {d.name: d for d in sorted(root.iterdir()) if (d / "codec.toml").is_file()}
+    """Baseline name -> folder holding its ``codec.toml``, in registry order."""
+    return {b.name: baseline_images_root() / b.image_folder for b in BASELINES.values()}
 
 
-def dockerfile(codec: str) -> str:
-    """The Dockerfile of one classical baseline's image."""
-    return (baseline_images_root() / DOCKERFILE_TEMPLATE).read_text().replace("CODEC_NAME", codec)
+def dockerfile(spec: BaselineSpec) -> str:
+    """The Dockerfile of one baseline's image."""
+    return (baseline_images_root() / spec.kind / TEMPLATE).read_text().replace("CODEC_NAME", spec.name)
 
 
-def _module_source(name: str) -> Path:
-    return Path(str(resources.files("baselines").joinpath(name)))
+def _modules() -> list[Path]:
+    """The ``baselines`` package's Python files (the image folders and checkpoints excluded)."""
+    root = _package_root()
+    return sorted(p for p in root.rglob("*.py")
+                  if not SKIPPED & set(p.relative_to(root).parts) and p.relative_to(root).parts[0] != "images")
 
 
-def stage_context(folder: Path) -> Path:
-    """A build context: the folder's files, its Dockerfile and ``site-packages/baselines/``.
+def _weights(spec: BaselineSpec) -> list[Path]:
+    return [_package_root() / "neural" / "checkpoints" / w for w in spec.weights]
+
+
+def stage_context(spec: BaselineSpec) -> Path:
+    """A build context: folder files, Dockerfile, ``site-packages/baselines/``, weights.
 
     Content-addressed (``baseline-contexts/<name>-<hash>``) and moved into
     place atomically, so concurrent builders never see a half-written one.
     """
-    inputs = [*folder_digest(folder), IMAGE_INIT, dockerfile(folder.name)]
-    inputs += [part for name in IMAGE_MODULES for part in (name, file_sha256(_module_source(name)))]
-    context = cache_dir() / "baseline-contexts" / f"{folder.name}-{hash_parts(inputs)[:12]}"
+    folder, root = baseline_images_root() / spec.image_folder, _package_root()
+    inputs = [*folder_digest(folder), IMAGE_INIT, dockerfile(spec)]
+    for path in [*_modules(), *_weights(spec)]:
+        inputs += [path.relative_to(root).as_posix(), file_sha256(path)]
+    context = cache_dir() / "baseline-contexts" / f"{spec.name}-{hash_parts(inputs)[:12]}"
     if context.is_dir():
         return context
     context.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=context.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{spec.name}-", dir=context.parent))
     shutil.copytree(folder, staging, dirs_exist_ok=True)
-    (staging / "Dockerfile").write_text(dockerfile(folder.name))
+    (staging / "Dockerfile").write_text(dockerfile(spec))
     package = staging / "site-packages" / "baselines"
-    package.mkdir(parents=True)
+    for path in [*_modules(), *_weights(spec)]:
+        target = package / path.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
     (package / "__init__.py").write_text(IMAGE_INIT)
-    for name in IMAGE_MODULES:
-        shutil.copyfile(_module_source(name), package / name)
     try:
         staging.rename(context)
     except OSError:  # another process staged the same inputs first
@@ -73,9 +88,12 @@ def stage_context(folder: Path) -> Path:
     return context
 
 
-def ensure_baseline_images(progress: Progress | None = None) -> dict[str, BuiltImage]:
-    """Build (or find) every classical baseline image; codec name -> image."""
-    return {
-        name: build_codec_image(stage_context(folder), progress=progress)
-        for name, folder in baseline_image_folders().items()
-    }
+def ensure_baseline_image(spec: BaselineSpec, progress: Progress | None = None) -> BuiltImage:
+    """Build (or find) one baseline's image."""
+    return build_codec_image(stage_context(spec), progress=progress)
+
+
+def ensure_baseline_images(names: list[str] | None = None, progress: Progress | None = None) -> dict[str, BuiltImage]:
+    """Build (or find) the images of ``names`` (default: every baseline); name -> image."""
+    specs = [BASELINES[n] for n in names] if names is not None else list(BASELINES.values())
+    return {spec.name: ensure_baseline_image(spec, progress) for spec in specs}

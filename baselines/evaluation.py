@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from baselines.baseline_images import ensure_baseline_images
-from baselines.classical import CODECS
+from baselines.registry import BASELINES
 from evaluator.evaluate import evaluate_image
 from evaluator.inprocess import evaluate_inprocess
 from evaluator.records import ResultRecord, ResultStore
@@ -17,10 +17,6 @@ from evaluator.tracks import Track
 
 # progress_for(codec) -> a progress callback for that codec's run
 ProgressFactory = Callable[[str], Callable[[str], None]]
-
-
-def baseline_submission(codec: str) -> str:
-    return f"baseline-{codec}"
 
 
 def evaluate_baselines(
@@ -34,24 +30,18 @@ def evaluate_baselines(
     progress_for: ProgressFactory | None = None,
     image_progress: Callable[[str], None] | None = None,
 ) -> list[ResultRecord]:
-    """One record per (baseline, track); raises ``KeyError`` for an unknown baseline name."""
-    names = list(names)
-    unknown = [n for n in names if n not in CODECS]
-    if unknown:
-        raise KeyError(f"unknown baseline(s) {unknown}; choose from {', '.join(CODECS)}")
-    images: dict[str, Any] = {}
-    if not inprocess:
-        images = ensure_baseline_images(progress=image_progress)
+    """One record per (baseline, track); ``UnknownName`` (a ``KeyError``) for an unknown baseline."""
+    specs = [BASELINES[n] for n in names]
+    images = {} if inprocess else ensure_baseline_images([s.name for s in specs], progress=image_progress)
     records: list[ResultRecord] = []
-    for name in names:
-        codec = CODECS[name]
-        progress = progress_for(name) if progress_for else None
+    for spec in specs:
+        progress = progress_for(spec.name) if progress_for else None
         if inprocess:
-            records += evaluate_inprocess(codec, tracks, source, store, submission=baseline_submission(name),
-                                          codec_name=codec.title, progress=progress)
+            records += evaluate_inprocess(spec.factory(), tracks, source, store, submission=spec.submission,
+                                          codec_name=spec.title, progress=progress, neural=spec.neural)
         else:
-            built = images[name]
-            records += evaluate_image(built.tag, tracks, source, profile, store,
-                                      submission=baseline_submission(name), codec_name=codec.title,
-                                      progress=progress, image_compressed_size=built.compressed_size_bytes)
+            built = images[spec.name]
+            records += evaluate_image(built.tag, tracks, source, profile, store, submission=spec.submission,
+                                      codec_name=spec.title, progress=progress,
+                                      image_compressed_size=built.compressed_size_bytes, neural=spec.neural)
     return records

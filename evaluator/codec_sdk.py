@@ -31,7 +31,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -42,6 +42,25 @@ MODES = ("encode", "decode")
 # hardware profile table); error texts are cut well below that.
 MAX_ERROR_CHARS = 4000
 USAGE = "usage: <entrypoint> encode|decode   (JSON-lines codec server, see challenge/CONTRACT.md)"
+
+TRACK_ENV = "ASTROCOMPRESS_TRACK"  # the evaluator names the track in both containers (CONTRACT.md)
+
+
+def current_track() -> str | None:
+    """The track this container serves (``$ASTROCOMPRESS_TRACK``), or None when not run by the evaluator.
+
+    A codec may use it to pick a per-track model when encoding; its decoder
+    must still need nothing but the bitstream (write the choice into it).
+    """
+    return os.environ.get(TRACK_ENV) or None
+
+
+@runtime_checkable
+class TrackSpecific(Protocol):
+    """A codec object with a model per track: ``for_track(name)`` gives the one to encode that track with."""
+
+    def for_track(self, track: str) -> Any: ...
+
 
 Encoder = Callable[[np.ndarray], bytes]
 Decoder = Callable[[bytes], np.ndarray]
@@ -57,6 +76,7 @@ def serve(
     *,
     name: str | None = None,
     version: str | None = None,
+    info: dict[str, Any] | None = None,
     argv: list[str] | None = None,
     stdin: IO[str] | None = None,
     stdout: IO[str] | None = None,
@@ -65,7 +85,9 @@ def serve(
 
     ``argv`` defaults to ``sys.argv[1:]`` and must be exactly ``["encode"]``
     or ``["decode"]`` (anything else prints the usage to stderr and returns
-    2). ``stdin``/``stdout`` default to the process's own streams; with the
+    2). ``info`` (small, JSON-able: e.g. ``{"params": 220435, "weights_sha256":
+    ...}``) goes into the ready line; the evaluator records it beside the
+    results. ``stdin``/``stdout`` default to the process's own streams; with the
     defaults, file descriptor 1 is pointed at stderr for the duration so no
     stray output can corrupt the protocol.
     """
@@ -87,6 +109,8 @@ def serve(
             ready["name"] = name
         if version is not None:
             ready["version"] = version
+        if info:
+            ready["info"] = info
         _send(channel, ready)
         log.info("%s server ready (%s %s)", mode, name or "codec", version or "")
         while True:

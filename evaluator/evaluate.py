@@ -69,13 +69,15 @@ def _record(
         synthetic=bool(getattr(source, "synthetic", False)),
         status="ok" if outcome.failure is None else "failed",
         summary=track_summary(outcome.rows, failed=outcome.failure is not None), failure=outcome.failure,
-        fingerprint=fp, image_digest=digest, startup_s=outcome.startup_s, manifest=dict(manifest or {}),
+        fingerprint=fp, image_digest=digest, startup_s=outcome.startup_s, codec_info=dict(outcome.codec_info),
+        manifest=dict(manifest or {}),
+        portable=outcome.portable,
     )
     return record, pd.DataFrame(outcome.rows, columns=list(ITEM_COLUMNS))
 
 
 def evaluate_runner(
-    make_runner: Callable[[], CodecRunner],
+    make_runner: Callable[[Track], CodecRunner],
     tracks: list[Track],
     source: DataSource,
     *,
@@ -102,7 +104,7 @@ def evaluate_runner(
             outcome = TrackOutcome([], Failure(setup_failure.kind, setup_failure.message), None)
         else:
             stamp = utcnow().replace(":", "")
-            outcome = run_track(make_runner(), track, source.iter_items(track), source, hidden=hidden,
+            outcome = run_track(make_runner(track), track, source.iter_items(track), source, hidden=hidden,
                                 log_name=f"{submission}-{track.name}-{profile_name}-{stamp}", progress=progress,
                                 show_logs=bool(show_logs) if show_logs is not None else False)
         record, rows = _record(submission=submission, codec=codec, track=track, profile_name=profile_name,
@@ -169,8 +171,8 @@ def evaluate_image(
     fp = fingerprint(prof, info.to_dict() if info else {"digest": None}, src, granted=granted)
     sub = submission or (f"image-{info.id.split(':')[-1][:12]}" if info else f"image-{image}")
 
-    def make_runner() -> CodecRunner:
-        return SandboxedCodec(image, prof, info=info, client=client, granted=granted)
+    def make_runner(track: Track) -> CodecRunner:
+        return SandboxedCodec(image, prof, info=info, client=client, granted=granted, track=track.name)
 
     return evaluate_runner(
         make_runner, tracks, src, profile_name=prof.name, submission=sub, codec=codec_name or image, fp=fp,

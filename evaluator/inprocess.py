@@ -24,13 +24,17 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
+from evaluator.codec_sdk import TrackSpecific
 from evaluator.data_source import DataSource
 from evaluator.evaluate import CodecRunner, Progress, evaluate_runner, resolve
+from evaluator.failures import CodecFailure
+from evaluator.portability import PortableRun, Sample
 from evaluator.profiles import PROFILES, fingerprint, grant
 from evaluator.records import ResultRecord, ResultStore
 from evaluator.sandbox.round_trip import RoundTrip
@@ -52,17 +56,28 @@ class PythonCodec(Protocol):
 
 
 class InProcessCodec:
-    """One :class:`PythonCodec` behind the :class:`CodecRunner` interface."""
+    """One :class:`PythonCodec` behind the :class:`CodecRunner` interface (for ``track``, when it cares)."""
 
-    def __init__(self, codec: PythonCodec) -> None:
-        self.codec = codec
+    def __init__(self, codec: PythonCodec, track: str | None = None) -> None:
+        self.codec, self.track = codec, track
         self.dir: Path | None = None
         self._seq = 0
 
     def open(self, first_raw_bytes: int) -> float:
+        """Start-up: pick the track's model (as an image would at start), make the work folder."""
         t0 = time.perf_counter()
+        if self.track and isinstance(self.codec, TrackSpecific):
+            try:
+                self.codec = self.codec.for_track(self.track)
+            except Exception as exc:  # noqa: BLE001  (like an image that exits during start-up)
+                raise CodecFailure("startup_failed", f"{type(exc).__name__}: {exc}") from exc
         self.dir = Path(tempfile.mkdtemp(prefix="astrocompress-inproc-"))
         return time.perf_counter() - t0
+
+    def codec_info(self) -> dict[str, Any]:
+        """What the codec says of itself (its ``info`` mapping, as an image's ready line carries it)."""
+        info = getattr(self.codec, "info", None)
+        return dict(info) if isinstance(info, dict) else {}
 
     def encode_file(self, src: Path, dst: Path) -> float:
         t0 = time.perf_counter()
@@ -107,6 +122,9 @@ class InProcessCodec:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
 
+    def check_portable(self, samples: Sequence[Sample]) -> PortableRun | None:
+        return None  # one process, one environment: records say "not checked"
+
     def stderr_tail(self, n: int = 2000) -> str:
         return ""
 
@@ -123,8 +141,9 @@ def evaluate_inprocess(
     submission: str | None = None,
     codec_name: str | None = None,
     progress: Progress | None = None,
+    neural: bool = False,
 ) -> list[ResultRecord]:
-    """Evaluate ``codec`` in this process; one record per track."""
+    """Evaluate ``codec`` in this process; one record per track (``neural`` marks the records)."""
     src = resolve(source)
     # In-process runs use whatever cores the process has; cpu-1 is the closest description.
     granted = grant(PROFILES["cpu-1"])
@@ -132,10 +151,10 @@ def evaluate_inprocess(
     fp.update(profile=PROFILE_NAME, cores_granted=None, cpuset=None, memory_granted_bytes=None,
               inprocess_codec=codec.name)
 
-    def make_runner() -> CodecRunner:
-        return InProcessCodec(codec)
+    def make_runner(track: Track) -> CodecRunner:
+        return InProcessCodec(codec, track.name)
 
     return evaluate_runner(
         make_runner, tracks, src, profile_name=PROFILE_NAME, submission=submission or f"baseline-{codec.name}",
-        codec=codec_name or codec.title, fp=fp, digest=None, store=store, progress=progress,
+        codec=codec_name or codec.title, fp=fp, digest=None, store=store, progress=progress, neural=neural,
     )

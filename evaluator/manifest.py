@@ -136,7 +136,7 @@ def load_manifest(folder: Path) -> Manifest:
 
 
 def render_manifest(*, name: str, description: str, authors: list[str] | None = None,
-                    prepare: str | None = None) -> str:
+                    prepare: str | None = None, base: str | None = None) -> str:
     """The codec.toml text ``challenge init`` writes."""
     author_list = ", ".join(f'"{a}"' for a in (authors or ["Your Name"]))
     out = (
@@ -150,6 +150,8 @@ def render_manifest(*, name: str, description: str, authors: list[str] | None = 
         "gpu = false\n"
         'profile = "cpu-1"  # cpu-1, cpu-8 or gpu-1\n'
     )
+    if base:
+        out += f'base = "{base}"     # the codec base image with CPU torch and the SDK\'s coding layer\n'
     if prepare:
         out += f'\n[build]\nprepare = "{prepare}"  # runs on your machine before docker build\n'
     return out

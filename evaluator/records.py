@@ -28,13 +28,14 @@ import fsspec
 import pandas as pd
 
 from evaluator.failures import failure_kind
+from evaluator.portability import PortableCheck
 from evaluator.schema import ITEM_COLUMNS, TrackSummary
 
 Provenance = Literal["verified", "paper", "estimate"]
 Status = Literal["ok", "failed"]
 
-__all__ = ["ITEM_COLUMNS", "Failure", "Provenance", "RecordQuery", "ResultRecord", "ResultStore", "Status",
-           "TrackSummary", "safe_component", "utcnow"]
+__all__ = ["ITEM_COLUMNS", "Failure", "PortableCheck", "Provenance", "RecordQuery", "ResultRecord", "ResultStore",
+           "Status", "TrackSummary", "safe_component", "utcnow"]
 
 _SAFE = re.compile(r"[^A-Za-z0-9._=-]+")
 ITEMS_SUFFIX = ".items.parquet"
@@ -100,13 +101,17 @@ class ResultRecord:
     image_digest: str | None = None
     neural: bool = False
     startup_s: float | None = None
+    codec_info: dict[str, Any] = field(default_factory=dict)  # the codec's own ready-line ``info`` (params, weights)
     manifest: dict[str, Any] = field(default_factory=dict)  # codec.toml contents, if any
+    portable: PortableCheck | None = None  # the portable-decode check (DESIGN.md); None: not checked
     source: str | None = None  # citation for paper records
     created_at: str = field(default_factory=utcnow)
 
     def __post_init__(self) -> None:
         if not isinstance(self.summary, TrackSummary):
             self.summary = TrackSummary.from_dict(self.summary)
+        if self.portable is not None and not isinstance(self.portable, PortableCheck):
+            self.portable = PortableCheck.from_dict(self.portable)
 
     @property
     def key(self) -> str:

@@ -64,6 +64,8 @@ METRIC_TABLE: tuple[Metric, ...] = (
     Metric("image_mb", "Image MB (gzip)", "image MB", "MB", False, 1, ".1f", "record",
            "the codec image's `docker save | gzip` size"),
     Metric("startup_s", "Startup s", "start s", "s", False, 2, ".2f", "record", "codec start-up (model loading)"),
+    Metric("params_m", "Params (M)", "params M", "M", None, 2, ".2f", "record",
+           "parameters of the model that coded the items (a neural codec says so in its ready line)"),
 )
 
 METRICS: NamedTable[Metric] = NamedTable("metric", METRIC_TABLE)

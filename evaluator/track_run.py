@@ -5,7 +5,10 @@ containers or an in-process codec), streams the items one at a time, checks
 every round trip, and stops at the first failure (paper Section 4.2: a
 mismatch fails the submission on that track). Which failures belong to an
 item and what participants may read of them on hidden data come from
-``evaluator.failures.FAILURE_KINDS``.
+``evaluator.failures.FAILURE_KINDS``. When every item passed, a sample of the
+bitstreams is decoded again under other environments (``evaluator.portability``,
+DESIGN.md "Portable decode"); its result is the outcome's ``portable``, and a
+failure there never fails the track.
 
 Logs (DESIGN.md "Sandbox"): on hidden data the codec's stderr and any text it
 chose (error strings, stray stdout) go only to an organizer log file under
@@ -18,9 +21,9 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 import numpy as np
 
@@ -29,6 +32,7 @@ from evaluator.failures import CodecFailure, failure_kind
 from evaluator.items import Item
 from evaluator.metrics import bits_per_pixel, compression_ratio
 from evaluator.noise_floor import noise_floor
+from evaluator.portability import PortableCheck, PortableRun, Sample, SampleKeeper
 from evaluator.records import Failure, ResultRecord
 from evaluator.sandbox import RoundTrip
 from evaluator.schema import ItemRow
@@ -45,8 +49,10 @@ class CodecRunner(Protocol):
     def open(self, first_raw_bytes: int) -> float: ...
     def round_trip(self, array: np.ndarray) -> RoundTrip: ...
     def close(self) -> None: ...
+    def check_portable(self, samples: Sequence[Sample]) -> PortableRun | None: ...  # None: not checked
     def stderr_tail(self, n: int = 2000) -> str: ...
     def stderr_text(self) -> dict[str, str]: ...
+    def codec_info(self) -> dict[str, Any]: ...  # what the codec says of itself (parameters, weights hash)
 
 
 class ProgressEvent(str):
@@ -99,11 +105,15 @@ def _noise(source: DataSource, track: Track, item: Item) -> tuple[float | None, 
 # -- hidden-data logs ------------------------------------------------------------------------
 
 
-def _write_organizer_log(name: str, stderr: dict[str, str], failure: CodecFailure | None) -> Path:
+def _write_organizer_log(name: str, stderr: dict[str, str], failure: CodecFailure | None,
+                         portable: PortableRun | None = None) -> Path:
     path = organizer_log_dir() / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', name)}.log"
     with open(path, "w", encoding="utf-8") as fh:
         if failure is not None:
             fh.write(f"failure: {failure.kind} on item {failure.item_id}: {failure.message}\n")
+        if portable is not None and portable.failure is not None:
+            f = portable.failure
+            fh.write(f"portable decode ({portable.environment}): {f.kind} on item {f.item_id}: {f.message}\n")
         for role, text in stderr.items():
             fh.write(f"\n--- {role} stderr ---\n{text}\n")
     return path
@@ -121,6 +131,28 @@ def _shown_failure(failure: CodecFailure, *, hidden: bool, tail: str) -> Failure
     if tail and kind.hidden_message is not None:  # the codec ran: its stderr explains the failure
         msg += "\n" + tail
     return Failure(failure.kind, msg, failure.item_id)
+
+
+def _portable_check(runner: CodecRunner, samples: list[Sample], track: Track) -> PortableRun | None:
+    """The runner's portable-decode run; an error of the platform there is logged, never a verdict."""
+    try:
+        return runner.check_portable(samples)
+    except Exception as exc:  # noqa: BLE001  (the check is shown, not ranked: it must not fail the track)
+        log.warning("portable-decode check of %s could not run: %s", track.name, exc)
+        return None
+
+
+def _shown_portable(run: PortableRun | None, *, hidden: bool) -> PortableCheck | None:
+    """The check as the record shows it: the failure kind and message, never the codec's text on hidden data."""
+    if run is None:
+        return None
+    detail = None
+    if run.failure is not None:
+        shown = _shown_failure(run.failure, hidden=hidden, tail="" if hidden else run.stderr_tail)
+        where = f" on item {shown.item_id}" if shown.item_id else ""
+        detail = f"{shown.kind}{where}: {shown.message}"
+    return PortableCheck(ok=run.failure is None, environment=run.environment, env=dict(run.env),
+                         items_checked=run.items_checked, detail=detail, seconds=round(run.seconds, 3))
 
 
 # -- the loop ----------------------------------------------------------------------------------
@@ -157,6 +189,8 @@ class TrackOutcome:
     rows: list[dict[str, Any]]
     failure: Failure | None
     startup_s: float | None
+    portable: PortableCheck | None = None
+    codec_info: dict[str, Any] = field(default_factory=dict)
 
 
 def run_track(
@@ -174,6 +208,9 @@ def run_track(
     rows: list[dict[str, Any]] = []
     failure: CodecFailure | None = None
     startup_s: float | None = None
+    portable: PortableRun | None = None
+    codec_info: dict[str, Any] = {}
+    keeper = SampleKeeper()
     it = iter(items)
     current: Item | None = None
 
@@ -190,14 +227,17 @@ def run_track(
         if current is None:
             raise CodecFailure("data_error", f"the data source has no items for track {track.name}")
         startup_s = runner.open(current.data.nbytes)
+        codec_info = runner.codec_info()
         while current is not None:
             rt = runner.round_trip(current.data)
+            keeper.offer(Sample(current.id, current.data, rt.bitstream))
             rows.append(_row(current, nbytes=len(rt.bitstream), enc=rt.encode_s, dec=rt.decode_s,
                              noise=_noise(source, track, current)))
             if progress:
                 progress(ProgressEvent.make(f"{track.name}: {current.id} ok", track=track.name, kind="item",
                                             item_id=current.id, done=len(rows)))
             current = next_item()
+        portable = _portable_check(runner, keeper.samples(), track)
     except CodecFailure as exc:
         failure = exc
         item_scoped = failure_kind(exc.kind).scope == "item"
@@ -207,8 +247,9 @@ def run_track(
     stderr = runner.stderr_text()  # complete now: the containers have exited
     tail = runner.stderr_tail() if not hidden else ""
 
-    if hidden and (failure is not None or any(stderr.values())):
-        path = _write_organizer_log(log_name, stderr, failure)
+    portable_failed = portable is not None and portable.failure is not None
+    if hidden and (failure is not None or portable_failed or any(stderr.values())):
+        path = _write_organizer_log(log_name, stderr, failure, portable)
         log.info("codec logs of a hidden-data run written to %s (never shown to participants)", path)
     if not hidden and show_logs:
         for role, text in stderr.items():
@@ -217,6 +258,6 @@ def run_track(
     out_failure = None if failure is None else _shown_failure(failure, hidden=hidden, tail=tail)
     if out_failure is not None and out_failure.item_id is not None and current is not None:
         rows.append(_row(current, failure=out_failure))
-    return TrackOutcome(rows, out_failure, startup_s)
+    return TrackOutcome(rows, out_failure, startup_s, _shown_portable(portable, hidden=hidden), codec_info)
 
 

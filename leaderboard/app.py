@@ -49,6 +49,8 @@ Badges: {paper} numbers reported by the AstroCompress paper (ICLR 2025, arXiv:25
 not re-measured here;
 {verified} measured by this platform's evaluator (real bitstreams, decoded and checked bit for bit);
 {estimate} a likelihood bound (VDM), not a working codec; {synthetic} measured on synthetic frames, not the real corpus.
+{portable} (track tabs) a sample of the bitstreams also decoded under another thread count and generic CPU dispatch;
+*not portable* names the environment that broke it (shown, not ranked).
 Ranks compare rows **on the same data only**. Runtimes compare only **within one hardware profile and machine**.
 An empty cell means the number does not exist (never zero).
 """.strip()
@@ -82,7 +84,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
     data = LeaderboardData(reader or StoreReader(store_url), queue_dir, min_refresh_s=min(1.0, refresh_s))
     data.refresh(force=True)
     data.prewarm()
-    badges = {k: tables.badge(k) for k in ("paper", "verified", "estimate", "synthetic")}
+    badges = {k: tables.badge(k) for k in ("paper", "verified", "estimate", "synthetic", "portable")}
 
     with gr.Blocks(title="AstroCompress Challenge leaderboard", analytics_enabled=False) as demo:
         version = gr.State(data.reader.version)

@@ -40,7 +40,8 @@ READ_THREADS = 8
 RECORD_COLUMNS: tuple[str, ...] = (
     "key", "submission", "codec", "track", "profile", "split", "provenance", "synthetic", "status",
     "neural", "hardware", "fingerprint_id", "image_digest", "image_mb", "source", "created_at",
-    "failure_kind", "failure_message", *SUMMARY_COLUMNS,
+    "failure_kind", "failure_message", "portable", "portable_env", "portable_detail", "params_m", "weights_sha256",
+    *SUMMARY_COLUMNS,
 )
 
 
@@ -105,10 +106,17 @@ def record_row(key: str, rec: ResultRecord) -> dict[str, Any]:
         # DESIGN.md "Measurement": the codec image's compressed size is shown (a codec
         # could carry data inside itself).
         "image_mb": _megabytes((rec.fingerprint or {}).get("image_compressed_bytes")),
+        # a neural codec names the checkpoint that coded the items (its ready line's info)
+        "params_m": _megabytes(rec.codec_info.get("params")),
+        "weights_sha256": str(rec.codec_info.get("sha256") or rec.codec_info.get("weights_sha256") or ""),
         "source": rec.source or "",
         "created_at": rec.created_at,
         "failure_kind": rec.failure.kind if rec.failure else "",
         "failure_message": rec.failure.message if rec.failure else "",
+        # DESIGN.md "Portable decode": True / False, None when not checked (in-process, failed, older records)
+        "portable": rec.portable.ok if rec.portable else None,
+        "portable_env": rec.portable.environment if rec.portable else "",
+        "portable_detail": (rec.portable.detail or "") if rec.portable else "",
     }
     for col in SUMMARY_COLUMNS:
         row[col] = rec.summary.value(col)

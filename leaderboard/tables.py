@@ -10,6 +10,9 @@ Conventions (DESIGN.md "Measurement", paper Section 4.2):
   fingerprint) group and never across groups;
 - every row carries its provenance badge (*paper*, *verified*, *estimate*)
   and a *synthetic* flag when its numbers come from synthetic data;
+- a track's codec cell says *portable* when a sample of its bitstreams also
+  decoded under another environment (DESIGN.md "Portable decode"), and
+  *not portable (env)* when that environment broke it; shown, never ranked;
 - a number the source does not have stays empty (never 0).
 """
 
@@ -38,6 +41,8 @@ BADGE_STYLE: dict[str, tuple[str, str]] = {  # provenance -> (background, text c
     "estimate": ("#fef3c7", "#92400e"),
     "synthetic": ("#ede9fe", "#5b21b6"),
     "failed": ("#fee2e2", "#991b1b"),
+    "portable": ("#ccfbf1", "#115e59"),
+    "not-portable": ("#ffedd5", "#9a3412"),
 }
 
 BADGE_HELP: dict[str, str] = {
@@ -45,6 +50,9 @@ BADGE_HELP: dict[str, str] = {
     "verified": "measured here: real bitstreams, decoded and checked bit for bit",
     "estimate": "likelihood bound (VDM), not a working codec",
     "synthetic": "measured on synthetic frames, not on the real corpus",
+    "portable": "a sample of the bitstreams also decoded under another thread count and generic CPU dispatch",
+    "not-portable": "the named environment (another thread count, generic CPU dispatch) broke a decode: "
+                    "these bitstreams may not decode on another machine (not ranked)",
 }
 
 
@@ -64,17 +72,27 @@ class Column:
 
 # The metric columns of a track table, in order (labels and digits come from the metric table).
 METRIC_COLUMNS: tuple[Column, ...] = tuple(
-    Column.of(m) for m in ("ratio_mean", "ratio_aggregate", "bpp_mean", "efficiency", "image_mb"))
+    Column.of(m) for m in ("ratio_mean", "ratio_aggregate", "bpp_mean", "efficiency", "image_mb", "params_m"))
 RUNTIME_COLUMNS: tuple[Column, ...] = tuple(
     Column.of(m) for m in ("encode_mb_s", "decode_mb_s", "encode_s", "decode_s_median"))
 # What a track table can be ranked by.
 RANK_METRICS: tuple[str, ...] = ("ratio_mean", "ratio_aggregate", "bpp_mean")
 
 
-def badge(kind: str) -> str:
-    """HTML badge for a provenance (or ``synthetic`` / ``failed``); styled by ``BADGE_CSS``."""
+def badge(kind: str, text: str | None = None) -> str:
+    """HTML badge for a provenance (or ``synthetic`` / ``failed`` / ...), reading ``text`` (default: the kind)."""
     k = html.escape(kind)
-    return f'<span class="badge badge-{k}">{k}</span>'
+    return f'<span class="badge badge-{k}">{k if text is None else html.escape(text)}</span>'
+
+
+def portable_badge(row: pd.Series) -> str:
+    """The *portable* badge, a *not portable (env)* one, or nothing when the record was not checked."""
+    state = row.get("portable")
+    if state is None or (isinstance(state, float) and pd.isna(state)):
+        return ""
+    if bool(state):
+        return badge("portable")
+    return badge("not-portable", f"not portable ({row.get('portable_env') or '?'})")
 
 
 def badge_css() -> str:
@@ -136,11 +154,14 @@ def _round(value: object, digits: int) -> float | None:
     return round(float(value), digits)  # type: ignore[arg-type]
 
 
-def _codec_cell(row: pd.Series) -> str:
+def _codec_cell(row: pd.Series, *, portable: bool = True) -> str:
     name = html.escape(str(row["codec"]))
     extra = []
     if row.get("kind") == "neural":
         extra.append('<span class="nn"> neural</span>')
+    marker = portable_badge(row) if portable else ""
+    if marker:
+        extra.append(" " + marker)
     return name + "".join(extra)
 
 
@@ -259,7 +280,8 @@ def overview_table(frame: pd.DataFrame, *, limit_per_data: int | None = None) ->
             continue
         first = g.iloc[0]
         by_track = dict(zip(g["track"], g["ratio_mean"]))
-        records.append([_codec_cell(first), _badges_cell(first), first["data"],
+        # portability belongs to one track's record: the track tabs show it, not this cross-track row
+        records.append([_codec_cell(first, portable=False), _badges_cell(first), first["data"],
                         *(_round(by_track.get(name), 2) for name in track_titles)])
     return pd.DataFrame(records, columns=headers)
 

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from baselines.baseline_images import ensure_baseline_images
-from baselines.classical import CODECS
-from baselines.evaluation import baseline_submission
+from baselines.registry import select_baselines
 from evaluator.data_source import resolve_source
 from evaluator.images import compressed_image_size
 from evaluator.profiles import get_profile
@@ -64,16 +63,16 @@ def finished_targets(queue: Any) -> list[CampaignTarget]:
 
 def baseline_targets(names: Iterable[str] | None = None, progress: Callable[[str], None] | None = None
                      ) -> list[CampaignTarget]:
-    """The classical baselines' images (built or found by ``evaluator.images.ensure_baseline_images``)."""
+    """The registry's baselines as campaign targets, their images built or found first.
 
-    images = ensure_baseline_images(progress=progress)
-    wanted = list(names) if names is not None else list(images)
-    unknown = [n for n in wanted if n not in images]
-    if unknown:
-        raise KeyError(f"unknown baseline(s) {unknown}; choose from {', '.join(images)}")
-    return [CampaignTarget(submission=baseline_submission(n), codec_name=CODECS[n].title if n in CODECS else n,
-                           image=images[n].tag, image_compressed_size=images[n].compressed_size_bytes)
-            for n in wanted]
+    ``UnknownName`` (a ``KeyError``) names the known baselines when one is not in the registry.
+    """
+    specs = select_baselines(list(names) if names is not None else None)
+    images = ensure_baseline_images([s.name for s in specs], progress=progress)
+    return [CampaignTarget(submission=s.submission, codec_name=s.title, image=images[s.name].tag,
+                           image_compressed_size=images[s.name].compressed_size_bytes,
+                           manifest={"base": "torch"} if s.neural else {})
+            for s in specs]
 
 
 def _needs_gpu(profile: str, manifest: dict[str, Any]) -> bool:

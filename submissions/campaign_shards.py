@@ -31,6 +31,7 @@ from evaluator.evaluate import evaluate_image
 from evaluator.failures import CodecFailure
 from evaluator.items import Item
 from evaluator.metrics import track_summary
+from evaluator.portability import merge_checks
 from evaluator.records import ITEM_COLUMNS, Failure, ResultRecord
 from evaluator.tracks import Track, get_track
 from submissions.intake import ImageIntegrityError, load_image
@@ -245,7 +246,8 @@ def merge_shards(results: list[ShardResult]) -> tuple[ResultRecord, pd.DataFrame
     Rows are concatenated in whole-track item order; the summary is
     recomputed over every item; the record fails when any shard failed,
     carrying the failure earliest in item order. Startup time is the median
-    over the shards (each shard starts its own containers).
+    over the shards (each shard starts its own containers); each shard ran
+    its own portable-decode check (``evaluator.portability.merge_checks``).
     """
 
     if not results:
@@ -269,6 +271,9 @@ def merge_shards(results: list[ShardResult]) -> tuple[ResultRecord, pd.DataFrame
         fingerprint=dict(base.fingerprint) if base else {}, image_digest=base.image_digest if base else None,
         neural=base.neural if base else task.manifest.get("base") == "torch",
         startup_s=statistics.median(startups) if startups else None, manifest=dict(task.manifest),
+        codec_info=dict(base.codec_info) if base else {},
+        portable=None if failure is not None else merge_checks([r.record.portable if r.record else None
+                                                                for r in results]),
     )
     return record, rows.drop(columns=[ORDER_COLUMN]).loc[:, list(ITEM_COLUMNS)]
 

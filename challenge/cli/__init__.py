@@ -13,9 +13,9 @@ import typer
 from challenge import __version__
 from challenge.cli import (
     admin_campaign,
-    admin_images,
     admin_data,
     admin_evaluate,
+    admin_images,
     admin_publish,
     admin_queue,
     data_cmd,

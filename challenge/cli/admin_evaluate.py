@@ -17,13 +17,14 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from baselines.classical import CODECS
 from baselines.evaluation import evaluate_baselines
-from challenge.cli.console_style import fmt_number, task_progress
+from baselines.registry import select_baselines
+from challenge.cli.console_style import fmt_number, fmt_portable, portable_notes, task_progress
 from challenge.cli.errors import WORK_FAILED, fail
 from challenge.cli.options import Data, Profile, Split, Store, Track, inprocess_option, json_option, profile_option
 from evaluator.data_source import resolve_source
 from evaluator.evaluate import evaluate_image
+from evaluator.named_table import UnknownName
 from evaluator.profiles import ProfileUnavailable
 from evaluator.schema import metric
 from evaluator.settings import default_store_url
@@ -45,12 +46,14 @@ def record_json(record: Any) -> dict[str, Any]:
         "startup_s": record.startup_s,
         "failure": ({"kind": record.failure.kind, "message": record.failure.message, "item_id": record.failure.item_id}
                     if record.failure else None),
+        "portable": record.portable.to_dict() if record.portable else None,  # None: not checked
     }
 
 
 def print_summary(records: list[Any], console: Console, title: str) -> None:
     table = Table(title=title)
-    for col in ("codec", "track", "status", "n", *(metric(m).short for m in TABLE_METRICS), metric("startup_s").short):
+    for col in ("codec", "track", "status", "n", *(metric(m).short for m in TABLE_METRICS), metric("startup_s").short,
+                "portable"):
         table.add_column(col, overflow="ellipsis", no_wrap=col in ("codec", "track"),
                          max_width=16 if col == "codec" else None)
     for r in records:
@@ -58,10 +61,12 @@ def print_summary(records: list[Any], console: Console, title: str) -> None:
         n = "-" if r.summary.n_items is None else str(r.summary.n_items)
         table.add_row(r.codec, r.track, status, n,
                       *(fmt_number(getattr(r.summary, m), metric(m).cli_format) for m in TABLE_METRICS),
-                      fmt_number(r.startup_s, metric("startup_s").cli_format))
+                      fmt_number(r.startup_s, metric("startup_s").cli_format), fmt_portable(r))
     console.print(table)
     console.print("[dim]ratio = mean of per-item ratios (the paper's headline); aggr. = total raw / total "
                   "compressed; enc/dec s = per-item medians[/dim]")
+    for line in portable_notes(records):
+        console.print(line, highlight=False)
     for r in records:
         if r.failure:
             where = f" on item {r.failure.item_id}" if r.failure.item_id else ""
@@ -186,16 +191,16 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         split: Split = "full_test",
         profile: Annotated[str, profile_option("Hardware profile (sandboxed runs).")] = "cpu-1",
         store: Store = None,
-        codec: Optional[str] = typer.Option(None, "--codec", help="Comma list of baselines (default: all five)."),
+        codec: Optional[str] = typer.Option(None, "--codec", help="Comma list of baselines (default: all of the registry)."),
         inprocess: Annotated[bool, inprocess_option("Run in this process (no Docker).")] = False,
         as_json: Annotated[bool, json_option("Print JSON keyed by codec, then track.")] = False,
     ) -> None:
-        """Evaluate the paper's five classical baselines (ids baseline-<codec>)."""
+        """Evaluate the registry's baselines (ids baseline-<name>)."""
 
-        names = [c.strip() for c in codec.split(",")] if codec else list(CODECS)
-        unknown = [n for n in names if n not in CODECS]
-        if unknown:
-            fail(f"unknown baseline(s) {unknown}; choose from {', '.join(CODECS)}", code=WORK_FAILED)
+        try:
+            names = [b.name for b in select_baselines(codec)]
+        except UnknownName as exc:
+            fail(str(exc), code=WORK_FAILED)
         tracks = _tracks(track)
         source = _source(data, split)
         url = store or default_store_url()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 
@@ -16,6 +17,25 @@ def fmt_number(value: Any, spec: str = ".3f") -> str:
         return format(float(value), spec)
     except (TypeError, ValueError):
         return str(value)
+
+
+def fmt_portable(record: Any) -> str:
+    """A record's portable-decode check as rich markup: portable, not portable (env), or not checked."""
+    check = getattr(record, "portable", None)
+    if check is None:
+        return "[dim]-[/dim]"
+    return "[green]yes[/green]" if check.ok else f"[red]no ({escape(check.environment)})[/red]"
+
+
+def portable_notes(records: list[Any]) -> list[str]:
+    """One line per record whose portable check failed (what broke, where), then what the check is."""
+    lines = [f"[yellow]{escape(r.codec)} / {r.track}: not portable under the {escape(r.portable.environment)} "
+             f"environment[/yellow]: {escape((r.portable.detail or '').splitlines()[0] if r.portable.detail else '')}"
+             for r in records if getattr(r, "portable", None) is not None and not r.portable.ok]
+    if any(getattr(r, "portable", None) is not None for r in records):
+        lines.append("[dim]portable = a sample of bitstreams decoded again under another thread count and generic "
+                     "CPU dispatch (shown, not ranked)[/dim]")
+    return lines
 
 
 def task_progress(console: Console | None = None, *, transient: bool = False) -> Progress:

@@ -14,9 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from baselines.classical import CODECS
 from baselines.evaluation import evaluate_baselines
 from baselines.paper_seeds import paper_results, seed_paper_results
+from baselines.registry import BASELINES
 from challenge.cli.console_style import task_progress
 from challenge.cli.options import (
     Store,
@@ -41,17 +41,17 @@ def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], t
     cell: dict[tuple[str, str], Any] = {(r.track, r.submission.removeprefix("baseline-")): r for r in records}
     table = Table(title=title, caption="each cell: ours, below it (the paper's Table 1)", padding=(0, 1))
     table.add_column("track", no_wrap=True)
-    for codec in CODECS.values():
-        table.add_column(codec.title.replace(" (max)", "\n(max)"), justify="right", no_wrap=True)
+    for spec in BASELINES.values():
+        table.add_column(spec.title.replace(" (max)", "\n(max)"), justify="right", no_wrap=True)
     evaluated = {r.track for r in records}
     for track in (t for t in TRACKS if t in evaluated):
         row = [track]
-        for name, codec in CODECS.items():
+        for name, spec in BASELINES.items():
             rec = cell.get((track, name))
             ours = "-"
             if rec is not None:
                 ours = f"{rec.summary.ratio_mean:.2f}" if rec.status == "ok" else f"[red]{rec.failure.kind}[/red]"
-            ref = paper.get(track, {}).get(codec.title)
+            ref = paper.get(track, {}).get(spec.paper_column) if spec.paper_column else None
             row.append(f"{ours}\n[dim]({ref:.2f})[/dim]" if ref is not None else ours)
         table.add_row(*row)
     return table
@@ -102,10 +102,15 @@ def demo(
             progress.console.log(message)
 
         if not inprocess:
-            console.print("building (or reusing) the offline base image and the five baseline images ...")
+            console.print(f"building (or reusing) the offline base images and the {len(BASELINES)} baseline images ...")
         console.rule("[bold]3/4  evaluation" + ("" if inprocess else f" in the sandbox ({profile})"))
-        records = evaluate_baselines(list(CODECS), tracks, source, results, profile=profile, inprocess=inprocess,
-                                     progress_for=progress_for, image_progress=image_progress)
+        records = []
+        for spec in BASELINES.values():
+            wanted = [t for t in tracks if spec.demo_tracks is None or t.name in spec.demo_tracks]
+            if wanted:
+                records += evaluate_baselines([spec.name], wanted, source, results, profile=profile,
+                                              inprocess=inprocess, progress_for=progress_for,
+                                              image_progress=image_progress)
 
     paper = paper_results()["table1_ratio"]
     console.print(ratio_table(records, paper, f"Mean compression ratio per track: {source.label}"

@@ -21,7 +21,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from challenge.cli.console_style import fmt_number, task_progress
+from challenge.cli.console_style import fmt_number, fmt_portable, portable_notes, task_progress
 from challenge.cli.errors import WORK_FAILED, fail
 from challenge.cli.options import (
     Profile,
@@ -160,20 +160,23 @@ def _print_results(records: list[Any], baselines: dict[str, list[Any]], label: s
     table.add_column("status", no_wrap=True)
     for name in (*RATIO_METRICS, *SPEED_METRICS):
         table.add_column(metric(name).short, justify="right", no_wrap=True)
+    table.add_column("portable", no_wrap=True)
     ok = True
     other_profiles: set[str] = set()
     for rec in records:
         style = "green" if rec.status == "ok" else "red"
         table.add_row(rec.track, f"[bold]{rec.codec}[/]", f"[{style}]{rec.status}[/]",
-                      *_cells(rec.summary, RATIO_METRICS), *_cells(rec.summary, SPEED_METRICS))
+                      *_cells(rec.summary, RATIO_METRICS), *_cells(rec.summary, SPEED_METRICS), fmt_portable(rec))
         for base in sorted(baselines.get(rec.track, []), key=lambda r: -(r.summary.ratio_mean or 0)):
             same = base.profile == profile
             other_profiles.update({} if same else {base.profile})
             speeds = _cells(base.summary, SPEED_METRICS) if same else ["-"] * len(SPEED_METRICS)
             table.add_row("", f"[dim]{base.codec}[/]", f"[dim]baseline{'' if same else '*'}[/]",
-                          *_cells(base.summary, RATIO_METRICS), *speeds)
+                          *_cells(base.summary, RATIO_METRICS), *speeds, fmt_portable(base))
         ok = ok and rec.status == "ok"
     console.print(table)
+    for line in portable_notes(records):
+        console.print(line, highlight=False)
     if other_profiles:
         console.print(f"[dim]* baseline measured on profile {', '.join(sorted(other_profiles))}: its speeds are not "
                       f"comparable with {profile} and are left out[/]")
@@ -211,7 +214,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     @app.command()
     def init(
         folder: Path = typer.Argument(..., help="New codec folder to create."),
-        lang: str = typer.Option("python", "--lang", help="Template language: python, c or shell."),
+        lang: str = typer.Option("python", "--lang", help="Template language: python, c, shell or torch (a small neural codec)."),
         name: str | None = typer.Option(None, "--name", help="Codec name (default: the folder name)."),
         force: bool = typer.Option(False, "--force", help="Write into a non-empty folder."),
     ) -> None:

@@ -1,4 +1,4 @@
-"""Codec templates for ``challenge init`` (python, c, shell).
+"""Codec templates for ``challenge init`` (python, c, shell, torch).
 
 Each language folder holds a working lossless codec that passes
 ``challenge test`` as generated: the Python one uses ``challenge.sdk``; the
@@ -20,6 +20,7 @@ LANGUAGES: dict[str, str] = {
     "python": "Python with challenge.sdk: delta filter + zigzag + byte planes + zlib",
     "c": "C speaking the contract directly: left-neighbour prediction + Rice coding",
     "shell": "bash speaking the contract directly: gzip -9 of the .npy",
+    "torch": "torch: checkerboard CNN context model + logistic mixture + the SDK's range coder",
 }
 FILES: dict[str, str] = {
     "python": "- `codec.py`: `encode(array) -> bytes` and `decode(bytes) -> array`; `serve()` does the protocol.\n"
@@ -30,8 +31,16 @@ FILES: dict[str, str] = {
          "- `Dockerfile`: copies the binary onto the base image.",
     "shell": "- `codec.sh`: the protocol in bash; encode/decode are two `gzip` calls to replace.\n"
              "- `Dockerfile`: copies `codec.sh` onto the base image (bash and gzip are in Debian).",
+    "torch": "- `model.py`: the network (a small CNN: convolutions and ReLU only, so its float32 numbers do\n"
+             "  not depend on the CPU's vector width).\n"
+             "- `codec.py`: checkerboard context model; `challenge.sdk.coding` codes the mixtures.\n"
+             "- `train.py`: trains the network on synthetic (or your) data and writes `weights.pt`\n"
+             "  (`python train.py --minutes 3`); a trained `weights.pt` ships with the template.\n"
+             "- `Dockerfile`: the torch base image, weights copied in, CPU dispatch pinned.",
 }
-PREPARE: dict[str, str | None] = {"python": None, "c": "make", "shell": None}
+PREPARE: dict[str, str | None] = {"python": None, "c": "make", "shell": None, "torch": None}
+BASE: dict[str, str | None] = {"python": None, "c": None, "shell": None, "torch": "torch"}
+BINARY_SUFFIXES = (".pt",)  # copied as they are (no {{name}} substitution)
 _NAME = re.compile(r"[^a-z0-9_-]+")
 
 
@@ -70,13 +79,13 @@ def create_codec_folder(folder: Path, *, lang: str = "python", name: str | None 
     written: list[Path] = []
     for rel, content in sorted(files.items()):
         path = folder / rel
-        path.write_bytes(content.replace(b"{{name}}", name.encode()))
+        path.write_bytes(content if rel.endswith(BINARY_SUFFIXES) else content.replace(b"{{name}}", name.encode()))
         if rel.endswith(".sh"):
             path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         written.append(path)
     manifest = folder / MANIFEST_NAME
     manifest.write_text(render_manifest(name=name, description=LANGUAGES[lang], authors=authors,
-                                        prepare=PREPARE[lang]), encoding="utf-8")
+                                        prepare=PREPARE[lang], base=BASE[lang]), encoding="utf-8")
     written.append(manifest)
     readme = resources.files(__name__).joinpath("README.md.tmpl").read_text(encoding="utf-8")
     readme = readme.replace("{{name}}", name).replace("{{lang}}", lang).replace("{{files}}", FILES[lang])

@@ -42,34 +42,54 @@ REPOSITORIES: dict[str, str] = {
 LABEL_INPUTS = "org.astrocompress.inputs"
 LABEL_CONTRACT = "org.astrocompress.contract_version"
 
-# (package, module file) copied into the image's site-packages; they import
-# nothing but numpy. Participant images get the SDK and nothing of ours
-# besides it (the baselines add their own modules in their own images).
-SOURCE_FILES: tuple[tuple[str, str], ...] = (("evaluator", "codec_sdk.py"),)
+# Modules copied into the image's site-packages (paths under the evaluator
+# package); they import nothing but the stdlib, numpy and (coding) constriction.
+# Participant images get the SDK and nothing of ours besides it (the baselines
+# add their own modules in their own images); the torch variant adds the
+# entropy-coding layer, offered to participants as part of the SDK.
+SOURCE_FILES: dict[str, tuple[str, ...]] = {
+    "python": ("codec_sdk.py", "named_table.py"),
+    "torch": ("codec_sdk.py", "named_table.py", "coding/*.py"),
+}
 # Generated, not copied: the host packages import things the image lacks.
 # ``challenge.sdk`` is the SDK's public name, as on the host.
 GENERATED_FILES: dict[str, str] = {
     "evaluator/__init__.py": '"""AstroCompress Challenge: the codec SDK (image copy)."""\n',
     "challenge/__init__.py": f'"""AstroCompress Challenge: the codec SDK (image copy)."""\n\n__version__ = "{PLATFORM_VERSION}"\n',
-    "challenge/sdk.py": '"""The codec SDK by its public name."""\n\n'
-                        "from evaluator.codec_sdk import Decoder, Encoder, RequestError, serve  # noqa: F401\n",
+    "challenge/sdk/__init__.py": '"""The codec SDK by its public name."""\n\n'
+                                 "from evaluator.codec_sdk import Decoder, Encoder, RequestError, serve  # noqa: F401\n",
 }
+# The torch variant also offers the coding layer as ``challenge.sdk.coding``.
+TORCH_GENERATED_FILES: dict[str, str] = {
+    "challenge/sdk/coding.py": '"""The SDK\'s entropy-coding layer by its public name."""\n\n'
+                               "from evaluator.coding import *  # noqa: F403\n"
+                               "from evaluator.coding import __all__ as __all__  # noqa: PLC0414\n",
+}
+
+
+def generated_files(variant: Variant) -> dict[str, str]:
+    return {**GENERATED_FILES, **(TORCH_GENERATED_FILES if variant == "torch" else {})}
 
 
 def _template(name: str) -> bytes:
     return resources.files("evaluator.images").joinpath(name).read_bytes()
 
 
-def _source_path(package: str, filename: str) -> Path:
-    return Path(str(resources.files(package).joinpath(filename)))
+def _source_files(variant: Variant) -> list[Path]:
+    root = Path(str(resources.files("evaluator")))
+    return sorted(p for pattern in SOURCE_FILES[variant] for p in root.glob(pattern))
 
 
-def _inputs_hash(root_tag: str, root_id: str, wheels: Wheelhouse) -> str:
+def _evaluator_root() -> Path:
+    return Path(str(resources.files("evaluator")))
+
+
+def _inputs_hash(root_tag: str, root_id: str, wheels: Wheelhouse, variant: Variant) -> str:
     parts: list[bytes | str] = [CONTRACT_VERSION, root_tag, root_id, *wheels.fingerprint()]
     parts += [_template("codec-base.Dockerfile"), _template("ensure-python.sh")]
-    for package, filename in SOURCE_FILES:
-        parts += [f"{package}/{filename}", file_sha256(_source_path(package, filename))]
-    for path, text in sorted(GENERATED_FILES.items()):
+    for path in _source_files(variant):
+        parts += [path.relative_to(_evaluator_root()).as_posix(), file_sha256(path)]
+    for path, text in sorted(generated_files(variant).items()):
         parts += [path, text]
     return hash_parts(parts)
 
@@ -85,14 +105,14 @@ def ensure_base_image(variant: Variant = "python", *, progress: Progress | None 
         root_tag = ensure_rootfs_image(progress=progress, client=client)
         root_id = str(client.api.inspect_image(root_tag)["Id"])
         wheels = ensure_wheelhouse(variant, progress=progress)
-        digest = _inputs_hash(root_tag, root_id, wheels)
+        digest = _inputs_hash(root_tag, root_id, wheels, variant)
         tag = f"{REPOSITORIES[variant]}:{digest[:12]}"
         if image_exists(client, tag):
             return tag
         report(progress, f"building {tag} from {root_tag}")
         context = Path(tempfile.mkdtemp(prefix="codec-base-", dir=cache_dir()))
         try:
-            _fill_context(context, wheels)
+            _fill_context(context, wheels, variant)
             stream_build(
                 client, context, tag,
                 buildargs={"BASE_IMAGE": root_tag},
@@ -104,7 +124,7 @@ def ensure_base_image(variant: Variant = "python", *, progress: Progress | None 
         return tag
 
 
-def _fill_context(context: Path, wheels: Wheelhouse) -> None:
+def _fill_context(context: Path, wheels: Wheelhouse, variant: Variant) -> None:
     (context / "Dockerfile").write_bytes(_template("codec-base.Dockerfile"))
     (context / "ensure-python.sh").write_bytes(_template("ensure-python.sh"))
     (context / "requirements.txt").write_text("\n".join(wheels.requirements) + "\n")
@@ -116,10 +136,12 @@ def _fill_context(context: Path, wheels: Wheelhouse) -> None:
             (wheel_dir / name).hardlink_to(src)
         except OSError:
             shutil.copy2(src, wheel_dir / name)
-    for path, text in GENERATED_FILES.items():
+    for path, text in generated_files(variant).items():
         target = context / "site-packages" / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
-    for package, filename in SOURCE_FILES:
-        shutil.copyfile(_source_path(package, filename), context / "site-packages" / package / filename)
+    for path in _source_files(variant):
+        target = context / "site-packages" / "evaluator" / path.relative_to(_evaluator_root())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
 

@@ -21,14 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluator import settings
-from evaluator.images.engine import (
-    ImageBuildError,
-    Progress,
-    docker_client,
-    hash_parts,
-    image_exists,
-    report,
-)
+from evaluator.images.engine import ImageBuildError, Progress, docker_client, hash_parts, image_exists, report
 from evaluator.settings import BASE_FROM_ENV, MIRROR_ENV, cache_dir
 
 SUITE = "bookworm"

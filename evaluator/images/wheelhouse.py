@@ -38,6 +38,7 @@ PYTHON_VERSION = "3.11"
 PLATFORMS = ("manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux_2_28_x86_64")
 
 PYTHON_PACKAGES = ("numpy", "imagecodecs")
+TORCH_EXTRAS = ("constriction",)  # the torch variant's packages besides torch and its dependencies
 # The image's environment, for evaluating dependency markers.
 TARGET_MARKERS = {
     "python_version": PYTHON_VERSION, "python_full_version": f"{PYTHON_VERSION}.2",
@@ -91,7 +92,8 @@ def requirements_for(variant: Variant) -> tuple[tuple[str, ...], tuple[str, ...]
     platform_reqs = [host_pin(p) for p in PYTHON_PACKAGES]
     local_reqs: list[str] = []
     if variant == "torch":
-        platform_reqs += [host_pin(p) for p in runtime_dependencies("torch")]
+        # torch, and constriction for the SDK's entropy-coding layer (evaluator.coding)
+        platform_reqs += [host_pin(p) for p in (*runtime_dependencies("torch"), *TORCH_EXTRAS)]
         local_reqs.append(host_pin("torch"))
     elif variant != "python":
         raise ValueError(f"unknown base image variant {variant!r}; choose 'python' or 'torch'")

@@ -10,6 +10,7 @@ module                 holds
 ``container``          one codec container's lifecycle, deadline and failure classes
 ``round_trip``         one item through encoder and decoder, and :class:`RoundTrip`
 ``codec_pair``         :class:`SandboxedCodec`: the encoder and decoder containers
+``portable``           the portable-decode check: fresh decoders under other environments
 =====================  ==============================================================
 
 The names callers use are re-exported here.

@@ -6,7 +6,10 @@ they share no writable volume, and only the counted bitstream passes from
 one to the other (``evaluator.sandbox.round_trip``). Containers stay up
 across items (startup is timed apart), so the per-request overhead is one
 JSON line each way; an item bigger than the containers were sized for
-restarts both with a larger output cap.
+restarts both with a larger output cap. After the last item,
+:meth:`SandboxedCodec.check_portable` stops both and decodes a sample again
+in fresh decoder containers under other environments
+(``evaluator.sandbox.portable``).
 
 Containers and folders are removed in ``finally`` blocks, also on
 KeyboardInterrupt; what an evaluator killed outright leaves is reaped by the
@@ -17,17 +20,21 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Self
 
 import numpy as np
 
+from evaluator.codec_sdk import TRACK_ENV
 from evaluator.docker_engine import docker_client
+from evaluator.portability import PortableEnv, PortableRun, Sample
 from evaluator.profiles import Grant, Profile
 from evaluator.profiles import grant as grant_profile
 from evaluator.sandbox.container import CodecContainer
 from evaluator.sandbox.image import ImageInfo, image_info
 from evaluator.sandbox.policy import fsize_limit, out_mount_bytes
+from evaluator.sandbox.portable import run_portable_check
 from evaluator.sandbox.round_trip import RoundTrip, decode_item, encode_item, round_trip
 from evaluator.sandbox.workspace import Workspace
 
@@ -50,10 +57,12 @@ class SandboxedCodec:
     granted: Grant | None = None
     startup_s: float | None = None
     tmpfs_out: bool = True  # False: plain host folders for /work/out (what a non-root evaluator gets)
+    track: str | None = None  # named to both containers as $ASTROCOMPRESS_TRACK (evaluator.codec_sdk.TRACK_ENV)
     _seq: int = 0
     _fsize: int = 0
     _enc: CodecContainer | None = None
     _dec: CodecContainer | None = None
+    _portable: list[CodecContainer] = field(default_factory=list)  # the portable check's decoders
     _ws: Workspace | None = None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
@@ -73,12 +82,21 @@ class SandboxedCodec:
         self.startup_s = self._start_containers()
         return self.startup_s
 
+    def codec_info(self) -> dict[str, Any]:
+        """What the encoder said of itself in its ready line (``info``: parameters, weights hash, ...)."""
+        info = (self._enc.ready if self._enc is not None else {}).get("info")
+        return dict(info) if isinstance(info, dict) else {}
+
+    def track_env(self) -> dict[str, str]:
+        """What every container of this run is told besides the thread settings: the track."""
+        return {TRACK_ENV: self.track} if self.track else {}
+
     def _start_containers(self) -> float:
         assert self._ws is not None and self.info is not None and self.granted is not None
         self._enc = CodecContainer(self.client, self.info, "encode", self.profile, self.granted,
-                                   self._ws.enc_in, self._ws.enc_out, self._fsize, self.run_id)
+                                   self._ws.enc_in, self._ws.enc_out, self._fsize, self.run_id, env=self.track_env())
         self._dec = CodecContainer(self.client, self.info, "decode", self.profile, self.granted,
-                                   self._ws.dec_in, self._ws.dec_out, self._fsize, self.run_id)
+                                   self._ws.dec_in, self._ws.dec_out, self._fsize, self.run_id, env=self.track_env())
         t_enc = self._enc.start()
         t_dec = self._dec.start()
         return max(t_enc, t_dec)
@@ -117,19 +135,42 @@ class SandboxedCodec:
         assert self._enc is not None and self._dec is not None
         return round_trip(self._enc, self._dec, rid, array)
 
+    def check_portable(self, samples: Sequence[Sample]) -> PortableRun | None:
+        """After the last round trip: stop both containers, decode ``samples`` again under other environments."""
+        self._stop_containers()  # their work is done; a fresh decoder must not share their memory limit
+
+        def decoder(env: PortableEnv) -> CodecContainer:
+            assert self._ws is not None and self.info is not None and self.granted is not None
+            c = CodecContainer(self.client, self.info, "decode", self.profile, self.granted, self._ws.dec_in,
+                               self._ws.dec_out, self._fsize, self.run_id,
+                               env={**self.track_env(), **env.variables(self.granted.cores)},
+                               who=f"decoder ({env.name} environment)")
+            self._portable.append(c)
+            return c
+
+        def next_request() -> str:
+            self._seq += 1
+            return f"{self._seq:06d}"
+
+        assert self.granted is not None
+        return run_portable_check(decoder, samples, next_request, cores=self.granted.cores)
+
+    def _containers(self) -> list[CodecContainer]:
+        return [c for c in (self._enc, self._dec, *self._portable) if c is not None]
+
     def stderr_text(self) -> dict[str, str]:
-        return {c.role: c.stderr.text() for c in (self._enc, self._dec) if c is not None}
+        return {c.role if c in (self._enc, self._dec) else c.who: c.stderr.text() for c in self._containers()}
 
     def stderr_tail(self, n: int = 2000) -> str:
         parts = []
-        for c in (self._enc, self._dec):
-            if c is not None and c.stderr.total:
+        for c in self._containers():
+            if c.stderr.total:
                 parts.append(f"--- {c.who} stderr (last {n} chars) ---\n{c.stderr.last(n)}")
         return "\n".join(parts)
 
     def _stop_containers(self) -> None:
-        for c in (self._enc, self._dec):
-            if c is None:
+        for c in self._containers():
+            if c.removed:
                 continue
             try:
                 c.stop()

@@ -21,11 +21,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from evaluator.docker_engine import docker_client
 from evaluator.failures import CodecFailure
+from evaluator.portability import thread_env
 from evaluator.profiles import Grant, Profile
 from evaluator.protocol import JsonLinesClient, StderrTail
 from evaluator.sandbox.image import ImageInfo
@@ -34,24 +36,25 @@ from evaluator.verify import oversized_output
 
 log = logging.getLogger(__name__)
 
-THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")  # set to the granted cores
-
 
 class CodecContainer:
     """One running ``IMAGE encode`` or ``IMAGE decode`` server."""
 
     def __init__(self, client: Any, info: ImageInfo, role: str, profile: Profile, granted: Grant,
-                 in_dir: Path, out_dir: Path, fsize: int, run_id: str) -> None:
+                 in_dir: Path, out_dir: Path, fsize: int, run_id: str, *,
+                 env: Mapping[str, str] | None = None, who: str | None = None) -> None:
         self.client, self.info, self.role = client, info, role
         self.profile, self.granted = profile, granted
         self.in_dir, self.out_dir, self.fsize, self.run_id = in_dir, out_dir, fsize, run_id
-        self.who = f"{role}r"  # "encoder" / "decoder"
+        self.env_overrides = dict(env or {})  # over the normal environment (the portable-decode check)
+        self.who = who or f"{role}r"  # "encoder" / "decoder"
         self.id: str | None = None
         self.stderr = StderrTail(profile.stderr_keep_bytes)
         self.proto: JsonLinesClient | None = None
         self.ready: dict[str, Any] = {}
         self._killed_by_deadline = False
         self._killed = False
+        self.removed = False
 
     # hard outer deadline ---------------------------------------------------------------
 
@@ -77,8 +80,7 @@ class CodecContainer:
 
     def start(self) -> float:
         """Create, attach, start, wait for ``{"ready": true}``; returns the startup seconds."""
-        env = {k: str(self.granted.cores) for k in THREAD_ENV}
-        env["ASTROCOMPRESS_CORES"] = str(self.granted.cores)
+        env = {**thread_env(self.granted.cores), **self.env_overrides}
         hc = self.client.api.create_host_config(**host_config_kwargs(
             self.profile, self.granted, in_dir=self.in_dir, out_dir=self.out_dir, fsize=self.fsize))
         t0 = time.perf_counter()
@@ -171,6 +173,7 @@ class CodecContainer:
                 self.kill()
 
     def remove(self) -> None:
+        self.removed = True
         try:
             if self.proto is not None:
                 self.proto.drain(2.0)  # stderr still in flight (stdout and stderr are not ordered)

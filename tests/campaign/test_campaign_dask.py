@@ -92,6 +92,7 @@ def test_sharded_campaign_equals_one_unsharded_run(rice: CampaignTarget, client:
         key = rec.key
         merged = store.read(key)
         assert merged.status == rec.status == "ok"
+        assert merged.portable is not None and merged.portable.ok and rec.portable is not None  # each shard checked
         assert (merged.codec, merged.split, merged.synthetic, merged.image_digest) == (
             rec.codec, rec.split, rec.synthetic, rec.image_digest)
         for f in EXACT:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from baselines.bitstream_header import BitstreamError
+from baselines.classical.bitstream_header import BitstreamError
 from baselines.classical import CODECS, get_codec
 
 

@@ -67,6 +67,18 @@ def test_non_python_codecs_pass_challenge_test(home: Path, cli, tmp_path: Path) 
     assert "round-tripped losslessly" in cli("test", str(shell), "--track", "keck").output
 
 
+@pytest.mark.slow
+def test_torch_template_journey(home: Path, cli, tmp_path: Path) -> None:
+    """`init --lang torch` -> build (torch base) -> test -> submit, unchanged commands; the codec is portable."""
+    folder = tmp_path / "nn_codec"
+    cli("init", str(folder), "--lang", "torch")
+    assert "image id (digest): sha256:" in cli("build", str(folder)).output
+    out = cli("test", str(folder), "--track", "sdss-2d").output
+    assert "round-tripped losslessly" in out and "sdss-2d" in out
+    assert "not portable" not in out
+    assert "queued sub-" in cli("submit", str(folder), "--participant", "nn", "--track", "sdss-2d").output
+
+
 def test_a_lossy_codec_fails_test_and_submit_with_the_reason(home: Path, cli, tmp_path: Path) -> None:
     lossy = python_variant(tmp_path / "lossy", "lossy", replace=(
         TEMPLATE_ROWS, "    rows = (np.ascontiguousarray(image) & 0xFFFE).reshape(-1, image.shape[-1])"))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
 import shutil
 import subprocess
 import tomllib
@@ -42,7 +44,8 @@ def test_init_writes_a_valid_folder(tmp_path: Path, lang: str) -> None:
     assert manifest.name == "my-codec"
     dockerfile = (folder / "Dockerfile").read_text()
     assert "ARG BASE_IMAGE" in dockerfile and "FROM ${BASE_IMAGE}" in dockerfile
-    assert "{{name}}" not in "".join(p.read_text() for p in folder.iterdir() if p.is_file())
+    assert "{{name}}" not in "".join(p.read_text() for p in folder.iterdir() if p.is_file() and p.suffix != ".pt")
+    assert (load_manifest(folder).base == "torch") == (lang == "torch")
     assert (manifest.prepare_command == "make") == (lang == "c")
     with pytest.raises(ScaffoldError, match="not empty"):
         create_codec_folder(folder, lang=lang)
@@ -58,6 +61,28 @@ def test_python_template_codec_round_trips(tmp_path: Path) -> None:
         stream = ns["encode"](a)  # type: ignore[operator]
         back = ns["decode"](stream)  # type: ignore[operator]
         assert back.dtype == np.uint16 and back.shape == a.shape and np.array_equal(back, a)
+
+
+def test_torch_template_codec_round_trips_and_beats_raw(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The torch template as generated: trained weights shipped, bit-exact on odd shapes and outliers."""
+    folder = tmp_path / "nn"
+    create_codec_folder(folder, lang="torch")
+    monkeypatch.syspath_prepend(str(folder))
+    for mod in ("codec", "model"):
+        sys.modules.pop(mod, None)
+    codec = importlib.import_module("codec")
+    rng = np.random.default_rng(2)
+    sky = rng.poisson(900, (100, 131)).astype(np.uint16)
+    sky[40, 50] = 65535  # a saturated pixel
+    for a in (sky, rng.integers(0, 65536, (3, 9, 8), dtype=np.uint16), np.zeros((1, 1), np.uint16),
+              np.full((2, 2, 3, 4), 65535, np.uint16)):
+        back = codec.decode(codec.encode(a))
+        assert back.dtype == np.uint16 and back.shape == a.shape and np.array_equal(back, a)
+    assert len(codec.encode(sky)) < 0.75 * sky.nbytes  # a Poisson sky compresses
+    with pytest.raises(ValueError, match="other weights"):
+        stream = bytearray(codec.encode(sky))
+        codec.WEIGHTS_SHA256 = "0" * 64
+        codec.decode(bytes(stream))
 
 
 def _speak(cmd: list[str], mode: str, requests: list[dict[str, str]], cwd: Path) -> list[dict[str, object]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -47,20 +48,36 @@ def docker_client():
     return docker.from_env()
 
 
+def build_test_codec(name: str, root: Path) -> str:
+    """Build the test codec ``hostile/<name>`` (FROM the codec base image, with ``contract.py``); its tag."""
+    from evaluator.images import build_codec_image  # noqa: PLC0415
+
+    ctx = root / name
+    shutil.copytree(HOSTILE / name, ctx)
+    shutil.copy(HOSTILE / "_common" / "contract.py", ctx / "contract.py")
+    return build_codec_image(ctx, tag=f"astrocompress-test/hostile-{name}:latest").tag
+
+
+@pytest.fixture(scope="session")
+def test_codec(docker_client, tmp_path_factory) -> Callable[[str], str]:
+    """``test_codec(name)``: build one codec of hostile/ (not all of them); its tag."""
+    root = tmp_path_factory.mktemp("test-codecs")
+    tags: dict[str, str] = {}
+
+    def build(name: str) -> str:
+        if name not in tags:
+            tags[name] = build_test_codec(name, root)
+        return tags[name]
+
+    return build
+
+
 @pytest.fixture(scope="session")
 def hostile_images(docker_client, tmp_path_factory) -> dict[str, str]:
     """Build every test codec under hostile/ once (FROM the codec base image); name -> tag."""
-    from evaluator.images import build_codec_image  # noqa: PLC0415
-
     root = tmp_path_factory.mktemp("hostile-contexts")
-    tags = {}
-    for folder in sorted(p for p in HOSTILE.iterdir() if p.is_dir() and not p.name.startswith("_")):
-        ctx = root / folder.name
-        shutil.copytree(folder, ctx)
-        shutil.copy(HOSTILE / "_common" / "contract.py", ctx / "contract.py")
-        built = build_codec_image(ctx, tag=f"astrocompress-test/hostile-{folder.name}:latest")
-        tags[folder.name] = built.tag
-    return tags
+    return {folder.name: build_test_codec(folder.name, root)
+            for folder in sorted(p for p in HOSTILE.iterdir() if p.is_dir() and not p.name.startswith("_"))}
 
 
 def make_items(n: int = 4, shape: tuple[int, ...] = (64, 64), seed: int = 0) -> list[Item]:

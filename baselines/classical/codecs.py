@@ -25,7 +25,7 @@ from typing import Callable
 import imagecodecs
 import numpy as np
 
-from baselines.bitstream_header import pack_header, unpack_header
+from baselines.classical.bitstream_header import pack_header, unpack_header
 
 
 def _to_channels_last(x: np.ndarray) -> np.ndarray:

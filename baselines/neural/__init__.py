@@ -1,0 +1,34 @@
+"""Neural baselines: IDF and L3C as real (bit-exact, range-coded) codecs.
+
+Importing this package does not import torch (the classical images have none);
+`load_codec` imports `baselines.neural.codec` when called.
+
+==================  ==============================================================
+module              what
+==================  ==============================================================
+``common``          side information, 16-bit variants, frame residuals, the loss
+``idf``             Integer Discrete Flows (configs ``paper``, ``small``, ``tiny``)
+``l3c``             L3C (configs ``paper``, ``paper-3d``, ``small``, ``tiny``)
+``streams``         one chunk of patches <-> the range-coded stream, per model
+``codec``           `NeuralCodec` (encode / decode, header checks), `load_codec`
+``checkpoints``     checkpoint files, weights sha256, which checkpoint serves a track
+``data``            training crops from a data source's training split
+``train``           ``python -m baselines.neural.train``
+==================  ==============================================================
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from baselines.neural.codec import NeuralCodec
+
+__all__ = ["load_codec"]
+
+
+def load_codec(model: str = "idf", track: str = "hubble", *, path: str | None = None) -> NeuralCodec:
+    """The codec of the committed checkpoint of ``model`` serving ``track`` (imports torch)."""
+    from baselines.neural.codec import load_codec as _load  # noqa: PLC0415 - keeps torch out of the package import
+
+    return _load(model, track, path=path)

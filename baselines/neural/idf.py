@@ -1,0 +1,195 @@
+"""Integer Discrete Flows (Hoogeboom et al. 2019), as the AstroCompress paper used them.
+
+Per level: squeeze (space-to-depth 2x2), ``flows`` x [fixed channel permutation, additive
+integer coupling ``z_b = x_b - round(NN(x_a))``], then (except at the last level) half of
+the channels are factored out with a discretized logistic mixture prior conditioned on
+the other half; the last level's latents get a learned per-channel mixture. Coupling
+networks are upstream IDF's DenseNet blocks (``depth`` layers) and a zero-initialised
+output convolution, so the flow starts as the identity.
+
+Everything is relative to the per-patch side information (`common.SideInfo`): the flow
+runs on ``u = x - offset`` (integers), networks see ``u / scale`` and their outputs are
+multiplied by ``scale`` (translations) or shifted by ``log scale`` (prior log-scales).
+Rounding uses a straight-through gradient in training (`common.round_ste`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from baselines.neural.common import init_mixture_bias, logistic_mixture_log2p, round_ste
+
+MAX_TRANSLATION = float(1 << 17)
+"""Coupling translations are clamped to +-2^17 counts: latents stay far inside the coder's range."""
+
+Params = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+"""(means, log_scales, logits), each (B, K, C, h, w), in counts relative to the offset."""
+
+
+@dataclass(frozen=True)
+class IDFConfig:
+    flows: int = 4
+    levels: int = 3
+    channels: int = 64
+    depth: int = 4
+    components: int = 5
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+IDF_CONFIGS: dict[str, IDFConfig] = {
+    "paper": IDFConfig(flows=8, levels=3, channels=512, depth=12, components=5),
+    "small": IDFConfig(flows=4, levels=3, channels=64, depth=4, components=5),
+    "tiny": IDFConfig(flows=1, levels=2, channels=8, depth=1, components=2),
+}
+
+
+class DenseLayer(nn.Module):
+    def __init__(self, n_in: int, growth: int) -> None:
+        super().__init__()
+        self.nn = nn.Sequential(nn.Conv2d(n_in, growth, 1), nn.ReLU(), nn.Conv2d(growth, growth, 3, padding=1), nn.ReLU())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([x, self.nn(x)], dim=1)
+
+
+def densenet(n_in: int, n_out: int, channels: int, depth: int) -> nn.Sequential:
+    """DenseNet block growing ``n_in`` to ``channels``, then a 3x3 conv to ``n_out`` (zero-initialised)."""
+    layers: list[nn.Module] = []
+    width, future = n_in, max(channels - n_in, depth)
+    for d in range(depth):
+        growth = future // (depth - d)
+        layers.append(DenseLayer(width, growth))
+        width, future = width + growth, future - growth
+    out = nn.Conv2d(width, n_out, 3, padding=1)
+    nn.init.zeros_(out.weight)
+    nn.init.zeros_(out.bias)
+    return nn.Sequential(*layers, out)
+
+
+def squeeze(x: torch.Tensor) -> torch.Tensor:
+    b, c, h, w = x.shape
+    return x.view(b, c, h // 2, 2, w // 2, 2).permute(0, 1, 3, 5, 2, 4).reshape(b, c * 4, h // 2, w // 2)
+
+
+def unsqueeze(x: torch.Tensor) -> torch.Tensor:
+    b, c, h, w = x.shape
+    return x.view(b, c // 4, 2, 2, h, w).permute(0, 1, 4, 2, 5, 3).reshape(b, c // 4, h * 2, w * 2)
+
+
+class Coupling(nn.Module):
+    """A fixed permutation, then ``x_b -= round(scale * NN(x_a / scale))``."""
+
+    def __init__(self, c: int, cfg: IDFConfig, generator: torch.Generator) -> None:
+        super().__init__()
+        self.ca = c // 2
+        self.register_buffer("perm", torch.randperm(c, generator=generator))
+        self.register_buffer("inv_perm", torch.argsort(self.perm))
+        self.nn = densenet(self.ca, c - self.ca, cfg.channels, cfg.depth)
+
+    def translation(self, xa: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        t = torch.clamp(self.nn(xa.contiguous() / s) * s, -MAX_TRANSLATION, MAX_TRANSLATION)
+        return round_ste(t) if self.training else torch.round(t)
+
+    def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        x = x[:, self.perm]
+        xa, xb = x[:, : self.ca], x[:, self.ca :]
+        return torch.cat([xa, xb - self.translation(xa, s)], dim=1)
+
+    def inverse(self, z: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        za, zb = z[:, : self.ca], z[:, self.ca :]
+        return torch.cat([za, zb + self.translation(za, s)], dim=1)[:, self.inv_perm]
+
+
+class FactorPrior(nn.Module):
+    """Mixture parameters of the factored-out half from the kept half."""
+
+    def __init__(self, c_keep: int, c_out: int, cfg: IDFConfig) -> None:
+        super().__init__()
+        self.c_out, self.k = c_out, cfg.components
+        self.nn = densenet(c_keep, c_out * 3 * self.k, cfg.channels, cfg.depth)
+        init_mixture_bias(self.nn[-1].bias, self.k, c_out)
+
+    def forward(self, keep: torch.Tensor, s: torch.Tensor) -> Params:
+        b, _, h, w = keep.shape
+        p = self.nn(keep / s.view(-1, 1, 1, 1)).view(b, self.c_out, 3, self.k, h, w).permute(0, 2, 3, 1, 4, 5)
+        return scale_params(p, s)
+
+
+def scale_params(p: torch.Tensor, s: torch.Tensor) -> Params:
+    """(B, 3, K, C, h, w) normalized -> (means, log_scales, logits) in counts."""
+    s6 = s.view(-1, 1, 1, 1, 1)
+    return p[:, 0] * s6, p[:, 1] + torch.log(s6), p[:, 2]
+
+
+class IDF(nn.Module):
+    """The flow; ``in_channels`` is 1 (direct) or 2 (msb-lsb) per coded plane."""
+
+    def __init__(self, cfg: IDFConfig, in_channels: int = 1) -> None:
+        super().__init__()
+        self.cfg, self.in_channels = cfg, in_channels
+        g = torch.Generator().manual_seed(cfg.seed)
+        self.levels = nn.ModuleList()
+        self.priors = nn.ModuleList()
+        c = in_channels
+        for level in range(cfg.levels):
+            c *= 4
+            self.levels.append(nn.ModuleList(Coupling(c, cfg, g) for _ in range(cfg.flows)))
+            if level < cfg.levels - 1:
+                self.priors.append(FactorPrior(c // 2, c - c // 2, cfg))
+                c //= 2
+        self.top_channels = c
+        top = torch.zeros(c * 3 * cfg.components)
+        init_mixture_bias(top, cfg.components, c)
+        self.top = nn.Parameter(top.view(c, 3, cfg.components))
+
+    def top_params(self, b: int, h: int, w: int, s: torch.Tensor) -> Params:
+        p = self.top.permute(1, 2, 0)[None, :, :, :, None, None].expand(b, 3, self.cfg.components, self.top_channels, h, w)
+        return scale_params(p, s)
+
+    def latents(self, u: torch.Tensor, s: torch.Tensor) -> list[tuple[torch.Tensor, Params]]:
+        """The latents and their priors in decoding order (top first); ``u`` (B, C, S, S), ``s`` (B,)."""
+        s4 = s.view(-1, 1, 1, 1)
+        out: list[tuple[torch.Tensor, Params]] = []
+        x = u
+        for level, flows in enumerate(self.levels):
+            x = squeeze(x)
+            for flow in flows:
+                x = flow(x, s4)
+            if level < len(self.priors):
+                c = x.shape[1] // 2
+                keep, z = x[:, :c].contiguous(), x[:, c:].contiguous()
+                out.append((z, self.priors[level](keep, s)))
+                x = keep
+        b, _, h, w = x.shape
+        out.append((x, self.top_params(b, h, w, s)))
+        return out[::-1]
+
+    def reconstruct(self, s: torch.Tensor, decode: Callable[[Params], torch.Tensor], b: int, size: int) -> torch.Tensor:
+        """The inverse: ``decode(params)`` returns each latent (top first); gives ``u`` (B, C, S, S)."""
+        s4 = s.view(-1, 1, 1, 1)
+        side = size >> len(self.levels)
+        x = decode(self.top_params(b, side, side, s))
+        for level in range(len(self.levels) - 1, -1, -1):
+            if level < len(self.priors):
+                x = torch.cat([x, decode(self.priors[level](x, s))], dim=1)
+            for flow in reversed(self.levels[level]):
+                x = flow.inverse(x, s4)
+            x = unsqueeze(x)
+        return x
+
+    def nll_bits(self, u: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        """Code length in bits per sample (B,)."""
+        total = torch.zeros(u.shape[0], dtype=u.dtype, device=u.device)
+        for z, (m, ls, lg) in self.latents(u, s):
+            total = total - logistic_mixture_log2p(z.unsqueeze(1), m, ls, lg).flatten(1).sum(1)
+        return total
+
+
+__all__ = ["IDF", "IDFConfig", "IDF_CONFIGS", "Params"]

@@ -1,0 +1,118 @@
+"""One neural baseline image, every track: all checkpoints of a model behind one codec.
+
+The image of ``idf`` (or ``l3c``) carries the checkpoint of every track. The
+encoder picks the one serving its track (the evaluator names the track in
+``$ASTROCOMPRESS_TRACK``: ``evaluator.codec_sdk.current_track``; in process,
+``for_track``); the decoder needs nothing but the bitstream: its header
+records the weights sha256, which selects the checkpoint. Checkpoints load
+lazily, each once, their hashes checked (``checkpoints.load_checkpoint``),
+and run exactly (``baselines.neural.exact.make_exact``): a bitstream decodes
+under any CPU dispatch, BLAS or thread count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from baselines.neural.checkpoints import (
+    CHECKPOINT_DIR,
+    IDF_DATASET_OF_TRACK,
+    L3C_DATASET_OF_TRACK,
+    CheckpointError,
+    checkpoint_path,
+    load_checkpoint,
+)
+from baselines.neural.codec import NeuralCodec, codec_from_checkpoint
+from baselines.neural.exact import make_exact
+from evaluator.coding import BitstreamError, unpack_header
+
+TRACKS_OF_MODEL: dict[str, dict[str, str]] = {"idf": IDF_DATASET_OF_TRACK, "l3c": L3C_DATASET_OF_TRACK}
+# What a record names of the checkpoint that coded its items (from the checkpoint's metadata).
+INFO_FIELDS: tuple[str, ...] = ("model", "config_name", "params", "variant", "sha256", "val_bpp", "steps", "minutes",
+                                "data", "revision")
+
+
+@dataclass(frozen=True)
+class TrackCodec:
+    """The codec of one track's checkpoint, with what the record should name (``info``)."""
+
+    codec: NeuralCodec
+    info: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.codec.name
+
+    @property
+    def title(self) -> str:
+        return self.codec.title
+
+    def encode(self, x: np.ndarray) -> bytes:
+        return self.codec.encode(x)
+
+    def decode(self, data: bytes) -> np.ndarray:
+        return self.codec.decode(data)
+
+
+class MultiTrackCodec:
+    """Every checkpoint of ``model``; ``for_track`` gives the encoder of one track."""
+
+    def __init__(self, model: str, folder: Path | None = None) -> None:
+        if model not in TRACKS_OF_MODEL:
+            raise ValueError(f"unknown neural baseline {model!r}; choose one of {', '.join(TRACKS_OF_MODEL)}")
+        self.kind, self.folder = model, folder or CHECKPOINT_DIR
+        self._by_path: dict[Path, NeuralCodec] = {}
+        self._info: dict[Path, dict[str, Any]] = {}
+        self._by_sha: dict[str, NeuralCodec] = {}
+
+    @property
+    def name(self) -> str:
+        return self.kind
+
+    @property
+    def title(self) -> str:
+        return self.kind.upper()
+
+    def preload(self) -> MultiTrackCodec:
+        """Load (and hash-check) every checkpoint now: at image start-up, timed apart from the items."""
+        for path in sorted({checkpoint_path(self.kind, t, self.folder) for t in TRACKS_OF_MODEL[self.kind]}):
+            if path.is_file():
+                self._codec(path)
+        return self
+
+    def _codec(self, path: Path) -> NeuralCodec:
+        if path not in self._by_path:
+            ckpt = load_checkpoint(path)
+            codec = codec_from_checkpoint(ckpt)
+            self._info[path] = {k: ckpt.meta.get(k) for k in INFO_FIELDS} | {"checkpoint": path.name}
+            codec.model = make_exact(codec.model)  # the same bits on any CPU (baselines.neural.exact)
+            self._by_path[path] = codec
+            self._by_sha[codec.weights_sha256] = codec
+        return self._by_path[path]
+
+    def for_track(self, track: str) -> TrackCodec:
+        """The codec of the checkpoint serving ``track`` (``CheckpointError`` names the tracks served)."""
+        path = checkpoint_path(self.kind, track, self.folder)
+        return TrackCodec(self._codec(path), self._info[path])
+
+    def encode(self, x: np.ndarray) -> bytes:
+        raise CheckpointError(f"{self.kind}: no track given; the evaluator sets $ASTROCOMPRESS_TRACK, "
+                              "in process use for_track(track).encode(x)")
+
+    def decode(self, data: bytes) -> np.ndarray:
+        header, _ = unpack_header(data)
+        if header.weights_sha256 not in self._by_sha:
+            for path in sorted({checkpoint_path(self.kind, t, self.folder) for t in TRACKS_OF_MODEL[self.kind]}):
+                if path.is_file() and path not in self._by_path:
+                    self._codec(path)
+                    if header.weights_sha256 in self._by_sha:
+                        break
+        codec = self._by_sha.get(header.weights_sha256)
+        if codec is None:
+            raise BitstreamError(f"no {self.kind} checkpoint in this image has weights sha256 "
+                                 f"{header.weights_sha256[:16]}...: the bitstream comes from another model")
+        return codec.decode(data)

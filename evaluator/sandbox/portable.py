@@ -1,0 +1,67 @@
+"""The portable-decode check in the sandbox: a fresh decoder container per environment of the table.
+
+``evaluator.portability`` holds the environments and the sample; this module
+runs them. Per environment, in table order: start one fresh decoder
+container of the same image (same hardening and limits, only the
+environment differs), decode every sampled bitstream with the same checks as
+a normal decode (``evaluator.sandbox.round_trip.decode_item``: output folder,
+size cap, ``.npy`` header, bit-for-bit against the evaluator's own copy),
+stop and remove it. The first environment that breaks a round trip ends the
+check. A failure is returned, never raised: it does not fail the track.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+
+from evaluator.failures import CodecFailure, failure_kind
+from evaluator.portability import PORTABLE_ENVS, PortableEnv, PortableRun, Sample
+from evaluator.sandbox.container import CodecContainer
+from evaluator.sandbox.round_trip import decode_item
+
+STDERR_TAIL_CHARS = 2000
+
+
+def run_portable_check(
+    make_decoder: Callable[[PortableEnv], CodecContainer],
+    samples: Sequence[Sample],
+    next_request: Callable[[], str],
+    *,
+    cores: int,
+    envs: Iterable[PortableEnv] | None = None,
+) -> PortableRun | None:
+    """Decode ``samples`` again under each environment; the run that stopped it, or the last one that passed.
+
+    ``make_decoder(env)`` returns a decoder container (not started) with that
+    environment's variables; ``next_request()`` the next request id. None
+    when there is nothing to check (no samples, no environments).
+    """
+    t0 = time.perf_counter()
+    run: PortableRun | None = None
+    for env in (PORTABLE_ENVS.values() if envs is None else envs):
+        if not samples:
+            break
+        decoder = make_decoder(env)
+        done, failure = 0, None
+        try:
+            decoder.start()
+            for sample in samples:
+                done += 1
+                try:
+                    decode_item(decoder, next_request(), sample.bitstream, sample.original)
+                except CodecFailure as exc:
+                    exc.item_id = sample.item_id if failure_kind(exc.kind).scope == "item" else None
+                    raise
+        except CodecFailure as exc:
+            failure = exc
+        finally:
+            try:
+                decoder.stop()
+            finally:
+                decoder.remove()
+        run = PortableRun(env.name, env.variables(cores), done, failure, time.perf_counter() - t0,
+                          decoder.stderr.last(STDERR_TAIL_CHARS) if decoder.stderr.total else "")
+        if failure is not None:
+            break
+    return run

@@ -1,0 +1,38 @@
+"""The portable badge: a track table's codec cell says portable / not portable (env); records table columns."""
+
+from __future__ import annotations
+
+from lb_factory import verified_record
+
+from evaluator.portability import PortableCheck
+from leaderboard import tables
+from leaderboard.store_reader import RECORD_COLUMNS, StoreReader
+
+
+def test_track_table_shows_portable_and_not_portable(store) -> None:
+    checks = {
+        "rice": PortableCheck(True, "generic", {"OMP_NUM_THREADS": "2"}, 3),
+        "jpegls": PortableCheck(False, "generic", {"OMP_NUM_THREADS": "2"}, 1, "not_lossless on item x: differ"),
+        "jpegxl": None,  # not checked (in-process run, older record)
+    }
+    for codec_id, check in checks.items():
+        rec, items = verified_record(codec_id, "hubble")
+        rec.portable = check
+        store.write(rec, items)
+    reader = StoreReader(store.url)
+    reader.refresh()
+    frame = reader.records_frame()
+    assert {"portable", "portable_env", "portable_detail"} <= set(RECORD_COLUMNS) <= set(frame.columns)
+    by_sub = frame.set_index("submission")
+    assert by_sub.loc["baseline-jpegls", "portable_detail"] == "not_lossless on item x: differ"
+    assert by_sub.loc["baseline-jpegxl", "portable"] is None and by_sub.loc["baseline-jpegxl", "portable_env"] == ""
+
+    table = tables.track_table(tables.with_labels(frame), "hubble")
+    cells = {c.split(" ")[0].split("<")[0]: c for c in table["Codec"]}
+    assert 'class="badge badge-portable">portable<' in cells["RICE"]
+    assert 'class="badge badge-not-portable">not portable (generic)<' in cells["JPEG-LS"]
+    assert "portable" not in cells["JPEG-XL"]
+    assert not table["Rank"].isna().any()  # shown, never ranked: every row keeps its rank
+    css = tables.badge_css()
+    assert ".badge-portable" in css and ".badge-not-portable" in css
+    assert set(tables.BADGE_HELP) >= {"portable", "not-portable"}
