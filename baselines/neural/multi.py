@@ -106,11 +106,7 @@ class MultiTrackCodec:
     def decode(self, data: bytes) -> np.ndarray:
         header, _ = unpack_header(data)
         if header.weights_sha256 not in self._by_sha:
-            for path in sorted({checkpoint_path(self.kind, t, self.folder) for t in TRACKS_OF_MODEL[self.kind]}):
-                if path.is_file() and path not in self._by_path:
-                    self._codec(path)
-                    if header.weights_sha256 in self._by_sha:
-                        break
+            self.preload()  # loads each checkpoint once (already done at an image's start-up)
         codec = self._by_sha.get(header.weights_sha256)
         if codec is None:
             raise BitstreamError(f"no {self.kind} checkpoint in this image has weights sha256 "

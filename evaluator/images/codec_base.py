@@ -76,8 +76,7 @@ def _template(name: str) -> bytes:
 
 
 def _source_files(variant: Variant) -> list[Path]:
-    root = Path(str(resources.files("evaluator")))
-    return sorted(p for pattern in SOURCE_FILES[variant] for p in root.glob(pattern))
+    return sorted(p for pattern in SOURCE_FILES[variant] for p in _evaluator_root().glob(pattern))
 
 
 def _evaluator_root() -> Path:
