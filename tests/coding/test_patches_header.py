@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import types
+import zlib
 
 import numpy as np
 import pytest
@@ -20,6 +22,7 @@ from evaluator.coding import (
     to_patches,
     unpack_header,
 )
+from evaluator.coding import header as header_module
 from evaluator.coding.patches import reflect_indices
 
 
@@ -80,26 +83,54 @@ def test_header_roundtrip_and_payload_offset() -> None:
     assert blob[:4] == b"ACNC" and pack_header(h) == pack_header(back)
 
 
+def v1(body: bytes) -> bytes:
+    """A version-1 header (plain JSON) holding ``body``."""
+    return b"ACNC\x01" + len(body).to_bytes(4, "little") + body
+
+
+def v2(body: bytes, zdict: bytes = header_module.ZDICT) -> bytes:
+    """A version-2 header (raw deflate against the preset dictionary) holding ``body``."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, zdict)
+    packed = deflate.compress(body) + deflate.flush()
+    return b"ACNC\x02" + len(packed).to_bytes(4, "little") + packed
+
+
+def test_header_is_small_and_version_1_still_reads() -> None:
+    h = header()
+    blob = pack_header(h)
+    body = json.dumps(dataclasses.asdict(h), sort_keys=True, separators=(",", ":")).encode()
+    assert blob[4] == 2 and blob == v2(body)
+    assert len(blob) < len(body) / 2, f"{len(blob)} header bytes for {len(body)} bytes of JSON"
+    assert unpack_header(v1(body) + b"P") == (h, 9 + len(body))
+
+
 def test_truncated_or_garbage_headers_say_what_is_wrong() -> None:
     blob = pack_header(header())
     for cut in range(len(blob)):
-        with pytest.raises(BitstreamError, match="truncated"):
+        with pytest.raises(BitstreamError, match="truncated|ends early"):
             unpack_header(blob[:cut])
     with pytest.raises(BitstreamError, match="not an AstroCompress neural bitstream"):
         unpack_header(b"\x89PNG" + blob[4:])
     with pytest.raises(BitstreamError, match="version 9"):
         unpack_header(blob[:4] + b"\x09" + blob[5:])
+    with pytest.raises(BitstreamError, match="header is corrupt"):
+        unpack_header(blob[:9] + b"\xff" * (len(blob) - 9))
     with pytest.raises(BitstreamError, match="JSON is corrupt"):
-        unpack_header(blob[:9] + b"{" * (len(blob) - 9))
+        unpack_header(v2(b"{" * 100))
+    with pytest.raises(BitstreamError, match="JSON is corrupt"):
+        unpack_header(v1(b"{" * 100))
     with pytest.raises(BitstreamError, match="limit"):
         unpack_header(blob[:5] + b"\xff\xff\xff\xff" + blob[9:])
+    with pytest.raises(BitstreamError, match="inflates past the limit"):
+        unpack_header(v2(b" " * (2 << 20)))
     body = json.dumps({"shape": [1]}).encode()
-    with pytest.raises(BitstreamError, match="do not match"):
-        unpack_header(blob[:5] + len(body).to_bytes(4, "little") + body)
-    fields = {**json.loads(blob[9:]), "shape": [-1]}
+    for make in (v1, v2):
+        with pytest.raises(BitstreamError, match="do not match"):
+            unpack_header(make(body))
+    fields = {**dataclasses.asdict(header()), "shape": [-1]}
     body = json.dumps(fields).encode()
     with pytest.raises(BitstreamError, match="invalid"):
-        unpack_header(blob[:5] + len(body).to_bytes(4, "little") + body)
+        unpack_header(v2(body))
 
 
 def test_header_refuses_values_json_cannot_hold() -> None:
