@@ -145,5 +145,7 @@ class HubInbox:
         self.api.comment_discussion(self.repo_id, pr_number(request_id), text, repo_type="dataset")
 
     def close(self, request_id: str, text: str) -> None:
-        self.api.change_discussion_status(self.repo_id, pr_number(request_id), "closed", comment=text,
-                                          repo_type="dataset")
+        """The answer as a comment of its own (so :meth:`read` finds it), then the status change."""
+        if text:
+            self.comment(request_id, text)
+        self.api.change_discussion_status(self.repo_id, pr_number(request_id), "closed", repo_type="dataset")

@@ -77,7 +77,7 @@ class Inbox(Protocol):
         ...
 
     def close(self, request_id: str, text: str) -> None:
-        """Say ``text`` and close the request; a closed request is never listed again."""
+        """Say ``text`` (unless empty), then close the request; a closed request is never listed again."""
         ...
 
 

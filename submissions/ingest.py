@@ -74,8 +74,8 @@ def _recover(inbox: Inbox, queue: SubmissionQueue, rid: str, sub: Submission | N
     """Finish what a crash interrupted: a rejection not yet closed, a queued request not yet answered."""
     req = inbox.read(rid)
     if sub is None and outcome is not None and outcome.startswith(REJECTED):
-        if not _said(req, REJECTED):
-            inbox.close(rid, f"**Not queued**: {outcome[len(REJECTED) + 2:]}\n\n{marker(REJECTED, rid)}")
+        said = _said(req, REJECTED)
+        inbox.close(rid, "" if said else f"**Not queued**: {outcome[len(REJECTED) + 2:]}\n\n{marker(REJECTED, rid)}")
         return
     if sub is not None:
         if not _said(req, "queued"):
@@ -163,6 +163,8 @@ def answer(inbox: Inbox, queue: SubmissionQueue, store_url: str | None, report: 
         try:
             if not _said(inbox.read(rid), ANSWERED):
                 inbox.close(rid, final_text(sub, store_url))
+            elif rid in inbox.open_requests():  # said, then a crash before the close
+                inbox.close(rid, "")
         except Exception as exc:  # noqa: BLE001  (the Hub may be down; retried next cycle)
             log.warning("could not answer request %s of %s: %s", rid, sub.id, exc)
             continue

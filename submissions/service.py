@@ -34,15 +34,18 @@ import dataclasses
 import logging
 import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 
+from evaluator import settings
 from evaluator.docker_engine import docker_client
-from evaluator.sandbox import LABEL
+from evaluator.sandbox import LABEL, reap_stale_workspaces
 from submissions import states
 from submissions.inbox import Inbox
 from submissions.ingest import answer, ingest
@@ -103,6 +106,7 @@ class Service:
         for sid in self.queue.expire_leases(owners):
             self.say(f"recovered {sid} from a worker that died ({self.queue.get(sid).state})")
         self._remove_orphan_containers()
+        reap_stale_workspaces(Path(settings.run_dir() or tempfile.gettempdir()))  # their run folders and mounts
 
     def _remove_orphan_containers(self) -> None:
         digests = {s.image_digest for s in self.queue.submissions()}

@@ -144,5 +144,6 @@ class SubmissionStore:
                     "".join(json.dumps(c, sort_keys=True) + "\n" for c in log_lines).encode())
 
     def close(self, request_id: str, text: str) -> None:
-        self.comment(request_id, text)
+        if text:
+            self.comment(request_id, text)
         self._write(self._path(request_id, CLOSED_FILE), datetime.now(UTC).isoformat(timespec="seconds").encode())
