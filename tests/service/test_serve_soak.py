@@ -36,7 +36,10 @@ from submissions.worker import SUBMISSION_REPOSITORY
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(900)]
 
 SEED = 11
-KILLS = 3
+# each kill comes a seeded random 0-4 s after the restarted service reaches one of these (or is done):
+# a worker loading an image, a codec container at work, a request being answered and closed
+KILL_PHASES = ("] sub-", "evaluating hubble", "answered and closed")
+KILLS = len(KILL_PHASES)
 KILL_MARK = "---- SIGKILL ----"
 # codec -> (final state, failure kind in the reason)
 EXPECTED = {
@@ -111,11 +114,10 @@ def test_serve_survives_sigkill_and_loses_nothing(tmp_path: Path, codec_images, 
     chance = random.Random(SEED)
     t_soak = time.monotonic()
     kills_at: list[str] = []
-    for _ in range(KILLS):
+    for phase in KILL_PHASES:
         proc = _serve(env, str(inbox_dir), hub, log)
-        # the service is up and its workers are at work (or, late in the soak, everything is done)
-        _wait_for(log, ("] sub-", "health: pending=0 loading=0 running=0"), proc)
-        time.sleep(chance.uniform(0.5, 10.0))
+        _wait_for(log, (phase, "health: pending=0 loading=0 running=0"), proc)
+        time.sleep(chance.uniform(0.0, 4.0))
         kills_at.append(_last_event(log))
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
