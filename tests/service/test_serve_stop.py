@@ -16,7 +16,7 @@ from submissions.ingest import images_dir
 from submissions.intake import export_image
 from submissions.queue import SubmissionQueue
 from submissions.service import Service, ServiceConfig
-from submissions.worker import WorkerConfig
+from submissions.worker import SUBMISSION_REPOSITORY, WorkerConfig
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 
@@ -50,6 +50,12 @@ def test_stop_mid_run_requeues_without_counting(tmp_path: Path, codec_images, do
     svc.stop.set()
     runner.join(120)
     stop_s = time.monotonic() - t_stop
+    import docker.errors
+
+    try:  # the submission is pending again, so its loaded image stays for the next run; this test removes it
+        docker_client.api.remove_image(f"{SUBMISSION_REPOSITORY}:{sub.id.lower()}")
+    except docker.errors.APIError:
+        pass
     assert not runner.is_alive()
     after = queue.get(sub.id)
     assert after.state == states.PENDING and after.attempts == 0, (after.state, after.attempts, after.reason)
