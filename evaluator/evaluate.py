@@ -25,7 +25,7 @@ from evaluator.failures import CodecFailure
 from evaluator.images import compressed_image_size
 from evaluator.items import Item
 from evaluator.metrics import track_summary
-from evaluator.profiles import Profile, fingerprint, get_profile, grant
+from evaluator.profiles import Grant, Profile, fingerprint, get_profile, leased_grant
 from evaluator.records import Failure, ResultRecord, ResultStore, utcnow
 from evaluator.sandbox import SandboxedCodec, image_info
 from evaluator.schema import ITEM_COLUMNS
@@ -154,7 +154,20 @@ def evaluate_image(
     the records.
     """
     prof = get_profile(profile)
-    granted = grant(prof)  # ProfileUnavailable before anything starts
+    # ProfileUnavailable before anything starts; then cores no concurrent evaluation on this host holds
+    with leased_grant(prof) as granted:
+        return _evaluate_granted(image, tracks, source, prof, granted, store, submission=submission,
+                                 codec_name=codec_name, manifest=manifest, progress=progress, show_logs=show_logs,
+                                 image_compressed_size=image_compressed_size,
+                                 measure_image_size=measure_image_size, neural=neural)
+
+
+def _evaluate_granted(
+    image: str, tracks: list[Track], source: DataSource | str, prof: Profile, granted: Grant,
+    store: ResultStore | str | None, *, submission: str | None, codec_name: str | None,
+    manifest: dict[str, Any] | None, progress: Progress | None, show_logs: bool | None,
+    image_compressed_size: int | None, measure_image_size: bool, neural: bool | None,
+) -> list[ResultRecord]:
     src = resolve(source)
     client = docker_client()
     setup_failure: CodecFailure | None = None

@@ -22,12 +22,15 @@ import platform
 import shutil
 import socket
 import subprocess
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import psutil
 
+from evaluator.cpu_lease import lease_cores
 from evaluator.docker_engine import docker_client
 from evaluator.versions import CONTRACT_VERSION, EVALUATOR_VERSION
 
@@ -138,16 +141,17 @@ def gpu_info() -> list[dict[str, str]]:
     return gpus
 
 
-def grant(profile: Profile) -> Grant:
+def grant(profile: Profile, *, cores: Sequence[int] | None = None) -> Grant:
     """Pin the profile to cores that exist; refuse a GPU profile without a GPU.
 
     With fewer cores than the profile asks, the containers get every core
     there is and the fingerprint records the smaller number. Codecs are
-    pinned to the *last* cores so core 0 stays with the evaluator and the host.
+    pinned to the *last* cores so core 0 stays with the evaluator and the host;
+    ``cores``: these instead (what :func:`leased_grant` leased).
     """
     cpus = _available_cpus()
     n = min(profile.cores, len(cpus))
-    chosen = cpus[-n:]
+    chosen = list(cores) if cores is not None else cpus[-n:]
     if n < profile.cores:
         log.warning("profile %s asks for %d cores; this machine grants %d", profile.name, profile.cores, n)
     if profile.gpus and len(gpu_info()) < profile.gpus:
@@ -158,6 +162,17 @@ def grant(profile: Profile) -> Grant:
         )
     memory = min(profile.memory_bytes, psutil.virtual_memory().total)
     return Grant(cpuset=",".join(str(c) for c in chosen), cores=n, memory_bytes=memory, gpus=profile.gpus)
+
+
+@contextmanager
+def leased_grant(profile: Profile) -> Iterator[Grant]:
+    """:func:`grant` on cores no other evaluation on this host holds meanwhile (``evaluator.cpu_lease``).
+
+    Concurrent workers get disjoint cpusets; when too few cores are free, this waits.
+    """
+    first = grant(profile)  # ProfileUnavailable before any wait
+    with lease_cores(_available_cpus(), first.cores) as cores:
+        yield grant(profile, cores=cores)
 
 
 @lru_cache(maxsize=1)
@@ -184,6 +199,7 @@ def docker_version() -> str | None:
 # Fingerprint fields that describe one run (the codec image, the data), not the
 # machine: runtimes are comparable across runs whose other fields agree.
 PER_RUN_FIELDS: tuple[str, ...] = (
+    "cpuset",  # which cores of the host this run leased (evaluator.cpu_lease); their number is cores_granted
     "image_digest", "image_compressed_bytes", "data_label", "dataset_revision", "synthetic",
 )
 

@@ -17,6 +17,7 @@ hard outer deadline that kills the container whatever happens inside.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -108,8 +109,11 @@ class JsonLinesClient:
 
     def _put(self, ev: _Event) -> bool:
         while not self._stop.is_set():
-            if self._draining:
-                return True  # nobody reads protocol lines any more; keep reading for stderr
+            if self._draining:  # nobody reads protocol lines any more; keep reading (stderr, and so
+                if ev.kind == "eof":  # the engine can finish a kill) and drop them; only EOF still counts
+                    with contextlib.suppress(queue.Full):
+                        self._events.put_nowait(ev)
+                return True
             try:
                 self._events.put(ev, timeout=0.2)
                 return True
@@ -237,9 +241,18 @@ class JsonLinesClient:
         except OSError:
             pass
 
+    def discard(self) -> None:
+        """From now on read stdout only to drop it (the caller is done with this container).
+
+        A container being killed must not sit on a full pipe: the engine
+        finishes a kill only once the container's output is read, so a codec
+        flooding stdout while nobody reads would hold ``docker kill`` (and the
+        evaluator) until some outer timeout."""
+        self._draining = True
+
     def drain(self, timeout: float) -> None:
         """After the container stopped: read on to EOF (at most ``timeout`` s) so no stderr is lost."""
-        self._draining = True
+        self.discard()
         self._thread.join(timeout)
 
     def close(self) -> None:

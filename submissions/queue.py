@@ -270,3 +270,31 @@ class SubmissionQueue:
         for sid in moved:
             log.warning("requeued stale submission %s", sid)
         return moved
+
+    # -- the organizer service (submissions.service) ---------------------------
+    def release(self, submission_id: str, owner: str, reason: str, *, now: float | None = None) -> Submission:
+        """A worker stopped on purpose gives its submission back: -> pending, the attempt not counted.
+
+        Raises :class:`LeaseLost` if ``owner`` no longer holds it."""
+        now = time.time() if now is None else now
+        with queue_db.writing(self.db_path) as con:
+            row = con.execute("SELECT state, lease_owner FROM submissions WHERE id=?", (submission_id,)).fetchone()
+            if row is None or row["lease_owner"] != owner or row["state"] not in states.ACTIVE:
+                raise LeaseLost(f"worker {owner} no longer holds {submission_id}")
+            states.check_transition(row["state"], states.PENDING)
+            con.execute("UPDATE submissions SET state=?, reason=?, updated_at=?, attempts=MAX(attempts-1, 0), "
+                        "lease_owner=NULL, lease_expires=NULL WHERE id=?",
+                        (states.PENDING, reason, iso_time(now), submission_id))
+            queue_db.log_transition(con, submission_id, row["state"], states.PENDING, reason, now)
+        log.info("%s released by %s (%s)", submission_id, owner, reason)
+        return self.get(submission_id)
+
+    def expire_leases(self, owners: list[str], *, now: float | None = None) -> list[str]:
+        """Leases of workers known dead (their process is gone) expire now; :meth:`requeue_stale` then
+        handles them as any lost worker (attempt counted). Returns the submissions moved."""
+        now = time.time() if now is None else now
+        if owners:
+            with queue_db.writing(self.db_path) as con:
+                con.execute(f"UPDATE submissions SET lease_expires=? WHERE state IN (?,?) AND lease_owner IN "
+                            f"({','.join('?' for _ in owners)})", (now - 1, states.LOADING, states.RUNNING, *owners))
+        return self.requeue_stale(now=now)

@@ -1,18 +1,16 @@
-"""The hosted submission inbox: image tars and request JSON at a URL.
+"""The folder inbox: :class:`submissions.inbox.Inbox` on a folder or any fsspec URL.
 
-Hosted mode (DESIGN.md "Results, queue, publishing"): a participant's
-``challenge submit --to URL`` uploads ``requests/<rid>/image.tar`` and
-``requests/<rid>/request.json``; the organizer's ``challenge admin queue
-ingest --from URL`` (or ``challenge admin worker --inbox URL``) copies new
-requests into the local, durable queue.
+For tests and for organizers without the Hub (``file://``, a plain folder,
+``memory://``). Each request is a folder standing in for a pull request::
 
-One code path for every URL. Reads and listings go through fsspec (the
-``hf://`` protocol is ``huggingface_hub.HfFileSystem``); writes differ only
-in the commit backend: a Hugging Face dataset repo gets one
-``HfApi.create_commit`` with both files (atomic on the Hub), any other
-fsspec URL (a folder, ``file://``, ``memory://`` in tests) gets the tar
-first and the request JSON last, so a request is visible only once its
-image is complete.
+    requests/<rid>/image.tar.gz     the frozen image (written first)
+    requests/<rid>/author           who sent it: the identity, as the PR author is on the Hub
+    requests/<rid>/request.json     the request (written last: a request is visible once complete)
+    requests/<rid>/comments.jsonl   the organizer's answers, one JSON object a line
+    requests/<rid>/closed           present once the request is closed
+
+The Hub's pull requests are :class:`submissions.hub_inbox.HubInbox`; both
+are picked by :func:`submissions.inbox_url.open_inbox`.
 """
 
 from __future__ import annotations
@@ -21,22 +19,29 @@ import json
 import logging
 import secrets
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import fsspec
 
+from submissions.inbox import (
+    IMAGE_FILE,
+    REQUEST_FILE,
+    REQUESTS,
+    InboxRequest,
+    SubmissionStoreError,
+    request_name,
+)
+
+__all__ = ["IMAGE_FILE", "REQUESTS", "REQUEST_FILE", "SubmissionStore", "SubmissionStoreError", "new_request_id"]
+
 log = logging.getLogger(__name__)
 
-REQUESTS = "requests"
-REQUEST_FILE = "request.json"
-IMAGE_FILE = "image.tar.gz"
-_HF_PREFIX = "hf://datasets/"
-
-
-class SubmissionStoreError(RuntimeError):
-    """The inbox cannot be read or written; the message names the URL and the fix."""
+AUTHOR_FILE = "author"
+COMMENTS_FILE = "comments.jsonl"
+CLOSED_FILE = "closed"
 
 
 def new_request_id(participant: str) -> str:
@@ -46,69 +51,44 @@ def new_request_id(participant: str) -> str:
 
 
 class SubmissionStore:
-    """Requests at ``url``: a folder, ``file://``, ``memory://`` or ``hf://datasets/ORG/NAME``."""
+    """Requests at ``url``: a folder, ``file://`` or ``memory://`` (any fsspec URL but ``hf://``)."""
 
-    def __init__(self, url: str, *, token: str | None = None) -> None:
+    def __init__(self, url: str, **storage_options: Any) -> None:
         self.url = url.rstrip("/")
-        self.token = token
-        options: dict[str, Any] = {"token": token} if (token and self.is_hub) else {}
-        self.fs, self.root = fsspec.core.url_to_fs(self.url, **options)
+        self.fs, self.root = fsspec.core.url_to_fs(self.url, **storage_options)
         self.root = self.root.rstrip("/")
-
-    @property
-    def is_hub(self) -> bool:
-        return self.url.startswith(_HF_PREFIX)
-
-    @property
-    def repo_id(self) -> str:
-        """``ORG/NAME`` of the Hub dataset (hosted mode only)."""
-        parts = self.url[len(_HF_PREFIX):].split("/")
-        return "/".join(parts[:2])
 
     def _path(self, *parts: str) -> str:
         return "/".join([self.root, REQUESTS, *parts])
 
-    # -- write ----------------------------------------------------------------
+    def _write(self, path: str, data: bytes) -> None:
+        """Write ``data`` to a temporary name and move it into place (readers never see half a file)."""
+        parent = path.rsplit("/", 1)[0]
+        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}"
+        with self.fs.open(tmp, "wb") as fh:
+            fh.write(data)
+        self.fs.mv(tmp, path)
+
+    # -- participant side ------------------------------------------------------
     def put_request(self, request: dict[str, Any], image_tar: Path) -> str:
-        """Upload one request (its JSON and image tar); returns the request id."""
-        rid = str(request.get("request_id") or new_request_id(str(request.get("participant", "anon"))))
-        request = {**request, "request_id": rid, "uploaded_at": time.time()}
-        body = json.dumps(request, indent=2, sort_keys=True).encode()
+        """Store one request (image, author, then the request JSON); returns its id."""
+        author = str(request.get("participant") or "anon")
+        rid = request_name({"request_id": request.get("request_id") or new_request_id(author)})
+        body = json.dumps({**request, "request_id": rid, "uploaded_at": time.time()}, indent=2,
+                          sort_keys=True).encode()
+        folder = self._path(rid)
         try:
-            if self.is_hub:
-                self._commit_hub(rid, body, Path(image_tar))
-            else:
-                self._commit_fs(rid, body, Path(image_tar))
-        except SubmissionStoreError:
-            raise
+            self.fs.makedirs(folder, exist_ok=True)
+            self.fs.put_file(str(image_tar), f"{folder}/{IMAGE_FILE}")
+            self._write(f"{folder}/{AUTHOR_FILE}", author.encode())
+            self._write(f"{folder}/{REQUEST_FILE}", body)  # the request appears last
         except Exception as exc:
-            raise SubmissionStoreError(f"could not upload the submission to {self.url}: {exc}. Check the URL "
-                                       f"and, for hf://, your token (`huggingface-cli login` or HF_TOKEN)") from exc
-        log.info("uploaded request %s to %s", rid, self.url)
+            raise SubmissionStoreError(f"could not store the submission in {self.url}: {exc}. Check that the "
+                                       "folder exists and is writable") from exc
+        log.info("stored request %s in %s", rid, self.url)
         return rid
 
-    def _commit_fs(self, rid: str, body: bytes, image_tar: Path) -> None:
-        folder = self._path(rid)
-        self.fs.makedirs(folder, exist_ok=True)
-        self.fs.put_file(str(image_tar), f"{folder}/{IMAGE_FILE}")
-        tmp = f"{folder}/.{REQUEST_FILE}.part"
-        with self.fs.open(tmp, "wb") as fh:
-            fh.write(body)
-        self.fs.mv(tmp, f"{folder}/{REQUEST_FILE}")  # the request appears last
-
-    def _commit_hub(self, rid: str, body: bytes, image_tar: Path) -> None:
-        from huggingface_hub import CommitOperationAdd, HfApi
-
-        prefix = "/".join(p for p in (self.root.split("/", 3)[3:] if self.root.count("/") >= 3 else []) if p)
-        base = f"{prefix}/{REQUESTS}/{rid}" if prefix else f"{REQUESTS}/{rid}"
-        HfApi(token=self.token).create_commit(
-            repo_id=self.repo_id, repo_type="dataset",
-            operations=[CommitOperationAdd(f"{base}/{IMAGE_FILE}", str(image_tar)),
-                        CommitOperationAdd(f"{base}/{REQUEST_FILE}", body)],
-            commit_message=f"submission request {rid}",
-        )
-
-    # -- read -----------------------------------------------------------------
+    # -- organizer side --------------------------------------------------------
     def request_ids(self) -> list[str]:
         """Ids of complete requests (those whose request.json exists), oldest first."""
         base = self._path()
@@ -120,14 +100,50 @@ class SubmissionStore:
             raise SubmissionStoreError(f"cannot list submissions at {self.url}: {exc}") from exc
         return sorted(p.rstrip("/").split("/")[-2] for p in found)
 
+    def open_requests(self) -> list[str]:
+        return [rid for rid in self.request_ids() if not self.is_closed(rid)]
+
+    def is_closed(self, rid: str) -> bool:
+        return bool(self.fs.exists(self._path(rid, CLOSED_FILE)))
+
     def read_request(self, rid: str) -> dict[str, Any]:
+        """The request's JSON as sent."""
         with self.fs.open(self._path(rid, REQUEST_FILE), "rb") as fh:
             data: dict[str, Any] = json.load(fh)
         return data
 
-    def fetch_image(self, rid: str, dest: Path) -> Path:
+    def comments(self, rid: str) -> list[dict[str, Any]]:
+        """The comment log, oldest first: ``{"at": ..., "text": ...}`` each."""
+        path = self._path(rid, COMMENTS_FILE)
+        if not self.fs.exists(path):
+            return []
+        with self.fs.open(path, "rb") as fh:
+            return [json.loads(line) for line in fh.read().decode().splitlines() if line.strip()]
+
+    def read(self, request_id: str) -> InboxRequest:
+        fields = self.read_request(request_id)
+        author_path = self._path(request_id, AUTHOR_FILE)
+        if self.fs.exists(author_path):
+            with self.fs.open(author_path, "rb") as fh:
+                author = fh.read().decode().strip()
+        else:  # a request stored before author files existed
+            author = str(fields.get("participant") or "")
+        return InboxRequest(request_id, author, fields, tuple(c["text"] for c in self.comments(request_id)))
+
+    def fetch_image(self, request_id: str, dest: Path) -> Path:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(dest.name + ".part")
-        self.fs.get_file(self._path(rid, IMAGE_FILE), str(tmp))
+        self.fs.get_file(self._path(request_id, IMAGE_FILE), str(tmp))
         tmp.replace(dest)
         return dest
+
+    def comment(self, request_id: str, text: str) -> None:
+        log_lines = [*self.comments(request_id), {"at": datetime.now(UTC).isoformat(timespec="seconds"),
+                                                  "text": text}]
+        self._write(self._path(request_id, COMMENTS_FILE),
+                    "".join(json.dumps(c, sort_keys=True) + "\n" for c in log_lines).encode())
+
+    def close(self, request_id: str, text: str) -> None:
+        if text:
+            self.comment(request_id, text)
+        self._write(self._path(request_id, CLOSED_FILE), datetime.now(UTC).isoformat(timespec="seconds").encode())

@@ -9,7 +9,9 @@
    any long work (the hosted inbox's are the organizer's, at ingest);
 3. the self-check: the organizers' evaluator on one item per track;
 4. the export (``docker save | gzip`` of the image id, so the digest is
-   frozen), then the local queue (the tar next to it) or the hosted inbox.
+   frozen), then the local queue (the tar next to it) or the hosted inbox
+   (:mod:`submissions.inbox`: on the Hub, a pull request from the
+   participant's own account).
 
 The caller shows the long steps through ``view`` (a spinner, a log line);
 :func:`quiet` shows nothing.
@@ -27,6 +29,8 @@ from typing import Any
 
 from evaluator.manifest import Manifest, ManifestError, load_manifest
 from evaluator.tracks import Track
+from submissions.inbox import SubmissionStoreError
+from submissions.inbox_url import open_inbox
 from submissions.ingest import images_dir
 from submissions.intake import (
     BUILD_ERRORS,
@@ -40,7 +44,6 @@ from submissions.intake import (
 )
 from submissions.limits import LimitExceeded
 from submissions.queue import DuplicateSubmission, SubmissionQueue, new_submission_id
-from submissions.submission_store import SubmissionStore, SubmissionStoreError
 
 
 class SubmitRefused(RuntimeError):
@@ -137,11 +140,11 @@ def _fields(request: SubmitRequest, image: _Image) -> dict[str, Any]:
 
 
 def _upload(inbox: str, request: SubmitRequest, image: _Image, view: SubmitView) -> SubmitResult:
-    """Export to a temporary tar and put it with the request in the hosted inbox."""
+    """Export to a temporary tar and send it with the request to the hosted inbox (on the Hub: a pull request)."""
     with view(Phase.EXPORT), tempfile.TemporaryDirectory() as tmp:
         exported = export_image(image.image_id, Path(tmp) / "image.tar.gz")
         with _refused(SubmissionStoreError):
-            rid = SubmissionStore(inbox).put_request(
+            rid = open_inbox(inbox).put_request(
                 {**_fields(request, image), "tar_sha256": exported.sha256}, exported.path)
     return SubmitResult(image.manifest.name, image.image_id, exported.size_bytes, request_id=rid)
 

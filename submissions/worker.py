@@ -40,7 +40,7 @@ from evaluator.hidden_splits import list_splits
 from evaluator.profiles import PROFILES, ProfileUnavailable, grant
 from evaluator.tracks import select_tracks
 from submissions import states
-from submissions.ingest import ingest
+from submissions.ingest import answer, ingest
 from submissions.intake import ImageIntegrityError, describe_failures, load_image
 from submissions.queue import DEFAULT_LEASE_S, LeaseLost, Submission, SubmissionQueue
 
@@ -135,8 +135,32 @@ def _tracks_for(sub: Submission, cfg: WorkerConfig) -> list[Any]:
     return chosen
 
 
-def process(queue: SubmissionQueue, sub: Submission, cfg: WorkerConfig, notify: Notify | None = None) -> Submission:
-    """Run one claimed submission (state ``loading``) to a final state."""
+class WorkerStopping(Exception):
+    """Raised between items when the worker is asked to stop (SIGTERM to ``challenge admin serve``)."""
+
+
+def _stop_check(stop: threading.Event | None) -> Callable[[Any], None] | None:
+    """A progress callback that interrupts the evaluation at the next item once ``stop`` is set.
+
+    The sandbox removes its containers and folders on the way out (``run_track``'s ``finally``)."""
+    if stop is None:
+        return None
+
+    def check(_event: Any) -> None:
+        if stop.is_set():
+            raise WorkerStopping("the worker was asked to stop")
+
+    return check
+
+
+def process(queue: SubmissionQueue, sub: Submission, cfg: WorkerConfig, notify: Notify | None = None,
+            stop: threading.Event | None = None) -> Submission:
+    """Run one claimed submission (state ``loading``) to a final state.
+
+    With ``stop`` set meanwhile, the evaluation is interrupted at the next
+    item and the submission given back to the queue (pending, the attempt not
+    counted); it runs again from the start, replacing any record written so far.
+    """
     say = notify or (lambda m: log.info("%s", m))
     beat = _Heartbeat(queue, sub.id, cfg)
     beat.start()
@@ -163,7 +187,7 @@ def process(queue: SubmissionQueue, sub: Submission, cfg: WorkerConfig, notify: 
             records += evaluate_image(
                 image, group, resolve_source(spec), profile, cfg.store, submission=sub.id,
                 codec_name=sub.name, manifest=sub.manifest, show_logs=False,
-                measure_image_size=cfg.measure_image_size,
+                measure_image_size=cfg.measure_image_size, progress=_stop_check(stop),
             )
             if beat.lost:
                 raise LeaseLost(f"lease on {sub.id} lost during evaluation")
@@ -177,6 +201,9 @@ def process(queue: SubmissionQueue, sub: Submission, cfg: WorkerConfig, notify: 
                                 owner=cfg.worker_id)
     except LeaseLost:
         raise
+    except WorkerStopping:
+        say(f"{sub.id}: stopping; given back to the queue")
+        return queue.release(sub.id, cfg.worker_id, "the worker stopped (service shutdown); will run again")
     except Exception as exc:
         log.exception("worker error on %s", sub.id)
         current = queue.get(sub.id)
@@ -211,16 +238,18 @@ def run_worker(queue: SubmissionQueue, cfg: WorkerConfig, *, once: bool = False,
         say(f"claiming submissions for profiles: {', '.join(profiles)}")
     while not stop.is_set():
         if inbox is not None:
-            rep = ingest(inbox, queue)
+            rep = answer(inbox, queue, cfg.store, ingest(inbox, queue))
             for sid in rep.accepted:
                 say(f"ingested {sid}")
             for rid, reason in rep.rejected:
                 say(f"rejected request {rid}: {reason}")
+            for rid, state in rep.answered:
+                say(f"answered request {rid}: {state}")
         sub = queue.claim(cfg.worker_id, lease_s=cfg.lease_s, profiles=profiles)
         if sub is not None:
             say(f"{sub.id}: claimed ({sub.participant}/{sub.name}, attempt {sub.attempts})")
             try:
-                done.append(process(queue, sub, cfg, notify))
+                done.append(process(queue, sub, cfg, notify, stop))
             except LeaseLost as exc:
                 say(f"{sub.id}: {exc}")
             continue

@@ -18,6 +18,7 @@ from challenge.cli import (
     admin_images,
     admin_publish,
     admin_queue,
+    admin_serve,
     data_cmd,
     demo_cmd,
     leaderboard_cmd,
@@ -52,7 +53,8 @@ def _root(
 
 def _register() -> None:
     for module in (tracks_cmd, data_cmd, participant, leaderboard_cmd, demo_cmd,
-                   admin_data, admin_evaluate, admin_queue, admin_campaign, admin_publish, admin_images):
+                   admin_data, admin_evaluate, admin_queue, admin_campaign, admin_publish, admin_images,
+                   admin_serve):
         module.register(app, admin_app)
 
 

@@ -24,10 +24,12 @@ from challenge.cli.options import (
 )
 from evaluator.settings import default_queue_dir, default_store_url
 from evaluator.tracks import select_tracks
+from submissions.inbox import SubmissionStoreError
+from submissions.inbox_url import open_inbox
+from submissions.ingest import answer
 from submissions.ingest import ingest as run_ingest
 from submissions.queue import SubmissionNotFound, SubmissionQueue
 from submissions.states import PENDING, TransitionError
-from submissions.submission_store import SubmissionStore, SubmissionStoreError
 from submissions.worker import DataPlan, WorkerConfig, run_worker
 
 console = Console()
@@ -66,7 +68,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
                            lease_s=lease, poll_s=poll, measure_image_size=image_size)
         console.print(f"worker {cfg.worker_id}: queue {queue.db_path}, store {cfg.store}")
         try:
-            done = run_worker(queue, cfg, once=once, inbox=SubmissionStore(inbox) if inbox else None,
+            done = run_worker(queue, cfg, once=once, inbox=open_inbox(inbox) if inbox else None,
                               notify=lambda m: console.print(m, markup=False, highlight=False))
         except KeyboardInterrupt:
             console.print("stopped; a submission in progress is retried after its lease expires")
@@ -130,16 +132,22 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     @admin.command()
     def ingest(
         source: str = typer.Option(..., "--from", help="Hosted inbox URL (hf://datasets/ORG/NAME, folder, file://)."),
+        store: Annotated[str | None, store_option("Results store (for the scores in the answers).")] = None,
         queue_dir: QueueDir = None,
     ) -> None:
-        """Copy new submission requests from a hosted inbox into the local queue."""
+        """Queue the inbox's new requests (answering each), close those whose evaluation ended."""
 
+        queue = SubmissionQueue(queue_dir or default_queue_dir())
         try:
-            report = run_ingest(SubmissionStore(source), SubmissionQueue(queue_dir or default_queue_dir()))
+            inbox_ = open_inbox(source)
+            report = answer(inbox_, queue, store or default_store_url(), run_ingest(inbox_, queue))
         except SubmissionStoreError as exc:
             fail(str(exc), code=WORK_FAILED)
         for sid in report.accepted:
             console.print(f"[green]queued[/] {sid}")
         for rid, reason in report.rejected:
             console.print(f"[red]rejected[/] {rid}: {reason}", markup=True)
-        console.print(f"{len(report.accepted)} queued, {len(report.rejected)} rejected")
+        for rid, state in report.answered:
+            console.print(f"answered {rid}: {state}")
+        console.print(f"{len(report.accepted)} queued, {len(report.rejected)} rejected, "
+                      f"{len(report.answered)} answered and closed")

@@ -73,6 +73,8 @@ class CodecContainer:
         if self.id is None or self._killed:
             return
         self._killed = True
+        if self.proto is not None:
+            self.proto.discard()  # a stdout flood must not hold the kill (see JsonLinesClient.discard)
         try:
             self.client.api.kill(self.id)
         except Exception:  # noqa: BLE001  (already gone)

@@ -72,6 +72,7 @@ CASES = {
     "sparse": ("output_too_large", "over the cap"),
     "tmpfill": ("crash", "No space left on device"),
     "stdoutflood": ("protocol", "longer than"),
+    "floodafterready": ("protocol", "non-JSON stdout line"),
     "hang": ("timeout", "no answer"),
     "offbyone": ("not_lossless", "1 of 4096 pixels differ; first at index (1, 2)"),
     "wrongshape": ("not_lossless", "decoded shape (64, 63), expected (64, 64)"),
