@@ -23,8 +23,6 @@ from evaluator.records import safe_component, utcnow
 from submissions.campaign_history import CampaignArchive
 
 
-
-
 @dataclass
 class SizeMismatch:
     item_id: str
@@ -131,11 +129,11 @@ def ratio_cell(t: TimeRatio | None) -> str:
 
 def to_markdown(report: DriftReport) -> str:
     lines = [f"# Drift: campaign {report.campaign_a} -> {report.campaign_b}", "",
-             f"Generated {report.created_at}. Sizes must be identical per item (a difference is a "
-             "reproducibility failure); times are ratios B / A: per-item median [10th-90th percentile] "
-             "and the ratio of the mean times.", "",
-             "| submission | codec | track | items | size drift | encode ratio | encode ratio of means "
-             "| decode ratio | decode ratio of means |",
+             (f"Generated {report.created_at}. Sizes must be identical per item (a difference is a "
+              "reproducibility failure); times are ratios B / A: per-item median [10th-90th percentile] "
+              "and the ratio of the mean times."), "",
+             ("| submission | codec | track | items | size drift | encode ratio | encode ratio of means "
+              "| decode ratio | decode ratio of means |"),
              "|---|---|---|---|---|---|---|---|---|"]
     for p in report.pairs:
         drift = "none" if p.reproducible else f"**{len(p.size_mismatches)} items differ**"

@@ -17,8 +17,18 @@ from rich.table import Table
 from challenge.cli.errors import WORK_FAILED, fail
 from challenge.cli.options import Store
 from evaluator.settings import default_store_url
-from submissions.campaign_drift import DriftReport, compare_campaigns, ratio_cell, write_report
-from submissions.campaign_history import CampaignLog, UnknownCampaign, list_campaigns, load_campaign
+from submissions.campaign_drift import (
+    DriftReport,
+    compare_campaigns,
+    ratio_cell,
+    write_report,
+)
+from submissions.campaign_history import (
+    CampaignLog,
+    UnknownCampaign,
+    list_campaigns,
+    load_campaign,
+)
 
 out = Console()
 err = Console(stderr=True)

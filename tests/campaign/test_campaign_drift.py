@@ -13,14 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from campaign_support import build_padded, docker_ok, local_cluster
 from typer.testing import CliRunner
 
 from challenge.cli import app
 from evaluator.records import ResultStore
 from leaderboard.store_reader import StoreReader
-from submissions.campaign import CampaignReport, CampaignTarget, plan_campaign, run_campaign
+from submissions.campaign import (
+    CampaignReport,
+    CampaignTarget,
+    plan_campaign,
+    run_campaign,
+)
 from submissions.campaign_history import list_campaigns
-from campaign_support import build_padded, docker_ok, local_cluster
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
