@@ -196,8 +196,9 @@ def run_campaign(
     ``resources={"GPU": 1}``; when no worker has that resource they fail at
     once with the reason instead of waiting forever, unless ``wait_for_gpu``
     (an adaptive cluster that starts GPU workers on demand). ``retries``:
-    Dask re-runs a task whose worker died; tasks write nothing, so a retry
-    cannot duplicate a record. ``measure_image_size``: measure each image's
+    Dask re-runs a task that raised (``run_shard`` itself never does; a
+    worker's death is counted by ``allowed_failures``); tasks write nothing,
+    so a retry cannot duplicate a record. ``measure_image_size``: measure each image's
     compressed size (``docker save | gzip``, DESIGN.md "Measurement") once,
     here, where it is unknown, instead of in every shard.
 
