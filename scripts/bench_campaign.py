@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Campaign throughput with 1 and 2 local Dask workers, and Dask's overhead per task.
 
-On full-size synthetic items (``--data synthetic:full``), a campaign of one
+On full-size synthetic items (a generated full-size corpus, or ``--data``), a campaign of one
 baseline image (RICE by default) over ``--tracks`` with ``--shards`` shards per
 track runs on a local cluster of 1 and then 2 worker processes (one thread
 each, each with its own core block, as ``challenge admin campaign`` starts it;
@@ -20,7 +20,7 @@ the cluster is started before the clock runs). Printed per worker count:
 The campaign's own records go to a temporary store. Run it on an idle
 machine: on a shared one the numbers say more about the neighbours.
 
-    python scripts/bench_campaign.py [--codec rice] [--tracks keck,hubble] [--shards 2] [--data synthetic:full]
+    python scripts/bench_campaign.py [--codec rice] [--tracks keck,hubble] [--shards 2] [--items 3] [--data SPEC]
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
 import pandas as pd  # noqa: E402
 from distributed import Client, LocalCluster, get_task_stream  # noqa: E402
 
+from evaluator.synthetic.corpus import generate  # noqa: E402
 from submissions.campaign import (  # noqa: E402
     CoreSlots,
     baseline_targets,
@@ -106,10 +107,17 @@ def main() -> None:
     ap.add_argument("--codec", default="rice")
     ap.add_argument("--tracks", default="keck,hubble")
     ap.add_argument("--shards", type=int, default=2)
-    ap.add_argument("--data", default="synthetic:full")
+    ap.add_argument("--data", default=None, help="a --data spec (default: a full-size synthetic corpus, "
+                    "--items test items per dataset, generated into a temporary folder)")
+    ap.add_argument("--items", type=int, default=3, help="test items per dataset of the generated corpus")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-campaign-") as tmp:
         os.environ.setdefault("CHALLENGE_HOME", str(Path(tmp) / "home"))
+        if args.data is None:
+            t0 = time.perf_counter()
+            args.data = str(generate(Path(tmp) / "full", size="full", n_test=args.items, n_train=0))
+            print(f"full-size synthetic corpus ({args.items} test items per dataset) generated in "
+                  f"{time.perf_counter() - t0:.0f} s")
         targets = baseline_targets([args.codec])
         tasks = plan_campaign(targets, args.tracks, args.data, "cpu-1", shards_per_track=args.shards)
         print(f"{len(tasks)} tasks: {args.codec} on {args.tracks} x {args.shards} shards, data {args.data}, "

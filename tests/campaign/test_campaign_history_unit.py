@@ -73,3 +73,19 @@ def test_drift_flags_size_differences_and_compares_times(tmp_path: Path) -> None
     assert report.failures == [pair] and pair.items_compared == 2
     assert pair.encode.median == 1.5 and pair.encode.ratio_of_means == (0.02 + 0.02) / (0.01 + 0.02)
     assert "it1: 60 bytes in A, 61 in B" in to_markdown(report)
+
+
+def test_cli_names_an_unknown_campaign_and_what_to_do(tmp_path: Path) -> None:
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from challenge.cli import app  # noqa: PLC0415
+
+    url = str(tmp_path / "store")
+    known = _archive(url, [_task(0, 1)]).log.id
+    runner = CliRunner()
+    res = runner.invoke(app, ["admin", "campaign", "--resume", "c-nope", "--store", url])
+    assert res.exit_code == 1 and "no campaign 'c-nope'" in res.output and known in res.output
+    res = runner.invoke(app, ["admin", "drift", known, "c-nope", "--store", url])
+    assert res.exit_code == 1 and "admin campaigns" in res.output
+    res = runner.invoke(app, ["admin", "campaigns", "--store", url], env={"COLUMNS": "250"})
+    assert res.exit_code == 0 and known in res.output and "unfinished" in res.output
