@@ -26,6 +26,7 @@ machine: on a shared one the numbers say more about the neighbours.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import tempfile
@@ -73,7 +74,7 @@ def _gaps(computes: list[tuple[str, float, float]]) -> float:
     total = 0.0
     for worker in {w for w, _, _ in computes}:
         spans = sorted((b, e) for w, b, e in computes if w == worker)
-        total += sum(max(0.0, b2 - e1) for (_, e1), (b2, _) in zip(spans, spans[1:]))
+        total += sum(max(0.0, b2 - e1) for (_, e1), (b2, _) in itertools.pairwise(spans))
     return total
 
 

@@ -55,7 +55,7 @@ def test_killed_worker_task_is_retried_elsewhere(tmp_path: Path, monkeypatch: py
             while victim is None and time.monotonic() < deadline:
                 busy = {w: keys for w, keys in client.processing().items() if keys}
                 if busy:
-                    victim = sorted(busy)[0]
+                    victim = min(busy)
                     break
                 time.sleep(0.05)
             assert victim is not None, "no campaign task started within 2 minutes"
