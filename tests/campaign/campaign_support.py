@@ -70,3 +70,22 @@ def remove_own_containers(run_dir: Path) -> int:
             client.api.remove_container(c["Id"], force=True)
             removed += 1
     return removed
+
+
+def remove_own_probes(image_id: str, since: float, until: float) -> int:
+    """Remove never-started image probes (``evaluator.sandbox.image``) of ``image_id`` created in [since, until].
+
+    A process killed between creating and removing its probe leaves it; the
+    window is the killed campaign's lifetime, the image is this test's.
+    """
+    import docker  # noqa: PLC0415
+
+    from evaluator.sandbox.policy import LABEL  # noqa: PLC0415
+
+    client = docker.from_env()
+    removed = 0
+    for c in client.api.containers(all=True, filters={"label": f"{LABEL}=probe", "status": "created"}):
+        if c.get("ImageID") == image_id and since - 1 <= c.get("Created", 0) <= until + 1:
+            client.api.remove_container(c["Id"], force=True)
+            removed += 1
+    return removed

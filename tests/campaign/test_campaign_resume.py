@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from campaign_support import docker_ok, remove_own_containers, sizes
+from campaign_support import docker_ok, remove_own_containers, remove_own_probes, sizes
 from typer.testing import CliRunner
 
 from challenge.cli import app
@@ -63,6 +63,7 @@ def test_resume_after_the_campaign_process_is_killed(tmp_path: Path, monkeypatch
     cmd = [sys.executable, "-m", "challenge", "admin", "campaign", "--no-baselines", "--queue", str(tmp_path / "q"),
            "--track", TRACKS, "--shards", "2", "--workers", "1", "--profile", "cpu-1", "--data", "synthetic",
            "--store", str(store)]
+    started = time.time()
     proc = subprocess.Popen(cmd, env=dict(os.environ), start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
@@ -75,7 +76,8 @@ def test_resume_after_the_campaign_process_is_killed(tmp_path: Path, monkeypatch
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-        remove_own_containers(run_dir)
+        remove_own_containers(run_dir)  # the killed campaign could not stop its containers
+        remove_own_probes(rice.image_id, started, time.time())
     before = {p.name: json.loads(p.read_text())["saved_at"] for p in _shards(store)}
     assert 1 <= len(before) < 4  # killed mid-run: some shards done, not all
     (log,) = list_campaigns(str(store))

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from campaign_support import docker_ok, local_cluster, remove_own_containers, sizes
+from campaign_support import docker_ok, local_cluster, remove_own_containers, remove_own_probes, sizes
 
 from evaluator.evaluate import evaluate_image
 from evaluator.records import ResultStore
@@ -30,6 +30,7 @@ TRACKS = "keck,sdss-2d"
 def test_killed_worker_task_is_retried_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if not docker_ok():
         pytest.skip("Docker engine not reachable")
+    import docker  # noqa: PLC0415
     from distributed import Client  # noqa: PLC0415
 
     from submissions.campaign import baseline_targets  # noqa: PLC0415
@@ -43,6 +44,7 @@ def test_killed_worker_task_is_retried_elsewhere(tmp_path: Path, monkeypatch: py
     tasks = plan_campaign(targets, TRACKS, "synthetic", "cpu-1", shards_per_track=2)
     assert len(tasks) == 8
     url = str(tmp_path / "store")
+    started = time.time()
     cluster = local_cluster(allowed_failures=3)
     reports: list[CampaignReport] = []
     try:
@@ -68,6 +70,8 @@ def test_killed_worker_task_is_retried_elsewhere(tmp_path: Path, monkeypatch: py
     finally:
         cluster.close()
         remove_own_containers(run_dir)  # the killed worker could not stop its containers
+        for t in targets:
+            remove_own_probes(str(docker.from_env().images.get(t.image).id), started, time.time())
     (report,) = reports
     assert report.ok and (report.tasks_done, report.tasks_failed) == (8, 0), [o.reason for o in report.outcomes]
 
