@@ -92,8 +92,9 @@ def evaluate_runner(
     show_logs: bool | None = None,
     setup_failure: CodecFailure | None = None,
     neural: bool = False,
+    repeats: Callable[[float], int] | None = None,
 ) -> list[ResultRecord]:
-    """The loop shared by the sandboxed and the in-process evaluators."""
+    """The loop shared by the sandboxed and the in-process evaluators (``repeats``: the timing policy)."""
     st = ResultStore(store) if isinstance(store, str) else store
     hidden = bool(getattr(source, "hidden", False))
     records = []
@@ -106,7 +107,7 @@ def evaluate_runner(
             stamp = utcnow().replace(":", "")
             outcome = run_track(make_runner(track), track, source.iter_items(track), source, hidden=hidden,
                                 log_name=f"{submission}-{track.name}-{profile_name}-{stamp}", progress=progress,
-                                show_logs=bool(show_logs) if show_logs is not None else False)
+                                show_logs=bool(show_logs) if show_logs is not None else False, repeats=repeats)
         record, rows = _record(submission=submission, codec=codec, track=track, profile_name=profile_name,
                                source=source, outcome=outcome, fp=fp, digest=digest, manifest=manifest)
         record.neural = neural
@@ -190,7 +191,7 @@ def _evaluate_granted(
     return evaluate_runner(
         make_runner, tracks, src, profile_name=prof.name, submission=sub, codec=codec_name or image, fp=fp,
         digest=info.digest if info else None, store=store, manifest=manifest, progress=progress,
-        show_logs=show_logs, setup_failure=setup_failure,
+        show_logs=show_logs, setup_failure=setup_failure, repeats=prof.repeats_for,
         neural=bool(neural) if neural is not None else (manifest or {}).get("base") == "torch",
     )
 

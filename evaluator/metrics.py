@@ -10,6 +10,7 @@ campaign merge both call it).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from statistics import median
 from typing import Any, Iterable, Mapping, Sequence
@@ -98,8 +99,19 @@ def track_summary(rows: Iterable[Mapping[str, Any]], *, failed: bool) -> TrackSu
     ok = [r for r in rows if r["status"] == "ok"]
     if failed or not ok:
         return TrackSummary.failed(len(ok))
-    return summarize(
+    summary = summarize(
         [int(r["npix"]) for r in ok], [int(r["compressed_bytes"]) for r in ok],
         [_number(r["encode_s"]) for r in ok], [_number(r["decode_s"]) for r in ok],
         [_number(r["noise_bpp"]) for r in ok],
     )
+    return dataclasses.replace(  # timing noise: the items' relative spreads (rows without repeats have none)
+        summary, encode_s_spread=_median(_number(r.get("encode_s_spread")) for r in ok),
+        decode_s_spread=_median(_number(r.get("decode_s_spread")) for r in ok))
+
+
+def relative_spread(times: Sequence[float]) -> float | None:
+    """``(max - min) / median`` of repeated timings of one item; None with fewer than two."""
+    if len(times) < 2:
+        return None
+    mid = median(times)
+    return (max(times) - min(times)) / mid if mid > 0 else None

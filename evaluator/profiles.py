@@ -67,6 +67,10 @@ class Profile:
     stderr_keep_bytes: int = 64 * KiB  # first and last this many bytes of codec stderr are kept
     line_cap_bytes: int = 64 * KiB  # a protocol line longer than this is a protocol error
     kill_grace_s: float = 5.0  # outer deadline = inner timeout + grace (two layers, STYLE.md)
+    # Timing noise: an item whose first round trip takes less than ``timing_repeat_below_s`` is
+    # round-tripped ``timing_repeats`` times in all; its times are the medians, its spread kept.
+    timing_repeats: int = 3
+    timing_repeat_below_s: float = 1.0
 
     def request_timeout(self, npix: int) -> float:
         """Seconds one encode or decode request may take for an item of ``npix`` pixels."""
@@ -75,6 +79,10 @@ class Profile:
     def output_cap(self, raw_bytes: int) -> int:
         """Largest output file accepted for an item of ``raw_bytes`` raw bytes."""
         return max(self.output_cap_min_bytes, self.output_cap_factor * raw_bytes)
+
+    def repeats_for(self, first_round_trip_s: float) -> int:
+        """Round trips an item gets in all, given its first one took ``first_round_trip_s`` seconds."""
+        return max(1, self.timing_repeats) if first_round_trip_s < self.timing_repeat_below_s else 1
 
     def replace(self, **changes: Any) -> "Profile":
         return dataclasses.replace(self, **changes)

@@ -29,7 +29,7 @@ import pandas as pd
 
 from evaluator.failures import failure_kind
 from evaluator.portability import PortableCheck
-from evaluator.schema import ITEM_COLUMNS, TrackSummary
+from evaluator.schema import ITEM_COLUMNS, OPTIONAL_ITEM_COLUMNS, TrackSummary
 
 Provenance = Literal["verified", "paper", "estimate"]
 Status = Literal["ok", "failed"]
@@ -105,6 +105,7 @@ class ResultRecord:
     manifest: dict[str, Any] = field(default_factory=dict)  # codec.toml contents, if any
     portable: PortableCheck | None = None  # the portable-decode check (DESIGN.md); None: not checked
     source: str | None = None  # citation for paper records
+    campaign: str | None = None  # the organizer campaign that measured it (submissions.campaign_history)
     created_at: str = field(default_factory=utcnow)
 
     def __post_init__(self) -> None:
@@ -154,6 +155,8 @@ class ResultStore:
         """Write (or replace) one record and its per-item rows; returns the key."""
         key = record.key
         if items is not None:
+            absent = [c for c in OPTIONAL_ITEM_COLUMNS if c not in items.columns]
+            items = items.assign(**{c: None for c in absent}) if absent else items
             missing = [c for c in ITEM_COLUMNS if c not in items.columns]
             if missing:
                 raise ValueError(f"item table lacks columns {missing}")

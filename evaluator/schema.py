@@ -15,7 +15,7 @@ fields).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any, Literal, Mapping
 
 from evaluator.named_table import NamedTable
@@ -55,6 +55,10 @@ METRIC_TABLE: tuple[Metric, ...] = (
            "median encode wall time per item"),
     Metric("decode_s_median", "Decode s/item", "dec s", "s", False, 3, ".4f", "track",
            "median decode wall time per item"),
+    Metric("encode_s_spread", "Encode spread", "enc ±", "", None, 3, ".3f", "track",
+           "timing noise: median over items of (max - min) / median of an item's repeated encode times"),
+    Metric("decode_s_spread", "Decode spread", "dec ±", "", None, 3, ".3f", "track",
+           "timing noise: median over items of (max - min) / median of an item's repeated decode times"),
     Metric("encode_s_mean", "Encode s/item (mean)", "enc s mean", "s", False, 3, ".4f", "track",
            "mean encode time per image (paper Table 3)"),
     Metric("encode_s_std", "Encode s/item (std)", "enc s std", "s", None, 3, ".4f", "track",
@@ -98,6 +102,8 @@ class TrackSummary:
     encode_s_mean: float | None = None  # paper Table 3: mean +- std per image
     encode_s_std: float | None = None
     table3_image_shape: list[int] | None = None  # paper Table 3: the image shape the timing is for
+    encode_s_spread: float | None = None  # timing noise (relative), see the metric table
+    decode_s_spread: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: _finite(v) for k, v in asdict(self).items()}
@@ -136,6 +142,9 @@ class ItemRow:
     status: str  # "ok" or "failed"
     failure_kind: str | None
     failure_message: str | None
+    timing_repeats: int | None = None  # round trips timed (the profile's repeats for short items)
+    encode_s_spread: float | None = None  # (max - min) / median of the repeated encode times
+    decode_s_spread: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -143,5 +152,7 @@ class ItemRow:
 
 # Columns of the per-item Parquet table, in order (also what plots read).
 ITEM_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ItemRow))
+# Columns an item table may lack (added later, with a default): filled with empty cells when written.
+OPTIONAL_ITEM_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ItemRow) if f.default is not MISSING)
 # Numeric summary columns of the records table (the store reader flattens these).
 SUMMARY_COLUMNS: tuple[str, ...] = tuple(m.name for m in METRIC_TABLE if m.scope == "track")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+import statistics
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ import numpy as np
 from evaluator.data_source import DataSource
 from evaluator.failures import CodecFailure, failure_kind
 from evaluator.items import Item
-from evaluator.metrics import bits_per_pixel, compression_ratio
+from evaluator.metrics import bits_per_pixel, compression_ratio, relative_spread
 from evaluator.noise_floor import noise_floor
 from evaluator.portability import PortableCheck, PortableRun, Sample, SampleKeeper
 from evaluator.records import Failure, ResultRecord
@@ -158,9 +159,26 @@ def _shown_portable(run: PortableRun | None, *, hidden: bool) -> PortableCheck |
 # -- the loop ----------------------------------------------------------------------------------
 
 
+def _timed(runner: CodecRunner, array: np.ndarray, repeats: Callable[[float], int] | None
+           ) -> tuple[RoundTrip, list[float], list[float]]:
+    """The first round trip (its bitstream is the one counted) and every encode / decode time measured.
+
+    ``repeats(first_s)``: how many round trips in all (the profile's timing policy); each is
+    checked bit for bit like the first.
+    """
+    rt = runner.round_trip(array)
+    enc, dec = [rt.encode_s], [rt.decode_s]
+    for _ in range(1, repeats(rt.encode_s + rt.decode_s) if repeats else 1):
+        again = runner.round_trip(array)
+        enc.append(again.encode_s)
+        dec.append(again.decode_s)
+    return rt, enc, dec
+
+
 def _row(item: Item, *, nbytes: int | None = None, enc: float | None = None, dec: float | None = None,
-         noise: tuple[float | None, float | None] = (None, None), failure: Failure | None = None) -> dict[str, Any]:
-    """One items-table row (:class:`evaluator.schema.ItemRow`) as a dict."""
+         noise: tuple[float | None, float | None] = (None, None), failure: Failure | None = None,
+         times: tuple[list[float], list[float]] | None = None) -> dict[str, Any]:
+    """One items-table row (:class:`evaluator.schema.ItemRow`) as a dict (``times``: every repeat)."""
     exptime = item.meta.get("exptime") if item.meta else None
     try:
         exptime = float(exptime) if exptime is not None else None
@@ -181,6 +199,9 @@ def _row(item: Item, *, nbytes: int | None = None, enc: float | None = None, dec
         status="failed" if failure else "ok",
         failure_kind=failure.kind if failure else None,
         failure_message=failure.message if failure else None,
+        timing_repeats=len(times[0]) if times else None,
+        encode_s_spread=relative_spread(times[0]) if times else None,
+        decode_s_spread=relative_spread(times[1]) if times else None,
     ).to_dict()
 
 
@@ -203,8 +224,13 @@ def run_track(
     log_name: str,
     progress: Progress | None = None,
     show_logs: bool = False,
+    repeats: Callable[[float], int] | None = None,
 ) -> TrackOutcome:
-    """Stream ``items`` through ``runner``; stop at the first failure."""
+    """Stream ``items`` through ``runner``; stop at the first failure.
+
+    ``repeats`` (``Profile.repeats_for``): short items are timed several times, the row keeps the
+    median times and their spread; None times each item once.
+    """
     rows: list[dict[str, Any]] = []
     failure: CodecFailure | None = None
     startup_s: float | None = None
@@ -229,10 +255,10 @@ def run_track(
         startup_s = runner.open(current.data.nbytes)
         codec_info = runner.codec_info()
         while current is not None:
-            rt = runner.round_trip(current.data)
+            rt, enc, dec = _timed(runner, current.data, repeats)
             keeper.offer(Sample(current.id, current.data, rt.bitstream))
-            rows.append(_row(current, nbytes=len(rt.bitstream), enc=rt.encode_s, dec=rt.decode_s,
-                             noise=_noise(source, track, current)))
+            rows.append(_row(current, nbytes=len(rt.bitstream), enc=statistics.median(enc),
+                             dec=statistics.median(dec), noise=_noise(source, track, current), times=(enc, dec)))
             if progress:
                 progress(ProgressEvent.make(f"{track.name}: {current.id} ok", track=track.name, kind="item",
                                             item_id=current.id, done=len(rows)))

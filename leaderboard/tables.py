@@ -74,7 +74,8 @@ class Column:
 METRIC_COLUMNS: tuple[Column, ...] = tuple(
     Column.of(m) for m in ("ratio_mean", "ratio_aggregate", "bpp_mean", "efficiency", "image_mb", "params_m"))
 RUNTIME_COLUMNS: tuple[Column, ...] = tuple(
-    Column.of(m) for m in ("encode_mb_s", "decode_mb_s", "encode_s", "decode_s_median"))
+    Column.of(m) for m in ("encode_mb_s", "decode_mb_s", "encode_s", "encode_s_spread", "decode_s_median",
+                           "decode_s_spread"))  # each time with its spread (timing noise) beside it
 # What a track table can be ranked by.
 RANK_METRICS: tuple[str, ...] = ("ratio_mean", "ratio_aggregate", "bpp_mean")
 

@@ -35,8 +35,9 @@ from typing import Any
 from distributed import WorkerPlugin
 
 from evaluator.profiles import get_profile, gpu_info
-from evaluator.records import Failure, ResultStore
+from evaluator.records import Failure, ResultStore, utcnow
 from submissions import campaign_shards
+from submissions.campaign_history import CampaignArchive, CampaignLog, load_campaign
 from submissions.campaign_plan import (
     CampaignTarget,
     baseline_targets,
@@ -56,9 +57,11 @@ from submissions.campaign_shards import (
 
 log = logging.getLogger(__name__)
 
+ALLOWED_FAILURES = 3  # a task whose worker died this many times is given up (Dask's KilledWorker)
+
 __all__ = [
     "CampaignReport", "CampaignTarget", "CampaignTask", "GroupOutcome", "TaskDone", "baseline_targets",
-    "finished_targets", "plan_campaign", "run_campaign", "submit_kwargs",
+    "finished_targets", "plan_campaign", "resume_campaign", "run_campaign", "submit_kwargs",
 ]
 
 
@@ -103,6 +106,8 @@ class CampaignReport:
     wall_s: float
     outcomes: list[GroupOutcome]
     scheduler: str  # "local (N workers)" or the address
+    campaign_id: str = ""
+    tasks_kept: int = 0  # resumed: shards already finished before, not run again
 
     @property
     def ok(self) -> bool:
@@ -143,7 +148,9 @@ def _default_workers(tasks: list[CampaignTask]) -> int:
     return max(1, min(ncpu // cores, len(tasks) or 1))
 
 
-def _start_local(tasks: list[CampaignTask], n_workers: int | None) -> tuple[Any, Any, str]:
+def _start_local(tasks: list[CampaignTask], n_workers: int | None, allowed_failures: int = ALLOWED_FAILURES
+                 ) -> tuple[Any, Any, str]:
+    import dask  # noqa: PLC0415
     from distributed import Client, LocalCluster  # noqa: PLC0415
 
 
@@ -152,8 +159,9 @@ def _start_local(tasks: list[CampaignTask], n_workers: int | None) -> tuple[Any,
     resources = {"GPU": 1} if gpus >= n else None  # one GPU per worker, or none get the tag
     if gpus and resources is None:
         log.warning("%d GPU(s) for %d workers: GPU tasks need a worker each; use --workers %d or fewer", gpus, n, gpus)
-    cluster = LocalCluster(n_workers=n, processes=True, threads_per_worker=1, resources=resources,
-                           dashboard_address=None)
+    with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}):
+        cluster = LocalCluster(n_workers=n, processes=True, threads_per_worker=1, resources=resources,
+                               dashboard_address=None)
     client = Client(cluster)
     cores = max((get_profile(t.profile).cores for t in tasks), default=1)
     client.register_plugin(CoreSlots(cores))
@@ -176,6 +184,8 @@ def run_campaign(
     retries: int = 1,
     wait_for_gpu: bool = False,
     measure_image_size: bool = True,
+    campaign: CampaignLog | None = None,
+    allowed_failures: int = ALLOWED_FAILURES,
 ) -> CampaignReport:
     """Run ``tasks`` on Dask and write one merged record per (submission, track, profile, split).
 
@@ -186,10 +196,20 @@ def run_campaign(
     ``resources={"GPU": 1}``; when no worker has that resource they fail at
     once with the reason instead of waiting forever, unless ``wait_for_gpu``
     (an adaptive cluster that starts GPU workers on demand). ``retries``:
-    Dask re-runs a task whose worker died; tasks write nothing, so a retry
-    cannot duplicate a record. ``measure_image_size``: measure each image's
+    Dask re-runs a task that raised (``run_shard`` itself never does; a
+    worker's death is counted by ``allowed_failures``); tasks write nothing,
+    so a retry cannot duplicate a record. ``measure_image_size``: measure each image's
     compressed size (``docker save | gzip``, DESIGN.md "Measurement") once,
     here, where it is unknown, instead of in every shard.
+
+    Every run is a campaign (``submissions.campaign_history``): a new id, its
+    log and every shard's result kept in the store as it comes back, the
+    merged records kept per campaign and the accepted ones put on the board.
+    ``campaign``: an earlier campaign's log to resume (see :func:`resume_campaign`);
+    only tasks without a finished shard record run. A worker that dies
+    mid-task (``allowed_failures`` times at most, on the local cluster; a remote
+    scheduler has its own ``distributed.scheduler.allowed-failures``) has its
+    task re-run on another worker.
     """
     from distributed import Client, as_completed  # noqa: PLC0415
 
@@ -197,6 +217,13 @@ def run_campaign(
     store = ResultStore(store_url)
     if measure_image_size:
         tasks = with_image_sizes(tasks)
+    if campaign is None:
+        archive = CampaignArchive(store_url, CampaignLog.start(tasks))
+    else:
+        archive = CampaignArchive(store_url, campaign)
+        archive.log.resumed_at.append(utcnow())
+    archive.save_log()
+    kept = archive.finished_shards(tasks) if campaign is not None else {}
     own_cluster = None
     own_client = None
     if client is not None:
@@ -204,19 +231,23 @@ def run_campaign(
     elif scheduler:
         own_client = client = Client(scheduler)
         where = scheduler
-    elif tasks:
-        own_cluster, own_client, where = _start_local(tasks, n_workers)
+    elif len(kept) < len(tasks):
+        own_cluster, own_client, where = _start_local(tasks, n_workers, allowed_failures)
         client = own_client
     else:
-        where = "none (no tasks)"
+        where = "none (no task left to run)"
     total = len(tasks)
     results: dict[tuple[str, str], list[ShardResult]] = {}
     expected: dict[tuple[str, str], int] = {}
     outcomes: list[GroupOutcome] = []
     done = failed = 0
+    every: list[ShardResult] = []
 
-    def finish(res: ShardResult) -> None:
+    def finish(res: ShardResult, *, save: bool = True) -> None:
         nonlocal done, failed
+        if save:
+            archive.save_shard(res)
+        every.append(res)
         group = res.task.group
         results.setdefault(group, []).append(res)
         f = res.failure
@@ -228,25 +259,30 @@ def run_campaign(
             progress(TaskDone(res.task, f is None, f"{f.kind}: {f.message.splitlines()[0]}" if f else None,
                               done + failed, total))
         if len(results[group]) == expected[group]:
-            outcomes.append(_write_group(store, results.pop(group)))
+            outcomes.append(_write_group(store, archive, results.pop(group)))
 
     try:
         for t in tasks:
             expected[t.group] = expected.get(t.group, 0) + 1
-        runnable = list(tasks)
+        for t in tasks:
+            if t.key in kept:
+                finish(kept[t.key], save=False)
+        runnable = [t for t in tasks if t.key not in kept]
         no_gpu = client is not None and not wait_for_gpu and _gpu_workers(client) == 0
         if no_gpu and any(t.needs_gpu for t in tasks):
             msg = (f"no Dask worker of {where} has a GPU (resources GPU=1), so this GPU task cannot run: run the "
                    "campaign on a GPU host, or pass --scheduler with workers started with `--resources GPU=1`")
-            runnable = [t for t in tasks if not t.needs_gpu]
-            for t in tasks:
+            gpu_tasks, runnable = runnable, [t for t in runnable if not t.needs_gpu]
+            for t in gpu_tasks:
                 if t.needs_gpu:
                     finish(failed_shard(t, Failure("startup_failed", msg)))
         if runnable:
             assert client is not None  # there are tasks, so a client was made above
             futures = {}
             for t in runnable:
-                fut = client.submit(run_shard, t, **submit_kwargs(t, retries))
+                kwargs = submit_kwargs(t, retries)
+                kwargs["key"] = f"{kwargs['key']}-{archive.log.id}"  # campaigns may share one scheduler
+                fut = client.submit(run_shard, t, **kwargs)
                 futures[fut.key] = (fut, t)
             for fut in as_completed([f for f, _ in futures.values()]):
                 task = futures[fut.key][1]
@@ -255,7 +291,8 @@ def run_campaign(
                 except Exception as exc:  # noqa: BLE001  (KilledWorker, cancelled: that task fails, not the rest)
                     res = failed_shard(task, Failure(TASK_ERROR_KIND, f"Dask could not run this task: "
                                                      f"{exc.__class__.__name__}: {exc} (not a verdict on the codec; "
-                                                     "re-run the campaign)"))
+                                                     f"`challenge admin campaign --resume {archive.log.id}` "
+                                                     "runs it again)"))
                 finish(res)
                 fut.release()
     finally:
@@ -265,12 +302,22 @@ def run_campaign(
             own_cluster.close()
     order = {g: i for i, g in enumerate(dict.fromkeys(t.group for t in tasks))}
     outcomes.sort(key=lambda o: order.get((o.submission, o.track), 0))
-    return CampaignReport(total, done, failed, time.perf_counter() - t0, outcomes, where)
+    archive.finish(scheduler=where, shard_results=every, counts={
+        "tasks_total": total, "tasks_done": done, "tasks_failed": failed, "tasks_kept": len(kept),
+        "records": len(outcomes), "records_ok": sum(o.status == "ok" for o in outcomes)})
+    return CampaignReport(total, done, failed, time.perf_counter() - t0, outcomes, where, archive.log.id,
+                          len(kept))
 
 
-def _write_group(store: ResultStore, shard_results: list[ShardResult]) -> GroupOutcome:
+def resume_campaign(store_url: str, campaign_id: str, **kwargs: Any) -> CampaignReport:
+    """Run what campaign ``campaign_id`` has no finished shard record of; its own tasks, not a new plan."""
+    archive = load_campaign(store_url, campaign_id)
+    return run_campaign(archive.log.campaign_tasks(), store_url, campaign=archive.log, **kwargs)
+
+
+def _write_group(store: ResultStore, archive: CampaignArchive, shard_results: list[ShardResult]) -> GroupOutcome:
     record, rows = merge_shards(shard_results)
-    key = store.write(record, rows)
+    key = archive.publish(record, rows, store)
     log.info("campaign: %s %s -> %s (%s)", record.submission, record.track, record.status, key)
     return GroupOutcome(
         submission=record.submission, codec=record.codec, track=record.track, profile=record.profile,

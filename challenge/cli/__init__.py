@@ -13,6 +13,7 @@ import typer
 from challenge import __version__
 from challenge.cli import (
     admin_campaign,
+    admin_campaigns,
     admin_data,
     admin_evaluate,
     admin_images,
@@ -53,8 +54,8 @@ def _root(
 
 def _register() -> None:
     for module in (tracks_cmd, data_cmd, participant, leaderboard_cmd, demo_cmd,
-                   admin_data, admin_evaluate, admin_queue, admin_campaign, admin_publish, admin_images,
-                   admin_serve):
+                   admin_data, admin_evaluate, admin_queue, admin_campaign, admin_campaigns, admin_publish,
+                   admin_images, admin_serve):
         module.register(app, admin_app)
 
 

@@ -73,6 +73,9 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         queue_dir: Annotated[Path | None, queue_option("Queue folder (default: the local one).")] = None,
         store: Store = None,
         dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan and exit."),
+        resume: str | None = typer.Option(
+            None, "--resume", metavar="ID", help="Resume campaign ID (`challenge admin campaigns`): run only its "
+            "tasks without a finished shard record; its own plan, the other options are ignored."),
     ) -> None:
         """Re-evaluate every finished submission (and the baselines) on Dask; one record per track."""
 
@@ -82,12 +85,21 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
             baseline_targets,
             finished_targets,
             plan_campaign,
-            run_campaign,
         )
+        from submissions.campaign_history import UnknownCampaign, load_campaign  # noqa: PLC0415
 
         if scheduler and workers:
             fail("--workers sizes the local cluster; with --scheduler the cluster's own workers run the tasks",
                  code=WORK_FAILED)
+        url = store or default_store_url()
+        resumed = None
+        if resume:
+            try:
+                resumed = load_campaign(url, resume).log
+            except UnknownCampaign as exc:
+                fail(str(exc).strip("'\""), code=WORK_FAILED)
+            _run(resumed.campaign_tasks(), url, scheduler, workers, resumed)
+            return
         targets = finished_targets(SubmissionQueue(queue_dir or default_queue_dir()))
         if include_baselines:
             try:
@@ -109,28 +121,35 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
             gpu = sum(t.needs_gpu for t in tasks)
             out.print(f"{len(tasks)} tasks ({gpu} need a GPU worker); nothing was run (--dry-run)")
             return
-        url = store or default_store_url()
-        with task_progress(err) as bar:
-            job = bar.add_task("campaign tasks", total=len(tasks))
-            failed = 0
+        _run(tasks, url, scheduler, workers, resumed)
 
-            def on_task(ev: Any) -> None:
-                nonlocal failed
-                if not ev.ok:
-                    failed += 1
-                    bar.console.print(f"[red]{ev}[/red]", highlight=False)
-                bar.update(job, completed=ev.done,
-                           description="campaign tasks" + (f" [red]({failed} failed)[/red]" if failed else ""))
 
-            try:
-                report = run_campaign(tasks, url, scheduler=scheduler, n_workers=workers, progress=on_task)
-            except OSError as exc:
-                fail(f"cannot reach the Dask scheduler {scheduler}: {exc}; check the address and that "
-                     "`dask scheduler` is running there", code=WORK_FAILED)
-        out.print(_report_table(report))
-        out.print(f"records written to {url}")
-        for o in report.outcomes:
-            if o.status != "ok":
-                err.print(f"[red]{o.submission} / {o.track}: {o.failure_kind}[/red]\n{o.reason}", highlight=False)
-        if not report.ok:
-            raise typer.Exit(1)
+def _run(tasks: list[Any], url: str, scheduler: str | None, workers: int | None, campaign: Any) -> None:
+    from submissions.campaign import run_campaign  # noqa: PLC0415
+
+    with task_progress(err) as bar:
+        job = bar.add_task("campaign tasks", total=len(tasks))
+        failed = 0
+
+        def on_task(ev: Any) -> None:
+            nonlocal failed
+            if not ev.ok:
+                failed += 1
+                bar.console.print(f"[red]{ev}[/red]", highlight=False)
+            bar.update(job, completed=ev.done,
+                       description="campaign tasks" + (f" [red]({failed} failed)[/red]" if failed else ""))
+
+        try:
+            report = run_campaign(tasks, url, scheduler=scheduler, n_workers=workers, progress=on_task,
+                                  campaign=campaign)
+        except OSError as exc:
+            fail(f"cannot reach the Dask scheduler {scheduler}: {exc}; check the address and that "
+                 "`dask scheduler` is running there", code=WORK_FAILED)
+    out.print(_report_table(report))
+    kept = f" ({report.tasks_kept} shards kept from before)" if report.tasks_kept else ""
+    out.print(f"campaign {report.campaign_id}{kept}: records written to {url}")
+    for o in report.outcomes:
+        if o.status != "ok":
+            err.print(f"[red]{o.submission} / {o.track}: {o.failure_kind}[/red]\n{o.reason}", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)

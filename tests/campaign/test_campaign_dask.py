@@ -147,7 +147,7 @@ def test_rerun_replaces_records_and_scheduler_address_works(rice: CampaignTarget
     rows1 = {k: store.items(k) for k in keys1}
     second = run_campaign(tasks, store.url, scheduler=address)
     assert first.ok and second.ok and store.keys() == keys1 and len(keys1) == 2
-    files = sorted(p.name for p in (tmp_path / "store").rglob("*") if p.is_file())
+    files = sorted(p.name for p in (tmp_path / "store" / "records").rglob("*") if p.is_file())
     assert len(files) == 4 and not any(n.startswith(".tmp-") for n in files)  # json + parquet each, no leftovers
     for k in keys1:
         assert len(store.items(k)) == len(rows1[k]) == 3
