@@ -23,6 +23,7 @@ import pandas as pd
 from evaluator.schema import metric
 from evaluator.tracks import PAPER_TRACKS, TRACKS
 from leaderboard import plots, tables
+from leaderboard.queue_view import QueueSource
 from leaderboard.store_reader import StoreReader
 
 log = logging.getLogger(__name__)
@@ -57,19 +58,22 @@ class LeaderboardData:
     def __init__(self, reader: StoreReader, queue_dir: str | Path | None = None, min_refresh_s: float = 1.0) -> None:
         self.reader = reader
         self.queue_dir = Path(queue_dir) if queue_dir else None
+        self.queue = QueueSource(reader.url, self.queue_dir)
         self.min_refresh_s = min_refresh_s
         self._last_refresh = 0.0
         self._lock = threading.Lock()
         self._cache: dict[tuple[Any, ...], list[Any]] = {}
 
     def refresh(self, force: bool = False) -> int:
-        """Re-list the store at most every ``min_refresh_s``; returns the data version."""
+        """Re-list the store and the queue at most every ``min_refresh_s``; returns the data version
+        (it grows whenever the records or the queue snapshot change)."""
         with self._lock:
             now = time.monotonic()
             if force or now - self._last_refresh >= self.min_refresh_s:
                 self.reader.refresh()
+                self.queue.refresh()
                 self._last_refresh = now
-        return self.reader.version
+        return self.reader.version + self.queue.version
 
     def frame(self) -> pd.DataFrame:
         return tables.with_labels(self.reader.records_frame())
@@ -221,24 +225,10 @@ class LeaderboardData:
     # -- queue -----------------------------------------------------------------
 
     def queue_view(self) -> tuple[str, pd.DataFrame]:
-        headers = ["Submission", "Participant", "Name", "State", "Reason", "Updated"]
-        empty = pd.DataFrame(columns=headers)
-        if self.queue_dir is None or not self.queue_dir.exists():
-            return ("No submission queue on this server (the hosted leaderboard shows results only).", empty)
-        try:
-            from submissions.queue import SubmissionQueue  # noqa: PLC0415  (optional: the hosted Space ships no queue)
-        except ImportError as exc:
-            return (f"Queue module not available: {exc}", empty)
-        try:
-            queue = SubmissionQueue(self.queue_dir)
-            counts = queue.counts()
-            recent = queue.submissions(limit=50)
-        except Exception as exc:  # a broken queue must not take the leaderboard down
-            log.warning("queue at %s unreadable: %s", self.queue_dir, exc)
-            return (f"Queue at `{self.queue_dir}` could not be read: {html.escape(str(exc))}", empty)
-        summary = " | ".join(f"**{state}**: {n}" for state, n in counts.items()) or "empty"
-        rows = [[s.id, s.participant, s.name, s.state, s.reason or "", str(s.updated_at)] for s in recent]
-        return (f"Queue: {summary}", pd.DataFrame(rows, columns=headers))
+        """Counts and table of the Queue tab (:mod:`leaderboard.queue_view`)."""
+        if self.queue.version == 0:
+            self.queue.refresh()
+        return self.queue.view()
 
 
 def filters_from(profiles: list[str] | None, provenances: list[str] | None, kinds: list[str] | None,
