@@ -71,7 +71,7 @@ class LeaderboardData:
             now = time.monotonic()
             if force or now - self._last_refresh >= self.min_refresh_s:
                 self.reader.refresh()
-                self.queue.refresh()
+                self.queue.refresh(force=force)
                 self._last_refresh = now
         return self.reader.version + self.queue.version
 
@@ -227,7 +227,7 @@ class LeaderboardData:
     def queue_view(self) -> tuple[str, pd.DataFrame]:
         """Counts and table of the Queue tab (:mod:`leaderboard.queue_view`)."""
         if self.queue.version == 0:
-            self.queue.refresh()
+            self.queue.refresh(force=True)
         return self.queue.view()
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 QUEUE_HEADERS: tuple[str, ...] = ("Submission", "Participant", "Name", "State", "Reason", "Scores (mean ratio)",
                                   "Created", "Updated")
 QUEUE_ROWS = 200  # newest first
+QUEUE_REFRESH_S = 5.0  # the queue is re-read at most this often (the records refresh on their own timer)
 
 
 def _scores(entry: SnapshotEntry) -> str:
@@ -54,8 +56,11 @@ def queue_frame(snapshot: QueueSnapshot | None) -> pd.DataFrame:
 class QueueSource:
     """The snapshot the tab shows, re-read by :meth:`refresh`; ``version`` grows when it changes."""
 
-    def __init__(self, store_url: str, queue_dir: str | Path | None = None) -> None:
+    def __init__(self, store_url: str, queue_dir: str | Path | None = None, *,
+                 min_interval_s: float = QUEUE_REFRESH_S) -> None:
         self.store_url = store_url
+        self.min_interval_s = min_interval_s
+        self._last = -float("inf")
         self.queue_dir = Path(queue_dir) if queue_dir else None
         self.snapshot: QueueSnapshot | None = None
         self.note = "Queue not read yet."
@@ -72,8 +77,12 @@ class QueueSource:
             return None, ("No submission queue here: this results store has no queue snapshot "
                           f"(`{SNAPSHOT_PATH}`, published by the organizer with `challenge admin publish --queue`).")
 
-    def refresh(self) -> bool:
-        """Re-read the snapshot; True when what the tab shows changed."""
+    def refresh(self, force: bool = False) -> bool:
+        """Re-read the snapshot (at most every ``min_interval_s`` unless forced); True when it changed."""
+        now = time.monotonic()
+        if not force and now - self._last < self.min_interval_s:
+            return False
+        self._last = now
         try:
             snap, note = self._load()
         except Exception as exc:  # noqa: BLE001  (a broken queue or snapshot must not take the board down)

@@ -34,7 +34,7 @@ from typing import Any
 import fsspec
 
 from evaluator.failures import failure_kind
-from evaluator.records import ResultRecord, ResultStore
+from evaluator.records import RecordQuery, ResultRecord, ResultStore, safe_component
 from submissions.queue import Submission, SubmissionQueue
 
 SNAPSHOT_PATH = "queue/snapshot.json"
@@ -157,9 +157,12 @@ class QueueSnapshot:
 
 def build_snapshot(queue: SubmissionQueue, store: ResultStore | None) -> QueueSnapshot:
     """The snapshot of every submission in ``queue``, with the scores of its records in ``store``."""
+    keys: dict[str, list[str]] = {}  # one listing of the store, not one per submission
+    for key in store.keys() if store is not None else []:
+        keys.setdefault(RecordQuery.parse(key).submission, []).append(key)
     entries = []
     for sub in queue.submissions():
-        records = store.find(submission=sub.id) if store is not None else []
+        records = [store.read(k) for k in keys.get(safe_component(sub.id), [])] if store is not None else []
         entries.append(SnapshotEntry.build(sub, records))
     as_of = max((e.updated_at for e in entries), default=None)
     return QueueSnapshot(as_of, queue.counts(), entries)
