@@ -46,6 +46,7 @@ class Filters:
 
 ITEM_PLOT_LIMIT = 12  # records per per-item figure
 OVERVIEW_LIMIT = 40  # rows per data label on the overview (track tabs list every row)
+PREWARM_DELAY_S = 10.0  # seconds between building the app and rendering every track in the background
 
 SORT_CHOICES: list[tuple[str, str]] = [
     (metric(m).label + ("" if metric(m).higher_is_better else " (lower first)"), m) for m in tables.RANK_METRICS
@@ -124,9 +125,13 @@ class LeaderboardData:
                     tables.runtime_table(frame, track), plots.pareto_figure(frame, track)]
         return self._cached(("track", track, f.key()), compute)
 
-    def prewarm(self) -> threading.Thread:
-        """Render every track with the default filters in the background (fast first tab switches)."""
+    def prewarm(self, delay_s: float = PREWARM_DELAY_S) -> threading.Thread:
+        """Render every track with the default filters in the background (fast first tab switches).
+
+        Starts after ``delay_s``: the server's start comes first (Gradio's launch checks that
+        localhost answers within 3 s, and gives up on a busy two-core machine otherwise)."""
         def work() -> None:
+            time.sleep(delay_s)
             for name in TRACKS:
                 try:
                     self.render_track(name, Filters())

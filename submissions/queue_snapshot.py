@@ -35,6 +35,7 @@ import fsspec
 
 from evaluator.failures import failure_kind
 from evaluator.records import RecordQuery, ResultRecord, ResultStore, safe_component
+from submissions import states
 from submissions.queue import Submission, SubmissionQueue
 
 SNAPSHOT_PATH = "queue/snapshot.json"
@@ -147,7 +148,9 @@ class QueueSnapshot:
             raise ValueError(f"not a queue snapshot of format {SNAPSHOT_FORMAT} "
                              f"(format {raw.get('format') if isinstance(raw, dict) else '?'}); "
                              "upgrade the challenge package (`pip install -U astrocompress-challenge`)")
-        return cls(raw.get("as_of"), dict(raw.get("counts", {})),
+        counts = dict(raw.get("counts", {}))
+        ordered = {s: counts.pop(s) for s in states.STATES if s in counts} | counts  # the state machine's order
+        return cls(raw.get("as_of"), ordered,
                    [SnapshotEntry.from_dict(e) for e in raw.get("submissions", [])], raw["format"])
 
     def of(self, participant: str | None) -> list[SnapshotEntry]:
