@@ -23,6 +23,7 @@ import pandas as pd
 from evaluator.schema import metric
 from evaluator.tracks import PAPER_TRACKS, TRACKS
 from leaderboard import plots, tables
+from leaderboard.queue_view import QueueSource
 from leaderboard.store_reader import StoreReader
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class Filters:
 
 ITEM_PLOT_LIMIT = 12  # records per per-item figure
 OVERVIEW_LIMIT = 40  # rows per data label on the overview (track tabs list every row)
+PREWARM_DELAY_S = 10.0  # seconds between building the app and rendering every track in the background
 
 SORT_CHOICES: list[tuple[str, str]] = [
     (metric(m).label + ("" if metric(m).higher_is_better else " (lower first)"), m) for m in tables.RANK_METRICS
@@ -57,19 +59,22 @@ class LeaderboardData:
     def __init__(self, reader: StoreReader, queue_dir: str | Path | None = None, min_refresh_s: float = 1.0) -> None:
         self.reader = reader
         self.queue_dir = Path(queue_dir) if queue_dir else None
+        self.queue = QueueSource(reader.url, self.queue_dir)
         self.min_refresh_s = min_refresh_s
         self._last_refresh = 0.0
         self._lock = threading.Lock()
         self._cache: dict[tuple[Any, ...], list[Any]] = {}
 
     def refresh(self, force: bool = False) -> int:
-        """Re-list the store at most every ``min_refresh_s``; returns the data version."""
+        """Re-list the store and the queue at most every ``min_refresh_s``; returns the data version
+        (it grows whenever the records or the queue snapshot change)."""
         with self._lock:
             now = time.monotonic()
             if force or now - self._last_refresh >= self.min_refresh_s:
                 self.reader.refresh()
+                self.queue.refresh(force=force)
                 self._last_refresh = now
-        return self.reader.version
+        return self.reader.version + self.queue.version
 
     def frame(self) -> pd.DataFrame:
         return tables.with_labels(self.reader.records_frame())
@@ -120,9 +125,13 @@ class LeaderboardData:
                     tables.runtime_table(frame, track), plots.pareto_figure(frame, track)]
         return self._cached(("track", track, f.key()), compute)
 
-    def prewarm(self) -> threading.Thread:
-        """Render every track with the default filters in the background (fast first tab switches)."""
+    def prewarm(self, delay_s: float = PREWARM_DELAY_S) -> threading.Thread:
+        """Render every track with the default filters in the background (fast first tab switches).
+
+        Starts after ``delay_s``: the server's start comes first (Gradio's launch checks that
+        localhost answers within 3 s, and gives up on a busy two-core machine otherwise)."""
         def work() -> None:
+            time.sleep(delay_s)
             for name in TRACKS:
                 try:
                     self.render_track(name, Filters())
@@ -221,24 +230,10 @@ class LeaderboardData:
     # -- queue -----------------------------------------------------------------
 
     def queue_view(self) -> tuple[str, pd.DataFrame]:
-        headers = ["Submission", "Participant", "Name", "State", "Reason", "Updated"]
-        empty = pd.DataFrame(columns=headers)
-        if self.queue_dir is None or not self.queue_dir.exists():
-            return ("No submission queue on this server (the hosted leaderboard shows results only).", empty)
-        try:
-            from submissions.queue import SubmissionQueue  # noqa: PLC0415  (optional: the hosted Space ships no queue)
-        except ImportError as exc:
-            return (f"Queue module not available: {exc}", empty)
-        try:
-            queue = SubmissionQueue(self.queue_dir)
-            counts = queue.counts()
-            recent = queue.submissions(limit=50)
-        except Exception as exc:  # a broken queue must not take the leaderboard down
-            log.warning("queue at %s unreadable: %s", self.queue_dir, exc)
-            return (f"Queue at `{self.queue_dir}` could not be read: {html.escape(str(exc))}", empty)
-        summary = " | ".join(f"**{state}**: {n}" for state, n in counts.items()) or "empty"
-        rows = [[s.id, s.participant, s.name, s.state, s.reason or "", str(s.updated_at)] for s in recent]
-        return (f"Queue: {summary}", pd.DataFrame(rows, columns=headers))
+        """Counts and table of the Queue tab (:mod:`leaderboard.queue_view`)."""
+        if self.queue.version == 0:
+            self.queue.refresh(force=True)
+        return self.queue.view()
 
 
 def filters_from(profiles: list[str] | None, provenances: list[str] | None, kinds: list[str] | None,

@@ -28,11 +28,14 @@ from typing import Any, Protocol
 import fsspec
 
 from evaluator.records import ResultStore
-from leaderboard.space_bundle import space_files
+from leaderboard.space_bundle import SPACE_MANAGED_PREFIXES, space_files
+from submissions.queue import SubmissionQueue
+from submissions.queue_snapshot import SNAPSHOT_PATH, build_snapshot
 
 log = logging.getLogger(__name__)
 
 DATASET_PREFIXES: tuple[str, ...] = ("records/",)  # what publish manages in the dataset repo
+QUEUE_PREFIX = SNAPSHOT_PATH.split("/")[0] + "/"  # managed too when a queue is published
 
 def git_blob_sha1(data: bytes) -> str:
     """The git object id of a blob (what the Hub reports as ``blob_id`` for non-LFS files)."""
@@ -237,6 +240,10 @@ were measured on synthetic frames. Runtimes compare only within one hardware pro
 fingerprint.
 
 Read it with `evaluator.records.ResultStore("hf://datasets/{repo_id}")`.
+
+`{SNAPSHOT_PATH}` (when the organizer publishes the queue): every submission's state, reason,
+timestamps and per-track scores, never logs of hidden-data runs; `challenge status --from
+hf://datasets/{repo_id}` prints it.
 """
 
 
@@ -299,15 +306,27 @@ def _check_repo_id(repo_id: str) -> None:
                          "(e.g. AstroCompress/challenge-results)")
 
 
+def queue_files(queue_dir: str | Path, store_url: str) -> dict[str, bytes]:
+    """The queue snapshot (:mod:`submissions.queue_snapshot`) by its path in the dataset repo."""
+    path = Path(queue_dir).expanduser()
+    db = path if path.suffix in (".sqlite", ".sqlite3", ".db") else path / "queue.sqlite"
+    if not db.is_file():
+        raise ValueError(f"no submission queue at {path} (no {db}); pass the organizer's queue folder "
+                         "(the one `challenge admin worker` uses) with --queue")
+    snapshot = build_snapshot(SubmissionQueue(queue_dir), ResultStore(store_url))
+    return {SNAPSHOT_PATH: snapshot.to_json()}
+
+
 def publish(store_url: str, repo_id: str, *, space_id: str | None = None, api: Any = None,
             hub_url: str | None = None, dataset_target: HubTarget | None = None,
-            space_target: HubTarget | None = None) -> PublishReport:
+            space_target: HubTarget | None = None, queue_dir: str | Path | None = None) -> PublishReport:
     """Push the store's records to dataset ``repo_id`` (one commit, changed files only), and the Space.
 
     ``hub_url``: None for huggingface.co, an ``http(s)://`` Hub endpoint, or an
     fsspec URL (``file:///srv/hub``) to publish into ``<url>/datasets/<repo>``
     and ``<url>/spaces/<space>`` instead. ``api``: an ``HfApi`` to use (token,
-    endpoint). Explicit targets override both.
+    endpoint). Explicit targets override both. ``queue_dir``: also publish that
+    queue's snapshot as ``queue/snapshot.json`` (public fields only, no hidden-data logs).
     """
     _check_repo_id(repo_id)
     if space_id:
@@ -321,11 +340,15 @@ def publish(store_url: str, repo_id: str, *, space_id: str | None = None, api: A
     space_target = space_target or default_space
     files["README.md"] = dataset_card(repo_id, files).encode()
     n = sum(1 for p in files if p.endswith(".json"))
-    dataset_report = sync(dataset_target, files, f"Publish {n} result records", managed_prefixes=DATASET_PREFIXES)
+    prefixes = DATASET_PREFIXES
+    if queue_dir is not None:
+        files.update(queue_files(queue_dir, store_url))
+        prefixes = (*DATASET_PREFIXES, QUEUE_PREFIX)
+    dataset_report = sync(dataset_target, files, f"Publish {n} result records", managed_prefixes=prefixes)
     space_report = None
     if space_target is not None:
         space_report = sync(space_target, space_files(repo_id), f"Leaderboard reading {repo_id}",
-                            managed_prefixes=("leaderboard/", "evaluator/"))
+                            managed_prefixes=SPACE_MANAGED_PREFIXES)
     return PublishReport(dataset_report, space_report)
 
 

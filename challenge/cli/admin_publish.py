@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from challenge.cli.errors import USAGE_ERROR, WORK_FAILED, fail
-from challenge.cli.options import store_option
+from challenge.cli.options import queue_option, store_option
 from evaluator.settings import default_store_url
 from leaderboard.publish import publish
 
@@ -19,12 +20,15 @@ def publish_cmd(
     space: str | None = typer.Option(None, "--space", help="Also publish the leaderboard Space, ORG/NAME."),
     to: str | None = typer.Option(None, "--to", help="Publish elsewhere than huggingface.co: a Hub endpoint "
                                      "(https://...) or an fsspec URL (file:///srv/hub) for a local stand-in."),
+    queue: Annotated[Path | None, queue_option("Also publish this submission queue's snapshot "
+                                               "(queue/snapshot.json: states, reasons, scores; never "
+                                               "hidden-data logs), e.g. $CHALLENGE_HOME/submissions.")] = None,
 ) -> None:
     """Publish the results store (one commit, changed files only) and, with --space, the leaderboard Space."""
 
     store_url = store or default_store_url()
     try:
-        report = publish(store_url, repo, space_id=space, hub_url=to)
+        report = publish(store_url, repo, space_id=space, hub_url=to, queue_dir=queue)
     except ValueError as exc:
         fail(str(exc), code=USAGE_ERROR)
     except Exception as exc:  # Hub errors: authentication, permissions, network

@@ -83,13 +83,14 @@ def serve_cmd(
     if data:
         plan.default = data
     store_url = store or default_store_url()
-    queue = SubmissionQueue(queue_dir or default_queue_dir(), max_attempts=max_attempts)
+    queue_root = queue_dir or default_queue_dir()
+    queue = SubmissionQueue(queue_root, max_attempts=max_attempts)
     worker = WorkerConfig(store=store_url, data=plan, tracks=track, profile=profile, lease_s=lease, poll_s=poll,
                           measure_image_size=image_size)
 
     def publish_results() -> str:
         assert repo is not None
-        return "; ".join(publish(store_url, repo, space_id=space, hub_url=to).lines())
+        return "; ".join(publish(store_url, repo, space_id=space, hub_url=to, queue_dir=queue_root).lines())
 
     svc = Service(queue, worker, ServiceConfig(workers=workers, cycle_s=cycle, publish_every_s=publish_every,
                                                prune_images=prune, stop_timeout_s=stop_timeout),

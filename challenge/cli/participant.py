@@ -21,6 +21,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from challenge.cli import status_view
 from challenge.cli.console_style import fmt_number, fmt_portable, portable_notes, task_progress
 from challenge.cli.errors import WORK_FAILED, fail
 from challenge.cli.options import (
@@ -306,9 +307,15 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         queue_dir: Annotated[Path | None, queue_option("Local queue folder.")] = None,
         store: Annotated[str | None, store_option("Results store URL.")] = None,
         limit: Annotated[int, limit_option("Show at most this many submissions.")] = 50,
+        source: str | None = typer.Option(None, "--from", help="Read the queue snapshot an organizer published "
+                                          "with the results (hf://datasets/ORG/results, file://, a folder) "
+                                          "instead of a local queue."),
     ) -> None:
         """Your submissions: state, reason, and per-track scores once finished."""
 
+        if source is not None:
+            status_view.print_status(source, participant, as_json, limit, console)
+            return
         queue = SubmissionQueue(queue_dir or default_queue_dir())
         subs = queue.submissions(participant=participant, limit=limit)
         store_url = store or default_store_url()

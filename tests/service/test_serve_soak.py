@@ -30,6 +30,7 @@ from evaluator.sandbox import LABEL
 from submissions import states
 from submissions.intake import export_image
 from submissions.queue import SubmissionQueue
+from submissions.queue_snapshot import read_snapshot
 from submissions.submission_store import SubmissionStore
 from submissions.worker import SUBMISSION_REPOSITORY
 
@@ -164,6 +165,9 @@ def test_serve_survives_sigkill_and_loses_nothing(tmp_path: Path, codec_images, 
     for k in keys:
         pub = json.loads((published / f"{k}.json").read_text())
         assert pub["submission"] in {s.id for s in subs.values()} and pub["status"] == store.read(k).status
+    snapshot = read_snapshot(f"file://{hub}/datasets/org/results")
+    assert {e.id: (e.state, e.participant) for e in snapshot.submissions} == {
+        s.id: (s.state, s.participant) for s in subs.values()}, "the published queue snapshot is not the queue"
 
     ours = set(image_ids.values())
     left = [c["Id"][:12] for c in docker_client.api.containers(all=True, filters={"label": LABEL})
