@@ -26,6 +26,7 @@ import pandas as pd
 
 from evaluator.schema import metric
 from evaluator.tracks import TRACKS
+from leaderboard.cost import gain_vs_rice
 
 PROVENANCES: tuple[str, ...] = ("verified", "paper", "estimate")
 # The paper's Table 1 columns, in its order (the overview lists paper rows this way).
@@ -174,11 +175,16 @@ def _badges_cell(row: pd.Series) -> str:
     return " ".join(parts)
 
 
+# Issue 13: the mean ratio's 95 % bootstrap interval and the gain per fixed downlink over RICE
+# (leaderboard.ranking, leaderboard.cost).
+INTERVAL_TITLE = "95 % interval (mean)"
+GAIN_TITLE = "Gain vs RICE (%)"
 TRACK_TABLE_HEADERS: tuple[str, ...] = (
-    "Rank", "Codec", "Badges", *(c.title for c in METRIC_COLUMNS), "Profile", "Data", "Submission", "Status",
+    "Rank", "Codec", "Badges", *(c.title for c in METRIC_COLUMNS), INTERVAL_TITLE, GAIN_TITLE,
+    "Profile", "Data", "Submission", "Status",
 )
 TRACK_TABLE_DATATYPES: tuple[str, ...] = (
-    "number", "html", "html", *("number" for _ in METRIC_COLUMNS), "str", "str", "str", "str",
+    "number", "html", "html", *("number" for _ in METRIC_COLUMNS), "str", "number", "str", "str", "str", "str",
 )
 
 
@@ -186,14 +192,40 @@ def _dedupe_latest(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return frame.sort_values("created_at", ascending=False).drop_duplicates(by, keep="first")
 
 
+def _interval_text(low: object, high: object) -> str:
+    if low is None or high is None or pd.isna(low) or pd.isna(high):  # type: ignore[arg-type]
+        return ""
+    return f"{float(low):.2f} - {float(high):.2f}"  # type: ignore[arg-type]
+
+
+def _tied_ranks(ok: pd.DataFrame, stats: pd.DataFrame | None, sort_by: str, ascending: bool) -> pd.Series:
+    """Ranks within each data label: tied ranks of ``leaderboard.ranking`` where every row has items.
+
+    A data label whose rows all have per-item ratios (and ``sort_by`` is the
+    mean ratio) takes the paired-bootstrap ranks; otherwise (paper rows,
+    another sort key) rows are ranked by the sort key, ties sharing the
+    smaller rank.
+    """
+    plain = ok.groupby("data")[sort_by].rank(ascending=ascending, method="min")
+    if stats is None or stats.empty or sort_by != "ratio_mean":
+        return plain
+    boot = ok["key"].map(dict(zip(stats["key"], stats["rank"])))
+    full = boot.notna().groupby(ok["data"]).transform("all")
+    return boot.where(full, plain).astype(float)
+
+
 def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
-                missing_paper: Iterable[str] = ()) -> pd.DataFrame:
+                missing_paper: Iterable[str] = (), stats: pd.DataFrame | None = None,
+                rice: dict[str, float] | None = None) -> pd.DataFrame:
     """Compression table of one track: one row per (submission, data), ranked within its data label.
 
     Compression numbers do not depend on the hardware profile, so a record
     measured on several profiles appears once (its latest record).
     ``missing_paper`` names paper columns with no number on this track; they
-    get an explicit empty row ("not evaluated in the paper").
+    get an explicit empty row ("not evaluated in the paper"). ``stats``
+    (``leaderboard.track_stats``: key, low, high, rank) adds the interval and
+    the tied ranks; ``rice`` (data label -> RICE's mean ratio) the gain per
+    fixed downlink (``leaderboard.cost.gain_vs_rice``).
     """
     rows = frame[frame["track"] == track] if not frame.empty else frame
     if not rows.empty:
@@ -203,8 +235,11 @@ def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
     if not rows.empty:
         # Estimates (likelihood bounds) are shown but never ranked against codecs.
         ok = rows[(rows["status"] == "ok") & (rows["provenance"] != "estimate")].copy()
-        ok["_rank"] = ok.groupby("data")[sort_by].rank(ascending=ascending, method="min")
+        ok["_rank"] = _tied_ranks(ok, stats, sort_by, ascending)
         rows = rows.merge(ok[["key", "_rank"]], on="key", how="left")
+        has_stats = stats is not None and not stats.empty
+        lows = dict(zip(stats["key"], stats["low"])) if has_stats else {}  # type: ignore[index]
+        highs = dict(zip(stats["key"], stats["high"])) if has_stats else {}  # type: ignore[index]
         rows = rows.sort_values(["data", "_rank", "codec"], na_position="last")
         for _, r in rows.iterrows():
             failed = r["status"] != "ok"
@@ -213,15 +248,22 @@ def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
                 _codec_cell(r),
                 _badges_cell(r),
                 *(None if failed else _round(r[c.field], c.digits) for c in METRIC_COLUMNS),
+                "" if failed else _interval_text(lows.get(r["key"]), highs.get(r["key"])),
+                None if failed else _round(_gain_percent(r["ratio_mean"], (rice or {}).get(r["data"])), 1),
                 r["profile"],
                 r["data"],
                 r["submission"],
                 "ok" if not failed else f"failed: {r['failure_kind'] or 'error'}",
             ])
     for codec in missing_paper:
-        records.append([None, html.escape(codec), badge("paper"), *(None for _ in METRIC_COLUMNS),
+        records.append([None, html.escape(codec), badge("paper"), *(None for _ in METRIC_COLUMNS), "", None,
                         "paper", "paper: real full test split", "", "not evaluated in the paper"])
     return pd.DataFrame(records, columns=list(TRACK_TABLE_HEADERS))
+
+
+def _gain_percent(ratio: object, rice: float | None) -> float | None:
+    gain = gain_vs_rice(ratio, rice)  # type: ignore[arg-type]
+    return None if gain is None else 100.0 * gain
 
 
 RUNTIME_TABLE_HEADERS: tuple[str, ...] = (
