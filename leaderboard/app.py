@@ -166,8 +166,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                     cost = gr.Dataframe(interactive=False, headers=list(COST_HEADERS), datatype=list(COST_DATATYPES),
                                         elem_id=f"cost-{name}", label=f"{track.title}: cost per volume of data",
                                         wrap=True, max_height=500)
-                    with gr.Accordion("Sources of the instruments' daily volumes", open=False):
-                        gr.Markdown(sources_markdown(), elem_id=f"cost-sources-{name}", elem_classes=["lb-note"])
+                    gr.Markdown(sources_markdown(), elem_id=f"cost-sources-{name}", elem_classes=["lb-note"])
                     plot_data = gr.Dropdown(label="Plots show the rows measured on (one data label at a time)",
                                             elem_id=f"plot-data-{name}", interactive=True)
                     pareto = gr.Plot(elem_id=f"pareto-{name}", label="Pareto front")
