@@ -97,14 +97,14 @@ SUBMISSION_COLUMN_WIDTHS: list[str] = [
 
 
 def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s: float = 5.0,
-              reader: StoreReader | None = None) -> gr.Blocks:
+              reader: StoreReader | None = None, board: LeaderboardData | None = None) -> gr.Blocks:
     """The leaderboard as a ``gr.Blocks`` reading ``store_url`` (any fsspec URL).
 
     The overview is rendered up front; a track tab is rendered when it is
     opened (and re-rendered on data or filter changes while it is open), so
     the page stays small however many submissions the store holds.
     """
-    data = LeaderboardData(reader or StoreReader(store_url), queue_dir, min_refresh_s=min(1.0, refresh_s))
+    data = board or LeaderboardData(reader or StoreReader(store_url), queue_dir, min_refresh_s=min(1.0, refresh_s))
     data.refresh(force=True)
     data.prewarm()
     badges = {k: tables.badge(k) for k in ("paper", "verified", "estimate", "synthetic", "portable")}

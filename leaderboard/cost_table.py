@@ -38,7 +38,7 @@ def cost_table(frame: pd.DataFrame, track: str, rice: dict[str, float]) -> pd.Da
                                                                                    rows["fingerprint_id"])]
     rows = rows.sort_values(["profile", "_machine", "_enc"], na_position="last")
     records = []
-    for _, r in rows.iterrows():
+    for r in rows.to_dict("records"):
         enc = r["_enc"]
         gain = gain_vs_rice(r["ratio_mean"], rice.get(r["data"]))
         records.append([

@@ -265,16 +265,24 @@ class StoreReader:
         return frame
 
     def item_ratios(self, key: str) -> ItemRatios:
-        """The ok per-item ratios of one record (only two columns read; cached per file signature)."""
+        """The ok per-item ratios of one record, cached per (record, items file) signature.
+
+        Read from the record itself (``ResultRecord.item_ratios``, written with
+        it); for older records, from two columns of its items table.
+        """
         with self._lock:
             sig = self._item_sigs.get(key)
-            cached = self._ratios.get(key)
             if sig is None:
                 return ItemRatios((), np.empty(0))
+            rec = self._records.get(key)
+            sig = f"{sig}|{rec.signature if rec else ''}"
+            cached = self._ratios.get(key)
             if cached is not None and cached[0] == sig:
                 return cached[1]
             full = self._items.get(key)
-        if full is not None and full[0] == sig:
+        if rec is not None and rec.record.item_ratios:  # written with the record: no Parquet to open
+            ratios = ItemRatios.of(list(rec.record.item_ratios), list(rec.record.item_ratios.values()))
+        elif full is not None and sig.startswith(f"{full[0]}|"):
             ratios = ItemRatios.from_items(full[1])
         else:
             try:

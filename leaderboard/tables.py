@@ -241,7 +241,7 @@ def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
         lows = dict(zip(stats["key"], stats["low"])) if has_stats else {}  # type: ignore[index]
         highs = dict(zip(stats["key"], stats["high"])) if has_stats else {}  # type: ignore[index]
         rows = rows.sort_values(["data", "_rank", "codec"], na_position="last")
-        for _, r in rows.iterrows():
+        for r in rows.to_dict("records"):  # dicts, not iterrows: 2,000 rows in milliseconds
             failed = r["status"] != "ok"
             records.append([
                 None if pd.isna(r["_rank"]) else int(r["_rank"]),
@@ -285,7 +285,7 @@ def runtime_table(frame: pd.DataFrame, track: str) -> pd.DataFrame:
         ]
         rows["_rank"] = rows.groupby(["profile", "machine"])["encode_mb_s"].rank(ascending=False, method="min")
         rows = rows.sort_values(["profile", "machine", "_rank"], na_position="last")
-        for _, r in rows.iterrows():
+        for r in rows.to_dict("records"):
             records.append([
                 r["profile"], r["machine"], None if pd.isna(r["_rank"]) else int(r["_rank"]),
                 _codec_cell(r), _badges_cell(r),
@@ -306,24 +306,27 @@ def overview_table(frame: pd.DataFrame, *, limit_per_data: int | None = None) ->
     if ok.empty:
         return pd.DataFrame(columns=headers)
     ok = _dedupe_latest(ok, ["submission", "split", "track"])
+    # Vectorised (a board of 2,000 submissions has 20,000 records): one row per (submission, data).
+    # Paper rows in Table 1's column order; other rows by their mean ratio over the tracks they cover.
+    first = ok.drop_duplicates(["submission", "data"]).set_index(["submission", "data"])
+    means = ok.groupby(["submission", "data"])["ratio_mean"].mean()
+    paper_idx = [PAPER_COLUMNS.index(c) if p == "paper" and c in PAPER_COLUMNS else len(PAPER_COLUMNS)
+                 for c, p in zip(first["codec"], first["profile"])]
+    order = pd.DataFrame({"data": first.index.get_level_values("data"),
+                          "submission": first.index.get_level_values("submission"), "paper": paper_idx,
+                          "neg_mean": [0.0 if i < len(PAPER_COLUMNS) else -m
+                                       for i, m in zip(paper_idx, means.reindex(first.index))]})
+    order = order.sort_values(["data", "paper", "neg_mean", "submission"], kind="stable")
+    if limit_per_data is not None:
+        order = order[order.groupby("data").cumcount() < limit_per_data]
+    cells = ok.groupby(["submission", "data", "track"])["ratio_mean"].first().unstack("track")
     records = []
-    def order(group: pd.DataFrame) -> tuple[str, int, float]:
-        # Paper rows in Table 1's column order; other rows by their mean ratio over the tracks they cover.
-        codec = group["codec"].iloc[0]
-        if group["profile"].iloc[0] == "paper" and codec in PAPER_COLUMNS:
-            return (group["data"].iloc[0], PAPER_COLUMNS.index(codec), 0.0)
-        return (group["data"].iloc[0], len(PAPER_COLUMNS), -float(group["ratio_mean"].mean()))
-
-    groups = sorted(ok.groupby(["submission", "data"]), key=lambda g: order(g[1]))
-    shown: dict[str, int] = {}
-    for (_, data), g in groups:
-        shown[data] = shown.get(data, 0) + 1
-        if limit_per_data is not None and shown[data] > limit_per_data:
-            continue
-        first = g.iloc[0]
-        by_track = dict(zip(g["track"], g["ratio_mean"]))
+    for sub, data in zip(order["submission"], order["data"]):
+        row = first.loc[(sub, data)]
+        by_track = cells.loc[(sub, data)]
+        row_dict = {**row.to_dict(), "data": data}
         # portability belongs to one track's record: the track tabs show it, not this cross-track row
-        records.append([_codec_cell(first, portable=False), _badges_cell(first), first["data"],
+        records.append([_codec_cell(row_dict, portable=False), _badges_cell(row_dict), data,
                         *(_round(by_track.get(name), 2) for name in track_titles)])
     return pd.DataFrame(records, columns=headers)
 
