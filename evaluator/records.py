@@ -19,16 +19,16 @@ from __future__ import annotations
 import io
 import json
 import os
-import time
 import re
+import time
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Iterator, Literal
 
 import fsspec
-from fsspec.implementations.local import LocalFileSystem
 import pandas as pd
+from fsspec.implementations.local import LocalFileSystem
 
 from evaluator.failures import failure_kind
 from evaluator.portability import PortableCheck

@@ -101,8 +101,11 @@ def test_each_plot_shows_one_data_label(driver, artifacts_dir) -> None:
 
 def test_track_tab_shows_intervals_tied_ranks_and_cost_with_sources(driver) -> None:
     open_tab(driver, "Hubble")
-    headers = wait_for(lambda: (lambda h: h if "95 % interval (mean)" in h else None)(
-        table_headers(driver, "table-hubble")), what="the interval column")
+    def interval_headers() -> list[str] | None:
+        h = table_headers(driver, "table-hubble")
+        return h if "95 % interval (mean)" in h else None
+
+    headers = wait_for(interval_headers, what="the interval column")
     assert "Gain vs RICE (%)" in headers
     rows = [dict(zip(headers, r)) for r in all_table_rows(driver, "table-hubble")]
     measured = [r for r in rows if r["Data"] == MAIN]

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 from lb_factory import verified_record
 
-from baselines.paper_seeds import paper_results, seed_paper_results, seed_paper_table2, table2_records
+from baselines.paper_seeds import (
+    paper_results,
+    seed_paper_results,
+    seed_paper_table2,
+    table2_records,
+)
 from leaderboard.board_data import Filters, LeaderboardData
 from leaderboard.cost import core_hours_per_tb, gain_vs_rice, rice_ratios
 from leaderboard.cost_table import COST_HEADERS
