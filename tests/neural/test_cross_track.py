@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from baselines.neural.cross_track import SUBMISSION_PREFIX, cross_track_idf, ratio_matrix
+from baselines.neural.cross_track import (
+    SUBMISSION_PREFIX,
+    cross_track_idf,
+    ratio_matrix,
+)
 from evaluator.records import ResultStore
 from leaderboard.board_data import LeaderboardData
 from leaderboard.store_reader import StoreReader
