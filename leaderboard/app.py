@@ -175,8 +175,9 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                     with gr.Row():
                         expo = gr.Plot(elem_id=f"exptime-{name}", label="Ratio vs exposure time")
                         noise = gr.Plot(elem_id=f"noise-{name}", label="Bits per pixel vs noise")
-                    track_outputs[name] = [table, runtime, cost, plot_data]
-                    item_outputs[name] = [pareto, dist, expo, noise]
+                    # the ranking first; the cost table and the plots follow in a second step
+                    track_outputs[name] = [table, runtime, plot_data]
+                    item_outputs[name] = [cost, pareto, dist, expo, noise]
                     plot_inputs[name] = plot_data
             with gr.Tab("Generalization", id="cross-track", elem_id="tab-cross-track") as cross_tab:
                 gr.Markdown(CROSS_NOTE, elem_classes=["lb-note"])
@@ -205,17 +206,20 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
 
         def tables_of(name: str, f: Filters) -> list[Any]:
             choices, default = data.plot_labels(name, f)
-            return [*data.render_track(name, f), gr.update(choices=choices, value=default)]
+            table, runtime, _ = data.render_track(name, f)
+            return [table, runtime, gr.update(choices=choices, value=default)]
+
+        def second_step(name: str, f: Filters, label: str | None) -> list[Any]:
+            return [data.render_track(name, f)[2], *data.item_plots(name, f, label)]
 
         def track_values(open_track: str, f: Filters, *, items: bool, labels: dict[str, str] | None = None) -> list[Any]:
             """Values for every track component: the open track's, ``gr.skip()`` for the others."""
             out: list[Any] = []
             for name in TRACKS:
                 if name == open_track:
-                    out.extend(tables_of(name, f) if not items
-                               else data.item_plots(name, f, (labels or {}).get(name)))
+                    out.extend(tables_of(name, f) if not items else second_step(name, f, (labels or {}).get(name)))
                 else:
-                    out.extend([gr.skip()] * 4)
+                    out.extend([gr.skip()] * (5 if items else 3))
             return out
 
         timer_outputs = [version, overview, *flat_track_outputs, status, f_profile, sub_choice, q_md, q_table]
@@ -264,7 +268,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
 
         def item_opener(track_name: str) -> Callable[..., list[Any]]:
             def open_items(*args: Any) -> list[Any]:
-                return data.item_plots(track_name, filters_from(*args[:n_filters]), args[n_filters])
+                return second_step(track_name, filters_from(*args[:n_filters]), args[n_filters])
             return open_items
 
         for name, tab in tabs.items():

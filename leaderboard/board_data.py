@@ -177,6 +177,11 @@ class LeaderboardData:
         results (what three of the four plots draw; the paper's rows have
         none), else the label with the most codecs.
         """
+        cached = self._cached(("labels", track, f.key()), lambda: [self._plot_labels(track, f)],
+                              self._track_version(track))
+        return cached[0]  # type: ignore[no-any-return]
+
+    def _plot_labels(self, track: str, f: Filters) -> tuple[list[tuple[str, str]], str | None]:
         rows = self.track_rows(track, f)
         rows = rows[rows["status"] == "ok"] if not rows.empty else rows
         if rows.empty:
