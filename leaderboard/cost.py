@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from baselines.registry import baseline_submission
 from evaluator.profiles import PROFILES
 
 TB_MB = 1e6  # MB per TB (decimal units, like the throughputs)
 RICE_CODEC = "RICE"
+# baselines.registry.baseline_submission("rice"), spelled out: the registry imports imagecodecs, which the
+# hosted Space does not ship (tests/leaderboard/test_cost.py checks the two agree)
+RICE_SUBMISSION = "baseline-rice"
 
 
 def core_hours_per_tb(mb_s: float | None, cores: float | None) -> float | None:
@@ -48,9 +50,8 @@ def rice_ratios(frame: pd.DataFrame, track: str) -> dict[str, float]:
     """The RICE baseline's mean ratio on ``track`` per data label (the paper's RICE for the paper's label)."""
     if frame.empty:
         return {}
-    rice_sub = baseline_submission("rice")
     rows = frame[(frame["track"] == track) & (frame["status"] == "ok") & (frame["codec"] == RICE_CODEC)
-                 & ((frame["submission"] == rice_sub) | (frame["profile"] == "paper"))]
+                 & ((frame["submission"] == RICE_SUBMISSION) | (frame["profile"] == "paper"))]
     rows = rows.dropna(subset=["ratio_mean"]).sort_values("created_at")
     return {str(d): float(r) for d, r in zip(rows["data"], rows["ratio_mean"])}  # latest wins
 

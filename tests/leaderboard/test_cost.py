@@ -11,11 +11,23 @@ from baselines.paper_seeds import (
     seed_paper_table2,
     table2_records,
 )
+from baselines.registry import baseline_submission
 from leaderboard.board_data import Filters, LeaderboardData
-from leaderboard.cost import core_hours_per_tb, gain_vs_rice, rice_ratios
+from leaderboard.cost import (
+    RICE_SUBMISSION,
+    core_hours_per_tb,
+    gain_vs_rice,
+    rice_ratios,
+)
 from leaderboard.cost_table import COST_HEADERS
 from leaderboard.instruments import INSTRUMENT_TABLE, INSTRUMENTS, sources_markdown
+from leaderboard.space_bundle import space_modules
 from leaderboard.store_reader import StoreReader
+
+
+def test_the_rice_records_are_the_rice_baselines_and_the_space_needs_no_codec_library() -> None:
+    assert RICE_SUBMISSION == baseline_submission("rice")
+    assert "baselines.registry" not in space_modules()  # it would pull imagecodecs into the Space
 
 
 def test_core_hours_follow_from_throughput_and_cores() -> None:
