@@ -33,7 +33,7 @@ from leaderboard.board_data import (
     LeaderboardData,
     filters_from,
 )
-from leaderboard.cost_table import COST_DATATYPES, COST_HEADERS
+from leaderboard.cost_table import COST_DATATYPES, COST_HEADERS, COST_LIMIT
 from leaderboard.cross_track_view import CROSS_NOTE
 from leaderboard.instruments import sources_markdown
 from leaderboard.store_reader import StoreReader
@@ -164,7 +164,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                                            label=f"{track.title}: runtimes by profile", wrap=True)
                     gr.Markdown(COST_NOTE, elem_classes=["lb-note"])
                     cost = gr.Dataframe(interactive=False, headers=list(COST_HEADERS), datatype=list(COST_DATATYPES),
-                                        elem_id=f"cost-{name}", label=f"{track.title}: cost per volume of data",
+                                        elem_id=f"cost-{name}", label=f"{track.title}: cost per volume of data (best {COST_LIMIT} by mean ratio per machine)",
                                         wrap=True, max_height=500)
                     gr.Markdown(sources_markdown(), elem_id=f"cost-sources-{name}", elem_classes=["lb-note"])
                     plot_data = gr.Dropdown(label="Plots show the rows measured on (one data label at a time)",

@@ -138,7 +138,7 @@ class LeaderboardData:
         full = (self.reader.version if version is None else version, *key)
         cached = self._cache.get(full)
         if cached is None:
-            if len(self._cache) > 64:
+            if len(self._cache) > 256:
                 self._cache.clear()
             cached = self._cache[full] = compute()
         return cached
@@ -224,6 +224,10 @@ class LeaderboardData:
         choices, default = self.plot_labels(track, f)
         if label not in {value for _, value in choices}:
             label = default
+        return self._cached(("plots", track, f.key(), label), lambda: self._item_plots(track, f, label),
+                            self._track_version(track))
+
+    def _item_plots(self, track: str, f: Filters, label: str | None) -> list[Any]:
         frame = self.track_rows(track, f)
         frame = frame[frame["data"] == label] if not frame.empty else frame
         rows = frame[frame["status"] == "ok"] if not frame.empty else frame

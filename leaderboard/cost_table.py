@@ -22,8 +22,16 @@ COST_DATATYPES: tuple[str, ...] = (
 )
 
 
-def cost_table(frame: pd.DataFrame, track: str, rice: dict[str, float]) -> pd.DataFrame:
-    """One row per measured (submission, data, profile, machine) of ``track``; cheapest encode first in a group."""
+COST_LIMIT = 100  # rows per (profile, machine): the best by mean ratio (the track table lists every row)
+
+
+def cost_table(frame: pd.DataFrame, track: str, rice: dict[str, float], *,
+               limit: int | None = COST_LIMIT) -> pd.DataFrame:
+    """One row per measured (submission, data, profile, machine) of ``track``; cheapest encode first in a group.
+
+    ``limit`` keeps the best rows by mean ratio of each (profile, machine)
+    group (a board of 2,000 submissions stays readable and fast to send).
+    """
     rows = frame[(frame["track"] == track) & (frame["status"] == "ok") & (frame["profile"] != "paper")] \
         if not frame.empty else frame
     if not rows.empty:
@@ -36,6 +44,9 @@ def cost_table(frame: pd.DataFrame, track: str, rice: dict[str, float]) -> pd.Da
     rows["_dec"] = [core_hours_per_tb(m, c) for m, c in zip(rows["decode_mb_s"], cores)]
     rows["_machine"] = [(h or "unknown") + (f" [{f}]" if f else "") for h, f in zip(rows["hardware"],
                                                                                    rows["fingerprint_id"])]
+    if limit is not None:
+        rows = rows.sort_values("ratio_mean", ascending=False, na_position="last")
+        rows = rows[rows.groupby(["profile", "_machine"]).cumcount() < limit]
     rows = rows.sort_values(["profile", "_machine", "_enc"], na_position="last")
     records = []
     for r in rows.to_dict("records"):
