@@ -1,10 +1,11 @@
-"""The paper's Table 1 and Table 3 as result records (badge *paper* / *estimate*).
+"""The paper's Tables 1, 2 and 3 as result records (badge *paper* / *estimate*).
 
 The numbers live in ``paper_results.json`` beside this module, transcribed from
 Truong, Sudharsan et al., "AstroCompress: A benchmark dataset for
 multi-purpose compression of astronomical imagery", ICLR 2025
 (arXiv:2506.08306): Table 1 (compression ratios, 9 methods x 8 experiments)
-and Table 3 (encoding seconds per image, mean +- std, SDSS-2D and Hubble).
+Table 2 (IDF trained on one dataset, tested on another: 6 training sets x 5
+tracks) and Table 3 (encoding seconds per image, mean +- std, SDSS-2D and Hubble).
 
 Rules kept here (DESIGN.md "Results, queue, publishing"):
 
@@ -31,7 +32,7 @@ from importlib import resources
 from typing import Any
 
 from evaluator.metrics import RAW_BITS, throughput_mb_s
-from evaluator.records import ResultRecord, ResultStore
+from evaluator.records import TRAINED_ON_KEY, ResultRecord, ResultStore
 from evaluator.schema import TrackSummary
 
 log = logging.getLogger(__name__)
@@ -145,4 +146,51 @@ def seed_paper_results(store: ResultStore) -> list[str]:
         store.write(record)
         written += 1
     log.info("paper seeds: %d records, %d written", len(keys), written)
+    return keys
+
+
+# -- Table 2: IDF trained on one dataset, tested on another ---------------------------
+
+TABLE2_SUBMISSION_PREFIX = "paper-idf-trained-on-"
+
+
+def trained_on_title(train: str) -> str:
+    """How a training set reads on the board ("all" = the paper's five single-frame datasets combined)."""
+    return "all data" if train == "all" else train
+
+
+def table2_records() -> list[ResultRecord]:
+    """One *paper* record per Table 2 cell: codec ``IDF (trained on X)`` on the tested track.
+
+    The manifest's ``trained_on`` names the training set; the leaderboard
+    shows these records in its cross-track table, not in the track rankings.
+    """
+    cite = citation()
+    out: list[ResultRecord] = []
+    for train, row in paper_results()["table2_ratio"].items():
+        for track, ratio in row.items():
+            out.append(ResultRecord(
+                submission=f"{TABLE2_SUBMISSION_PREFIX}{train}", codec=f"IDF (trained on {trained_on_title(train)})",
+                track=track, profile=PAPER_PROFILE, split=PAPER_SPLIT, provenance="paper", synthetic=False,
+                status="ok", summary=TrackSummary(ratio_mean=ratio, bpp_mean=RAW_BITS / ratio), neural=True,
+                manifest={"name": "IDF", TRAINED_ON_KEY: train, "link": paper_results()["source"]["url"],
+                          "description": "IDF trained on one dataset and tested on another (paper Table 2)."},
+                source=f"{cite}, Table 2", created_at="2025-01-22T00:00:00+00:00",
+            ))
+    return out
+
+
+def seed_paper_table2(store: ResultStore) -> list[str]:
+    """Write Table 2's records into ``store`` (idempotent, like :func:`seed_paper_results`); returns their keys."""
+    existing = set(store.keys())
+    keys = []
+    for record in table2_records():
+        keys.append(record.key)
+        if record.key in existing:
+            try:
+                if store.read(record.key).to_json() == record.to_json():
+                    continue
+            except (OSError, ValueError, TypeError):
+                log.warning("paper record %s unreadable; rewriting it", record.key)
+        store.write(record)
     return keys

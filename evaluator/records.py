@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Iterator, Literal
 
 import fsspec
 import pandas as pd
+from fsspec.implementations.local import LocalFileSystem
 
 from evaluator.failures import failure_kind
 from evaluator.portability import PortableCheck
@@ -85,6 +88,10 @@ class Failure:
         failure_kind(self.kind)
 
 
+TRAINED_ON_KEY = "trained_on"
+"""Manifest field of a cross-track record (paper Table 2): the training set it names (a track, or "all")."""
+
+
 @dataclass
 class ResultRecord:
     submission: str  # submission id (or baseline id, e.g. "baseline-jpegxl-max")
@@ -107,6 +114,9 @@ class ResultRecord:
     source: str | None = None  # citation for paper records
     campaign: str | None = None  # the organizer campaign that measured it (submissions.campaign_history)
     created_at: str = field(default_factory=utcnow)
+    # item id -> ratio of the ok items, filled by ResultStore.write from the items table: the leaderboard's
+    # bootstrap reads them with the record instead of opening thousands of Parquet files
+    item_ratios: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.summary, TrackSummary):
@@ -132,6 +142,75 @@ class ResultRecord:
         return cls(**{k: v for k, v in d.items() if k in known})
 
 
+RACY_NS = 2_000_000_000  # a folder changed this recently is listed again next time (coarse timestamps)
+
+
+class LocalListing:
+    """``fs.find(base, detail=True)`` for a local folder, re-reading only folders whose mtime changed.
+
+    A store replaces a file by renaming a temporary into its folder, which
+    changes the folder's mtime, so an unchanged folder has unchanged files: a
+    refresh of a 20,000-record store stats each folder and reads only the
+    changed ones. A folder modified within ``RACY_NS`` of a listing is read
+    again the next time (timestamps are coarse). A file edited in place,
+    without a rename, is seen when its folder next changes.
+    """
+
+    def __init__(self) -> None:
+        self._dirs: dict[str, tuple[int, list[str], dict[str, dict[str, Any]]]] = {}
+
+    def find(self, base: str) -> dict[str, dict[str, Any]]:
+        now = time.time_ns()
+        out: dict[str, dict[str, Any]] = {}
+        seen: set[str] = set()
+        stack = [base]
+        while stack:
+            folder = stack.pop()
+            try:
+                mtime = os.stat(folder).st_mtime_ns
+            except FileNotFoundError:  # removed while listing
+                continue
+            seen.add(folder)
+            cached = self._dirs.get(folder)
+            if cached is not None and cached[0] == mtime:
+                subdirs, files = cached[1], cached[2]
+            else:
+                subdirs, files = self._read(folder)
+                if now - mtime > RACY_NS:
+                    self._dirs[folder] = (mtime, subdirs, files)
+                else:
+                    self._dirs.pop(folder, None)
+            out.update(files)
+            stack.extend(subdirs)
+        for folder in [d for d in self._dirs if d not in seen]:
+            del self._dirs[folder]
+        return out
+
+    @staticmethod
+    def _read(folder: str) -> tuple[list[str], dict[str, dict[str, Any]]]:
+        subdirs: list[str] = []
+        files: dict[str, dict[str, Any]] = {}
+        try:
+            entries = list(os.scandir(folder))
+        except FileNotFoundError:
+            return subdirs, files
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    subdirs.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    files[entry.path] = {"size": st.st_size, "mtime": st.st_mtime}
+            except FileNotFoundError:
+                continue
+        return subdirs, files
+
+
+def _ok_ratios(items: pd.DataFrame) -> dict[str, float]:
+    ok = items[(items["status"] == "ok") & items["ratio"].notna()]
+    return {str(i): float(r) for i, r in zip(ok["item_id"], ok["ratio"])}
+
+
 class ResultStore:
     """Records at an fsspec URL. ``ResultStore("results/")``, ``ResultStore("memory://r")``."""
 
@@ -139,6 +218,8 @@ class ResultStore:
         self.url = url.rstrip("/")
         self.fs, self.root = fsspec.core.url_to_fs(self.url, **storage_options)
         self.root = self.root.rstrip("/")
+        # local folders list incrementally (LocalListing); other filesystems through fsspec
+        self._local = LocalListing() if isinstance(self.fs, LocalFileSystem) else None
 
     def _path(self, key: str, suffix: str) -> str:
         return f"{self.root}/records/{key}{suffix}"
@@ -160,6 +241,7 @@ class ResultStore:
             missing = [c for c in ITEM_COLUMNS if c not in items.columns]
             if missing:
                 raise ValueError(f"item table lacks columns {missing}")
+            record = replace(record, item_ratios=_ok_ratios(items))
             buf = io.BytesIO()
             items.loc[:, list(ITEM_COLUMNS)].to_parquet(buf, index=False)
             self._atomic_write(self._path(key, ITEMS_SUFFIX), buf.getvalue())
@@ -202,7 +284,8 @@ class ResultStore:
         jsons: dict[str, dict[str, Any]] = {}
         parquets: dict[str, dict[str, Any]] = {}
         prefix = base.rstrip("/") + "/"
-        for path, info in self.fs.find(base, detail=True).items():
+        found = self._local.find(base) if self._local is not None else self.fs.find(base, detail=True)
+        for path, info in found.items():
             rel = path.removeprefix(prefix)
             name = rel.rsplit("/", 1)[-1]
             if name.startswith(".tmp-") or rel.count("/") != 3:
@@ -236,6 +319,14 @@ class ResultStore:
             return pd.DataFrame(columns=list(ITEM_COLUMNS))
         with self.fs.open(path, "rb") as fh:
             return pd.read_parquet(fh)
+
+    def item_columns(self, key: str, columns: list[str]) -> pd.DataFrame:
+        """Some columns of a record's items table (cheaper than :meth:`items` on a large board)."""
+        path = self._path(key, ITEMS_SUFFIX)
+        if not self.fs.exists(path):
+            return pd.DataFrame(columns=columns)
+        with self.fs.open(path, "rb") as fh:
+            return pd.read_parquet(fh, columns=columns)
 
     def delete(self, key: str) -> None:
         for suffix in (".json", ITEMS_SUFFIX):

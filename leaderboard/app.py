@@ -26,7 +26,16 @@ import gradio as gr
 
 from evaluator.tracks import TRACKS
 from leaderboard import tables
-from leaderboard.board_data import OVERVIEW_LIMIT, SORT_CHOICES, Filters, LeaderboardData, filters_from
+from leaderboard.board_data import (
+    OVERVIEW_LIMIT,
+    SORT_CHOICES,
+    Filters,
+    LeaderboardData,
+    filters_from,
+)
+from leaderboard.cost_table import COST_DATATYPES, COST_HEADERS, COST_LIMIT
+from leaderboard.cross_track_view import CROSS_NOTE
+from leaderboard.instruments import sources_markdown
 from leaderboard.store_reader import StoreReader
 
 log = logging.getLogger(__name__)
@@ -63,8 +72,22 @@ RUNTIME_NOTE = (
 
 
 TRACK_COLUMN_WIDTHS: list[str] = [
-    "56px", "160px", "185px", *("96px" for _ in tables.METRIC_COLUMNS), "76px", "235px", "170px", "130px",
+    "56px", "160px", "185px", *("96px" for _ in tables.METRIC_COLUMNS), "120px", "90px",
+    "76px", "235px", "170px", "130px",
 ]
+
+UNCERTAINTY_NOTE = (
+    "*Rank* counts only rows on the same data: rank = 1 + the number of codecs **significantly better** (a paired "
+    "bootstrap over the items both codecs share, 1,000 seeded resamples, 95 %), so codecs whose difference is not "
+    "significant share a rank. *95 % interval*: percentile bootstrap interval of the mean per-item ratio. Rows "
+    "without per-item numbers (the paper's) are ranked by their mean. *Gain vs RICE*: how much more raw data a "
+    "fixed downlink carries than with RICE (the standard onboard choice) on the same data: ratio / RICE ratio - 1."
+)
+COST_NOTE = (
+    "**Cost** from the measured throughput: core-hours = cores granted x wall time (a `gpu-1` row also held a "
+    "GPU). Per TB of raw data, and per day of the instruments below (encode only: it is what runs at the "
+    "telescope; decoding happens on the ground). Compare within one profile and machine only."
+)
 RUNTIME_COLUMN_WIDTHS: list[str] = [
     "76px", "290px", "60px", "160px", "185px", *("92px" for _ in tables.RUNTIME_COLUMNS), "260px",
 ]
@@ -74,14 +97,14 @@ SUBMISSION_COLUMN_WIDTHS: list[str] = [
 
 
 def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s: float = 5.0,
-              reader: StoreReader | None = None) -> gr.Blocks:
+              reader: StoreReader | None = None, board: LeaderboardData | None = None) -> gr.Blocks:
     """The leaderboard as a ``gr.Blocks`` reading ``store_url`` (any fsspec URL).
 
     The overview is rendered up front; a track tab is rendered when it is
     opened (and re-rendered on data or filter changes while it is open), so
     the page stays small however many submissions the store holds.
     """
-    data = LeaderboardData(reader or StoreReader(store_url), queue_dir, min_refresh_s=min(1.0, refresh_s))
+    data = board or LeaderboardData(reader or StoreReader(store_url), queue_dir, min_refresh_s=min(1.0, refresh_s))
     data.refresh(force=True)
     data.prewarm()
     badges = {k: tables.badge(k) for k in ("paper", "verified", "estimate", "synthetic", "portable")}
@@ -107,6 +130,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
 
         track_outputs: dict[str, list[Any]] = {}
         item_outputs: dict[str, list[Any]] = {}
+        plot_inputs: dict[str, Any] = {}
         tabs: dict[str, gr.Tab] = {}
         with gr.Tabs(elem_id="lb-tabs"):
             with gr.Tab("Overview", id="overview", elem_id="tab-overview") as overview_tab:
@@ -126,7 +150,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                         + ("" if track.paper else " Beyond the paper: no paper numbers exist for this track.")
                         + " Ranks count only rows on the same data, estimates are not ranked. *Efficiency* = "
                         "noise-floor bits / achieved bits (paper Supplement D): 1 would mean pure noise is all that is "
-                        "left.", elem_classes=["lb-note"])
+                        "left. " + UNCERTAINTY_NOTE, elem_classes=["lb-note"])
                     table = gr.Dataframe(datatype=list(tables.TRACK_TABLE_DATATYPES), interactive=False,
                                          headers=list(tables.TRACK_TABLE_HEADERS),
                                          elem_id=f"table-{name}", max_height=800,
@@ -138,14 +162,27 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                                                      *("number" for _ in tables.RUNTIME_COLUMNS), "str"],
                                            column_widths=RUNTIME_COLUMN_WIDTHS, elem_id=f"runtime-{name}",
                                            label=f"{track.title}: runtimes by profile", wrap=True)
+                    gr.Markdown(COST_NOTE, elem_classes=["lb-note"])
+                    cost = gr.Dataframe(interactive=False, headers=list(COST_HEADERS), datatype=list(COST_DATATYPES),
+                                        elem_id=f"cost-{name}", label=f"{track.title}: cost per volume of data (best {COST_LIMIT} by mean ratio per machine)",
+                                        wrap=True, max_height=500)
+                    gr.Markdown(sources_markdown(), elem_id=f"cost-sources-{name}", elem_classes=["lb-note"])
+                    plot_data = gr.Dropdown(label="Plots show the rows measured on (one data label at a time)",
+                                            elem_id=f"plot-data-{name}", interactive=True)
                     pareto = gr.Plot(elem_id=f"pareto-{name}", label="Pareto front")
                     with gr.Row():
                         dist = gr.Plot(elem_id=f"dist-{name}", label="Per-item ratios")
                     with gr.Row():
                         expo = gr.Plot(elem_id=f"exptime-{name}", label="Ratio vs exposure time")
                         noise = gr.Plot(elem_id=f"noise-{name}", label="Bits per pixel vs noise")
-                    track_outputs[name] = [table, runtime, pareto]
-                    item_outputs[name] = [dist, expo, noise]
+                    # the ranking first; the cost table and the plots follow in a second step
+                    track_outputs[name] = [table, runtime, plot_data]
+                    item_outputs[name] = [cost, pareto, dist, expo, noise]
+                    plot_inputs[name] = plot_data
+            with gr.Tab("Generalization", id="cross-track", elem_id="tab-cross-track") as cross_tab:
+                gr.Markdown(CROSS_NOTE, elem_classes=["lb-note"])
+                cross = gr.Dataframe(data.cross_track(), interactive=False, elem_id="table-cross-track", wrap=True,
+                                     datatype="html")
             with gr.Tab("Submission", id="submission", elem_id="tab-submission") as submission_tab:
                 sub_choice = gr.Dropdown(data.submissions(), label="Submission", elem_id="submission-choice")
                 sub_md = gr.Markdown(elem_id="submission-details", sanitize_html=False)
@@ -167,14 +204,22 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
         flat_track_outputs = [c for name in TRACKS for c in track_outputs[name]]
         flat_item_outputs = [c for name in TRACKS for c in item_outputs[name]]
 
-        def track_values(open_track: str, f: Filters, *, items: bool) -> list[Any]:
+        def tables_of(name: str, f: Filters) -> list[Any]:
+            choices, default = data.plot_labels(name, f)
+            table, runtime, _ = data.render_track(name, f)
+            return [table, runtime, gr.update(choices=choices, value=default)]
+
+        def second_step(name: str, f: Filters, label: str | None) -> list[Any]:
+            return [data.render_track(name, f)[2], *data.item_plots(name, f, label)]
+
+        def track_values(open_track: str, f: Filters, *, items: bool, labels: dict[str, str] | None = None) -> list[Any]:
             """Values for every track component: the open track's, ``gr.skip()`` for the others."""
             out: list[Any] = []
             for name in TRACKS:
                 if name == open_track:
-                    out.extend(data.render_track(name, f) if not items else data.item_plots(name, f))
+                    out.extend(tables_of(name, f) if not items else second_step(name, f, (labels or {}).get(name)))
                 else:
-                    out.extend([gr.skip()] * 3)
+                    out.extend([gr.skip()] * (5 if items else 3))
             return out
 
         timer_outputs = [version, overview, *flat_track_outputs, status, f_profile, sub_choice, q_md, q_table]
@@ -203,29 +248,38 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
             f = filters_from(*args)
             return [data.render_overview(f), *track_values(open_track, f, items=False)]
 
+        n_filters = len(filter_inputs)
+        plot_list = [plot_inputs[name] for name in TRACKS]
+
         def rerender_items(open_track: str, *args: Any) -> list[Any]:
-            return track_values(open_track, filters_from(*args), items=True)
+            labels = dict(zip(TRACKS, args[n_filters:]))
+            return track_values(open_track, filters_from(*args[:n_filters]), items=True, labels=labels)
 
         for comp in filter_inputs:
             comp.input(rerender, inputs=[current, *filter_inputs], outputs=[overview, *flat_track_outputs],
                        show_progress="hidden").then(
-                rerender_items, inputs=[current, *filter_inputs], outputs=flat_item_outputs, show_progress="hidden")
+                rerender_items, inputs=[current, *filter_inputs, *plot_list], outputs=flat_item_outputs,
+                show_progress="hidden")
 
         def opener(track_name: str) -> Callable[..., list[Any]]:
             def open_tab(*args: Any) -> list[Any]:
-                return [track_name, *data.render_track(track_name, filters_from(*args))]
+                return [track_name, *tables_of(track_name, filters_from(*args))]
             return open_tab
 
         def item_opener(track_name: str) -> Callable[..., list[Any]]:
             def open_items(*args: Any) -> list[Any]:
-                return data.item_plots(track_name, filters_from(*args))
+                return second_step(track_name, filters_from(*args[:n_filters]), args[n_filters])
             return open_items
 
         for name, tab in tabs.items():
             tab.select(opener(name), inputs=filter_inputs, outputs=[current, *track_outputs[name]],
                        show_progress="minimal").then(
-                item_opener(name), inputs=filter_inputs, outputs=item_outputs[name], show_progress="minimal")
-        for other in (overview_tab, submission_tab, queue_tab):
+                item_opener(name), inputs=[*filter_inputs, plot_inputs[name]], outputs=item_outputs[name],
+                show_progress="minimal")
+            plot_inputs[name].input(item_opener(name), inputs=[*filter_inputs, plot_inputs[name]],
+                                    outputs=item_outputs[name], show_progress="minimal")
+        cross_tab.select(data.cross_track, outputs=[cross], show_progress="hidden")
+        for other in (overview_tab, submission_tab, queue_tab, cross_tab):
             other.select(lambda: "", outputs=[current], show_progress="hidden", queue=False)
 
         sub_choice.change(data.submission_page, inputs=[sub_choice], outputs=[sub_md, sub_fp, sub_tracks, sub_key])

@@ -24,7 +24,11 @@ from evaluator.schema import metric
 from evaluator.tracks import PAPER_TRACKS, TRACKS
 from leaderboard import plots, tables
 from leaderboard.queue_view import QueueSource
+from leaderboard.cost import rice_ratios
+from leaderboard.cost_table import cost_table
+from leaderboard.cross_track_view import cross_track_table
 from leaderboard.store_reader import StoreReader
+from leaderboard.track_stats import TrackStats
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +68,8 @@ class LeaderboardData:
         self._last_refresh = 0.0
         self._lock = threading.Lock()
         self._cache: dict[tuple[Any, ...], list[Any]] = {}
+        self._frames: dict[tuple[Any, ...], pd.DataFrame] = {}  # labelled / filtered records, per version
+        self.stats = TrackStats(reader)
 
     def refresh(self, force: bool = False) -> int:
         """Re-list the store and the queue at most every ``min_refresh_s``; returns the data version
@@ -76,12 +82,42 @@ class LeaderboardData:
                 self._last_refresh = now
         return self.reader.version + self.queue.version
 
+    def _frame_cached(self, key: tuple[Any, ...], compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        full = (self.reader.version, *key)
+        frame = self._frames.get(full)
+        if frame is None:
+            if len(self._frames) > 16:
+                self._frames.clear()
+            frame = self._frames[full] = compute()
+        return frame
+
+    def _labelled(self) -> pd.DataFrame:
+        return self._frame_cached(("labelled",), lambda: tables.with_labels(self.reader.records_frame()))
+
     def frame(self) -> pd.DataFrame:
-        return tables.with_labels(self.reader.records_frame())
+        """The records table with labels (once per data version), less the cross-track records."""
+        def compute() -> pd.DataFrame:
+            every = self._labelled()
+            return every[every["trained_on"] == ""] if not every.empty else every
+        return self._frame_cached(("all",), compute)
+
+    def cross_track(self) -> pd.DataFrame:
+        """The cross-track table (paper Table 2 and ours; ``leaderboard.cross_track_view``)."""
+        def compute() -> pd.DataFrame:
+            every = self._labelled()
+            return cross_track_table(every[every["trained_on"] != ""] if not every.empty else every)
+        return self._frame_cached(("cross-track",), compute)
 
     def filtered(self, f: Filters) -> pd.DataFrame:
-        return tables.filter_records(self.frame(), profiles=f.profiles, provenances=f.provenances,
-                                     kinds=f.kinds, data_kinds=f.data_kinds)
+        return self._frame_cached(("filtered", f.key()), lambda: tables.filter_records(
+            self.frame(), profiles=f.profiles, provenances=f.provenances, kinds=f.kinds, data_kinds=f.data_kinds))
+
+    def track_rows(self, track: str, f: Filters) -> pd.DataFrame:
+        """The filtered records of one track (what that tab's tables and plots read)."""
+        def compute() -> pd.DataFrame:
+            frame = self.filtered(f)
+            return frame[frame["track"] == track] if not frame.empty else frame
+        return self._frame_cached(("track", track, f.key()), compute)
 
     def missing_paper(self, frame: pd.DataFrame, track: str, f: Filters) -> list[str]:
         """Paper columns the paper has no number for on this track (shown as explicit empty rows).
@@ -103,11 +139,11 @@ class LeaderboardData:
         have = set(paper_rows.loc[paper_rows["track"] == track, "codec"])
         return [c for c in PAPER_COLUMNS if c not in have]
 
-    def _cached(self, key: tuple[Any, ...], compute: Callable[[], list[Any]]) -> list[Any]:
-        full = (self.reader.version, *key)
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], list[Any]], version: Any = None) -> list[Any]:
+        full = (self.reader.version if version is None else version, *key)
         cached = self._cache.get(full)
         if cached is None:
-            if len(self._cache) > 64:
+            if len(self._cache) > 256:
                 self._cache.clear()
             cached = self._cache[full] = compute()
         return cached
@@ -117,13 +153,52 @@ class LeaderboardData:
                             lambda: [tables.overview_table(self.filtered(f), limit_per_data=OVERVIEW_LIMIT)])[0]
 
     def render_track(self, track: str, f: Filters) -> list[Any]:
-        """Compression table, runtime table and Pareto figure of one track (cached per data version)."""
+        """Compression, runtime and cost tables of one track (cached per version of that track's records)."""
         def compute() -> list[Any]:
-            frame = self.filtered(f)
+            frame = self.track_rows(track, f)
+            rice = rice_ratios(self.frame(), track)  # RICE's records, whatever the filters hide
             return [tables.track_table(frame, track, sort_by=f.sort_by,
-                                       missing_paper=self.missing_paper(frame, track, f)),
-                    tables.runtime_table(frame, track), plots.pareto_figure(frame, track)]
-        return self._cached(("track", track, f.key()), compute)
+                                       missing_paper=self.missing_paper(frame, track, f),
+                                       stats=self.track_stats(frame, track), rice=rice),
+                    tables.runtime_table(frame, track), cost_table(frame, track, rice)]
+        return self._cached(("track", track, f.key()), compute, self._track_version(track))
+
+    def _track_version(self, track: str) -> tuple[int, int]:
+        # the paper-row check (missing_paper) reads the whole store; paper rows live on their track too
+        return (-1, self.reader.track_version(track))
+
+    def track_stats(self, frame: pd.DataFrame, track: str) -> pd.DataFrame:
+        """Interval and tied rank per record key of the rows the track table ranks (``leaderboard.ranking``)."""
+        rows = frame[(frame["track"] == track) & (frame["status"] == "ok") & (frame["provenance"] != "estimate")] \
+            if not frame.empty else frame
+        if not rows.empty:
+            rows = rows.sort_values("created_at", ascending=False).drop_duplicates(["submission", "split"])
+        return self.stats.for_rows(rows)
+
+    def plot_labels(self, track: str, f: Filters) -> tuple[list[tuple[str, str]], str | None]:
+        """Data labels of a track's plots with their codec counts, and the default label.
+
+        The default is the label with the most codecs that have per-item
+        results (what three of the four plots draw; the paper's rows have
+        none), else the label with the most codecs.
+        """
+        cached = self._cached(("labels", track, f.key()), lambda: [self._plot_labels(track, f)],
+                              self._track_version(track))
+        return cached[0]  # type: ignore[no-any-return]
+
+    def _plot_labels(self, track: str, f: Filters) -> tuple[list[tuple[str, str]], str | None]:
+        rows = self.track_rows(track, f)
+        rows = rows[rows["status"] == "ok"] if not rows.empty else rows
+        if rows.empty:
+            return [], None
+        counts = rows.groupby("data")["submission"].nunique().sort_index()
+        counts = counts.sort_values(ascending=False, kind="stable")
+        choices = [(f"{label} ({n} codecs)", str(label)) for label, n in counts.items()]
+        measured = rows[rows["key"].isin(self.reader.item_keys())]
+        if measured.empty:
+            return choices, choices[0][1]
+        with_items = measured.groupby("data")["submission"].nunique().sort_index()
+        return choices, str(with_items.sort_values(ascending=False, kind="stable").index[0])
 
     def prewarm(self, delay_s: float = PREWARM_DELAY_S) -> threading.Thread:
         """Render every track with the default filters in the background (fast first tab switches).
@@ -148,10 +223,23 @@ class LeaderboardData:
             values.extend(self.render_track(name, f))
         return values
 
-    def item_plots(self, track: str, f: Filters) -> list[Any]:
-        """Per-item figures of the ``ITEM_PLOT_LIMIT`` best records of a track (a readable plot, fast loads)."""
-        frame = self.filtered(f)
-        rows = frame[(frame["track"] == track) & (frame["status"] == "ok")] if not frame.empty else frame
+    def item_plots(self, track: str, f: Filters, label: str | None = None) -> list[Any]:
+        """Pareto and per-item figures of one data label of a track (default: the label with the most codecs).
+
+        Rows measured on different data are different experiments: each plot
+        shows one label only. Per-item plots show the ``ITEM_PLOT_LIMIT`` best
+        records of that label (a readable plot, fast loads).
+        """
+        choices, default = self.plot_labels(track, f)
+        if label not in {value for _, value in choices}:
+            label = default
+        return self._cached(("plots", track, f.key(), label), lambda: self._item_plots(track, f, label),
+                            self._track_version(track))
+
+    def _item_plots(self, track: str, f: Filters, label: str | None) -> list[Any]:
+        frame = self.track_rows(track, f)
+        frame = frame[frame["data"] == label] if not frame.empty else frame
+        rows = frame[frame["status"] == "ok"] if not frame.empty else frame
         truncated = False
         if not rows.empty:
             rows = rows[rows["key"].isin(self.reader.item_keys())]
@@ -165,6 +253,10 @@ class LeaderboardData:
         if truncated:
             for fig in figures:
                 fig.update_layout(title_text=f"{fig.layout.title.text} (best {ITEM_PLOT_LIMIT} by mean ratio)")
+        figures.insert(0, plots.pareto_figure(frame, track))
+        for fig in figures:
+            if label:
+                fig.update_layout(title_text=f"{fig.layout.title.text}<br><sup>data: {html.escape(label)}</sup>")
         return figures
 
     def status_line(self) -> str:

@@ -20,11 +20,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from evaluator.profiles import machine_fingerprint
-from evaluator.records import ResultRecord, ResultStore
+from evaluator.records import TRAINED_ON_KEY, ResultRecord, ResultStore
 from evaluator.schema import ITEM_COLUMNS, SUMMARY_COLUMNS
+from leaderboard.ranking import ItemRatios
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "key", "submission", "codec", "track", "profile", "split", "provenance", "synthetic", "status",
     "neural", "hardware", "fingerprint_id", "image_digest", "image_mb", "source", "created_at",
     "failure_kind", "failure_message", "portable", "portable_env", "portable_detail", "params_m", "weights_sha256",
-    *SUMMARY_COLUMNS,
+    "cores", "trained_on", *SUMMARY_COLUMNS,
 )
 
 
@@ -117,6 +119,10 @@ def record_row(key: str, rec: ResultRecord) -> dict[str, Any]:
         "portable": rec.portable.ok if rec.portable else None,
         "portable_env": rec.portable.environment if rec.portable else "",
         "portable_detail": (rec.portable.detail or "") if rec.portable else "",
+        # cores the codec was granted (the cost columns' core-hours); None when not recorded
+        "cores": (rec.fingerprint or {}).get("cores_granted"),
+        # cross-track records (paper Table 2 and ours): the training set; "" for every other record
+        "trained_on": str((rec.manifest or {}).get(TRAINED_ON_KEY) or ""),
     }
     for col in SUMMARY_COLUMNS:
         row[col] = rec.summary.value(col)
@@ -140,6 +146,8 @@ class StoreReader:
         self._records: dict[str, _Cached] = {}
         self._items: dict[str, tuple[str, pd.DataFrame]] = {}
         self._item_sigs: dict[str, str] = {}
+        self._ratios: dict[str, tuple[str, ItemRatios]] = {}  # per-item ratios only (intervals, ranks)
+        self._track_versions: dict[str, int] = {}  # bumps when a record of that track changes
         self._frame: pd.DataFrame | None = None
         self.version = 0  # bumps whenever the set or content of records changes
         self.last_error: str | None = None
@@ -163,6 +171,7 @@ class StoreReader:
             self.last_error = None
             changed = False
             for key in [k for k in self._records if k not in jsons]:
+                self._bump_track(key)
                 del self._records[key]
                 self._items.pop(key, None)
                 changed = True
@@ -173,17 +182,28 @@ class StoreReader:
                     continue
                 self._records[key] = _Cached(sig, rec, record_row(key, rec))
                 self._items.pop(key, None)
+                self._bump_track(key)
                 changed = True
             if parquets != self._item_sigs:
                 for key, sig in parquets.items():
                     if self._item_sigs.get(key) != sig:
                         self._items.pop(key, None)
+                        self._bump_track(key)
                         changed = True
                 self._item_sigs = parquets
             if changed or self._frame is None:
                 self._frame = None
                 self.version += 1
             return changed
+
+    def _bump_track(self, key: str) -> None:
+        track = key.split("/")[1] if key.count("/") == 3 else ""
+        self._track_versions[track] = self._track_versions.get(track, 0) + 1
+
+    def track_version(self, track: str) -> int:
+        """Changes whenever a record (or its items) of ``track`` changes: per-track caches key on it."""
+        with self._lock:
+            return self._track_versions.get(track, 0)
 
     def _read_one(self, key: str) -> ResultRecord | None:
         try:
@@ -224,6 +244,11 @@ class StoreReader:
         with self._lock:
             return set(self._item_sigs)
 
+    def item_signatures(self) -> dict[str, str]:
+        """Change signature of each record's items file, by key."""
+        with self._lock:
+            return dict(self._item_sigs)
+
     def items(self, key: str) -> pd.DataFrame:
         """Per-item rows of one record (empty table when it has none)."""
         with self._lock:
@@ -237,6 +262,37 @@ class StoreReader:
         with self._lock:
             self._items[key] = (sig, frame)
         return frame
+
+    def item_ratios(self, key: str) -> ItemRatios:
+        """The ok per-item ratios of one record, cached per (record, items file) signature.
+
+        Read from the record itself (``ResultRecord.item_ratios``, written with
+        it); for older records, from two columns of its items table.
+        """
+        with self._lock:
+            sig = self._item_sigs.get(key)
+            if sig is None:
+                return ItemRatios((), np.empty(0))
+            rec = self._records.get(key)
+            sig = f"{sig}|{rec.signature if rec else ''}"
+            cached = self._ratios.get(key)
+            if cached is not None and cached[0] == sig:
+                return cached[1]
+            full = self._items.get(key)
+        if rec is not None and rec.record.item_ratios:  # written with the record: no Parquet to open
+            ratios = ItemRatios.of(list(rec.record.item_ratios), list(rec.record.item_ratios.values()))
+        elif full is not None and sig.startswith(f"{full[0]}|"):
+            ratios = ItemRatios.from_items(full[1])
+        else:
+            try:
+                table = self.store.item_columns(key, ["item_id", "ratio", "status"])
+            except Exception as exc:  # one unreadable items file must not hide the others
+                log.warning("skipping unreadable items of %s: %s", key, exc)
+                table = pd.DataFrame(columns=["item_id", "ratio", "status"])
+            ratios = ItemRatios.from_items(table)
+        with self._lock:
+            self._ratios[key] = (sig, ratios)
+        return ratios
 
     def items_for(self, keys: list[str]) -> pd.DataFrame:
         """Per-item rows of several records, with ``key`` and ``codec`` columns added."""

@@ -26,6 +26,7 @@ import pandas as pd
 
 from evaluator.schema import metric
 from evaluator.tracks import TRACKS
+from leaderboard.cost import gain_vs_rice
 
 PROVENANCES: tuple[str, ...] = ("verified", "paper", "estimate")
 # The paper's Table 1 columns, in its order (the overview lists paper rows this way).
@@ -175,11 +176,16 @@ def _badges_cell(row: pd.Series) -> str:
     return " ".join(parts)
 
 
+# Issue 13: the mean ratio's 95 % bootstrap interval and the gain per fixed downlink over RICE
+# (leaderboard.ranking, leaderboard.cost).
+INTERVAL_TITLE = "95 % interval (mean)"
+GAIN_TITLE = "Gain vs RICE (%)"
 TRACK_TABLE_HEADERS: tuple[str, ...] = (
-    "Rank", "Codec", "Badges", *(c.title for c in METRIC_COLUMNS), "Profile", "Data", "Submission", "Status",
+    "Rank", "Codec", "Badges", *(c.title for c in METRIC_COLUMNS), INTERVAL_TITLE, GAIN_TITLE,
+    "Profile", "Data", "Submission", "Status",
 )
 TRACK_TABLE_DATATYPES: tuple[str, ...] = (
-    "number", "html", "html", *("number" for _ in METRIC_COLUMNS), "str", "str", "str", "str",
+    "number", "html", "html", *("number" for _ in METRIC_COLUMNS), "str", "number", "str", "str", "str", "str",
 )
 
 
@@ -187,14 +193,40 @@ def _dedupe_latest(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return frame.sort_values("created_at", ascending=False).drop_duplicates(by, keep="first")
 
 
+def _interval_text(low: object, high: object) -> str:
+    if low is None or high is None or pd.isna(low) or pd.isna(high):  # type: ignore[arg-type]
+        return ""
+    return f"{float(low):.2f} - {float(high):.2f}"  # type: ignore[arg-type]
+
+
+def _tied_ranks(ok: pd.DataFrame, stats: pd.DataFrame | None, sort_by: str, ascending: bool) -> pd.Series:
+    """Ranks within each data label: tied ranks of ``leaderboard.ranking`` where every row has items.
+
+    A data label whose rows all have per-item ratios (and ``sort_by`` is the
+    mean ratio) takes the paired-bootstrap ranks; otherwise (paper rows,
+    another sort key) rows are ranked by the sort key, ties sharing the
+    smaller rank.
+    """
+    plain = ok.groupby("data")[sort_by].rank(ascending=ascending, method="min")
+    if stats is None or stats.empty or sort_by != "ratio_mean":
+        return plain
+    boot = ok["key"].map(dict(zip(stats["key"], stats["rank"])))
+    full = boot.notna().groupby(ok["data"]).transform("all")
+    return boot.where(full, plain).astype(float)
+
+
 def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
-                missing_paper: Iterable[str] = ()) -> pd.DataFrame:
+                missing_paper: Iterable[str] = (), stats: pd.DataFrame | None = None,
+                rice: dict[str, float] | None = None) -> pd.DataFrame:
     """Compression table of one track: one row per (submission, data), ranked within its data label.
 
     Compression numbers do not depend on the hardware profile, so a record
     measured on several profiles appears once (its latest record).
     ``missing_paper`` names paper columns with no number on this track; they
-    get an explicit empty row ("not evaluated in the paper").
+    get an explicit empty row ("not evaluated in the paper"). ``stats``
+    (``leaderboard.track_stats``: key, low, high, rank) adds the interval and
+    the tied ranks; ``rice`` (data label -> RICE's mean ratio) the gain per
+    fixed downlink (``leaderboard.cost.gain_vs_rice``).
     """
     rows = frame[frame["track"] == track] if not frame.empty else frame
     if not rows.empty:
@@ -204,25 +236,35 @@ def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
     if not rows.empty:
         # Estimates (likelihood bounds) are shown but never ranked against codecs.
         ok = rows[(rows["status"] == "ok") & (rows["provenance"] != "estimate")].copy()
-        ok["_rank"] = ok.groupby("data")[sort_by].rank(ascending=ascending, method="min")
+        ok["_rank"] = _tied_ranks(ok, stats, sort_by, ascending)
         rows = rows.merge(ok[["key", "_rank"]], on="key", how="left")
+        has_stats = stats is not None and not stats.empty
+        lows = dict(zip(stats["key"], stats["low"])) if has_stats else {}  # type: ignore[index]
+        highs = dict(zip(stats["key"], stats["high"])) if has_stats else {}  # type: ignore[index]
         rows = rows.sort_values(["data", "_rank", "codec"], na_position="last")
-        for _, r in rows.iterrows():
+        for r in rows.to_dict("records"):  # dicts, not iterrows: 2,000 rows in milliseconds
             failed = r["status"] != "ok"
             records.append([
                 None if pd.isna(r["_rank"]) else int(r["_rank"]),
                 _codec_cell(r),
                 _badges_cell(r),
                 *(None if failed else _round(r[c.field], c.digits) for c in METRIC_COLUMNS),
+                "" if failed else _interval_text(lows.get(r["key"]), highs.get(r["key"])),
+                None if failed else _round(_gain_percent(r["ratio_mean"], (rice or {}).get(r["data"])), 1),
                 r["profile"],
                 r["data"],
                 r["submission"],
                 "ok" if not failed else f"failed: {r['failure_kind'] or 'error'}",
             ])
     for codec in missing_paper:
-        records.append([None, html.escape(codec), badge("paper"), *(None for _ in METRIC_COLUMNS),
+        records.append([None, html.escape(codec), badge("paper"), *(None for _ in METRIC_COLUMNS), "", None,
                         "paper", "paper: real full test split", "", "not evaluated in the paper"])
     return pd.DataFrame(records, columns=list(TRACK_TABLE_HEADERS))
+
+
+def _gain_percent(ratio: object, rice: float | None) -> float | None:
+    gain = gain_vs_rice(ratio, rice)  # type: ignore[arg-type]
+    return None if gain is None else 100.0 * gain
 
 
 RUNTIME_TABLE_HEADERS: tuple[str, ...] = (
@@ -244,7 +286,7 @@ def runtime_table(frame: pd.DataFrame, track: str) -> pd.DataFrame:
         ]
         rows["_rank"] = rows.groupby(["profile", "machine"])["encode_mb_s"].rank(ascending=False, method="min")
         rows = rows.sort_values(["profile", "machine", "_rank"], na_position="last")
-        for _, r in rows.iterrows():
+        for r in rows.to_dict("records"):
             records.append([
                 r["profile"], r["machine"], None if pd.isna(r["_rank"]) else int(r["_rank"]),
                 _codec_cell(r), _badges_cell(r),
@@ -265,24 +307,27 @@ def overview_table(frame: pd.DataFrame, *, limit_per_data: int | None = None) ->
     if ok.empty:
         return pd.DataFrame(columns=headers)
     ok = _dedupe_latest(ok, ["submission", "split", "track"])
+    # Vectorised (a board of 2,000 submissions has 20,000 records): one row per (submission, data).
+    # Paper rows in Table 1's column order; other rows by their mean ratio over the tracks they cover.
+    first = ok.drop_duplicates(["submission", "data"]).set_index(["submission", "data"])
+    means = ok.groupby(["submission", "data"])["ratio_mean"].mean()
+    paper_idx = [PAPER_COLUMNS.index(c) if p == "paper" and c in PAPER_COLUMNS else len(PAPER_COLUMNS)
+                 for c, p in zip(first["codec"], first["profile"])]
+    order = pd.DataFrame({"data": first.index.get_level_values("data"),
+                          "submission": first.index.get_level_values("submission"), "paper": paper_idx,
+                          "neg_mean": [0.0 if i < len(PAPER_COLUMNS) else -m
+                                       for i, m in zip(paper_idx, means.reindex(first.index))]})
+    order = order.sort_values(["data", "paper", "neg_mean", "submission"], kind="stable")
+    if limit_per_data is not None:
+        order = order[order.groupby("data").cumcount() < limit_per_data]
+    cells = ok.groupby(["submission", "data", "track"])["ratio_mean"].first().unstack("track")
     records = []
-    def order(group: pd.DataFrame) -> tuple[str, int, float]:
-        # Paper rows in Table 1's column order; other rows by their mean ratio over the tracks they cover.
-        codec = group["codec"].iloc[0]
-        if group["profile"].iloc[0] == "paper" and codec in PAPER_COLUMNS:
-            return (group["data"].iloc[0], PAPER_COLUMNS.index(codec), 0.0)
-        return (group["data"].iloc[0], len(PAPER_COLUMNS), -float(group["ratio_mean"].mean()))
-
-    groups = sorted(ok.groupby(["submission", "data"]), key=lambda g: order(g[1]))
-    shown: dict[str, int] = {}
-    for (_, data), g in groups:
-        shown[data] = shown.get(data, 0) + 1
-        if limit_per_data is not None and shown[data] > limit_per_data:
-            continue
-        first = g.iloc[0]
-        by_track = dict(zip(g["track"], g["ratio_mean"]))
+    for sub, data in zip(order["submission"], order["data"]):
+        row = first.loc[(sub, data)]
+        by_track = cells.loc[(sub, data)]
+        row_dict = {**row.to_dict(), "data": data}
         # portability belongs to one track's record: the track tabs show it, not this cross-track row
-        records.append([_codec_cell(first, portable=False), _badges_cell(first), first["data"],
+        records.append([_codec_cell(row_dict, portable=False), _badges_cell(row_dict), data,
                         *(_round(by_track.get(name), 2) for name in track_titles)])
     return pd.DataFrame(records, columns=headers)
 

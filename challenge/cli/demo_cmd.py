@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from baselines.evaluation import evaluate_baselines
-from baselines.paper_seeds import paper_results, seed_paper_results
+from baselines.paper_seeds import paper_results, seed_paper_results, seed_paper_table2
 from baselines.registry import BASELINES
 from challenge.cli.console_style import task_progress
 from challenge.cli.options import (
@@ -124,6 +124,7 @@ def demo(
 
     console.rule("[bold]4/4  leaderboard")
     seed_paper_results(results)
+    seed_paper_table2(results)
     console.print(f"results store: {url} ({len(results.keys())} records, the paper's included)")
     if not serve:
         raise typer.Exit(1 if failed else 0)

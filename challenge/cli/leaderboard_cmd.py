@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from baselines.paper_seeds import seed_paper_results
+from baselines.paper_seeds import seed_paper_results, seed_paper_table2
 from challenge.cli.errors import USAGE_ERROR, fail
 from challenge.cli.options import host_option, port_option, queue_option, store_option
 from evaluator.records import ResultStore
@@ -33,6 +33,7 @@ def leaderboard(
     if seed:
         try:
             keys = seed_paper_results(ResultStore(store_url))
+            keys += seed_paper_table2(ResultStore(store_url))
         except OSError as exc:
             fail(f"Cannot write the paper's numbers into {store_url}: {exc}\n"
                  "Use --no-seed for a read-only store, or point --store at a writable folder.", code=USAGE_ERROR)

@@ -22,7 +22,12 @@ from rich.console import Console
 from rich.table import Table
 
 from challenge.cli import status_view
-from challenge.cli.console_style import fmt_number, fmt_portable, portable_notes, task_progress
+from challenge.cli.console_style import (
+    fmt_number,
+    fmt_portable,
+    portable_notes,
+    task_progress,
+)
 from challenge.cli.errors import WORK_FAILED, fail
 from challenge.cli.options import (
     Profile,
@@ -35,6 +40,7 @@ from challenge.cli.options import (
     store_option,
     track_option,
 )
+from challenge.cli.significance import comparisons, scratch_store, significance_table
 from challenge.scaffold import ScaffoldError, create_codec_folder, default_author
 from evaluator import settings
 from evaluator.data_source import resolve_source
@@ -110,11 +116,11 @@ class _EvalProgress:
 
 
 def _evaluate_with_progress(image: str, tracks: list[Any], source: Any, profile: str, *, codec_name: str,
-                            manifest: dict[str, Any]) -> list[Any]:
+                            manifest: dict[str, Any], store: ResultStore | None = None) -> list[Any]:
 
     with task_progress(console, transient=True) as progress:
         task = progress.add_task("starting the sandbox ...", total=None)
-        return evaluate_image(image, tracks, source, profile, None, submission=f"local-test-{codec_name}",
+        return evaluate_image(image, tracks, source, profile, store, submission=f"local-test-{codec_name}",
                               codec_name=codec_name, manifest=manifest, progress=_EvalProgress(progress, task),
                               show_logs=True, measure_image_size=False)
 
@@ -259,11 +265,15 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         manifest, built = _build(folder)
         console.print(f"image {built.tag} ({built.image_id[:19]}...), data [bold]{source.label}[/]"
                       + (" [yellow](synthetic)[/]" if source.synthetic else ""))
+        scratch = scratch_store()  # keeps the per-item rows for the paired comparison below
         records = _evaluate_with_progress(built.image_id, tracks, source, profile, codec_name=manifest.name,
-                                          manifest=manifest.to_dict())
+                                          manifest=manifest.to_dict(), store=scratch)
         baselines = _baseline_rows(store or default_store_url(), source.label, profile, {t.name for t in tracks})
         if not _print_results(records, baselines, source.label, profile):
             raise typer.Exit(1)
+        paired = comparisons(records, scratch, store or default_store_url(), source.label, profile)
+        if paired:
+            console.print(significance_table(paired, scratch))
         console.print(f"[green]all {len(records)} tracks round-tripped losslessly.[/] "
                       f"Submit with [bold]challenge submit {folder}[/]")
 

@@ -26,6 +26,7 @@ from selenium.webdriver.common.keys import Keys
 
 from baselines.paper_seeds import seed_paper_results
 from evaluator.records import ResultStore
+from leaderboard.ranking import ItemRatios, paired_ranks
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not browser_available(), reason="no chromium/chromedriver"),
               pytest.mark.timeout(240)]
@@ -98,7 +99,9 @@ def test_pareto_plot_renders(driver, artifacts_dir) -> None:
                     what="the plotly graph")[0]
     assert plot.find_elements(By.CSS_SELECTOR, "svg.main-svg")
     points = wait_for(lambda: plot.find_elements(By.CSS_SELECTOR, "path.point"), what="scatter points")
-    assert len(points) >= 5 + 9  # verified cpu-1 baselines + the paper's Table 3 runtimes
+    # one data label at a time (issue 13): the default is the synthetic split with the five verified baselines;
+    # the paper's Table 3 runtimes are on their own label
+    assert len(points) >= 5
     driver.execute_script("arguments[0].scrollIntoView();", plot)
     time.sleep(0.5)
     driver.save_screenshot(str(artifacts_dir / "hubble-pareto.png"))
@@ -115,7 +118,11 @@ def test_new_result_appears_without_restart(driver, served, artifacts_dir) -> No
     assert rows[0]["Ratio (mean)"] == f"{round(rec.summary.ratio_mean, 2):g}"
     better = [r for r in store.records() if r.track == "hubble" and r.synthetic and r.status == "ok"
               and r.summary.ratio_mean > rec.summary.ratio_mean]
-    assert rows[0]["Rank"] == str(len(better) + 1)  # ranked among the synthetic-data rows only
+    # ranked among the synthetic-data rows only; tied ranks (issue 13): 1 + the codecs significantly better
+    synthetic = [r for r in store.records() if r.track == "hubble" and r.synthetic and r.status == "ok"]
+    ranks = paired_ranks({r.key: ItemRatios.from_items(store.items(r.key)) for r in synthetic}).set_index("key")
+    assert rows[0]["Rank"] == str(ranks.loc[rec.key, "rank"])
+    assert int(rows[0]["Rank"]) <= len(better) + 1  # a tie never ranks a codec below its mean's place
     driver.save_screenshot(str(artifacts_dir / "hubble-after-new-result.png"))
 
 

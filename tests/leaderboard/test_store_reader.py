@@ -89,7 +89,7 @@ def test_unreachable_store_keeps_serving_the_cache(tmp_path, monkeypatch) -> Non
     def broken(*a, **k):
         raise OSError("network down")
 
-    monkeypatch.setattr(reader.store.fs, "find", broken)  # the fs instance is shared: undo after the test
+    monkeypatch.setattr(reader.store, "listing", broken)  # a local store lists without fs.find
     assert reader.refresh() is False
     assert "network down" in (reader.last_error or "")
     assert len(reader.records_frame()) == 1

@@ -120,7 +120,7 @@ def test_pareto_figure_has_one_front_per_profile(data: LeaderboardData) -> None:
 
 
 def test_item_plots_and_noise_bound(data: LeaderboardData) -> None:
-    dist, expo, noise = data.item_plots("hubble", Filters())
+    _, dist, expo, noise = data.item_plots("hubble", Filters())
     assert {t.name for t in dist.data} == set(BASELINES.values())
     assert len(expo.data) >= len(BASELINES)  # hubble items carry exposure times
     bound = next(t for t in noise.data if t.name.startswith("noise floor"))
@@ -132,7 +132,7 @@ def test_item_plots_and_noise_bound(data: LeaderboardData) -> None:
             continue
         for x, y in zip(trace.x, trace.y):
             assert y > gaussian_entropy_bits(10 ** x)
-    _, expo_sdss, _ = data.item_plots("sdss-2d", Filters())
+    _, _, expo_sdss, _ = data.item_plots("sdss-2d", Filters())
     assert len(expo_sdss.data) == 0  # no exposure times: an explained empty figure
 
 
@@ -152,7 +152,7 @@ def test_item_plots_keep_the_best_records_with_items(store) -> None:
         store.write(*verified_record("jpegls", "keck", codec=f"c{i:02d}", submission=f"sub-{i:02d}", seed=i))
     reader = StoreReader(store.url)
     reader.refresh()
-    dist, _, _ = LeaderboardData(reader).item_plots("keck", Filters())
+    _, dist, _, _ = LeaderboardData(reader).item_plots("keck", Filters())
     assert len(dist.data) == ITEM_PLOT_LIMIT
     assert f"best {ITEM_PLOT_LIMIT}" in dist.layout.title.text
     frame = reader.records_frame()
