@@ -76,7 +76,7 @@ def _neural(model: str, title: str) -> BaselineSpec:
 
 
 # What archives run today (baselines.archive): real tools on the item's FITS file; not in the paper's Table 1.
-# Each sandboxed track costs a few seconds of container starts, so the README's main command runs the seven on
+# Each sandboxed track costs seconds of container starts, so the README's main command runs the seven on
 # the neural baselines' three paper tracks (every track: the tests, `admin evaluate-baselines`).
 ARCHIVE_DEMO_TRACKS: tuple[str, ...] = NEURAL_DEMO_TRACKS
 

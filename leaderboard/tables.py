@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from baselines.registry import BASELINE_TABLE
+from baselines.archive import ARCHIVE_CODECS
 from evaluator.schema import metric
 from evaluator.tracks import TRACKS
 
@@ -36,7 +36,9 @@ PAPER_COLUMNS: tuple[str, ...] = (
     "IDF", "L3C", "PixelCNN++", "VDM", "JPEG-XL (max)", "JPEG-XL", "JPEG-LS", "JPEG-2000", "RICE",
 )
 KINDS: tuple[str, ...] = ("classical", "neural", "archive")
-ARCHIVE_SUBMISSIONS: frozenset[str] = frozenset(b.submission for b in BASELINE_TABLE if b.kind == "archive")
+# The archive baselines' submission ids (BaselineSpec.submission; not read from baselines.registry, which
+# imports imagecodecs, absent from the Space).
+ARCHIVE_SUBMISSIONS: frozenset[str] = frozenset(f"baseline-{name}" for name in ARCHIVE_CODECS)
 DATA_KINDS: tuple[str, ...] = ("real", "synthetic")
 
 BADGE_STYLE: dict[str, tuple[str, str]] = {  # provenance -> (background, text colour)
