@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     if track and isinstance(codec, TrackSpecific):  # a model per track: the evaluator names the track
         codec = codec.for_track(track)
     info = getattr(codec, "info", None)  # a neural baseline names its checkpoint (params, weights sha256)
-    return serve(codec.encode, codec.decode, name=spec.name, version=_version(spec.kind), argv=args[1:],
+    version = str(getattr(codec, "version", "")) if spec.kind == "archive" else _version(spec.kind)  # the tool's
+    return serve(codec.encode, codec.decode, name=spec.name, version=version, argv=args[1:],
                  info=dict(info) if isinstance(info, dict) else None)
 
 

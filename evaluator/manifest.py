@@ -10,7 +10,7 @@ Example::
     paper = ""                    # optional: arXiv / DOI
     gpu = false                   # the codec needs a GPU (profile gpu-1)
     profile = "cpu-1"             # hardware profile it is ranked on (DESIGN.md "Measurement")
-    base = "python"               # optional: "torch" for the base image with CPU torch
+    base = "python"               # optional: "torch" for the base image with CPU torch, "archive" with fpack/bzip2/zstd/xz
 
     [build]                       # optional: a step run on YOUR machine before `docker build`
     prepare = "make"              # e.g. compile a static binary the Dockerfile copies
@@ -32,7 +32,7 @@ PROFILES: tuple[str, ...] = ("cpu-1", "cpu-8", "gpu-1")  # DESIGN.md "Measuremen
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,31}$")
 _KNOWN = {"name", "version", "authors", "license", "description", "url", "paper", "gpu", "profile", "build", "base"}
-BASES: tuple[str, ...] = ("python", "torch")  # codec base image variant (evaluator.images)
+BASES: tuple[str, ...] = ("python", "torch", "archive")  # codec base image variant (evaluator.images)
 
 
 class ManifestError(ValueError):

@@ -13,6 +13,8 @@ Conventions (DESIGN.md "Measurement", paper Section 4.2):
 - a track's codec cell says *portable* when a sample of its bitstreams also
   decoded under another environment (DESIGN.md "Portable decode"), and
   *not portable (env)* when that environment broke it; shown, never ranked;
+- an archive codec's row (``baselines.archive``: fpack, bzip2, zstd, xz, as
+  archives run them today) carries the *archive* badge, its kind ``archive``;
 - a number the source does not have stays empty (never 0).
 """
 
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from baselines.archive import ARCHIVE_CODECS
 from evaluator.schema import metric
 from evaluator.tracks import TRACKS
 from leaderboard.cost import gain_vs_rice
@@ -33,7 +36,10 @@ PROVENANCES: tuple[str, ...] = ("verified", "paper", "estimate")
 PAPER_COLUMNS: tuple[str, ...] = (
     "IDF", "L3C", "PixelCNN++", "VDM", "JPEG-XL (max)", "JPEG-XL", "JPEG-LS", "JPEG-2000", "RICE",
 )
-KINDS: tuple[str, ...] = ("classical", "neural")
+KINDS: tuple[str, ...] = ("classical", "neural", "archive")
+# The archive baselines' submission ids (BaselineSpec.submission; not read from baselines.registry, which
+# imports imagecodecs, absent from the Space).
+ARCHIVE_SUBMISSIONS: frozenset[str] = frozenset(f"baseline-{name}" for name in ARCHIVE_CODECS)
 DATA_KINDS: tuple[str, ...] = ("real", "synthetic")
 
 BADGE_STYLE: dict[str, tuple[str, str]] = {  # provenance -> (background, text colour)
@@ -44,6 +50,7 @@ BADGE_STYLE: dict[str, tuple[str, str]] = {  # provenance -> (background, text c
     "failed": ("#fee2e2", "#991b1b"),
     "portable": ("#ccfbf1", "#115e59"),
     "not-portable": ("#ffedd5", "#9a3412"),
+    "archive": ("#e5e7eb", "#374151"),
 }
 
 BADGE_HELP: dict[str, str] = {
@@ -54,6 +61,8 @@ BADGE_HELP: dict[str, str] = {
     "portable": "a sample of the bitstreams also decoded under another thread count and generic CPU dispatch",
     "not-portable": "the named environment (another thread count, generic CPU dispatch) broke a decode: "
                     "these bitstreams may not decode on another machine (not ranked)",
+    "archive": "what archives store data with today (fpack RICE_1/HCOMPRESS_1/GZIP_2, bzip2, zstd, xz) run on the "
+               "item's FITS file: the gain over what we run today",
 }
 
 
@@ -126,7 +135,8 @@ def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = pd.Series(dtype=str)
         return out
     out["data"] = [data_label(s, bool(y), p) for s, y, p in zip(out["split"], out["synthetic"], out["provenance"])]
-    out["kind"] = ["neural" if n else "classical" for n in out["neural"]]
+    out["kind"] = ["neural" if n else "archive" if s in ARCHIVE_SUBMISSIONS else "classical"
+                   for n, s in zip(out["neural"], out["submission"])]
     out["data_kind"] = ["synthetic" if s else "real" for s in out["synthetic"]]
     # Paper runtimes are a mean (Table 3); measured ones a median.
     out["encode_s"] = out["encode_s_median"].where(out["encode_s_median"].notna(), out["encode_s_mean"])
@@ -169,6 +179,8 @@ def _codec_cell(row: pd.Series, *, portable: bool = True) -> str:
 
 def _badges_cell(row: pd.Series) -> str:
     parts = [badge(str(row["provenance"]))]
+    if row.get("kind") == "archive":
+        parts.append(badge("archive"))
     if bool(row["synthetic"]):
         parts.append(badge("synthetic"))
     if row["status"] != "ok":

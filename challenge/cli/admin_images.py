@@ -1,6 +1,6 @@
 """``challenge admin images``: build the offline images by hand.
 
-    challenge admin images base [--variant torch]
+    challenge admin images base [--variant torch|archive]
     challenge admin images baselines [--sizes]
     challenge admin images build FOLDER [--tag TAG] [--sizes]
 
@@ -11,7 +11,7 @@ image instead of debootstrap (online).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
@@ -22,6 +22,7 @@ from challenge.cli.errors import WORK_FAILED, fail
 from challenge.cli.options import sizes_option
 from evaluator.docker_engine import EngineUnavailable
 from evaluator.images import BuiltImage, ImageBuildError, build_codec_image, ensure_base_image
+from evaluator.images.codec_base import REPOSITORIES, Variant
 
 images_app = typer.Typer(help="Build the offline images: the codec base, the baselines, a codec folder.",
                          no_args_is_help=True)
@@ -41,12 +42,13 @@ def _table(images: dict[str, BuiltImage], sizes: bool) -> Table:
 
 
 @images_app.command("base")
-def base_cmd(variant: str = typer.Option("python", "--variant", help="python, or torch (adds CPU torch).")) -> None:
+def base_cmd(variant: str = typer.Option("python", "--variant",
+                                         help="python, torch (adds CPU torch) or archive (adds fpack, bzip2, zstd, xz).")) -> None:
     """Build (or find) the codec base image and print its tag."""
-    if variant not in ("python", "torch"):
-        fail(f"--variant must be python or torch, got {variant!r}")
+    if variant not in REPOSITORIES:
+        fail(f"--variant must be one of {', '.join(REPOSITORIES)}, got {variant!r}")
     try:
-        typer.echo(ensure_base_image("torch" if variant == "torch" else "python", progress=_progress))
+        typer.echo(ensure_base_image(cast(Variant, variant), progress=_progress))
     except (ImageBuildError, EngineUnavailable) as exc:
         fail(str(exc), code=WORK_FAILED)
 

@@ -35,18 +35,20 @@ from evaluator.tracks import TRACKS, select_tracks
 console = Console()
 
 
-def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], title: str) -> Table:
-    """Tracks as rows, baselines as columns: our mean ratio, the paper's beside it."""
+def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], title: str,
+                kinds: tuple[str, ...] = ("classical", "neural")) -> Table:
+    """Tracks as rows, the baselines of ``kinds`` as columns: our mean ratio, the paper's beside it."""
 
     cell: dict[tuple[str, str], Any] = {(r.track, r.submission.removeprefix("baseline-")): r for r in records}
     table = Table(title=title, caption="each cell: ours, below it (the paper's Table 1)", padding=(0, 1))
     table.add_column("track", no_wrap=True)
-    for spec in BASELINES.values():
+    specs = {name: spec for name, spec in BASELINES.items() if spec.kind in kinds}
+    for spec in specs.values():
         table.add_column(spec.title.replace(" (max)", "\n(max)"), justify="right", no_wrap=True)
-    evaluated = {r.track for r in records}
+    evaluated = {r.track for r in records if r.submission.removeprefix("baseline-") in specs}
     for track in (t for t in TRACKS if t in evaluated):
         row = [track]
-        for name, spec in BASELINES.items():
+        for name, spec in specs.items():
             rec = cell.get((track, name))
             ours = "-"
             if rec is not None:
@@ -115,6 +117,9 @@ def demo(
     paper = paper_results()["table1_ratio"]
     console.print(ratio_table(records, paper, f"Mean compression ratio per track: {source.label}"
                                                  f" ({'in-process' if inprocess else profile})"))
+    if any(BASELINES[r.submission.removeprefix("baseline-")].kind == "archive" for r in records):
+        console.print(ratio_table(records, paper, "What archives run today (fpack, bzip2, zstd, xz on the item's "
+                                  "FITS file), same data", kinds=("archive",)))
     if source.synthetic:
         console.print("[yellow]Synthetic data: these ratios describe the generator, not the real corpus; "
                       "the paper's numbers (in brackets) are on the real test splits.[/yellow]")

@@ -7,7 +7,10 @@ challenge.sdk import serve`` works inside; nothing else of the platform), a
 non-root user ``codec`` (uid 10001),
 ``PATH=/opt/venv/bin:...`` and workdir ``/work``.
 ``astrocompress/codec-base-torch:<hash>`` adds the CPU torch wheel; it is
-built only when asked for.
+built only when asked for. ``astrocompress/codec-base-archive:<hash>`` is the
+python variant on a root that also holds the archive tools (Debian's
+``libcfitsio-bin``: fpack/funpack; ``bzip2``, ``zstd``, ``xz-utils``), for
+the archive baselines (``baselines.archive``) and any codec that runs them.
 
 The SDK module is copied; the packages' ``__init__`` files and the
 ``challenge.sdk`` alias are generated (the host's import things the image lacks).
@@ -33,12 +36,15 @@ from evaluator.images.wheelhouse import Wheelhouse, ensure_wheelhouse
 from evaluator.settings import cache_dir
 from evaluator.versions import CONTRACT_VERSION, PLATFORM_VERSION
 
-Variant = Literal["python", "torch"]
+Variant = Literal["python", "torch", "archive"]
 
 REPOSITORIES: dict[str, str] = {
     "python": "astrocompress/codec-base",
     "torch": "astrocompress/codec-base-torch",
+    "archive": "astrocompress/codec-base-archive",
 }
+# Debian packages a variant's root image adds to python3 (same bookworm archive as the host's tools).
+ROOT_PACKAGES: dict[str, tuple[str, ...]] = {"archive": ("libcfitsio-bin", "bzip2", "zstd", "xz-utils")}
 LABEL_INPUTS = "org.astrocompress.inputs"
 LABEL_CONTRACT = "org.astrocompress.contract_version"
 
@@ -50,6 +56,7 @@ LABEL_CONTRACT = "org.astrocompress.contract_version"
 SOURCE_FILES: dict[str, tuple[str, ...]] = {
     "python": ("codec_sdk.py", "named_table.py"),
     "torch": ("codec_sdk.py", "named_table.py", "coding/*.py"),
+    "archive": ("codec_sdk.py", "named_table.py"),
 }
 # Generated, not copied: the host packages import things the image lacks.
 # ``challenge.sdk`` is the SDK's public name, as on the host.
@@ -101,9 +108,9 @@ def ensure_base_image(variant: Variant = "python", *, progress: Progress | None 
     """
     client = docker_client()
     with build_lock():
-        root_tag = ensure_rootfs_image(progress=progress, client=client)
+        root_tag = ensure_rootfs_image(progress=progress, client=client, extra=ROOT_PACKAGES.get(variant, ()))
         root_id = str(client.api.inspect_image(root_tag)["Id"])
-        wheels = ensure_wheelhouse(variant, progress=progress)
+        wheels = ensure_wheelhouse("torch" if variant == "torch" else "python", progress=progress)
         digest = _inputs_hash(root_tag, root_id, wheels, variant)
         tag = f"{REPOSITORIES[variant]}:{digest[:12]}"
         if image_exists(client, tag):

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluator.checksums import file_sha256
-from evaluator.images.codec_base import LABEL_CONTRACT, LABEL_INPUTS, Variant, ensure_base_image
+from evaluator.images.codec_base import LABEL_CONTRACT, LABEL_INPUTS, REPOSITORIES, Variant, ensure_base_image
 from evaluator.images.engine import (
     ImageBuildError,
     Progress,
@@ -105,8 +105,8 @@ def build_codec_image(folder: Path, *, tag: str | None = None, progress: Progres
     manifest = read_manifest(folder)
     name = str(manifest.get("name") or folder.name)
     variant: Variant = manifest.get("base", "python")
-    if variant not in ("python", "torch"):
-        raise ImageBuildError(f"{folder / 'codec.toml'}: base must be 'python' or 'torch', got {variant!r}")
+    if variant not in REPOSITORIES:
+        raise ImageBuildError(f"{folder / 'codec.toml'}: base must be one of {', '.join(REPOSITORIES)}, got {variant!r}")
     base_tag = ensure_base_image(variant, progress=progress)
     digest = hash_parts([CONTRACT_VERSION, base_tag, *folder_digest(folder)])
     final_tag = tag or f"astrocompress/codec-{image_slug(name)}:{digest[:12]}"

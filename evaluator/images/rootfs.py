@@ -9,6 +9,10 @@ of the recipe, so it is built once per machine.
 When a registry is reachable, ``CHALLENGE_BASE_FROM=debian:bookworm-slim``
 (any Debian image) replaces the whole step: the image is pulled and the
 codec base's Dockerfile installs Python itself with apt.
+
+``extra`` Debian packages (the archive variant: fpack, bzip2, zstd, xz) go
+into the same debootstrap run, giving another tag; from a registry image
+they are installed with apt in one derived image.
 """
 
 from __future__ import annotations
@@ -21,12 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from evaluator import settings
-from evaluator.images.engine import ImageBuildError, Progress, docker_client, hash_parts, image_exists, report
+from evaluator.images.engine import (
+    ImageBuildError, Progress, docker_client, hash_parts, image_exists, report, stream_build,
+)
 from evaluator.settings import BASE_FROM_ENV, MIRROR_ENV, cache_dir
 
 SUITE = "bookworm"
 VARIANT = "minbase"
 PACKAGES = ("python3", "python3-venv")
+EXTRA_REPOSITORY = "astrocompress/debian-python-extra"  # a registry image with ``extra`` packages added
 REPOSITORY = "astrocompress/debian-python"
 RECIPE_VERSION = "1"  # bump when the pruning or import settings below change
 
@@ -50,10 +57,10 @@ def mirror() -> str:
     return settings.debian_mirror()
 
 
-def rootfs_tag() -> str:
+def rootfs_tag(extra: tuple[str, ...] = ()) -> str:
     """The tag the debootstrapped root image has (a hash of its recipe)."""
     digest = hash_parts(
-        [RECIPE_VERSION, SUITE, VARIANT, ",".join(PACKAGES), mirror(), *PRUNED, *IMPORT_CHANGES]
+        [RECIPE_VERSION, SUITE, VARIANT, ",".join((*PACKAGES, *extra)), mirror(), *PRUNED, *IMPORT_CHANGES]
     )
     return f"{REPOSITORY}:{digest[:12]}"
 
@@ -63,8 +70,9 @@ def base_from_registry() -> str | None:
     return settings.base_from_registry()
 
 
-def ensure_rootfs_image(*, progress: Progress | None = None, client: Any | None = None) -> str:
-    """Return the tag of the root image, building (or pulling) it if missing."""
+def ensure_rootfs_image(*, progress: Progress | None = None, client: Any | None = None,
+                        extra: tuple[str, ...] = ()) -> str:
+    """Return the tag of the root image (with the ``extra`` Debian packages), building (or pulling) it if missing."""
     client = client or docker_client()
     registry_image = base_from_registry()
     if registry_image:
@@ -77,11 +85,28 @@ def ensure_rootfs_image(*, progress: Progress | None = None, client: Any | None 
                     f"cannot pull {registry_image}: {exc}. Unset {BASE_FROM_ENV} to build "
                     "the base offline with debootstrap."
                 ) from exc
-        return registry_image
-    tag = rootfs_tag()
+        return _with_apt_packages(client, registry_image, extra, progress) if extra else registry_image
+    tag = rootfs_tag(extra)
     if image_exists(client, tag):
         return tag
-    _build_with_debootstrap(client, tag, progress)
+    _build_with_debootstrap(client, tag, progress, extra)
+    return tag
+
+
+def _with_apt_packages(client: Any, image: str, extra: tuple[str, ...], progress: Progress | None) -> str:
+    """A registry image with ``extra`` installed by apt (the online route; needs the image's apt sources)."""
+    tag = f"{EXTRA_REPOSITORY}:{hash_parts([image, *extra])[:12]}"
+    if image_exists(client, tag):
+        return tag
+    report(progress, f"installing {', '.join(extra)} into {image} with apt")
+    context = Path(tempfile.mkdtemp(prefix="rootfs-extra-", dir=cache_dir()))
+    try:
+        (context / "Dockerfile").write_text(
+            f"FROM {image}\nUSER root\nRUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "
+            f"--no-install-recommends {' '.join(extra)} && rm -rf /var/lib/apt/lists/*\n")
+        stream_build(client, context, tag, progress=progress)
+    finally:
+        shutil.rmtree(context, ignore_errors=True)
     return tag
 
 
@@ -103,16 +128,17 @@ def _check_debootstrap() -> str:
     return exe
 
 
-def _build_with_debootstrap(client: Any, tag: str, progress: Progress | None) -> None:
+def _build_with_debootstrap(client: Any, tag: str, progress: Progress | None, extra: tuple[str, ...] = ()) -> None:
     exe = _check_debootstrap()
     debs = cache_dir() / "debootstrap-debs"
     debs.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="rootfs-", dir=cache_dir()))
     root = work / "root"
     try:
-        report(progress, f"debootstrap {VARIANT} {SUITE} with {', '.join(PACKAGES)} (about a minute)")
+        packages = (*PACKAGES, *extra)
+        report(progress, f"debootstrap {VARIANT} {SUITE} with {', '.join(packages)} (about a minute)")
         cmd = [
-            exe, f"--variant={VARIANT}", f"--include={','.join(PACKAGES)}",
+            exe, f"--variant={VARIANT}", f"--include={','.join(packages)}",
             f"--cache-dir={debs}", SUITE, str(root), mirror(),
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)

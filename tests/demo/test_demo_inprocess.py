@@ -21,7 +21,8 @@ def test_demo_inprocess_prints_the_ratio_table_and_seeds_the_paper(tmp_path, mon
     verified = [r for r in records if r.provenance == "verified"]
     assert {r.track for r in verified} == {"keck", "sdss-3d-lambda"}
     assert all(r.synthetic for r in verified)
-    classical = [r for r in verified if not r.neural]
+    kind = {r.key: BASELINES[r.submission.removeprefix("baseline-")].kind for r in verified}
+    classical = [r for r in verified if kind[r.key] == "classical"]
     assert len(classical) == 10 and all(r.status == "ok" for r in classical)
     assert any(r.provenance == "paper" and r.track == "hubble" for r in records)
     assert all(1.2 < r.summary.ratio_mean < 3.7 for r in classical)
@@ -29,3 +30,9 @@ def test_demo_inprocess_prints_the_ratio_table_and_seeds_the_paper(tmp_path, mon
     neural = [r for r in verified if r.neural]
     assert {(r.submission, r.track) for r in neural} == {("baseline-idf", "keck"), ("baseline-l3c", "keck")}
     assert all(r.status == "ok" and r.codec_info.get("sha256") for r in neural)
+    # the archive codecs too (keck is one of their demo tracks), in a table of their own
+    archive = [r for r in verified if kind[r.key] == "archive"]
+    assert {(r.submission, r.track) for r in archive} == {(b.submission, "keck") for b in BASELINES.values()
+                                                          if b.kind == "archive"}
+    assert all(r.status == "ok" and not r.neural for r in archive)
+    assert "What archives run today" in result.output and "xz -9" in result.output

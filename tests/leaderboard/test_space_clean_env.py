@@ -145,7 +145,7 @@ def test_published_space_runs_in_a_clean_venv(tmp_path: Path, artifacts_dir: Pat
     env = _clean_env(tmp_path / "home")
     probe = ("import json, sys, evaluator, leaderboard, submissions, gradio\n"
              "missing = []\n"
-             "for name in ('challenge', 'baselines'):\n"
+             "for name in ('challenge', 'baselines.registry', 'baselines.neural'):\n"
              "    try: __import__(name)\n"
              "    except ModuleNotFoundError: missing.append(name)\n"
              "print(json.dumps({'files': [m.__file__ for m in (evaluator, leaderboard, submissions)],\n"
@@ -154,7 +154,8 @@ def test_published_space_runs_in_a_clean_venv(tmp_path: Path, artifacts_dir: Pat
     assert out.returncode == 0, out.stderr
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert all(Path(f).resolve().is_relative_to(space.resolve()) for f in seen["files"]), seen["files"]
-    assert seen["missing"] == ["challenge", "baselines"] and seen["gradio"] == card["sdk_version"]
+    assert seen["missing"] == ["challenge", "baselines.registry", "baselines.neural"], seen["missing"]
+    assert seen["gradio"] == card["sdk_version"]
     assert not any(str(REPO) in p for p in seen["path"]), seen["path"]
 
     env = _clean_env(tmp_path / "home", RESULTS_STORE=f"file://{dataset}", REFRESH_S="2")
