@@ -88,6 +88,17 @@ class Failure:
         failure_kind(self.kind)
 
 
+def atomic_write(fs: Any, path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` on fsspec file system ``fs`` via a temporary file and a move:
+    a reader sees the old file or the new one, never half of one."""
+    parent = path.rsplit("/", 1)[0]
+    fs.makedirs(parent, exist_ok=True)
+    tmp = f"{parent}/.tmp-{uuid.uuid4().hex}"
+    with fs.open(tmp, "wb") as fh:
+        fh.write(data)
+    fs.mv(tmp, path)
+
+
 TRAINED_ON_KEY = "trained_on"
 """Manifest field of a cross-track record (paper Table 2): the training set it names (a track, or "all")."""
 
@@ -225,12 +236,7 @@ class ResultStore:
         return f"{self.root}/records/{key}{suffix}"
 
     def _atomic_write(self, path: str, data: bytes) -> None:
-        parent = path.rsplit("/", 1)[0]
-        self.fs.makedirs(parent, exist_ok=True)
-        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}"
-        with self.fs.open(tmp, "wb") as fh:
-            fh.write(data)
-        self.fs.mv(tmp, path)
+        atomic_write(self.fs, path, data)
 
     def write(self, record: ResultRecord, items: pd.DataFrame | None = None) -> str:
         """Write (or replace) one record and its per-item rows; returns the key."""

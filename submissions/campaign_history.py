@@ -25,7 +25,6 @@ import io
 import json
 import secrets
 import subprocess
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +35,7 @@ import pandas as pd
 
 from evaluator.docker_engine import docker_client
 from evaluator.profiles import machine_fingerprint
-from evaluator.records import Failure, ResultRecord, ResultStore, safe_component, utcnow
+from evaluator.records import Failure, ResultRecord, ResultStore, atomic_write, safe_component, utcnow
 from evaluator.versions import CONTRACT_VERSION, EVALUATOR_VERSION, PLATFORM_VERSION
 from submissions.campaign_shards import TASK_ERROR_KIND, CampaignTask, ShardResult
 
@@ -150,12 +149,7 @@ class CampaignArchive:
     # -- files ---------------------------------------------------------------
 
     def put(self, path: str, data: bytes) -> None:
-        parent = path.rsplit("/", 1)[0]
-        self.fs.makedirs(parent, exist_ok=True)
-        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}"
-        with self.fs.open(tmp, "wb") as fh:
-            fh.write(data)
-        self.fs.mv(tmp, path)
+        atomic_write(self.fs, path, data)
 
     def save_log(self) -> None:
         self.put(f"{self.dir}/campaign.json", json.dumps(dataclasses.asdict(self.log), indent=2,

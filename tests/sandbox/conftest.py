@@ -30,25 +30,6 @@ TEST_PROFILE: Profile = PROFILES["cpu-1"].replace(
 )
 
 
-def docker_available() -> bool:
-    try:
-        import docker  # noqa: PLC0415
-
-        docker.from_env().ping()
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-
-
-@pytest.fixture(scope="session")
-def docker_client():
-    if not docker_available():
-        pytest.skip("Docker engine not reachable")
-    import docker  # noqa: PLC0415
-
-    return docker.from_env()
-
-
 def build_test_codec(name: str, root: Path) -> str:
     """Build the test codec ``hostile/<name>`` (FROM the codec base image, with ``contract.py``); its tag."""
     from evaluator.images import build_codec_image  # noqa: PLC0415

@@ -14,18 +14,6 @@ OWN = Path(__file__).parent / "codecs"
 TAG_PREFIX = "astrocompress-test/service-"
 
 
-@pytest.fixture(scope="session")
-def docker_client():
-    import docker
-
-    try:
-        client = docker.from_env()
-        client.ping()
-    except Exception:  # noqa: BLE001
-        pytest.skip("Docker engine not reachable")
-    return client
-
-
 @pytest.fixture
 def codec_images(docker_client, tmp_path_factory) -> Iterator[Callable[[str, str], str]]:
     """``build(name, variant)``: the test codec ``name`` (tests/sandbox/hostile or tests/service/codecs)
