@@ -19,13 +19,13 @@ import json
 import logging
 import secrets
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import fsspec
 
+from evaluator.records import atomic_write
 from submissions.inbox import (
     IMAGE_FILE,
     REQUEST_FILE,
@@ -63,11 +63,7 @@ class SubmissionStore:
 
     def _write(self, path: str, data: bytes) -> None:
         """Write ``data`` to a temporary name and move it into place (readers never see half a file)."""
-        parent = path.rsplit("/", 1)[0]
-        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}"
-        with self.fs.open(tmp, "wb") as fh:
-            fh.write(data)
-        self.fs.mv(tmp, path)
+        atomic_write(self.fs, path, data)
 
     # -- participant side ------------------------------------------------------
     def put_request(self, request: dict[str, Any], image_tar: Path) -> str:
