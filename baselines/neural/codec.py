@@ -26,8 +26,19 @@ from torch import nn
 from baselines.neural import common
 from baselines.neural.checkpoints import Checkpoint, checkpoint_path, load_checkpoint
 from baselines.neural.exact import make_exact
-from baselines.neural.pixelcnn_stream import pixelcnn_decode, pixelcnn_encode, real_pixels
-from baselines.neural.streams import LATENT_MAX_SYMBOL, Tally, idf_decode, idf_encode, l3c_decode, l3c_encode
+from baselines.neural.pixelcnn_stream import (
+    pixelcnn_decode,
+    pixelcnn_encode,
+    real_pixels,
+)
+from baselines.neural.streams import (
+    LATENT_MAX_SYMBOL,
+    Tally,
+    idf_decode,
+    idf_encode,
+    l3c_decode,
+    l3c_encode,
+)
 from evaluator.coding import (
     BitstreamError,
     MixtureRangeDecoder,

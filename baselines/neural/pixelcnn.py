@@ -46,7 +46,7 @@ GROUP = 3
 
 @dataclass(frozen=True)
 class PixelCNNConfig:
-    filters: int = 24
+    filters: int = 16
     resnets: int = 1
     """Gated residual blocks per stream per level in the up pass (the down pass has as many, +1 below the top)."""
     levels: int = 1
@@ -60,7 +60,7 @@ class PixelCNNConfig:
 
 PIXELCNN_CONFIGS: dict[str, PixelCNNConfig] = {
     "paper": PixelCNNConfig(filters=160, resnets=5, levels=3, mixtures=12, dropout=0.5),
-    "small": PixelCNNConfig(filters=24, resnets=1, levels=1, mixtures=5),
+    "small": PixelCNNConfig(filters=16, resnets=1, levels=1, mixtures=5),
     "tiny": PixelCNNConfig(filters=8, resnets=1, levels=1, mixtures=2),
 }
 

@@ -28,7 +28,12 @@ import torch
 from baselines.neural.pixelcnn import LN2_OVER_STEPS, PixelCNN
 from baselines.neural.pixelcnn_step import CachedPixelCNN
 from baselines.neural.streams import Tally
-from evaluator.coding import MixtureParams, MixtureRangeDecoder, MixtureRangeEncoder, PatchGrid
+from evaluator.coding import (
+    MixtureParams,
+    MixtureRangeDecoder,
+    MixtureRangeEncoder,
+    PatchGrid,
+)
 
 FORWARD_PATCHES = 64
 """Patches per full forward pass in the encoder (bounds its memory; any size gives the same bits)."""

@@ -32,7 +32,14 @@ from baselines.neural.checkpoints import (
     named_config,
     save_checkpoint,
 )
-from baselines.neural.data import Batch, CropSampler, TrainingData, load_images, make_batch, validation_patches
+from baselines.neural.data import (
+    Batch,
+    CropSampler,
+    TrainingData,
+    load_images,
+    make_batch,
+    validation_patches,
+)
 
 log = logging.getLogger("baselines.neural.train")
 

@@ -28,7 +28,8 @@ def test_demo_inprocess_prints_the_ratio_table_and_seeds_the_paper(tmp_path, mon
     assert all(1.2 < r.summary.ratio_mean < 3.7 for r in classical)
     # the neural baselines run on their demo tracks only (keck here), and round-trip there
     neural = [r for r in verified if r.neural]
-    assert {(r.submission, r.track) for r in neural} == {("baseline-idf", "keck"), ("baseline-l3c", "keck")}
+    assert {(r.submission, r.track) for r in neural} == {("baseline-idf", "keck"), ("baseline-l3c", "keck"),
+                                                         ("baseline-pixelcnn", "keck")}
     assert all(r.status == "ok" and r.codec_info.get("sha256") for r in neural)
     # the archive codecs too (keck is one of their demo tracks), in a table of their own
     archive = [r for r in verified if kind[r.key] == "archive"]

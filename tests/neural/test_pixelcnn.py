@@ -7,14 +7,23 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from baselines.neural import common  # noqa: E402
-from baselines.neural.checkpoints import checkpoint_path, load_checkpoint, weights_sha256  # noqa: E402
-from baselines.neural.codec import NeuralCodec, load_codec  # noqa: E402
-from baselines.neural.exact import make_exact  # noqa: E402
-from baselines.neural.pixelcnn import PIXELCNN_CONFIGS, PixelCNN, PixelCNNConfig, coupling_pairs  # noqa: E402
-from baselines.neural.pixelcnn_step import CachedPixelCNN  # noqa: E402
-from baselines.neural.pixelcnn_stream import real_pixels  # noqa: E402
-from evaluator.coding import BitstreamError, to_patches  # noqa: E402
+from baselines.neural import common
+from baselines.neural.checkpoints import (
+    checkpoint_path,
+    load_checkpoint,
+    weights_sha256,
+)
+from baselines.neural.codec import NeuralCodec, load_codec
+from baselines.neural.exact import make_exact
+from baselines.neural.pixelcnn import (
+    PIXELCNN_CONFIGS,
+    PixelCNN,
+    PixelCNNConfig,
+    coupling_pairs,
+)
+from baselines.neural.pixelcnn_step import CachedPixelCNN
+from baselines.neural.pixelcnn_stream import real_pixels
+from evaluator.coding import BitstreamError, to_patches
 
 PAPER_TRACKS = ("lco", "keck", "hubble", "jwst-2d", "jwst-2d-res", "sdss-2d", "sdss-3d-lambda", "sdss-3d-time")
 
@@ -174,7 +183,7 @@ def test_committed_checkpoint_round_trip(track: str) -> None:
 
 
 def test_training_writes_a_checkpoint_that_codes(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from baselines.neural.train import main  # noqa: PLC0415
+    from baselines.neural.train import main
 
     path = main(["--model", "pixelcnn", "--track", "keck", "--minutes", "0.1", "--config", "tiny",
                  "--variant", "direct", "--batch", "8", "--lr", "2e-3", "--out", str(tmp_path / "pixelcnn-keck.pt")])
