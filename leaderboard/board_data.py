@@ -194,7 +194,7 @@ class LeaderboardData:
         counts = rows.groupby("data")["submission"].nunique().sort_index()
         counts = counts.sort_values(ascending=False, kind="stable")
         choices = [(f"{label} ({n} codecs)", str(label)) for label, n in counts.items()]
-        measured = rows[rows["key"].isin(self.reader.item_keys())]
+        measured = rows[rows["key"].isin(self.reader.item_keys()) & (rows["provenance"] != "estimate")]
         if measured.empty:
             return choices, choices[0][1]
         with_items = measured.groupby("data")["submission"].nunique().sort_index()
@@ -239,7 +239,8 @@ class LeaderboardData:
     def _item_plots(self, track: str, f: Filters, label: str | None) -> list[Any]:
         frame = self.track_rows(track, f)
         frame = frame[frame["data"] == label] if not frame.empty else frame
-        rows = frame[frame["status"] == "ok"] if not frame.empty else frame
+        # estimates (VDM bounds) have per-item numbers but are not codecs: left out of the per-item plots
+        rows = frame[(frame["status"] == "ok") & (frame["provenance"] != "estimate")] if not frame.empty else frame
         truncated = False
         if not rows.empty:
             rows = rows[rows["key"].isin(self.reader.item_keys())]

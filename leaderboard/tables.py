@@ -211,6 +211,14 @@ def _interval_text(low: object, high: object) -> str:
     return f"{float(low):.2f} - {float(high):.2f}"  # type: ignore[arg-type]
 
 
+def _estimate_spread(row: dict[str, object]) -> str:
+    """An estimate's (VDM) spread in the interval column: the bound's standard error over time samples."""
+    se = row.get("bpp_stderr")
+    if se is None or pd.isna(se):  # type: ignore[arg-type]
+        return ""
+    return f"bound ± {float(se):.4f} bpp (s.e. over t)"  # type: ignore[arg-type]
+
+
 def _tied_ranks(ok: pd.DataFrame, stats: pd.DataFrame | None, sort_by: str, ascending: bool) -> pd.Series:
     """Ranks within each data label: tied ranks of ``leaderboard.ranking`` where every row has items.
 
@@ -261,7 +269,8 @@ def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
                 _codec_cell(r),
                 _badges_cell(r),
                 *(None if failed else _round(r[c.field], c.digits) for c in METRIC_COLUMNS),
-                "" if failed else _interval_text(lows.get(r["key"]), highs.get(r["key"])),
+                "" if failed else _estimate_spread(r) if r["provenance"] == "estimate"
+                else _interval_text(lows.get(r["key"]), highs.get(r["key"])),
                 None if failed else _round(_gain_percent(r["ratio_mean"], (rice or {}).get(r["data"])), 1),
                 r["profile"],
                 r["data"],

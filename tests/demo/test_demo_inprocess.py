@@ -25,6 +25,9 @@ def test_demo_inprocess_prints_the_ratio_table_and_seeds_the_paper(tmp_path, mon
     classical = [r for r in verified if kind[r.key] == "classical"]
     assert len(classical) == 10 and all(r.status == "ok" for r in classical)
     assert any(r.provenance == "paper" and r.track == "hubble" for r in records)
+    # our VDM likelihood bounds, shipped and seeded, on every paper track
+    vdm = [r for r in records if r.submission == "estimate-vdm-small"]
+    assert len(vdm) == 8 and all(r.provenance == "estimate" and r.summary.bpp_stderr for r in vdm)
     assert all(1.2 < r.summary.ratio_mean < 3.7 for r in classical)
     # the neural baselines run on their demo tracks only (keck here), and round-trip there
     neural = [r for r in verified if r.neural]
