@@ -17,6 +17,7 @@ Prints numbers; it is not a test.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -84,7 +85,7 @@ def main() -> None:
             r, jr = float(np.mean(ratios)), float(np.mean(jratios))
             wins[model] += r >= jr
             table.setdefault(track, {"jpegxl-max": jr})[model] = r
-            params = sum(p.numel() for p in codec.model.parameters())
+            params = int(json.loads(checkpoint_path(model, track).with_suffix(".json").read_text())["params"])
             print(f"{model:5} {track:15} {len(items):5} {codec.label:12} {codec.variant:8} {params:8d} {nll / npix:8.4f} "
                   f"{bits / npix:8.4f} {100 * (bits - nll) / nll:6.2f} {r:6.3f} {jr:7.3f} {('yes' if r >= jr else 'no'):>5} "
                   f"{enc_s / npix * FRAME:8.2f} {dec_s / npix * FRAME:8.2f} {('yes' if exact else 'NO'):>5}")

@@ -94,16 +94,4 @@ def write_shipped(entries: list[dict[str, Any]], path: Path = SHIPPED) -> None:
 
 def seed_vdm_estimates(store: ResultStore, path: Path = SHIPPED) -> list[str]:
     """Write the shipped estimates into ``store`` (idempotent: unchanged records are not rewritten)."""
-    existing = set(store.keys())
-    keys = []
-    for entry in shipped_entries(path):
-        record, items = estimate_record(entry)
-        keys.append(record.key)
-        if record.key in existing:
-            try:
-                if store.read(record.key).to_json() == record.to_json():
-                    continue
-            except (OSError, ValueError, TypeError):
-                log.warning("VDM estimate %s unreadable; rewriting it", record.key)
-        store.write(record, items)
-    return keys
+    return store.seed((estimate_record(entry) for entry in shipped_entries(path)), "VDM estimate")
