@@ -55,6 +55,21 @@ def _signature(info: dict[str, Any]) -> str:
     return "|".join(parts)
 
 
+def _signatures(infos: dict[str, dict[str, Any]], memo: dict[str, tuple[dict[str, Any], str]]) -> dict[str, str]:
+    """``_signature`` of each listed file, re-using the last one while the listing hands back the same
+    metadata object (``evaluator.records.LocalListing`` does for an unchanged folder)."""
+    out: dict[str, str] = {}
+    for key, info in infos.items():
+        hit = memo.get(key)
+        if hit is None or hit[0] is not info:
+            hit = memo[key] = (info, _signature(info))
+        out[key] = hit[1]
+    if len(memo) > len(out):
+        for gone in [k for k in memo if k not in out]:
+            del memo[gone]
+    return out
+
+
 def hardware_label(fingerprint: dict[str, Any]) -> str:
     """A short, human label of the machine a record was measured on."""
     if not fingerprint:
@@ -143,6 +158,10 @@ class StoreReader:
         self.store = ResultStore(url, **storage_options)
         self.url = self.store.url
         self._lock = threading.RLock()
+        self._refresh_lock = threading.Lock()  # one refresh at a time; readers only wait for its last step
+        self._json_memo: dict[str, tuple[dict[str, Any], str]] = {}
+        self._parquet_memo: dict[str, tuple[dict[str, Any], str]] = {}
+        self.reads = 0  # record files read since the start (a refresh reads only new or changed ones)
         self._records: dict[str, _Cached] = {}
         self._items: dict[str, tuple[str, pd.DataFrame]] = {}
         self._item_sigs: dict[str, str] = {}
@@ -157,17 +176,31 @@ class StoreReader:
     def _list(self) -> tuple[dict[str, str], dict[str, str]]:
         """Signatures of record JSONs and item Parquets, by key."""
         jsons, parquets = self.store.listing()
-        return ({k: _signature(v) for k, v in jsons.items()}, {k: _signature(v) for k, v in parquets.items()})
+        return _signatures(jsons, self._json_memo), _signatures(parquets, self._parquet_memo)
 
     def refresh(self) -> bool:
-        """Re-list the store; reload new or changed records. True when anything changed."""
-        with self._lock:
+        """Re-list the store; reload new or changed records. True when anything changed.
+
+        The listing and the reads run outside the data lock (readers keep
+        serving the previous state meanwhile); the changes apply at once.
+        """
+        with self._refresh_lock:
             try:
                 jsons, parquets = self._list()
             except Exception as exc:  # network stores fail transiently; keep serving the cache
                 self.last_error = f"could not list {self.url}: {exc}"
                 log.warning(self.last_error)
                 return False
+            with self._lock:
+                todo = [(k, sig) for k, sig in jsons.items()
+                        if k not in self._records or self._records[k].signature != sig]
+            self.reads += len(todo)
+            loaded = self._read_many(todo)
+            return self._apply(jsons, parquets, loaded)
+
+    def _apply(self, jsons: dict[str, str], parquets: dict[str, str],
+               loaded: list[tuple[str, str, ResultRecord | None]]) -> bool:
+        with self._lock:
             self.last_error = None
             changed = False
             for key in [k for k in self._records if k not in jsons]:
@@ -175,9 +208,7 @@ class StoreReader:
                 del self._records[key]
                 self._items.pop(key, None)
                 changed = True
-            todo = [(k, sig) for k, sig in jsons.items()
-                    if k not in self._records or self._records[k].signature != sig]
-            for key, sig, rec in self._read_many(todo):
+            for key, sig, rec in loaded:
                 if rec is None:
                     continue
                 self._records[key] = _Cached(sig, rec, record_row(key, rec))
