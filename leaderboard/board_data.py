@@ -51,6 +51,7 @@ class Filters:
 
 ITEM_PLOT_LIMIT = 12  # records per per-item figure
 OVERVIEW_LIMIT = 40  # rows per data label on the overview (track tabs list every row)
+REFRESH_DUTY = 10.0  # re-list at most every REFRESH_DUTY x the last listing's duration (<= 10 % of a core)
 PREWARM_DELAY_S = 10.0  # seconds between building the app and rendering every track in the background
 
 SORT_CHOICES: list[tuple[str, str]] = [
@@ -67,6 +68,7 @@ class LeaderboardData:
         self.queue = QueueSource(reader.url, self.queue_dir)
         self.min_refresh_s = min_refresh_s
         self._last_refresh = 0.0
+        self._refresh_cost = 0.0  # seconds the last re-listing took
         self._lock = threading.Lock()
         self._cache: dict[tuple[Any, ...], list[Any]] = {}
         self._frames: dict[tuple[Any, ...], pd.DataFrame] = {}  # labelled / filtered records, per version
@@ -76,13 +78,23 @@ class LeaderboardData:
 
     def refresh(self, force: bool = False) -> int:
         """Re-list the store and the queue at most every ``min_refresh_s``; returns the data version
-        (it grows whenever the records or the queue snapshot change)."""
-        with self._lock:
-            now = time.monotonic()
-            if force or now - self._last_refresh >= self.min_refresh_s:
+        (it grows whenever the records or the queue snapshot change).
+
+        A big store takes a while to list (20,000 records: ~0.3 s of stats), so the interval grows to
+        ``REFRESH_DUTY`` times the last listing's duration, and a timer tick that finds a refresh under
+        way answers with the current version instead of waiting (``force`` always re-lists).
+        """
+        if not self._lock.acquire(blocking=force):
+            return self.reader.version + self.queue.version
+        try:
+            start = time.monotonic()
+            if force or start - self._last_refresh >= max(self.min_refresh_s, REFRESH_DUTY * self._refresh_cost):
                 self.reader.refresh()
                 self.queue.refresh(force=force)
-                self._last_refresh = now
+                self._last_refresh = time.monotonic()
+                self._refresh_cost = self._last_refresh - start
+        finally:
+            self._lock.release()
         return self.reader.version + self.queue.version
 
     def _frame_cached(self, key: tuple[Any, ...], compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
