@@ -168,6 +168,7 @@ class StoreReader:
         self._ratios: dict[str, tuple[str, ItemRatios]] = {}  # per-item ratios only (intervals, ranks)
         self._track_versions: dict[str, int] = {}  # bumps when a record of that track changes
         self._frame: pd.DataFrame | None = None
+        self._pending: set[str] = set()  # keys new, changed or removed since the frame was built
         self.version = 0  # bumps whenever the set or content of records changes
         self.last_error: str | None = None
 
@@ -207,6 +208,7 @@ class StoreReader:
                 self._bump_track(key)
                 del self._records[key]
                 self._items.pop(key, None)
+                self._pending.add(key)
                 changed = True
             for key, sig, rec in loaded:
                 if rec is None:
@@ -223,7 +225,7 @@ class StoreReader:
                         changed = True
                 self._item_sigs = parquets
             if changed or self._frame is None:
-                self._frame = None
+                self._pending.update(k for k, _, rec in loaded if rec is not None)
                 self.version += 1
             return changed
 
@@ -256,10 +258,12 @@ class StoreReader:
     def records_frame(self) -> pd.DataFrame:
         """One row per record (see ``RECORD_COLUMNS``)."""
         with self._lock:
+            if self._frame is not None and self._pending:
+                self._frame = _patched(self._frame, self._pending, self._records)
             if self._frame is None:
                 rows = [c.row for c in self._records.values()]
-                frame = pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
-                self._frame = frame
+                self._frame = pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
+            self._pending.clear()
             return self._frame
 
     def record(self, key: str) -> ResultRecord:
@@ -342,3 +346,32 @@ class StoreReader:
         if not frames:
             return pd.DataFrame(columns=[*ITEM_COLUMNS, "key", "codec", "profile"])
         return pd.concat(frames, ignore_index=True)
+
+
+PATCH_MAX = 256  # changed records up to which the records table is patched rather than rebuilt
+
+
+def _patched(frame: pd.DataFrame, keys: set[str], records: dict[str, _Cached]) -> pd.DataFrame | None:
+    """``frame`` with the rows of ``keys`` replaced by their current records (gone ones dropped).
+
+    A new record costs its own row, not a rebuild of 20,000. None (rebuild)
+    when many changed, or when a new row's types would change a column's
+    type (what a rebuild would infer then differs from the old column's).
+    """
+    if len(keys) > PATCH_MAX:
+        return None
+    keep = frame[~frame["key"].isin(list(keys))]
+    rows = [records[k].row for k in keys if k in records]
+    if not rows:
+        return keep.reset_index(drop=True)
+    new = pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
+    for col in RECORD_COLUMNS:
+        old_type, new_type = frame[col].dtype, new[col].dtype
+        if new_type == old_type:
+            continue
+        if new[col].isna().all() and (pd.api.types.is_float_dtype(old_type) or pd.api.types.is_string_dtype(old_type)
+                                      and old_type != object):
+            new[col] = new[col].astype(old_type)  # a missing number or text: what the old column holds already
+            continue
+        return None
+    return pd.concat([keep, new], ignore_index=True)

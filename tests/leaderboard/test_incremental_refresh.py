@@ -83,8 +83,7 @@ def test_an_unchanged_track_is_not_recomputed(tmp_path) -> None:
 def test_a_refreshed_board_equals_a_cold_one(tmp_path) -> None:
     """Incremental ranks, listings and caches give exactly the tables a fresh start computes."""
     store = ResultStore(str(tmp_path / "results"))
-    for i in range(30):
-        _write(store, i, gain=1.0 + 0.01 * (i % 7))
+    keys = [_write(store, i, gain=1.0 + 0.01 * (i % 7)) for i in range(30)]
     warm = LeaderboardData(StoreReader(store.url), min_refresh_s=0.0)
     warm.refresh(force=True)
     warm.render_track("hubble", Filters())
@@ -92,11 +91,12 @@ def test_a_refreshed_board_equals_a_cold_one(tmp_path) -> None:
         _write(store, 200 + step, gain=1.0 + 0.02 * step)
         _write(store, step, seed=500 + step)
         if step == 2:
-            store.delete(f"sub-{10:03d}/hubble/cpu-1/synthetic-small-s0:full_test")
+            store.delete(keys[10])
         warm.refresh(force=True)
         warm_tables = warm.render_track("hubble", Filters())
         cold = LeaderboardData(StoreReader(store.url))
         cold.refresh(force=True)
+        assert ("sub-010" in set(warm_tables[0]["Submission"])) == (step < 2)
         for got, want in zip(warm_tables, cold.render_track("hubble", Filters())):
             pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
 
@@ -126,3 +126,22 @@ def test_update_ranks_equals_a_full_ranking(seed: int) -> None:
     for col in ("mean", "low", "high"):
         np.testing.assert_allclose(updated[col].to_numpy(dtype=float), full[col].to_numpy(dtype=float),
                                    rtol=1e-12, equal_nan=True)
+
+
+def test_the_patched_records_table_equals_a_rebuilt_one(tmp_path) -> None:
+    store = ResultStore(str(tmp_path / "results"))
+    keys = [_write(store, i, "hubble" if i % 2 else "lco") for i in range(12)]
+    reader = StoreReader(store.url)
+    reader.refresh()
+    reader.records_frame()
+    _write(store, 40, "keck")
+    _write(store, 3, seed=99)
+    store.delete(keys[4])
+    reader.refresh()
+    patched = reader.records_frame()
+    cold = StoreReader(store.url)
+    cold.refresh()
+    rebuilt = cold.records_frame()
+    assert len(patched) == 12 and "sub-004" not in set(patched["submission"])
+    pd.testing.assert_frame_equal(patched.sort_values("key").reset_index(drop=True),
+                                  rebuilt.sort_values("key").reset_index(drop=True))
