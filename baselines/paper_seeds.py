@@ -131,21 +131,8 @@ def seed_paper_results(store: ResultStore) -> list[str]:
 
     Idempotent: records already present with the same content are not rewritten.
     """
-    keys: list[str] = []
-    existing = set(store.keys())
-    written = 0
-    for record in paper_records():
-        key = record.key
-        keys.append(key)
-        if key in existing:
-            try:
-                if store.read(key).to_json() == record.to_json():
-                    continue
-            except (OSError, ValueError, TypeError):
-                log.warning("paper record %s unreadable; rewriting it", key)
-        store.write(record)
-        written += 1
-    log.info("paper seeds: %d records, %d written", len(keys), written)
+    keys = store.seed(((record, None) for record in paper_records()), "paper record")
+    log.info("paper seeds: %d records", len(keys))
     return keys
 
 
@@ -182,15 +169,4 @@ def table2_records() -> list[ResultRecord]:
 
 def seed_paper_table2(store: ResultStore) -> list[str]:
     """Write Table 2's records into ``store`` (idempotent, like :func:`seed_paper_results`); returns their keys."""
-    existing = set(store.keys())
-    keys = []
-    for record in table2_records():
-        keys.append(record.key)
-        if record.key in existing:
-            try:
-                if store.read(record.key).to_json() == record.to_json():
-                    continue
-            except (OSError, ValueError, TypeError):
-                log.warning("paper record %s unreadable; rewriting it", record.key)
-        store.write(record)
-    return keys
+    return store.seed(((record, None) for record in table2_records()), "paper record")

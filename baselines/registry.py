@@ -94,6 +94,7 @@ BASELINE_TABLE: tuple[BaselineSpec, ...] = (
     _classical("rice", "RICE"),
     _neural("idf", "IDF"),
     _neural("l3c", "L3C"),
+    _neural("pixelcnn", "PixelCNN++"),
     _archive("fpack-rice"),
     _archive("fpack-hcompress"),
     _archive("fpack-gzip2"),

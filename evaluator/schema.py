@@ -43,6 +43,8 @@ METRIC_TABLE: tuple[Metric, ...] = (
     Metric("ratio_aggregate", "Ratio (aggregate)", "aggr.", "x", True, 2, ".3f", "track",
            "total raw bytes / total compressed bytes"),
     Metric("bpp_mean", "Bits/pixel", "bpp", "bit/px", False, 3, ".3f", "track", "mean of per-item bits per pixel"),
+    Metric("bpp_stderr", "Bound spread (bpp)", "bpp s.e.", "bit/px", None, 3, ".4f", "track",
+           "a likelihood estimate's (VDM) standard error of its mean bound over diffusion-time samples"),
     Metric("efficiency", "Efficiency", "eff.", "", True, 3, ".3f", "track",
            "noise-floor bits / achieved bits (1 = at the noise limit)"),
     Metric("noise_bpp_mean", "Noise floor bpp", "floor", "bit/px", None, 3, ".3f", "track",
@@ -104,6 +106,7 @@ class TrackSummary:
     table3_image_shape: list[int] | None = None  # paper Table 3: the image shape the timing is for
     encode_s_spread: float | None = None  # timing noise (relative), see the metric table
     decode_s_spread: float | None = None
+    bpp_stderr: float | None = None  # estimates (VDM): standard error of bpp_mean over diffusion-time samples
 
     def to_dict(self) -> dict[str, Any]:
         return {k: _finite(v) for k, v in asdict(self).items()}

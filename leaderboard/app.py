@@ -37,6 +37,7 @@ from leaderboard.cost_table import COST_DATATYPES, COST_HEADERS, COST_LIMIT
 from leaderboard.cross_track_view import CROSS_NOTE
 from leaderboard.instruments import sources_markdown
 from leaderboard.store_reader import StoreReader
+from leaderboard.track_pages import cost_view, track_view
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
     badges = {k: tables.badge(k) for k in ("paper", "verified", "estimate", "synthetic", "portable")}
 
     with gr.Blocks(title="AstroCompress Challenge leaderboard", analytics_enabled=False) as demo:
-        version = gr.State(data.reader.version)
+        version = gr.State(data.refresh())  # what update() compares: a fresh page re-sends nothing
         current = gr.State("")  # the track tab this session has open ("" = none)
         gr.Markdown(INTRO.format(**badges), elem_id="lb-header", sanitize_html=False)
         with gr.Row():
@@ -131,6 +132,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
         track_outputs: dict[str, list[Any]] = {}
         item_outputs: dict[str, list[Any]] = {}
         plot_inputs: dict[str, Any] = {}
+        pager_inputs: dict[str, list[Any]] = {}
         tabs: dict[str, gr.Tab] = {}
         with gr.Tabs(elem_id="lb-tabs"):
             with gr.Tab("Overview", id="overview", elem_id="tab-overview") as overview_tab:
@@ -151,6 +153,12 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                         + " Ranks count only rows on the same data, estimates are not ranked. *Efficiency* = "
                         "noise-floor bits / achieved bits (paper Supplement D): 1 would mean pure noise is all that is "
                         "left. " + UNCERTAINTY_NOTE, elem_classes=["lb-note"])
+                    with gr.Row(visible=False, elem_id=f"pager-row-{name}") as pager_row:
+                        search = gr.Textbox(label="Find rows in the whole table (codec, submission, data, profile, "
+                                            "status; every word must match)", elem_id=f"search-{name}", scale=4)
+                        page = gr.Number(value=1, label="Page", precision=0, minimum=1, elem_id=f"page-{name}",
+                                         scale=1)
+                    pager_md = gr.Markdown(elem_id=f"pager-{name}", elem_classes=["lb-note"])
                     table = gr.Dataframe(datatype=list(tables.TRACK_TABLE_DATATYPES), interactive=False,
                                          headers=list(tables.TRACK_TABLE_HEADERS),
                                          elem_id=f"table-{name}", max_height=800,
@@ -162,11 +170,15 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                                                      *("number" for _ in tables.RUNTIME_COLUMNS), "str"],
                                            column_widths=RUNTIME_COLUMN_WIDTHS, elem_id=f"runtime-{name}",
                                            label=f"{track.title}: runtimes by profile", wrap=True)
+                    runtime_note = gr.Markdown(elem_id=f"runtime-note-{name}", elem_classes=["lb-note"])
                     gr.Markdown(COST_NOTE, elem_classes=["lb-note"])
                     cost = gr.Dataframe(interactive=False, headers=list(COST_HEADERS), datatype=list(COST_DATATYPES),
                                         elem_id=f"cost-{name}", label=f"{track.title}: cost per volume of data (best {COST_LIMIT} by mean ratio per machine)",
                                         wrap=True, max_height=500)
+                    cost_note = gr.Markdown(elem_id=f"cost-note-{name}", elem_classes=["lb-note"])
                     gr.Markdown(sources_markdown(), elem_id=f"cost-sources-{name}", elem_classes=["lb-note"])
+                    csv = gr.File(label="Full tables of this tab (CSV: ranking, runtimes, cost; every row)",
+                                  file_count="multiple", interactive=False, elem_id=f"csv-{name}", height=120)
                     plot_data = gr.Dropdown(label="Plots show the rows measured on (one data label at a time)",
                                             elem_id=f"plot-data-{name}", interactive=True)
                     pareto = gr.Plot(elem_id=f"pareto-{name}", label="Pareto front")
@@ -176,9 +188,10 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                         expo = gr.Plot(elem_id=f"exptime-{name}", label="Ratio vs exposure time")
                         noise = gr.Plot(elem_id=f"noise-{name}", label="Bits per pixel vs noise")
                     # the ranking first; the cost table and the plots follow in a second step
-                    track_outputs[name] = [table, runtime, plot_data]
-                    item_outputs[name] = [cost, pareto, dist, expo, noise]
+                    track_outputs[name] = [table, runtime, runtime_note, pager_row, page, pager_md, plot_data]
+                    item_outputs[name] = [cost, cost_note, csv, pareto, dist, expo, noise]
                     plot_inputs[name] = plot_data
+                    pager_inputs[name] = [search, page]
             with gr.Tab("Generalization", id="cross-track", elem_id="tab-cross-track") as cross_tab:
                 gr.Markdown(CROSS_NOTE, elem_classes=["lb-note"])
                 cross = gr.Dataframe(data.cross_track(), interactive=False, elem_id="table-cross-track", wrap=True,
@@ -204,40 +217,59 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
         flat_track_outputs = [c for name in TRACKS for c in track_outputs[name]]
         flat_item_outputs = [c for name in TRACKS for c in item_outputs[name]]
 
-        def tables_of(name: str, f: Filters) -> list[Any]:
-            choices, default = data.plot_labels(name, f)
+        flat_pager_inputs = [c for name in TRACKS for c in pager_inputs[name]]
+        n_filters = len(filter_inputs)
+
+        def pagers(args: tuple[Any, ...]) -> dict[str, tuple[str, Any]]:
+            """(search, page) of each track from the flat pager inputs."""
+            return {name: (args[2 * i], args[2 * i + 1]) for i, name in enumerate(TRACKS)}
+
+        def view_of(name: str, f: Filters, query: str | None, page: Any) -> list[Any]:
             table, runtime, _ = data.render_track(name, f)
-            return [table, runtime, gr.update(choices=choices, value=default)]
+            view = track_view(table, runtime, query, page)
+            return [view.table, view.runtime, view.runtime_note, gr.update(visible=view.page.paged),
+                    gr.update(value=view.page.page), view.caption]
 
-        def second_step(name: str, f: Filters, label: str | None) -> list[Any]:
-            return [data.render_track(name, f)[2], *data.item_plots(name, f, label)]
+        def tables_of(name: str, f: Filters, query: str | None = None, page: Any = 1) -> list[Any]:
+            choices, default = data.plot_labels(name, f)
+            return [*view_of(name, f, query, page), gr.update(choices=choices, value=default)]
 
-        def track_values(open_track: str, f: Filters, *, items: bool, labels: dict[str, str] | None = None) -> list[Any]:
+        def cost_of(name: str, f: Filters, query: str | None) -> list[Any]:
+            full = data.cost_full(name, f) if (query or "").strip() else data.render_track(name, f)[2]
+            return list(cost_view(full, query))
+
+        def second_step(name: str, f: Filters, label: str | None, query: str | None = None) -> list[Any]:
+            return [*cost_of(name, f, query), data.track_csv(name, f), *data.item_plots(name, f, label)]
+
+        def track_values(open_track: str, f: Filters, *, items: bool, labels: dict[str, str] | None = None,
+                         pages: dict[str, tuple[str, Any]] | None = None) -> list[Any]:
             """Values for every track component: the open track's, ``gr.skip()`` for the others."""
             out: list[Any] = []
             for name in TRACKS:
+                query, page = (pages or {}).get(name, ("", 1))
                 if name == open_track:
-                    out.extend(tables_of(name, f) if not items else second_step(name, f, (labels or {}).get(name)))
+                    out.extend(tables_of(name, f, query, page) if not items
+                               else second_step(name, f, (labels or {}).get(name), query))
                 else:
-                    out.extend([gr.skip()] * (5 if items else 3))
+                    out.extend([gr.skip()] * len(item_outputs[name] if items else track_outputs[name]))
             return out
 
         timer_outputs = [version, overview, *flat_track_outputs, status, f_profile, sub_choice, q_md, q_table]
 
         def update(state_version: int, open_track: str, profiles: list[str], provs: list[str], kinds: list[str],
-                   dks: list[str], sort_by: str, force: bool = False) -> list[Any]:
+                   dks: list[str], sort_by: str, *pager_args: Any, force: bool = False) -> list[Any]:
             new_version = data.refresh(force=force)
             if new_version == state_version and not force:
                 return [gr.skip()] * len(timer_outputs)
             f = filters_from(profiles, provs, kinds, dks, sort_by)
             profile_choices = data.profiles()
             q_text_now, q_frame_now = data.queue_view()
-            return [new_version, data.render_overview(f), *track_values(open_track, f, items=False),
-                    data.status_line(),
+            return [new_version, data.render_overview(f),
+                    *track_values(open_track, f, items=False, pages=pagers(pager_args)), data.status_line(),
                     gr.update(choices=profile_choices, value=[p for p in (profiles or []) if p in profile_choices]),
                     gr.update(choices=data.submissions()), q_text_now, q_frame_now]
 
-        update_inputs = [version, current, *filter_inputs]
+        update_inputs = [version, current, *filter_inputs, *flat_pager_inputs]
         timer = gr.Timer(refresh_s)
         timer.tick(update, inputs=update_inputs, outputs=timer_outputs, show_progress="hidden", queue=False)
         demo.load(update, inputs=update_inputs, outputs=timer_outputs, show_progress="hidden", queue=False)
@@ -245,39 +277,52 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                           show_progress="hidden")
 
         def rerender(open_track: str, *args: Any) -> list[Any]:
-            f = filters_from(*args)
-            return [data.render_overview(f), *track_values(open_track, f, items=False)]
+            f = filters_from(*args[:n_filters])
+            return [data.render_overview(f), *track_values(open_track, f, items=False,
+                                                           pages=pagers(args[n_filters:]))]
 
-        n_filters = len(filter_inputs)
         plot_list = [plot_inputs[name] for name in TRACKS]
 
         def rerender_items(open_track: str, *args: Any) -> list[Any]:
-            labels = dict(zip(TRACKS, args[n_filters:]))
-            return track_values(open_track, filters_from(*args[:n_filters]), items=True, labels=labels)
+            labels = dict(zip(TRACKS, args[n_filters:n_filters + len(TRACKS)]))
+            return track_values(open_track, filters_from(*args[:n_filters]), items=True, labels=labels,
+                                pages=pagers(args[n_filters + len(TRACKS):]))
 
         for comp in filter_inputs:
-            comp.input(rerender, inputs=[current, *filter_inputs], outputs=[overview, *flat_track_outputs],
-                       show_progress="hidden").then(
-                rerender_items, inputs=[current, *filter_inputs, *plot_list], outputs=flat_item_outputs,
-                show_progress="hidden")
+            comp.input(rerender, inputs=[current, *filter_inputs, *flat_pager_inputs],
+                       outputs=[overview, *flat_track_outputs], show_progress="hidden").then(
+                rerender_items, inputs=[current, *filter_inputs, *plot_list, *flat_pager_inputs],
+                outputs=flat_item_outputs, show_progress="hidden")
 
         def opener(track_name: str) -> Callable[..., list[Any]]:
             def open_tab(*args: Any) -> list[Any]:
-                return [track_name, *tables_of(track_name, filters_from(*args))]
+                return [track_name, *tables_of(track_name, filters_from(*args[:n_filters]), *args[n_filters:])]
             return open_tab
 
         def item_opener(track_name: str) -> Callable[..., list[Any]]:
             def open_items(*args: Any) -> list[Any]:
-                return second_step(track_name, filters_from(*args[:n_filters]), args[n_filters])
+                return second_step(track_name, filters_from(*args[:n_filters]), *args[n_filters:])
             return open_items
 
+        def pager(track_name: str, *, new_search: bool) -> Callable[..., list[Any]]:
+            def turn(*args: Any) -> list[Any]:
+                f, (query, page) = filters_from(*args[:n_filters]), args[n_filters:]
+                return [*view_of(track_name, f, query, 1 if new_search else page), *cost_of(track_name, f, query)]
+            return turn
+
         for name, tab in tabs.items():
-            tab.select(opener(name), inputs=filter_inputs, outputs=[current, *track_outputs[name]],
+            search, page = pager_inputs[name]
+            tab.select(opener(name), inputs=[*filter_inputs, search, page], outputs=[current, *track_outputs[name]],
                        show_progress="minimal").then(
-                item_opener(name), inputs=[*filter_inputs, plot_inputs[name]], outputs=item_outputs[name],
+                item_opener(name), inputs=[*filter_inputs, plot_inputs[name], search], outputs=item_outputs[name],
                 show_progress="minimal")
-            plot_inputs[name].input(item_opener(name), inputs=[*filter_inputs, plot_inputs[name]],
+            plot_inputs[name].input(item_opener(name), inputs=[*filter_inputs, plot_inputs[name], search],
                                     outputs=item_outputs[name], show_progress="minimal")
+            paged_outputs = [*track_outputs[name][:6], *item_outputs[name][:2]]
+            for event, new_search in ((search.change, True), (search.submit, True), (page.input, False),
+                                      (page.submit, False)):
+                event(pager(name, new_search=new_search), inputs=[*filter_inputs, search, page],
+                      outputs=paged_outputs, show_progress="hidden", trigger_mode="always_last")
         cross_tab.select(data.cross_track, outputs=[cross], show_progress="hidden")
         for other in (overview_tab, submission_tab, queue_tab, cross_tab):
             other.select(lambda: "", outputs=[current], show_progress="hidden", queue=False)

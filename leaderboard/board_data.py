@@ -23,11 +23,12 @@ import pandas as pd
 from evaluator.schema import metric
 from evaluator.tracks import PAPER_TRACKS, TRACKS
 from leaderboard import plots, tables
-from leaderboard.queue_view import QueueSource
 from leaderboard.cost import rice_ratios
 from leaderboard.cost_table import cost_table
 from leaderboard.cross_track_view import cross_track_table
+from leaderboard.queue_view import QueueSource
 from leaderboard.store_reader import StoreReader
+from leaderboard.track_pages import CsvFiles
 from leaderboard.track_stats import TrackStats
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Filters:
 
 ITEM_PLOT_LIMIT = 12  # records per per-item figure
 OVERVIEW_LIMIT = 40  # rows per data label on the overview (track tabs list every row)
+REFRESH_DUTY = 10.0  # re-list at most every REFRESH_DUTY x the last listing's duration (<= 10 % of a core)
 PREWARM_DELAY_S = 10.0  # seconds between building the app and rendering every track in the background
 
 SORT_CHOICES: list[tuple[str, str]] = [
@@ -66,20 +68,33 @@ class LeaderboardData:
         self.queue = QueueSource(reader.url, self.queue_dir)
         self.min_refresh_s = min_refresh_s
         self._last_refresh = 0.0
+        self._refresh_cost = 0.0  # seconds the last re-listing took
         self._lock = threading.Lock()
         self._cache: dict[tuple[Any, ...], list[Any]] = {}
         self._frames: dict[tuple[Any, ...], pd.DataFrame] = {}  # labelled / filtered records, per version
         self.stats = TrackStats(reader)
+        self.csv = CsvFiles()
+        self.prewarming: threading.Thread | None = None  # the background render of every track (prewarm)
 
     def refresh(self, force: bool = False) -> int:
         """Re-list the store and the queue at most every ``min_refresh_s``; returns the data version
-        (it grows whenever the records or the queue snapshot change)."""
-        with self._lock:
-            now = time.monotonic()
-            if force or now - self._last_refresh >= self.min_refresh_s:
+        (it grows whenever the records or the queue snapshot change).
+
+        A big store takes a while to list (20,000 records: ~0.3 s of stats), so the interval grows to
+        ``REFRESH_DUTY`` times the last listing's duration, and a timer tick that finds a refresh under
+        way answers with the current version instead of waiting (``force`` always re-lists).
+        """
+        if not self._lock.acquire(blocking=force):
+            return self.reader.version + self.queue.version
+        try:
+            start = time.monotonic()
+            if force or start - self._last_refresh >= max(self.min_refresh_s, REFRESH_DUTY * self._refresh_cost):
                 self.reader.refresh()
                 self.queue.refresh(force=force)
-                self._last_refresh = now
+                self._last_refresh = time.monotonic()
+                self._refresh_cost = self._last_refresh - start
+        finally:
+            self._lock.release()
         return self.reader.version + self.queue.version
 
     def _frame_cached(self, key: tuple[Any, ...], compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
@@ -163,6 +178,18 @@ class LeaderboardData:
                     tables.runtime_table(frame, track), cost_table(frame, track, rice)]
         return self._cached(("track", track, f.key()), compute, self._track_version(track))
 
+    def cost_full(self, track: str, f: Filters) -> pd.DataFrame:
+        """The cost table of every measured row (search and CSV; the tab shows ``render_track``'s best rows)."""
+        return self._cached(("cost-full", track, f.key()), lambda: [cost_table(
+            self.track_rows(track, f), track, rice_ratios(self.frame(), track), limit=None)],
+            self._track_version(track))[0]
+
+    def track_csv(self, track: str, f: Filters) -> list[str]:
+        """The track tab's full tables as CSV files (``leaderboard.track_pages.CsvFiles``)."""
+        table, runtime, _ = self.render_track(track, f)
+        return self.csv.files((track, self._track_version(track), f.key()),
+                              {"ranking": table, "runtimes": runtime, "cost": self.cost_full(track, f)})
+
     def _track_version(self, track: str) -> tuple[int, int]:
         # the paper-row check (missing_paper) reads the whole store; paper rows live on their track too
         return (-1, self.reader.track_version(track))
@@ -194,7 +221,8 @@ class LeaderboardData:
         counts = rows.groupby("data")["submission"].nunique().sort_index()
         counts = counts.sort_values(ascending=False, kind="stable")
         choices = [(f"{label} ({n} codecs)", str(label)) for label, n in counts.items()]
-        measured = rows[rows["key"].isin(self.reader.item_keys())]
+        measured = rows[[h and p != "estimate" for h, p in zip(_has_items(rows, self.reader.item_keys()),
+                                                                 rows["provenance"])]]
         if measured.empty:
             return choices, choices[0][1]
         with_items = measured.groupby("data")["submission"].nunique().sort_index()
@@ -210,9 +238,16 @@ class LeaderboardData:
             for name in TRACKS:
                 try:
                     self.render_track(name, Filters())
+                    self.plot_labels(name, Filters())
                 except Exception:  # a failure here only costs speed; the tab renders on open
                     log.exception("prewarming %s failed", name)
-        thread = threading.Thread(target=work, name="leaderboard-prewarm", daemon=True)
+            for name in TRACKS:  # then what the second step of a tab switch shows
+                try:
+                    self.track_csv(name, Filters())
+                    self.item_plots(name, Filters())
+                except Exception:
+                    log.exception("prewarming the plots of %s failed", name)
+        thread = self.prewarming = threading.Thread(target=work, name="leaderboard-prewarm", daemon=True)
         thread.start()
         return thread
 
@@ -239,10 +274,11 @@ class LeaderboardData:
     def _item_plots(self, track: str, f: Filters, label: str | None) -> list[Any]:
         frame = self.track_rows(track, f)
         frame = frame[frame["data"] == label] if not frame.empty else frame
-        rows = frame[frame["status"] == "ok"] if not frame.empty else frame
+        # estimates (VDM bounds) have per-item numbers but are not codecs: left out of the per-item plots
+        rows = frame[(frame["status"] == "ok") & (frame["provenance"] != "estimate")] if not frame.empty else frame
         truncated = False
         if not rows.empty:
-            rows = rows[rows["key"].isin(self.reader.item_keys())]
+            rows = rows[_has_items(rows, self.reader.item_keys())]
             rows = rows.sort_values("ratio_mean", ascending=False).drop_duplicates(["submission", "split"])
             truncated = len(rows) > ITEM_PLOT_LIMIT
             rows = rows.head(ITEM_PLOT_LIMIT)
@@ -326,6 +362,11 @@ class LeaderboardData:
         if self.queue.version == 0:
             self.queue.refresh(force=True)
         return self.queue.view()
+
+
+def _has_items(rows: pd.DataFrame, with_items: set[str]) -> list[bool]:
+    """Which rows' records have per-item rows (a list test: ``isin`` of a 20,000-key set is slow)."""
+    return [k in with_items for k in rows["key"]]
 
 
 def filters_from(profiles: list[str] | None, provenances: list[str] | None, kinds: list[str] | None,

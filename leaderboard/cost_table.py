@@ -11,7 +11,14 @@ import pandas as pd
 
 from leaderboard.cost import core_hours_per_tb, gain_vs_rice, profile_cores
 from leaderboard.instruments import INSTRUMENT_TABLE
-from leaderboard.tables import _badges_cell, _codec_cell, _dedupe_latest, _round
+from leaderboard.tables import (
+    CELL_FIELDS,
+    _badges_cell,
+    _codec_cell,
+    _dedupe_latest,
+    _round,
+    _row_dicts,
+)
 
 COST_HEADERS: tuple[str, ...] = (
     "Profile", "Machine", "Codec", "Badges", "Encode core-h/TB", "Decode core-h/TB",
@@ -49,7 +56,7 @@ def cost_table(frame: pd.DataFrame, track: str, rice: dict[str, float], *,
         rows = rows[rows.groupby(["profile", "_machine"]).cumcount() < limit]
     rows = rows.sort_values(["profile", "_machine", "_enc"], na_position="last")
     records = []
-    for r in rows.to_dict("records"):
+    for r in _row_dicts(rows, ["_enc", "_dec", "_machine", "decode_mb_s", *CELL_FIELDS]):
         enc = r["_enc"]
         gain = gain_vs_rice(r["ratio_mean"], rice.get(r["data"]))
         records.append([

@@ -144,11 +144,18 @@ def compare(a: ItemRatios, b: ItemRatios) -> Comparison:
     return Comparison(len(shared), float(va.mean()), float(vb.mean()), diff, diff - Z_975 * sd, diff + Z_975 * sd)
 
 
-def _better_counts(ra: np.ndarray, rb: np.ndarray, cov: np.ndarray, *, same: bool) -> np.ndarray:
-    """For each codec of block a: how many codecs of block b are significantly better (paired)."""
+def _better_counts(ra: np.ndarray, rb: np.ndarray, cov: np.ndarray, *, same: bool,
+                   per_pair: bool = False) -> np.ndarray:
+    """For each codec of block a: how many codecs of block b are significantly better (paired).
+
+    ``per_pair``: the verdicts themselves (a x b booleans; for small ``a``) instead of their counts.
+    """
     ma, mb = ra.mean(axis=1), rb.mean(axis=1)
     va = np.einsum("ij,jk,ik->i", ra, cov, ra)
     vb = np.einsum("ij,jk,ik->i", rb, cov, rb)
+    if per_pair:
+        var = np.maximum(va[:, None] + vb[None, :] - 2 * (ra @ (rb @ cov).T), 0.0)
+        return (mb[None, :] - ma[:, None]) > Z_975 * np.sqrt(var)
     counts = np.zeros(len(ra), dtype=np.int64)
     rb_cov = rb @ cov  # C_b x n
     for start in range(0, len(ra), _CHUNK):
@@ -213,3 +220,33 @@ def _matrix(ratios: Mapping[str, ItemRatios], keys: list[str], members: list[int
         return np.vstack([ratios[keys[m]].values for m in members])
     pos = pd.Index(first.ids).get_indexer(list(shared))  # every member of a block has the same ids
     return np.vstack([ratios[keys[m]].values[pos] for m in members])
+
+
+def versus(one: ItemRatios, others: Sequence[ItemRatios]) -> tuple[np.ndarray, np.ndarray]:
+    """Paired verdicts of one codec against each of ``others`` (the rule of :func:`paired_ranks`).
+
+    Returns ``(one_better, other_better)``: boolean arrays over ``others``,
+    True where ``one`` is significantly better than that codec, and where that
+    codec is significantly better than ``one``. What a board needs to update
+    its ranks when one codec comes or goes, without re-comparing every pair.
+    """
+    one_better = np.zeros(len(others), dtype=bool)
+    other_better = np.zeros(len(others), dtype=bool)
+    if not one.ids:
+        return one_better, other_better
+    blocks: dict[tuple[str, ...], list[int]] = {}
+    for i, r in enumerate(others):
+        if r.ids:
+            blocks.setdefault(r.ids, []).append(i)
+    keys = [str(i) for i in range(len(others))]
+    by_key = dict(zip(keys, others))
+    for ids, members in blocks.items():
+        shared = ids if ids == one.ids else tuple(sorted(set(ids) & set(one.ids)))
+        if len(shared) < MIN_SHARED:
+            continue
+        cov = _weight_cov(shared)
+        rb = _matrix(by_key, keys, members, shared)
+        ra = _matrix({"one": one}, ["one"], [0], shared)
+        other_better[members] = _better_counts(ra, rb, cov, same=False, per_pair=True)[0]
+        one_better[members] = _better_counts(rb, ra, cov, same=False, per_pair=True)[:, 0]
+    return one_better, other_better

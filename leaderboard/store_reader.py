@@ -55,6 +55,21 @@ def _signature(info: dict[str, Any]) -> str:
     return "|".join(parts)
 
 
+def _signatures(infos: dict[str, dict[str, Any]], memo: dict[str, tuple[dict[str, Any], str]]) -> dict[str, str]:
+    """``_signature`` of each listed file, re-using the last one while the listing hands back the same
+    metadata object (``evaluator.records.LocalListing`` does for an unchanged folder)."""
+    out: dict[str, str] = {}
+    for key, info in infos.items():
+        hit = memo.get(key)
+        if hit is None or hit[0] is not info:
+            hit = memo[key] = (info, _signature(info))
+        out[key] = hit[1]
+    if len(memo) > len(out):
+        for gone in [k for k in memo if k not in out]:
+            del memo[gone]
+    return out
+
+
 def hardware_label(fingerprint: dict[str, Any]) -> str:
     """A short, human label of the machine a record was measured on."""
     if not fingerprint:
@@ -143,12 +158,17 @@ class StoreReader:
         self.store = ResultStore(url, **storage_options)
         self.url = self.store.url
         self._lock = threading.RLock()
+        self._refresh_lock = threading.Lock()  # one refresh at a time; readers only wait for its last step
+        self._json_memo: dict[str, tuple[dict[str, Any], str]] = {}
+        self._parquet_memo: dict[str, tuple[dict[str, Any], str]] = {}
+        self.reads = 0  # record files read since the start (a refresh reads only new or changed ones)
         self._records: dict[str, _Cached] = {}
         self._items: dict[str, tuple[str, pd.DataFrame]] = {}
         self._item_sigs: dict[str, str] = {}
         self._ratios: dict[str, tuple[str, ItemRatios]] = {}  # per-item ratios only (intervals, ranks)
         self._track_versions: dict[str, int] = {}  # bumps when a record of that track changes
         self._frame: pd.DataFrame | None = None
+        self._pending: set[str] = set()  # keys new, changed or removed since the frame was built
         self.version = 0  # bumps whenever the set or content of records changes
         self.last_error: str | None = None
 
@@ -157,27 +177,40 @@ class StoreReader:
     def _list(self) -> tuple[dict[str, str], dict[str, str]]:
         """Signatures of record JSONs and item Parquets, by key."""
         jsons, parquets = self.store.listing()
-        return ({k: _signature(v) for k, v in jsons.items()}, {k: _signature(v) for k, v in parquets.items()})
+        return _signatures(jsons, self._json_memo), _signatures(parquets, self._parquet_memo)
 
     def refresh(self) -> bool:
-        """Re-list the store; reload new or changed records. True when anything changed."""
-        with self._lock:
+        """Re-list the store; reload new or changed records. True when anything changed.
+
+        The listing and the reads run outside the data lock (readers keep
+        serving the previous state meanwhile); the changes apply at once.
+        """
+        with self._refresh_lock:
             try:
                 jsons, parquets = self._list()
             except Exception as exc:  # network stores fail transiently; keep serving the cache
                 self.last_error = f"could not list {self.url}: {exc}"
                 log.warning(self.last_error)
                 return False
+            with self._lock:
+                todo = [(k, sig) for k, sig in jsons.items()
+                        if k not in self._records or self._records[k].signature != sig]
+            self.reads += len(todo)
+            loaded = self._read_many(todo)
+            return self._apply(jsons, parquets, loaded)
+
+    def _apply(self, jsons: dict[str, str], parquets: dict[str, str],
+               loaded: list[tuple[str, str, ResultRecord | None]]) -> bool:
+        with self._lock:
             self.last_error = None
             changed = False
             for key in [k for k in self._records if k not in jsons]:
                 self._bump_track(key)
                 del self._records[key]
                 self._items.pop(key, None)
+                self._pending.add(key)
                 changed = True
-            todo = [(k, sig) for k, sig in jsons.items()
-                    if k not in self._records or self._records[k].signature != sig]
-            for key, sig, rec in self._read_many(todo):
+            for key, sig, rec in loaded:
                 if rec is None:
                     continue
                 self._records[key] = _Cached(sig, rec, record_row(key, rec))
@@ -192,7 +225,7 @@ class StoreReader:
                         changed = True
                 self._item_sigs = parquets
             if changed or self._frame is None:
-                self._frame = None
+                self._pending.update(k for k, _, rec in loaded if rec is not None)
                 self.version += 1
             return changed
 
@@ -225,10 +258,12 @@ class StoreReader:
     def records_frame(self) -> pd.DataFrame:
         """One row per record (see ``RECORD_COLUMNS``)."""
         with self._lock:
+            if self._frame is not None and self._pending:
+                self._frame = _patched(self._frame, self._pending, self._records)
             if self._frame is None:
                 rows = [c.row for c in self._records.values()]
-                frame = pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
-                self._frame = frame
+                self._frame = pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
+            self._pending.clear()
             return self._frame
 
     def record(self, key: str) -> ResultRecord:
@@ -311,3 +346,32 @@ class StoreReader:
         if not frames:
             return pd.DataFrame(columns=[*ITEM_COLUMNS, "key", "codec", "profile"])
         return pd.concat(frames, ignore_index=True)
+
+
+PATCH_MAX = 256  # changed records up to which the records table is patched rather than rebuilt
+
+
+def _patched(frame: pd.DataFrame, keys: set[str], records: dict[str, _Cached]) -> pd.DataFrame | None:
+    """``frame`` with the rows of ``keys`` replaced by their current records (gone ones dropped).
+
+    A new record costs its own row, not a rebuild of 20,000. None (rebuild)
+    when many changed, or when a new row's types would change a column's
+    type (what a rebuild would infer then differs from the old column's).
+    """
+    if len(keys) > PATCH_MAX:
+        return None
+    keep = frame[~frame["key"].isin(list(keys))]
+    rows = [records[k].row for k in keys if k in records]
+    if not rows:
+        return keep.reset_index(drop=True)
+    new = pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
+    for col in RECORD_COLUMNS:
+        old_type, new_type = frame[col].dtype, new[col].dtype
+        if new_type == old_type:
+            continue
+        if new[col].isna().all() and (pd.api.types.is_float_dtype(old_type) or pd.api.types.is_string_dtype(old_type)
+                                      and old_type != object):
+            new[col] = new[col].astype(old_type)  # a missing number or text: what the old column holds already
+            continue
+        return None
+    return pd.concat([keep, new], ignore_index=True)

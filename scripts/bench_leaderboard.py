@@ -107,6 +107,11 @@ def main() -> None:
     _, app_url, _ = demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                                 ssr_mode=False, **launch_kwargs())
     figures.append(("launch server", time.perf_counter() - t0, ""))
+    if board.prewarming is not None:  # what a visitor meets once the board is up (the Space runs for days)
+        t0 = time.perf_counter()
+        board.prewarming.join()
+        figures.append(("background prewarm of every track (starts 10 s after the build), waited for",
+                        time.perf_counter() - t0, "not a target"))
 
     if browser_available():
         driver, profile = start_chromium()
@@ -155,6 +160,15 @@ def main() -> None:
             figures.append(("page load, median of 3 more", sorted(loads)[1], "target < 2 s"))
         finally:
             stop_chromium(driver, profile)
+        # the same with the browser closed: the server's own work, not the two cores it shares with Chromium
+        rec, items = verified_record("jpegxl", "hubble", codec="Fresh 2", submission="sub-fresh-2", seed=54321)
+        ResultStore(url).write(rec, items)
+        t0 = time.perf_counter()
+        board.refresh(force=True)
+        board.render_overview(Filters())
+        board.render_track("hubble", Filters())
+        figures.append(("refresh after one new record, browser closed (server work only)",
+                        time.perf_counter() - t0, "target < 0.5 s"))
     else:
         console.print("[yellow]chromium/chromedriver not found: browser timings skipped[/yellow]")
     demo.close()

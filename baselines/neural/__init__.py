@@ -1,4 +1,4 @@
-"""Neural baselines: IDF and L3C as real (bit-exact, range-coded) codecs.
+"""Neural baselines: IDF, L3C and PixelCNN++ as real (bit-exact, range-coded) codecs; VDM as a likelihood bound.
 
 Importing this package does not import torch (the classical images have none);
 `load_codec` imports `baselines.neural.codec` when called.
@@ -9,6 +9,14 @@ module              what
 ``common``          side information, 16-bit variants, frame residuals, the loss
 ``idf``             Integer Discrete Flows (configs ``paper``, ``small``, ``tiny``)
 ``l3c``             L3C (configs ``paper``, ``paper-3d``, ``small``, ``tiny``)
+``pixelcnn``        PixelCNN++ (configs ``paper``, ``small``, ``tiny``)
+``pixelcnn_step``   PixelCNN++'s cached incremental step (one position per patch)
+``pixelcnn_stream`` PixelCNN++ chunks <-> the range-coded stream, raster step by step
+``exact``           exact inference: the same bits on every CPU
+``vdm``             Variational Diffusion Model: the likelihood bound (not a codec)
+``vdm_train``       ``python -m baselines.neural.vdm_train``
+``vdm_estimate``    per-item VDM bounds with their spread
+``vdm_records``     the bounds as *estimate* records (no torch)
 ``streams``         one chunk of patches <-> the range-coded stream, per model
 ``codec``           `NeuralCodec` (encode / decode, header checks), `load_codec`
 ``checkpoints``     checkpoint files, weights sha256, which checkpoint serves a track

@@ -21,9 +21,10 @@ from torch import nn
 
 from baselines.neural.idf import IDF, IDF_CONFIGS, IDFConfig
 from baselines.neural.l3c import L3C, L3C_CONFIGS, L3CConfig
+from baselines.neural.pixelcnn import PIXELCNN_CONFIGS, PixelCNN, PixelCNNConfig
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
-MODELS: tuple[str, ...] = ("idf", "l3c")
+MODELS: tuple[str, ...] = ("idf", "l3c", "pixelcnn")
 
 IDF_DATASET_OF_TRACK: dict[str, str] = {
     "lco": "lco", "keck": "keck", "hubble": "hubble", "jwst-2d": "jwst-2d", "jwst-2d-res": "jwst-2d-res",
@@ -36,6 +37,14 @@ L3C_DATASET_OF_TRACK: dict[str, str] = {
     "jwst-3d": "jwst-2d", "sdss-4d": "sdss-2d",
 }
 """L3C takes a 3D item's three frames as channels (the paper's choice): one model per 3D track."""
+
+PIXELCNN_DATASET_OF_TRACK: dict[str, str] = dict(L3C_DATASET_OF_TRACK)
+"""PixelCNN++ also takes a 3D item's three frames as channels, modelled autoregressively (as RGB)."""
+
+DATASET_OF_TRACK: dict[str, dict[str, str]] = {
+    "idf": IDF_DATASET_OF_TRACK, "l3c": L3C_DATASET_OF_TRACK, "pixelcnn": PIXELCNN_DATASET_OF_TRACK,
+}
+"""Per model: which checkpoint (by dataset name) serves each track."""
 
 
 class CheckpointError(ValueError):
@@ -56,11 +65,13 @@ def build_model(model: str, config: dict[str, int], in_channels: int) -> nn.Modu
         return IDF(IDFConfig(**config), in_channels)
     if model == "l3c":
         return L3C(L3CConfig(**config), in_channels)
+    if model == "pixelcnn":
+        return PixelCNN(PixelCNNConfig(**config), in_channels)  # type: ignore[arg-type]
     raise CheckpointError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
 
 
-def named_config(model: str, name: str) -> dict[str, int]:
-    table: dict[str, Any] = IDF_CONFIGS if model == "idf" else L3C_CONFIGS
+def named_config(model: str, name: str) -> dict[str, Any]:
+    table: dict[str, Any] = {"idf": IDF_CONFIGS, "l3c": L3C_CONFIGS, "pixelcnn": PIXELCNN_CONFIGS}[model]
     if name not in table:
         raise ValueError(f"unknown {model} config {name!r}; choose one of {', '.join(table)}")
     return dict(table[name].to_dict())
@@ -68,7 +79,7 @@ def named_config(model: str, name: str) -> dict[str, int]:
 
 def checkpoint_path(model: str, track: str, folder: Path | None = None) -> Path:
     """Where the checkpoint serving ``track`` lives."""
-    table = IDF_DATASET_OF_TRACK if model == "idf" else L3C_DATASET_OF_TRACK
+    table = DATASET_OF_TRACK.get(model, {})
     if track not in table:
         raise CheckpointError(f"no {model} checkpoint serves track {track!r}; known: {', '.join(table)}")
     return (folder or CHECKPOINT_DIR) / f"{model}-{table[track]}.pt"

@@ -25,7 +25,20 @@ from torch import nn
 
 from baselines.neural import common
 from baselines.neural.checkpoints import Checkpoint, checkpoint_path, load_checkpoint
-from baselines.neural.streams import LATENT_MAX_SYMBOL, Tally, idf_decode, idf_encode, l3c_decode, l3c_encode
+from baselines.neural.exact import make_exact
+from baselines.neural.pixelcnn_stream import (
+    pixelcnn_decode,
+    pixelcnn_encode,
+    real_pixels,
+)
+from baselines.neural.streams import (
+    LATENT_MAX_SYMBOL,
+    Tally,
+    idf_decode,
+    idf_encode,
+    l3c_decode,
+    l3c_encode,
+)
 from evaluator.coding import (
     BitstreamError,
     MixtureRangeDecoder,
@@ -43,6 +56,9 @@ log = logging.getLogger(__name__)
 
 PATCH = 32
 CHUNK = 256
+CHUNK_OF_KIND: dict[str, int] = {"pixelcnn": 1024}
+"""Patches coded together: PixelCNN++ advances a chunk's patches together through 1,024 raster steps."""
+TITLE_OF_KIND: dict[str, str] = {"idf": "IDF", "l3c": "L3C", "pixelcnn": "PixelCNN++"}
 
 
 @dataclass
@@ -67,7 +83,11 @@ class NeuralCodec:
 
     @property
     def title(self) -> str:
-        return f"{self.kind.upper()} ({self.label or 'untrained'}, {self.variant})"
+        return f"{TITLE_OF_KIND.get(self.kind, self.kind.upper())} ({self.label or 'untrained'}, {self.variant})"
+
+    @property
+    def chunk(self) -> int:
+        return CHUNK_OF_KIND.get(self.kind, CHUNK)
 
     @property
     def model_id(self) -> str:
@@ -91,18 +111,19 @@ class NeuralCodec:
             shape=tuple(int(d) for d in x.shape), dtype="<u2", model_id=self.model_id, weights_sha256=self.weights_sha256,
             float_env=float_environment(),
             extra={"variant": self.variant, "frames": self.frames, "residual_input": self.residual_input,
-                   "patch": PATCH, "chunk": CHUNK, "kind": self.kind},
+                   "patch": PATCH, "chunk": self.chunk, "kind": self.kind},
         )
         enc = MixtureRangeEncoder(max_symbol=self._max_symbol())
         tally = Tally(self.measure)
         side_parts = []
         with torch.no_grad():
             for image in self._images(x):
-                patches, _ = to_patches(common.split_variant(image, self.variant), PATCH)
+                patches, grid = to_patches(common.split_variant(image, self.variant), PATCH)
                 info = common.side_info(patches)
                 side_parts.append(info.to_bytes())
-                for start in range(0, patches.shape[0], CHUNK):
-                    self._encode_chunk(patches[start : start + CHUNK], info, start, enc, tally)
+                real = real_pixels(grid)
+                for start in range(0, patches.shape[0], self.chunk):
+                    self._encode_chunk(patches[start : start + self.chunk], info, start, real, enc, tally)
         self.last_ideal_bits = tally.bits
         return pack_header(header) + b"".join(side_parts) + enc.finish()
 
@@ -120,11 +141,16 @@ class NeuralCodec:
         off = torch.from_numpy(info.offsets[start : start + n].astype(np.float32)).to(self.dtype)
         return s, off
 
-    def _encode_chunk(self, p: np.ndarray, info: common.SideInfo, start: int, enc: MixtureRangeEncoder, tally: Tally) -> None:
+    def _encode_chunk(self, p: np.ndarray, info: common.SideInfo, start: int, real: np.ndarray, enc: MixtureRangeEncoder,
+                      tally: Tally) -> None:
         s, off = self._tensors(info, start, p.shape[0])
         u = torch.from_numpy(p.astype(np.float32)).to(self.dtype) - off.view(*off.shape, 1, 1)
         if self.kind == "idf":
             idf_encode(self.model, u.contiguous(), s, enc, tally)  # type: ignore[arg-type]
+        elif self.kind == "pixelcnn":
+            n = p.shape[0]
+            pixelcnn_encode(self.model, u.contiguous(), s, info.codes[start : start + n], off,  # type: ignore[arg-type]
+                            real[start : start + n], enc, tally, self._max_symbol())
         else:
             l3c_encode(self.model, u.contiguous(), s, off, enc, tally, self._max_symbol())  # type: ignore[arg-type]
 
@@ -149,8 +175,9 @@ class NeuralCodec:
         try:
             with torch.no_grad():
                 for grid, info in zip(grids, infos):
-                    chunks = [self._decode_chunk(info, start, min(CHUNK, grid.count - start), dec)
-                              for start in range(0, grid.count, CHUNK)]
+                    real = real_pixels(grid)
+                    chunks = [self._decode_chunk(info, start, min(self.chunk, grid.count - start), real, dec)
+                              for start in range(0, grid.count, self.chunk)]
                     ints = np.concatenate(chunks).astype(np.int64)
                     images.append(common.join_variant(from_patches(ints, grid), self.variant))
         except BitstreamError as e:
@@ -159,10 +186,14 @@ class NeuralCodec:
             raise BitstreamError(f"{e}{hint}") from e
         return self._item(images, shape)
 
-    def _decode_chunk(self, info: common.SideInfo, start: int, n: int, dec: MixtureRangeDecoder) -> np.ndarray:
+    def _decode_chunk(self, info: common.SideInfo, start: int, n: int, real: np.ndarray,
+                      dec: MixtureRangeDecoder) -> np.ndarray:
         s, off = self._tensors(info, start, n)
         if self.kind == "idf":
             u = idf_decode(self.model, s, dec, n, PATCH)  # type: ignore[arg-type]
+        elif self.kind == "pixelcnn":
+            u = pixelcnn_decode(self.model, s, info.codes[start : start + n], off,  # type: ignore[arg-type]
+                                real[start : start + n], dec, n, PATCH)
         else:
             u = l3c_decode(self.model, s, off, dec, n, PATCH)  # type: ignore[arg-type]
         x = (u + off.view(*off.shape, 1, 1)).numpy()
@@ -179,15 +210,17 @@ class NeuralCodec:
                 f"{self.weights_sha256[:16]}...: decode with the checkpoint that encoded it"
             )
         want = {"variant": self.variant, "frames": self.frames, "residual_input": self.residual_input,
-                "patch": PATCH, "chunk": CHUNK, "kind": self.kind}
+                "patch": PATCH, "chunk": self.chunk, "kind": self.kind}
         got = {k: h.extra.get(k) for k in want}
         if got != want:
             raise BitstreamError(f"bitstream settings {got} differ from this codec's {want}")
 
 
 def codec_from_checkpoint(ckpt: Checkpoint) -> NeuralCodec:
+    """The checkpoint's codec; PixelCNN++ always exact (its encoder's full pass and decoder's steps agree only then)."""
     m = ckpt.meta
-    return NeuralCodec(model=ckpt.model, kind=str(m["model"]), variant=str(m["variant"]), frames=int(m.get("frames", 1)),
+    model = make_exact(ckpt.model) if m["model"] == "pixelcnn" else ckpt.model
+    return NeuralCodec(model=model, kind=str(m["model"]), variant=str(m["variant"]), frames=int(m.get("frames", 1)),
                        residual_input=bool(m.get("residual_input", False)), weights_sha256=ckpt.sha256,
                        label=str(m["dataset"]))
 

@@ -36,6 +36,11 @@ WEIGHT_BOUND = 8.0  # |weight| <= 8 after rounding (11 significant bits with the
 MAX_FAN_IN = 2048  # exact while fan_in * 2^35 < 2^53 (fan_in < 2^18); a 128x margin
 
 
+def quantize(x: torch.Tensor) -> torch.Tensor:
+    """What an exact convolution sees of its input: float64, floored onto the 1/GRID grid, clamped to +-BOUND."""
+    return torch.clamp(torch.floor(x.to(torch.float64) * GRID) / GRID, -BOUND, BOUND)
+
+
 class ExactConv2d(nn.Module):
     """A trained ``nn.Conv2d`` (or ``nn.ConvTranspose2d``), computed exactly (see the module docstring)."""
 
@@ -57,7 +62,7 @@ class ExactConv2d(nn.Module):
         self.output_padding = conv.output_padding if self.transposed else (0, 0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = torch.clamp(torch.floor(x.to(torch.float64) * GRID) / GRID, -BOUND, BOUND)
+        x = quantize(x)
         if self.transposed:
             return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
                                       self.groups, self.dilation)

@@ -20,17 +20,16 @@ import numpy as np
 
 from baselines.neural.checkpoints import (
     CHECKPOINT_DIR,
-    IDF_DATASET_OF_TRACK,
-    L3C_DATASET_OF_TRACK,
+    DATASET_OF_TRACK,
     CheckpointError,
     checkpoint_path,
     load_checkpoint,
 )
-from baselines.neural.codec import NeuralCodec, codec_from_checkpoint
+from baselines.neural.codec import TITLE_OF_KIND, NeuralCodec, codec_from_checkpoint
 from baselines.neural.exact import make_exact
 from evaluator.coding import BitstreamError, unpack_header
 
-TRACKS_OF_MODEL: dict[str, dict[str, str]] = {"idf": IDF_DATASET_OF_TRACK, "l3c": L3C_DATASET_OF_TRACK}
+TRACKS_OF_MODEL: dict[str, dict[str, str]] = DATASET_OF_TRACK
 # What a record names of the checkpoint that coded its items (from the checkpoint's metadata).
 INFO_FIELDS: tuple[str, ...] = ("model", "config_name", "params", "variant", "sha256", "val_bpp", "steps", "minutes",
                                 "data", "revision")
@@ -75,7 +74,7 @@ class MultiTrackCodec:
 
     @property
     def title(self) -> str:
-        return self.kind.upper()
+        return TITLE_OF_KIND.get(self.kind, self.kind.upper())
 
     def preload(self) -> MultiTrackCodec:
         """Load (and hash-check) every checkpoint now: at image start-up, timed apart from the items."""

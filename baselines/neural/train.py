@@ -27,26 +27,39 @@ from torch import nn
 from baselines.neural import common
 from baselines.neural.checkpoints import (
     CHECKPOINT_DIR,
-    IDF_DATASET_OF_TRACK,
-    L3C_DATASET_OF_TRACK,
+    DATASET_OF_TRACK,
     build_model,
     named_config,
     save_checkpoint,
 )
-from baselines.neural.data import Batch, CropSampler, TrainingData, load_images, make_batch, validation_patches
+from baselines.neural.data import (
+    Batch,
+    CropSampler,
+    TrainingData,
+    load_images,
+    make_batch,
+    validation_patches,
+)
 
 log = logging.getLogger("baselines.neural.train")
 
 PAPER_HPARAMS: dict[str, dict[str, Any]] = {
     "idf": {"optimizer": "adamax", "lr": 1e-3, "batch": 256, "decay": 0.999},
     "l3c": {"optimizer": "rmsprop", "lr": 1e-4, "batch": 256, "decay": 0.999},
+    "pixelcnn": {"optimizer": "adam", "lr": 2e-4, "batch": 16, "decay": 0.999},
 }
+"""PixelCNN++: the paper's Adam at 2e-4 (Supplement C.2) with pixel-cnn-pp's batch of 16."""
 THREE_D = ("sdss-3d-lambda", "sdss-3d-time")
+FRAMES_AS_CHANNELS = ("l3c", "pixelcnn")
+"""Models that take a 3D item's three frames as channels (IDF codes a first frame and residuals)."""
+OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
+    "adamax": torch.optim.Adamax, "rmsprop": torch.optim.RMSprop, "adam": torch.optim.Adam,
+}
 
 
 def dataset_tracks(model: str, track: str) -> tuple[str, list[str]]:
     """The checkpoint's dataset name and the tracks whose training items feed it."""
-    table = IDF_DATASET_OF_TRACK if model == "idf" else L3C_DATASET_OF_TRACK
+    table = DATASET_OF_TRACK[model]
     dataset = table[track]
     tracks = [t for t, d in table.items() if d == dataset and t in _PAPER_TRACKS]
     return dataset, tracks
@@ -85,8 +98,7 @@ class Run:
         self.model = build_model(kind, config, frames * common.variant_channels(variant)).to(device)
         self.model.train()
         params = self.model.parameters()
-        self.opt: torch.optim.Optimizer = (torch.optim.Adamax(params, lr=hp["lr"]) if hp["optimizer"] == "adamax"
-                                           else torch.optim.RMSprop(params, lr=hp["lr"]))
+        self.opt: torch.optim.Optimizer = OPTIMIZERS[hp["optimizer"]](params, lr=hp["lr"])
         pixels = sum(im.shape[1] * im.shape[2] for im in data.train)
         self.steps_per_epoch = max(1.0, pixels / (hp["batch"] * 32 * 32))
         self.sampler = CropSampler(data.train, variant, seed)
@@ -137,7 +149,7 @@ class Run:
 
 def main(argv: list[str] | None = None) -> Path:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", choices=("idf", "l3c"), required=True)
+    ap.add_argument("--model", choices=tuple(PAPER_HPARAMS), required=True)
     ap.add_argument("--track", required=True, help="a paper track; its checkpoint's dataset decides the training items")
     ap.add_argument("--data", default="synthetic", help="synthetic | a corpus folder | hub@REV (training split)")
     ap.add_argument("--minutes", type=float, default=5.0)
@@ -154,7 +166,7 @@ def main(argv: list[str] | None = None) -> Path:
     hp = dict(PAPER_HPARAMS[a.model])
     hp.update({k: v for k, v in (("batch", a.batch), ("lr", a.lr)) if v is not None})
     dataset, tracks = dataset_tracks(a.model, a.track)
-    frames = 3 if a.model == "l3c" and dataset in THREE_D else 1
+    frames = 3 if a.model in FRAMES_AS_CHANNELS and dataset in THREE_D else 1
     residual = dataset == "jwst-2d-res"
     data = load_images(a.data, tracks, frames=frames, residual_input=residual, seed=a.seed)
     config = named_config(a.model, a.config)

@@ -6,6 +6,7 @@ from typer.testing import CliRunner
 from baselines.registry import BASELINES
 from challenge.cli import app
 from evaluator.records import ResultStore
+from leaderboard.tables import PAPER_COLUMNS
 
 
 def test_demo_inprocess_prints_the_ratio_table_and_seeds_the_paper(tmp_path, monkeypatch):
@@ -25,11 +26,18 @@ def test_demo_inprocess_prints_the_ratio_table_and_seeds_the_paper(tmp_path, mon
     classical = [r for r in verified if kind[r.key] == "classical"]
     assert len(classical) == 10 and all(r.status == "ok" for r in classical)
     assert any(r.provenance == "paper" and r.track == "hubble" for r in records)
+    # our VDM likelihood bounds, shipped and seeded, on every paper track
+    vdm = [r for r in records if r.submission == "estimate-vdm-small"]
+    assert len(vdm) == 8 and all(r.provenance == "estimate" and r.summary.bpp_stderr for r in vdm)
     assert all(1.2 < r.summary.ratio_mean < 3.7 for r in classical)
     # the neural baselines run on their demo tracks only (keck here), and round-trip there
     neural = [r for r in verified if r.neural]
-    assert {(r.submission, r.track) for r in neural} == {("baseline-idf", "keck"), ("baseline-l3c", "keck")}
+    assert {(r.submission, r.track) for r in neural} == {("baseline-idf", "keck"), ("baseline-l3c", "keck"),
+                                                         ("baseline-pixelcnn", "keck")}
     assert all(r.status == "ok" and r.codec_info.get("sha256") for r in neural)
+    # every codec of the paper's Table 1 (VDM aside: a bound, not a codec) has a verified row beside its paper row
+    keck = {r.codec for r in verified if r.track == "keck" and r.status == "ok"}
+    assert set(PAPER_COLUMNS) - {"VDM"} <= keck, set(PAPER_COLUMNS) - keck
     # the archive codecs too (keck is one of their demo tracks), in a table of their own
     archive = [r for r in verified if kind[r.key] == "archive"]
     assert {(r.submission, r.track) for r in archive} == {(b.submission, "keck") for b in BASELINES.values()

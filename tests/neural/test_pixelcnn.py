@@ -1,0 +1,185 @@
+"""PixelCNN++: causal, its cached steps equal its full pass bit for bit, and it codes bit-exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from codec_checks import (
+    assert_checkpoint_round_trip,
+    assert_other_weights_refused,
+    sky_frame,
+)
+
+from baselines.neural import common
+from baselines.neural.checkpoints import (
+    checkpoint_path,
+    load_checkpoint,
+    weights_sha256,
+)
+from baselines.neural.codec import NeuralCodec, load_codec
+from baselines.neural.exact import make_exact
+from baselines.neural.pixelcnn import (
+    PIXELCNN_CONFIGS,
+    PixelCNN,
+    PixelCNNConfig,
+    coupling_pairs,
+)
+from baselines.neural.pixelcnn_step import CachedPixelCNN
+from baselines.neural.pixelcnn_stream import real_pixels
+from evaluator.coding import to_patches
+
+PAPER_TRACKS = ("lco", "keck", "hubble", "jwst-2d", "jwst-2d-res", "sdss-2d", "sdss-3d-lambda", "sdss-3d-time")
+
+
+# The paper's structure (3 resolutions, 5 resnets) at a width a test can afford.
+PIXELCNN_CONFIGS_FOR_TESTS = {**PIXELCNN_CONFIGS, "paper-narrow": PixelCNNConfig(filters=8, resnets=5, levels=3, mixtures=3)}
+
+
+def _model(config: str, channels: int, seed: int = 1) -> PixelCNN:
+    torch.manual_seed(seed)
+    m = PixelCNN(PIXELCNN_CONFIGS_FOR_TESTS[config], channels)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.add_(0.05 * torch.randn_like(p))  # off the initialisation: every weight matters
+    return m.eval()
+
+
+def _codec(variant: str = "direct", frames: int = 1) -> NeuralCodec:
+    model = _model("tiny", frames * common.variant_channels(variant))
+    return NeuralCodec(make_exact(model), "pixelcnn", variant, frames=frames,
+                       weights_sha256=weights_sha256(model.state_dict()), label="tiny")
+
+
+@pytest.mark.parametrize("config,channels", [("tiny", 1), ("small", 3), ("paper-narrow", 1)])
+def test_each_output_sees_only_the_pixels_before_it(config: str, channels: int) -> None:
+    m = _model(config, channels)
+    x = torch.randn(1, channels, 32, 32, requires_grad=True)
+    head = m(x)
+    for i, j in ((0, 0), (13, 17), (31, 31), (5, 0)):
+        (g,) = torch.autograd.grad(head[0, :, i, j].sum(), x, retain_graph=True)
+        seen = g[0].abs().sum(0) > 0
+        allowed = torch.zeros_like(seen)
+        allowed[:i] = True
+        allowed[i, :j] = True
+        assert not bool((seen & ~allowed).any()), f"{config}: output ({i}, {j}) sees a later pixel"
+        if (i, j) == (13, 17):
+            assert int(seen.sum()) > 40  # and a real context, not nothing
+
+
+def test_the_paper_configuration_has_the_papers_size() -> None:
+    assert sum(p.numel() for p in PixelCNN(PIXELCNN_CONFIGS["paper"], 1).parameters()) == pytest.approx(53.6e6, rel=0.01)
+
+
+def test_channels_are_coupled_within_groups_of_three() -> None:
+    assert coupling_pairs(3) == [[], [0], [0, 1]]
+    assert coupling_pairs(6) == [[], [0], [0, 1], [], [3], [3, 4]]  # 3 LSB then 3 MSB channels, separately (C.1)
+    assert coupling_pairs(2) == [[], [0]]
+
+
+@pytest.mark.parametrize("config,channels", [("tiny", 1), ("small", 3)])
+def test_cached_steps_equal_the_full_pass_bit_for_bit_on_the_exact_network(config: str, channels: int) -> None:
+    exact = make_exact(_model(config, channels))
+    n, size = 3, 32
+    xn = torch.randn(n, channels, size, size, dtype=torch.float64) * 3
+    xn[0, :, 4, 4] = 4000.0  # a star: far off the grid's usual range
+    with torch.no_grad():
+        full = exact(xn)
+        cache = CachedPixelCNN(exact, n, size)
+        for i in range(size):
+            cache.start_row(i)
+            for j in range(size):
+                assert torch.equal(cache.head(i, j), full[:, :, i, j]), f"step ({i}, {j}) differs from the full pass"
+                cache.put(j, xn[:, :, i, j])
+
+
+def test_cached_steps_approximate_the_float_network() -> None:
+    m = _model("tiny", 1)
+    xn = torch.randn(2, 1, 32, 32)
+    with torch.no_grad():
+        full = m(xn)
+        cache = CachedPixelCNN(m, 2, 32)
+        worst = 0.0
+        for i in range(32):
+            cache.start_row(i)
+            for j in range(32):
+                worst = max(worst, float((cache.head(i, j) - full[:, :, i, j]).abs().max()))
+                cache.put(j, xn[:, :, i, j])
+    assert worst < 1e-4
+
+
+def test_the_cached_decoder_refuses_what_it_cannot_run() -> None:
+    with pytest.raises(ValueError, match="levels=3"):
+        CachedPixelCNN(_model("paper-narrow", 1), 1, 32)
+    with pytest.raises(ValueError, match="eval"):
+        CachedPixelCNN(PixelCNN(PIXELCNN_CONFIGS["tiny"], 1).train(), 1, 32)
+    cache = CachedPixelCNN(_model("tiny", 1), 1, 32)
+    with pytest.raises(ValueError, match="rows go in order"):
+        cache.start_row(1)
+
+
+def _items() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return {"odd-2d": sky_frame(), "random": rng.integers(0, 65536, (20, 31), dtype=np.uint16),
+            "flat": np.full((5, 32), 65535, np.uint16), "one-pixel": np.array([[7]], np.uint16)}
+
+
+@pytest.mark.parametrize("variant", ["direct", "msb-lsb"])
+def test_round_trips_of_a_tiny_model(variant: str) -> None:
+    codec = _codec(variant)
+    for name, x in _items().items():
+        data = codec.encode(x)
+        if name == "odd-2d":
+            assert codec.encode(x) == data, f"{name}: encoding is not deterministic"
+        y = codec.decode(data)
+        assert y.dtype == np.uint16 and np.array_equal(y, x), name
+
+
+def test_frames_as_channels_and_a_wrong_model_refused() -> None:
+    x2 = _items()["odd-2d"]
+    x = np.stack([x2, x2 + np.uint16(3), x2[::-1].copy()])
+    codec = _codec(frames=3)
+    data = codec.encode(x)
+    assert np.array_equal(codec.decode(data), x)
+    assert_other_weights_refused(codec, _codec(frames=3), data)
+
+
+def test_padding_is_not_coded() -> None:
+    _, grid = to_patches(np.zeros((37, 53), np.uint16), 32)
+    real = real_pixels(grid)
+    assert real.shape == (4, 32, 32) and int(real.sum()) == 37 * 53
+    assert real[0].all() and not real[3, 5:, :].any() and not real[1, :, 21:].any()
+    codec = _codec()
+    x = _items()["odd-2d"]
+    codec.measure = True
+    small = len(codec.encode(x))
+    padded = np.pad(x, ((0, 64 - 37), (0, 64 - 53)), mode="reflect")
+    assert small < 0.8 * len(codec.encode(padded))  # 37x53 of 64x64 pixels: the padding costs nothing
+
+
+def test_committed_checkpoints_serve_every_paper_track() -> None:
+    for track in PAPER_TRACKS:
+        path = checkpoint_path("pixelcnn", track)
+        assert path.is_file(), f"committed checkpoint {path.name} is missing"
+        meta = load_checkpoint(path).meta
+        assert meta["model"] == "pixelcnn" and meta["config"]["levels"] == 1 and meta["steps"] > 100
+        assert meta["in_channels"] == (3 if track.startswith("sdss-3d") else 1)
+
+
+@pytest.mark.parametrize("track", ["sdss-2d", "sdss-3d-time"])
+def test_committed_checkpoint_round_trip(track: str) -> None:
+    assert_checkpoint_round_trip("pixelcnn", track)
+
+
+def test_training_writes_a_checkpoint_that_codes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from baselines.neural.train import main
+
+    path = main(["--model", "pixelcnn", "--track", "keck", "--minutes", "0.1", "--config", "tiny",
+                 "--variant", "direct", "--batch", "8", "--lr", "2e-3", "--out", str(tmp_path / "pixelcnn-keck.pt")])
+    ckpt = load_checkpoint(path)
+    assert ckpt.meta["steps"] >= 3 and np.isfinite(ckpt.meta["val_bpp"]) and 0 < ckpt.meta["val_bpp"] < 16
+    codec = load_codec("pixelcnn", "keck", path=path)
+    x = _items()["odd-2d"]
+    assert np.array_equal(codec.decode(codec.encode(x)), x)
