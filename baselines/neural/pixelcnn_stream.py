@@ -6,8 +6,8 @@ patch, for each channel ``c``, the symbols of all ``N`` patches of the chunk (on
 the same on both sides). Encoder and decoder run the **same** cached step
 (`CachedPixelCNN`, one position per patch per step) on the same shapes, and turn its
 head into mixtures with the same function (`mixture_rows`). The full forward pass
-(`full_head`) gives the same bits on the exact network (tested) but costs as many
-FLOPs in float64 convolutions, which run slower than the step's matrix products.
+gives the same bits on the exact network (tested) but costs as many FLOPs, in
+float64 convolutions that run slower than the step's matrix products.
 
 Padding: a frame whose sides are not multiples of 32 is cut with reflect padding
 (`evaluator.coding.to_patches`). PixelCNN++ does not code the padded pixels: both
@@ -35,9 +35,6 @@ from evaluator.coding import (
     PatchGrid,
 )
 
-FORWARD_PATCHES = 64
-"""Patches per full forward pass in the encoder (bounds its memory; any size gives the same bits)."""
-
 
 def _f32(t: torch.Tensor) -> np.ndarray:
     return np.ascontiguousarray(t.numpy(), np.float32)
@@ -61,11 +58,6 @@ def real_pixels(grid: PatchGrid) -> np.ndarray:
     rows = np.arange(grid.rows * grid.size).reshape(grid.rows, 1, grid.size, 1) < h
     cols = np.arange(grid.cols * grid.size).reshape(1, grid.cols, 1, grid.size) < w
     return (rows & cols).reshape(grid.count, grid.size, grid.size)
-
-
-def full_head(model: PixelCNN, xn: torch.Tensor) -> torch.Tensor:
-    """The head at every position by the full forward pass (in sub-chunks: the same bits)."""
-    return torch.cat([model(xn[k : k + FORWARD_PATCHES]) for k in range(0, xn.shape[0], FORWARD_PATCHES)])
 
 
 def pixelcnn_encode(model: PixelCNN, u: torch.Tensor, s: torch.Tensor, codes: np.ndarray, off: torch.Tensor,
