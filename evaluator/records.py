@@ -19,9 +19,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import re
-import time
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
@@ -34,6 +32,7 @@ from fsspec.implementations.local import LocalFileSystem
 from evaluator.failures import failure_kind
 from evaluator.portability import PortableCheck
 from evaluator.schema import ITEM_COLUMNS, OPTIONAL_ITEM_COLUMNS, TrackSummary
+from evaluator.store_changes import JOURNAL_NAME, ChangeJournal, JournalCursor, LocalListing
 
 log = logging.getLogger(__name__)
 
@@ -156,70 +155,6 @@ class ResultRecord:
         return cls(**{k: v for k, v in d.items() if k in known})
 
 
-RACY_NS = 2_000_000_000  # a folder changed this recently is listed again next time (coarse timestamps)
-
-
-class LocalListing:
-    """``fs.find(base, detail=True)`` for a local folder, re-reading only folders whose mtime changed.
-
-    A store replaces a file by renaming a temporary into its folder, which
-    changes the folder's mtime, so an unchanged folder has unchanged files: a
-    refresh of a 20,000-record store stats each folder and reads only the
-    changed ones. A folder modified within ``RACY_NS`` of a listing is read
-    again the next time (timestamps are coarse). A file edited in place,
-    without a rename, is seen when its folder next changes.
-    """
-
-    def __init__(self) -> None:
-        self._dirs: dict[str, tuple[int, list[str], dict[str, dict[str, Any]]]] = {}
-
-    def find(self, base: str) -> dict[str, dict[str, Any]]:
-        now = time.time_ns()
-        out: dict[str, dict[str, Any]] = {}
-        seen: set[str] = set()
-        stack = [base]
-        while stack:
-            folder = stack.pop()
-            try:
-                mtime = os.stat(folder).st_mtime_ns
-            except FileNotFoundError:  # removed while listing
-                continue
-            seen.add(folder)
-            cached = self._dirs.get(folder)
-            if cached is not None and cached[0] == mtime:
-                subdirs, files = cached[1], cached[2]
-            else:
-                subdirs, files = self._read(folder)
-                if now - mtime > RACY_NS:
-                    self._dirs[folder] = (mtime, subdirs, files)
-                else:
-                    self._dirs.pop(folder, None)
-            out.update(files)
-            stack.extend(subdirs)
-        for folder in [d for d in self._dirs if d not in seen]:
-            del self._dirs[folder]
-        return out
-
-    @staticmethod
-    def _read(folder: str) -> tuple[list[str], dict[str, dict[str, Any]]]:
-        subdirs: list[str] = []
-        files: dict[str, dict[str, Any]] = {}
-        try:
-            entries = list(os.scandir(folder))
-        except FileNotFoundError:
-            return subdirs, files
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    subdirs.append(entry.path)
-                elif entry.is_file(follow_symlinks=False):
-                    st = entry.stat(follow_symlinks=False)
-                    files[entry.path] = {"size": st.st_size, "mtime": st.st_mtime}
-            except FileNotFoundError:
-                continue
-        return subdirs, files
-
-
 def _ok_ratios(items: pd.DataFrame) -> dict[str, float]:
     ok = items[(items["status"] == "ok") & items["ratio"].notna()]
     return {str(i): float(r) for i, r in zip(ok["item_id"], ok["ratio"])}
@@ -232,8 +167,11 @@ class ResultStore:
         self.url = url.rstrip("/")
         self.fs, self.root = fsspec.core.url_to_fs(self.url, **storage_options)
         self.root = self.root.rstrip("/")
-        # local folders list incrementally (LocalListing); other filesystems through fsspec
-        self._local = LocalListing() if isinstance(self.fs, LocalFileSystem) else None
+        # local folders list incrementally (LocalListing) and journal their writes (ChangeJournal,
+        # evaluator.store_changes); other filesystems list through fsspec
+        local = isinstance(self.fs, LocalFileSystem)
+        self._local = LocalListing() if local else None
+        self._journal = ChangeJournal(f"{self.root}/{JOURNAL_NAME}") if local else None
 
     def _path(self, key: str, suffix: str) -> str:
         return f"{self.root}/records/{key}{suffix}"
@@ -254,8 +192,10 @@ class ResultStore:
             buf = io.BytesIO()
             items.loc[:, list(ITEM_COLUMNS)].to_parquet(buf, index=False)
             self._atomic_write(self._path(key, ITEMS_SUFFIX), buf.getvalue())
-        # JSON last: a record is visible only once its items are in place.
+        # JSON last: a record is visible only once its items are in place; the journal after it.
         self._atomic_write(self._path(key, ".json"), record.to_json().encode())
+        if self._journal is not None:
+            self._journal.append(key)
         return key
 
     def seed(self, entries: Iterable[tuple[ResultRecord, pd.DataFrame | None]], what: str = "record") -> list[str]:
@@ -361,3 +301,29 @@ class ResultStore:
             p = self._path(key, suffix)
             if self.fs.exists(p):
                 self.fs.rm(p)
+        if self._journal is not None:
+            self._journal.append(key)
+
+    # -- what changed (local stores; evaluator.store_changes) -------------------
+
+    def journal_cursor(self) -> JournalCursor | None:
+        """The change journal's end now; None for a store without one (hosted) or before any write."""
+        return self._journal.cursor() if self._journal is not None else None
+
+    def changes_since(self, cursor: JournalCursor | None) -> tuple[list[str], JournalCursor | None] | None:
+        """Keys written or deleted after ``cursor`` and the new cursor; None when only a full
+        :meth:`listing` can tell (no journal on this store, or the journal was replaced)."""
+        return self._journal.since(cursor) if self._journal is not None else None
+
+    def file_infos(self, keys: Iterable[str]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        """:meth:`listing` restricted to ``keys`` (same metadata; a key without a file is left out)."""
+        jsons: dict[str, dict[str, Any]] = {}
+        parquets: dict[str, dict[str, Any]] = {}
+        for key in keys:
+            for suffix, out in ((".json", jsons), (ITEMS_SUFFIX, parquets)):
+                try:
+                    info = self.fs.info(self._path(key, suffix))
+                except FileNotFoundError:
+                    continue
+                out[key] = {"size": info["size"], "mtime": info.get("mtime")} if self._local is not None else info
+        return jsons, parquets

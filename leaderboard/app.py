@@ -97,6 +97,13 @@ SUBMISSION_COLUMN_WIDTHS: list[str] = [
 ]
 
 
+# The board's events serve its own page; its data is published as a dataset and as CSV files, not as an
+# API. Undocumented events keep the page's embedded API description (rebuilt on every page load: 1.3 MB and
+# 0.4 s of server time on a 2,000-submission board, mostly dropdown choices) empty.
+UI_EVENT: dict[str, Any] = {"api_visibility": "undocumented"}
+SUBMISSION_TAB = "@submission"  # what ``current`` holds while the Submission tab is open (never a track name)
+
+
 def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s: float = 5.0,
               reader: StoreReader | None = None, board: LeaderboardData | None = None) -> gr.Blocks:
     """The leaderboard as a ``gr.Blocks`` reading ``store_url`` (any fsspec URL).
@@ -197,7 +204,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                 cross = gr.Dataframe(data.cross_track(), interactive=False, elem_id="table-cross-track", wrap=True,
                                      datatype="html")
             with gr.Tab("Submission", id="submission", elem_id="tab-submission") as submission_tab:
-                sub_choice = gr.Dropdown(data.submissions(), label="Submission", elem_id="submission-choice")
+                sub_choice = gr.Dropdown([], label="Submission", elem_id="submission-choice")
                 sub_md = gr.Markdown(elem_id="submission-details", sanitize_html=False)
                 with gr.Row():
                     sub_tracks = gr.Dataframe(interactive=False, label="Results per track and profile",
@@ -225,7 +232,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
             return {name: (args[2 * i], args[2 * i + 1]) for i, name in enumerate(TRACKS)}
 
         def view_of(name: str, f: Filters, query: str | None, page: Any) -> list[Any]:
-            table, runtime, _ = data.render_track(name, f)
+            table, runtime = data.render_ranking(name, f)
             view = track_view(table, runtime, query, page)
             return [view.table, view.runtime, view.runtime_note, gr.update(visible=view.page.paged),
                     gr.update(value=view.page.page), view.caption]
@@ -235,7 +242,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
             return [*view_of(name, f, query, page), gr.update(choices=choices, value=default)]
 
         def cost_of(name: str, f: Filters, query: str | None) -> list[Any]:
-            full = data.cost_full(name, f) if (query or "").strip() else data.render_track(name, f)[2]
+            full = data.cost_full(name, f) if (query or "").strip() else data.render_cost(name, f)
             return list(cost_view(full, query))
 
         def second_step(name: str, f: Filters, label: str | None, query: str | None = None) -> list[Any]:
@@ -267,14 +274,15 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
             return [new_version, data.render_overview(f),
                     *track_values(open_track, f, items=False, pages=pagers(pager_args)), data.status_line(),
                     gr.update(choices=profile_choices, value=[p for p in (profiles or []) if p in profile_choices]),
-                    gr.update(choices=data.submissions()), q_text_now, q_frame_now]
+                    gr.update(choices=data.submissions()) if open_track == SUBMISSION_TAB else gr.skip(),
+                    q_text_now, q_frame_now]
 
         update_inputs = [version, current, *filter_inputs, *flat_pager_inputs]
         timer = gr.Timer(refresh_s)
-        timer.tick(update, inputs=update_inputs, outputs=timer_outputs, show_progress="hidden", queue=False)
-        demo.load(update, inputs=update_inputs, outputs=timer_outputs, show_progress="hidden", queue=False)
+        timer.tick(update, inputs=update_inputs, outputs=timer_outputs, show_progress="hidden", queue=False, **UI_EVENT)
+        demo.load(update, inputs=update_inputs, outputs=timer_outputs, show_progress="hidden", queue=False, **UI_EVENT)
         refresh_btn.click(lambda *a: update(*a, force=True), inputs=update_inputs, outputs=timer_outputs,
-                          show_progress="hidden")
+                          show_progress="hidden", **UI_EVENT)
 
         def rerender(open_track: str, *args: Any) -> list[Any]:
             f = filters_from(*args[:n_filters])
@@ -290,9 +298,9 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
 
         for comp in filter_inputs:
             comp.input(rerender, inputs=[current, *filter_inputs, *flat_pager_inputs],
-                       outputs=[overview, *flat_track_outputs], show_progress="hidden").then(
+                       outputs=[overview, *flat_track_outputs], show_progress="hidden", **UI_EVENT).then(
                 rerender_items, inputs=[current, *filter_inputs, *plot_list, *flat_pager_inputs],
-                outputs=flat_item_outputs, show_progress="hidden")
+                outputs=flat_item_outputs, show_progress="hidden", **UI_EVENT)
 
         def opener(track_name: str) -> Callable[..., list[Any]]:
             def open_tab(*args: Any) -> list[Any]:
@@ -313,22 +321,26 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
         for name, tab in tabs.items():
             search, page = pager_inputs[name]
             tab.select(opener(name), inputs=[*filter_inputs, search, page], outputs=[current, *track_outputs[name]],
-                       show_progress="minimal").then(
+                       show_progress="minimal", **UI_EVENT).then(
                 item_opener(name), inputs=[*filter_inputs, plot_inputs[name], search], outputs=item_outputs[name],
-                show_progress="minimal")
+                show_progress="minimal", **UI_EVENT)
             plot_inputs[name].input(item_opener(name), inputs=[*filter_inputs, plot_inputs[name], search],
-                                    outputs=item_outputs[name], show_progress="minimal")
+                                    outputs=item_outputs[name], show_progress="minimal", **UI_EVENT)
             paged_outputs = [*track_outputs[name][:6], *item_outputs[name][:2]]
             for event, new_search in ((search.change, True), (search.submit, True), (page.input, False),
                                       (page.submit, False)):
                 event(pager(name, new_search=new_search), inputs=[*filter_inputs, search, page],
-                      outputs=paged_outputs, show_progress="hidden", trigger_mode="always_last")
-        cross_tab.select(data.cross_track, outputs=[cross], show_progress="hidden")
-        for other in (overview_tab, submission_tab, queue_tab, cross_tab):
-            other.select(lambda: "", outputs=[current], show_progress="hidden", queue=False)
+                      outputs=paged_outputs, show_progress="hidden", trigger_mode="always_last", **UI_EVENT)
+        cross_tab.select(data.cross_track, outputs=[cross], show_progress="hidden", **UI_EVENT)
+        for other in (overview_tab, queue_tab, cross_tab):
+            other.select(lambda: "", outputs=[current], show_progress="hidden", queue=False, **UI_EVENT)
+        # the submission list (one choice per submission: 2,000 on a big board) is sent when its tab opens
+        submission_tab.select(lambda: [SUBMISSION_TAB, gr.update(choices=data.submissions())],
+                              outputs=[current, sub_choice], show_progress="hidden", **UI_EVENT)
 
-        sub_choice.change(data.submission_page, inputs=[sub_choice], outputs=[sub_md, sub_fp, sub_tracks, sub_key])
-        sub_key.change(data.record_items, inputs=[sub_key], outputs=[sub_items])
+        sub_choice.change(data.submission_page, inputs=[sub_choice], outputs=[sub_md, sub_fp, sub_tracks, sub_key],
+                          **UI_EVENT)
+        sub_key.change(data.record_items, inputs=[sub_key], outputs=[sub_items], **UI_EVENT)
     return demo
 
 
@@ -343,7 +355,7 @@ def serve(store_url: str, queue_dir: str | Path | None = None, *, host: str = "1
     demo = build_app(store_url, queue_dir, refresh_s=refresh_s)
     demo.queue(default_concurrency_limit=4)
     _, url, _ = demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True,
-                            ssr_mode=False, show_error=True, footer_links=["api", "settings"], **launch_kwargs())
+                            ssr_mode=False, show_error=True, footer_links=["settings"], **launch_kwargs())
     log.info("leaderboard at %s reading %s", url, store_url)
     if block:
         demo.block_thread()

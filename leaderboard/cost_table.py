@@ -15,7 +15,7 @@ from leaderboard.tables import (
     CELL_FIELDS,
     _badges_cell,
     _codec_cell,
-    _dedupe_latest,
+    dedupe_latest,
     _round,
     _row_dicts,
 )
@@ -45,7 +45,7 @@ def cost_table(frame: pd.DataFrame, track: str, rice: dict[str, float], *,
         rows = rows[rows["encode_mb_s"].notna()]
     if rows.empty:
         return pd.DataFrame(columns=list(COST_HEADERS))
-    rows = _dedupe_latest(rows, ["submission", "split", "profile", "fingerprint_id"]).copy()
+    rows = dedupe_latest(rows, ["submission", "split", "profile", "fingerprint_id"]).copy()
     cores = [profile_cores(p, c) for p, c in zip(rows["profile"], rows["cores"])]
     rows["_enc"] = [core_hours_per_tb(m, c) for m, c in zip(rows["encode_mb_s"], cores)]
     rows["_dec"] = [core_hours_per_tb(m, c) for m, c in zip(rows["decode_mb_s"], cores)]

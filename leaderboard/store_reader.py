@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +26,10 @@ import pandas as pd
 
 from evaluator.profiles import machine_fingerprint
 from evaluator.records import TRAINED_ON_KEY, ResultRecord, ResultStore
+from evaluator.store_changes import JournalCursor
 from evaluator.schema import ITEM_COLUMNS, SUMMARY_COLUMNS
 from leaderboard.ranking import ItemRatios
+from leaderboard.tables import LABEL_COLUMNS, row_labels
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ log = logging.getLogger(__name__)
 _SIGNATURE_FIELDS = ("mtime", "created", "LastModified", "last_modified", "etag", "ETag",
                      "md5Hash", "blob_id", "lfs")
 
+FULL_LISTING_S = 60.0  # with a change journal, list the whole store at most this often (files copied in)
 PARALLEL_READ_MIN = 32  # records to (re)load before reading them on a thread pool
 READ_THREADS = 8
 
@@ -43,7 +47,7 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "key", "submission", "codec", "track", "profile", "split", "provenance", "synthetic", "status",
     "neural", "hardware", "fingerprint_id", "image_digest", "image_mb", "source", "created_at",
     "failure_kind", "failure_message", "portable", "portable_env", "portable_detail", "params_m", "weights_sha256",
-    "cores", "trained_on", *SUMMARY_COLUMNS,
+    "cores", "trained_on", *SUMMARY_COLUMNS, *LABEL_COLUMNS,
 )
 
 
@@ -57,7 +61,7 @@ def _signature(info: dict[str, Any]) -> str:
 
 def _signatures(infos: dict[str, dict[str, Any]], memo: dict[str, tuple[dict[str, Any], str]]) -> dict[str, str]:
     """``_signature`` of each listed file, re-using the last one while the listing hands back the same
-    metadata object (``evaluator.records.LocalListing`` does for an unchanged folder)."""
+    metadata object (``evaluator.store_changes.LocalListing`` does for an unchanged folder)."""
     out: dict[str, str] = {}
     for key, info in infos.items():
         hit = memo.get(key)
@@ -141,6 +145,9 @@ def record_row(key: str, rec: ResultRecord) -> dict[str, Any]:
     }
     for col in SUMMARY_COLUMNS:
         row[col] = rec.summary.value(col)
+    # what the board filters and groups by, computed once per record (``leaderboard.tables.with_labels``)
+    row.update(row_labels(rec.split, rec.synthetic, rec.provenance, rec.neural, rec.submission,
+                          row["encode_s_median"], row["encode_s_mean"]))
     return row
 
 
@@ -165,6 +172,11 @@ class StoreReader:
         self._records: dict[str, _Cached] = {}
         self._items: dict[str, tuple[str, pd.DataFrame]] = {}
         self._item_sigs: dict[str, str] = {}
+        self._json_sigs: dict[str, str] = {}  # what the last listing found
+        self._cursor: JournalCursor | None = None  # where this reader stopped in the store's change journal
+        self._listed_at: float | None = None  # monotonic time of the last full listing
+        self._unchanged: tuple[dict[str, str] | None, dict[str, str] | None] = (None, None)
+        self.full_listings = 0  # how often the whole store was listed (the journal makes it rare)
         self._ratios: dict[str, tuple[str, ItemRatios]] = {}  # per-item ratios only (intervals, ranks)
         self._track_versions: dict[str, int] = {}  # bumps when a record of that track changes
         self._frame: pd.DataFrame | None = None
@@ -175,9 +187,37 @@ class StoreReader:
     # -- listing -------------------------------------------------------------
 
     def _list(self) -> tuple[dict[str, str], dict[str, str]]:
-        """Signatures of record JSONs and item Parquets, by key."""
-        jsons, parquets = self.store.listing()
-        return _signatures(jsons, self._json_memo), _signatures(parquets, self._parquet_memo)
+        """Signatures of record JSONs and item Parquets, by key.
+
+        From the store's change journal when it has one and a full listing
+        was made less than ``FULL_LISTING_S`` ago: only the keys noted since
+        are stat'ed. Otherwise (hosted stores, the first time, a replaced
+        journal, files copied in by hand) the whole store is listed.
+        """
+        now = time.monotonic()
+        if self._listed_at is not None and now - self._listed_at < FULL_LISTING_S:
+            delta = self.store.changes_since(self._cursor)
+            if delta is not None:
+                keys, self._cursor = delta
+                if not keys:
+                    self._unchanged = (self._json_sigs, self._item_sigs)
+                    return self._unchanged
+                jsons, parquets = dict(self._json_sigs), dict(self._item_sigs)
+                found_jsons, found_parquets = self.store.file_infos(keys)
+                for key in keys:
+                    for sigs, found in ((jsons, found_jsons), (parquets, found_parquets)):
+                        if key in found:
+                            sigs[key] = _signature(found[key])
+                        else:
+                            sigs.pop(key, None)
+                self._json_sigs = jsons
+                return jsons, parquets
+        cursor = self.store.journal_cursor()  # before listing: a write during the listing is read next time
+        found_jsons, found_parquets = self.store.listing()
+        self._cursor, self._listed_at = cursor, now
+        self.full_listings += 1
+        self._json_sigs = _signatures(found_jsons, self._json_memo)
+        return self._json_sigs, _signatures(found_parquets, self._parquet_memo)
 
     def refresh(self) -> bool:
         """Re-list the store; reload new or changed records. True when anything changed.
@@ -192,6 +232,9 @@ class StoreReader:
                 self.last_error = f"could not list {self.url}: {exc}"
                 log.warning(self.last_error)
                 return False
+            if jsons is self._unchanged[0] and parquets is self._unchanged[1]:
+                self.last_error = None
+                return False  # the journal noted nothing since the last refresh
             with self._lock:
                 todo = [(k, sig) for k, sig in jsons.items()
                         if k not in self._records or self._records[k].signature != sig]

@@ -20,9 +20,11 @@ Conventions (DESIGN.md "Measurement", paper Section 4.2):
 
 from __future__ import annotations
 
+import functools
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -128,21 +130,39 @@ def data_label(split: str, synthetic: bool, provenance: str) -> str:
     return f"real: {split}"
 
 
+LABEL_COLUMNS: tuple[str, ...] = ("data", "kind", "data_kind", "encode_s")  # what ``with_labels`` adds
+
+
+def row_labels(split: str, synthetic: bool, provenance: str, neural: bool, submission: str,
+               encode_s_median: float | None, encode_s_mean: float | None) -> dict[str, object]:
+    """The ``LABEL_COLUMNS`` of one record: its data label, method kind, data kind and encode seconds
+    (paper runtimes are a mean, Table 3; measured ones a median)."""
+    return {"data": data_label(split, bool(synthetic), provenance),
+            "kind": "neural" if neural else "archive" if submission in ARCHIVE_SUBMISSIONS else "classical",
+            "data_kind": "synthetic" if synthetic else "real",
+            "encode_s": encode_s_median if encode_s_median is not None and not pd.isna(encode_s_median)
+            else encode_s_mean}
+
+
 def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add ``data``, ``kind`` and ``data_kind`` columns to a records table."""
+    """A records table with the ``LABEL_COLUMNS`` (``data``, ``kind``, ``data_kind``, ``encode_s``).
+
+    ``leaderboard.store_reader`` computes them per record as it loads it, so
+    its table is returned as is (not copied: readers never modify it).
+    """
+    if all(c in frame.columns for c in LABEL_COLUMNS):
+        return frame
     out = frame.copy()
     if out.empty:
         for col in ("data", "kind", "data_kind"):
             out[col] = pd.Series(dtype=str)
+        out["encode_s"] = pd.Series(dtype=float)
         return out
-    split, synthetic, provenance, neural, submission = (
-        _objects(out, c) for c in ("split", "synthetic", "provenance", "neural", "submission"))
-    out["data"] = [data_label(s, bool(y), p) for s, y, p in zip(split, synthetic, provenance)]
-    out["kind"] = ["neural" if n else "archive" if s in ARCHIVE_SUBMISSIONS else "classical"
-                   for n, s in zip(neural, submission)]
-    out["data_kind"] = ["synthetic" if s else "real" for s in synthetic]
-    # Paper runtimes are a mean (Table 3); measured ones a median.
-    out["encode_s"] = out["encode_s_median"].where(out["encode_s_median"].notna(), out["encode_s_mean"])
+    columns = ("split", "synthetic", "provenance", "neural", "submission", "encode_s_median", "encode_s_mean")
+    labels = [row_labels(*values) for values in zip(*(_objects(out, c) for c in columns))]
+    for col in LABEL_COLUMNS:
+        out[col] = [row[col] for row in labels]
+    out["encode_s"] = pd.to_numeric(out["encode_s"], errors="coerce")
     return out
 
 
@@ -158,35 +178,63 @@ def filter_records(
     out = frame
     for column, wanted in (("profile", profiles), ("provenance", provenances),
                            ("kind", kinds), ("data_kind", data_kinds)):
-        if wanted:
+        if wanted and not (column in FILTER_DOMAINS and set(wanted) >= set(FILTER_DOMAINS[column])):
             out = out[out[column].isin(list(wanted))]
     return out
 
 
+# Columns whose values come from a fixed list: a filter ticking every value keeps every row (not re-checked)
+FILTER_DOMAINS: dict[str, tuple[str, ...]] = {"provenance": PROVENANCES, "kind": KINDS, "data_kind": DATA_KINDS}
+
+
 def _round(value: object, digits: int) -> float | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    """``value`` rounded to ``digits``; None for a missing number (None, NaN, NA)."""
+    if value is None:
         return None
-    return round(float(value), digits)  # type: ignore[arg-type]
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else round(number, digits)
 
 
-def _codec_cell(row: pd.Series, *, portable: bool = True) -> str:
-    name = html.escape(str(row["codec"]))
-    extra = []
-    if row.get("kind") == "neural":
-        extra.append('<span class="nn"> neural</span>')
-    marker = portable_badge(row) if portable else ""
+def _state(value: object) -> bool | None:
+    """A tri-state flag (True, False, None for missing) from a table cell."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return None
+    return bool(value)
+
+
+def _codec_cell(row: Mapping[str, Any], *, portable: bool = True) -> str:
+    """The codec's name, a *neural* marker and the portable badge (one cell)."""
+    return _codec_html(str(row["codec"]), row.get("kind") == "neural",
+                       _state(row.get("portable")) if portable else None, str(row.get("portable_env") or ""))
+
+
+@functools.lru_cache(maxsize=65536)
+def _codec_html(codec: str, neural: bool, portable: bool | None, portable_env: str) -> str:
+    # cached: a board of 2,000 submissions formats the same few cells thousands of times per refresh
+    extra = ['<span class="nn"> neural</span>'] if neural else []
+    marker = portable_badge({"portable": portable, "portable_env": portable_env})
     if marker:
         extra.append(" " + marker)
-    return name + "".join(extra)
+    return html.escape(codec) + "".join(extra)
 
 
-def _badges_cell(row: pd.Series) -> str:
-    parts = [badge(str(row["provenance"]))]
-    if row.get("kind") == "archive":
+def _badges_cell(row: Mapping[str, Any]) -> str:
+    """Provenance, *archive*, *synthetic* and *failed* badges (one cell)."""
+    return _badges_html(str(row["provenance"]), row.get("kind") == "archive", bool(row["synthetic"]),
+                        row["status"] != "ok")
+
+
+@functools.lru_cache(maxsize=1024)
+def _badges_html(provenance: str, archive: bool, synthetic: bool, failed: bool) -> str:
+    parts = [badge(provenance)]
+    if archive:
         parts.append(badge("archive"))
-    if bool(row["synthetic"]):
+    if synthetic:
         parts.append(badge("synthetic"))
-    if row["status"] != "ok":
+    if failed:
         parts.append(badge("failed"))
     return " ".join(parts)
 
@@ -209,6 +257,19 @@ CELL_FIELDS: tuple[str, ...] = ("key", "codec", "kind", "portable", "portable_en
                                 "status", "failure_kind", "profile", "data", "submission", "ratio_mean")
 
 
+# The columns the track and runtime tables read (they drop the others first: cheaper takes)
+TRACK_FIELDS: tuple[str, ...] = ("track", "split", "created_at", "key", *CELL_FIELDS, "bpp_stderr",
+                                 *(c.field for c in METRIC_COLUMNS))
+RUNTIME_FIELDS: tuple[str, ...] = ("track", "split", "created_at", "hardware", "fingerprint_id", *CELL_FIELDS,
+                                   *(c.field for c in RUNTIME_COLUMNS))
+
+
+def _present(frame: pd.DataFrame, *groups: Iterable[str] | str) -> list[str]:
+    """The named columns (each once, in order) that ``frame`` has."""
+    names = [n for g in groups for n in ([g] if isinstance(g, str) else g)]
+    return [n for n in dict.fromkeys(names) if n in frame.columns]
+
+
 def _objects(frame: pd.DataFrame, column: str) -> np.ndarray:
     """A column as an array of Python objects (iterating an Arrow string column value by value is slow)."""
     return frame[column].to_numpy(dtype=object)
@@ -221,14 +282,27 @@ def _row_dicts(rows: pd.DataFrame, fields: Iterable[str]) -> list[dict[str, obje
     return [dict(zip(wanted, values)) for values in zip(*columns)]
 
 
-def _dedupe_latest(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    return frame.sort_values("created_at", ascending=False).drop_duplicates(by, keep="first")
+def dedupe_latest(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The latest row (by ``created_at``) of each ``by`` group, latest first.
+
+    ``frame.sort_values("created_at", ascending=False).drop_duplicates(by)``,
+    with one take of the whole table instead of two (a 20,000-row table of 44
+    columns: each take is most of the cost).
+    """
+    order = frame["created_at"].reset_index(drop=True).sort_values(ascending=False).index.to_numpy()
+    repeated = frame[by].iloc[order].duplicated(keep="first").to_numpy()
+    return frame.iloc[order[~repeated]]
 
 
 def _interval_text(low: object, high: object) -> str:
     if low is None or high is None or pd.isna(low) or pd.isna(high):  # type: ignore[arg-type]
         return ""
-    return f"{float(low):.2f} - {float(high):.2f}"  # type: ignore[arg-type]
+    return _interval_of(float(low), float(high))  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=65536)
+def _interval_of(low: float, high: float) -> str:
+    return f"{low:.2f} - {high:.2f}"  # cached: a refresh re-formats thousands of unchanged intervals
 
 
 def _estimate_spread(row: dict[str, object]) -> str:
@@ -269,8 +343,8 @@ def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
     fixed downlink (``leaderboard.cost.gain_vs_rice``).
     """
     rows = frame[frame["track"] == track] if not frame.empty else frame
-    if not rows.empty:
-        rows = _dedupe_latest(rows, ["submission", "split"])
+    if not rows.empty:  # only the columns it reads: every take below copies each column
+        rows = dedupe_latest(rows[_present(rows, TRACK_FIELDS, sort_by)], ["submission", "split"])
     ascending = metric(sort_by).higher_is_better is False
     records = []
     if not rows.empty:
@@ -279,8 +353,9 @@ def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
         ok["_rank"] = _tied_ranks(ok, stats, sort_by, ascending)
         rows = rows.merge(ok[["key", "_rank"]], on="key", how="left")
         has_stats = stats is not None and not stats.empty
-        lows = dict(zip(stats["key"], stats["low"])) if has_stats else {}  # type: ignore[index]
-        highs = dict(zip(stats["key"], stats["high"])) if has_stats else {}  # type: ignore[index]
+        stat_keys = _objects(stats, "key") if has_stats else ()  # type: ignore[arg-type]
+        lows = dict(zip(stat_keys, _objects(stats, "low"))) if has_stats else {}  # type: ignore[arg-type]
+        highs = dict(zip(stat_keys, _objects(stats, "high"))) if has_stats else {}  # type: ignore[arg-type]
         rows = rows.sort_values(["data", "_rank", "codec"], na_position="last")
         fields = ["_rank", *CELL_FIELDS, "bpp_stderr", *(c.field for c in METRIC_COLUMNS)]
         for r in _row_dicts(rows, fields):  # dicts, not iterrows: 2,000 rows in milliseconds
@@ -314,18 +389,23 @@ RUNTIME_TABLE_HEADERS: tuple[str, ...] = (
 )
 
 
+def _machine_label(hardware: object, profile: object, fingerprint_id: object) -> str:
+    return ((str(hardware) if hardware else ("the paper's machine (not stated)" if profile == "paper" else "unknown"))
+            + (f" [{fingerprint_id}]" if fingerprint_id else ""))
+
+
 def runtime_table(frame: pd.DataFrame, track: str) -> pd.DataFrame:
     """Runtimes of one track, grouped by (profile, machine fingerprint); ranked inside each group only."""
     rows = frame[(frame["track"] == track) & (frame["status"] == "ok")] if not frame.empty else frame
     if not rows.empty:
         rows = rows[rows["encode_mb_s"].notna() | rows["encode_s"].notna()]
+        rows = rows[_present(rows, RUNTIME_FIELDS)]  # only the columns it reads
     records = []
     if not rows.empty:
-        rows = _dedupe_latest(rows, ["submission", "split", "profile", "fingerprint_id"]).copy()
-        rows["machine"] = [
-            (h or ("the paper's machine (not stated)" if p == "paper" else "unknown")) + (f" [{f}]" if f else "")
-            for h, p, f in zip(rows["hardware"], rows["profile"], rows["fingerprint_id"])
-        ]
+        rows = dedupe_latest(rows, ["submission", "split", "profile", "fingerprint_id"]).copy()
+        machines: dict[tuple[object, ...], str] = {}  # a few machines, thousands of rows
+        rows["machine"] = [machines.get(m) or machines.setdefault(m, _machine_label(*m)) for m in zip(
+            _objects(rows, "hardware"), _objects(rows, "profile"), _objects(rows, "fingerprint_id"))]
         rows["_rank"] = rows.groupby(["profile", "machine"])["encode_mb_s"].rank(ascending=False, method="min")
         rows = rows.sort_values(["profile", "machine", "_rank"], na_position="last")
         for r in _row_dicts(rows, ["machine", "_rank", *CELL_FIELDS, *(c.field for c in RUNTIME_COLUMNS)]):
@@ -335,6 +415,10 @@ def runtime_table(frame: pd.DataFrame, track: str) -> pd.DataFrame:
                 *(_round(r[c.field], c.digits) for c in RUNTIME_COLUMNS), r["data"],
             ])
     return pd.DataFrame(records, columns=list(RUNTIME_TABLE_HEADERS))
+
+
+OVERVIEW_FIELDS: tuple[str, ...] = ("submission", "split", "track", "data", "codec", "kind", "profile", "provenance",
+                                    "synthetic", "status", "ratio_mean", "created_at")
 
 
 def overview_table(frame: pd.DataFrame, *, limit_per_data: int | None = None) -> pd.DataFrame:
@@ -348,7 +432,7 @@ def overview_table(frame: pd.DataFrame, *, limit_per_data: int | None = None) ->
     ok = frame[frame["status"] == "ok"] if not frame.empty else frame
     if ok.empty:
         return pd.DataFrame(columns=headers)
-    ok = _dedupe_latest(ok, ["submission", "split", "track"])
+    ok = dedupe_latest(ok[list(OVERVIEW_FIELDS)], ["submission", "split", "track"])  # only what it reads
     # Vectorised (a board of 2,000 submissions has 20,000 records): one row per (submission, data).
     # Paper rows in Table 1's column order; other rows by their mean ratio over the tracks they cover.
     first = ok.drop_duplicates(["submission", "data"]).set_index(["submission", "data"])
@@ -363,14 +447,15 @@ def overview_table(frame: pd.DataFrame, *, limit_per_data: int | None = None) ->
     if limit_per_data is not None:
         order = order[order.groupby("data").cumcount() < limit_per_data]
     cells = ok.groupby(["submission", "data", "track"])["ratio_mean"].first().unstack("track")
+    shown = pd.MultiIndex.from_arrays([order["submission"], order["data"]])
+    picked = first.reindex(shown).reset_index()
+    by_track = cells.reindex(index=shown, columns=list(track_titles)).to_numpy(dtype=object)
     records = []
-    for sub, data in zip(order["submission"], order["data"]):
-        row = first.loc[(sub, data)]
-        by_track = cells.loc[(sub, data)]
-        row_dict = {**row.to_dict(), "data": data}
+    for row, ratios in zip(_row_dicts(picked, ("codec", "kind", "provenance", "synthetic", "status", "data")),
+                           by_track):
         # portability belongs to one track's record: the track tabs show it, not this cross-track row
-        records.append([_codec_cell(row_dict, portable=False), _badges_cell(row_dict), data,
-                        *(_round(by_track.get(name), 2) for name in track_titles)])
+        records.append([_codec_cell(row, portable=False), _badges_cell(row), row["data"],
+                        *(_round(ratio, 2) for ratio in ratios)])
     return pd.DataFrame(records, columns=headers)
 
 

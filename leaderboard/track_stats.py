@@ -94,9 +94,12 @@ def update_ranks(stats: pd.DataFrame, ratios: dict[str, ItemRatios], removed: li
     are computed (``leaderboard.ranking.versus``): O(codecs) per change
     instead of O(codecs^2). Intervals depend on a codec's own items only.
     """
-    better = {k: None if pd.isna(r) else int(r) - 1 for k, r in zip(stats["key"], stats["rank"])}
-    numbers = {k: (n, m, lo, hi) for k, n, m, lo, hi in zip(stats["key"], stats["n_items"], stats["mean"],
-                                                            stats["low"], stats["high"])}
+    keys = stats["key"].to_numpy(dtype=object)  # numpy arrays: iterating pandas columns is slow
+    better = {k: None if r != r else int(r) - 1
+              for k, r in zip(keys, stats["rank"].to_numpy(dtype=float, na_value=np.nan).tolist())}
+    numbers = {k: (n, None if m != m else m, None if lo != lo else lo, None if hi != hi else hi)
+               for k, n, m, lo, hi in zip(keys, stats["n_items"].tolist(),
+                                          *(stats[c].to_numpy(dtype=float).tolist() for c in ("mean", "low", "high")))}
 
     def apply(one: ItemRatios, step: int) -> np.ndarray:
         members = list(ratios)

@@ -89,7 +89,8 @@ def test_unreachable_store_keeps_serving_the_cache(tmp_path, monkeypatch) -> Non
     def broken(*a, **k):
         raise OSError("network down")
 
-    monkeypatch.setattr(reader.store, "listing", broken)  # a local store lists without fs.find
+    for name in ("listing", "changes_since", "file_infos"):  # a local store lists without fs.find
+        monkeypatch.setattr(reader.store, name, broken)
     assert reader.refresh() is False
     assert "network down" in (reader.last_error or "")
     assert len(reader.records_frame()) == 1
