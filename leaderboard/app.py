@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import pandas as pd
 
 from evaluator.tracks import TRACKS
 from leaderboard import tables
@@ -35,6 +36,7 @@ from leaderboard.board_data import (
 )
 from leaderboard.cost_table import COST_DATATYPES, COST_HEADERS, COST_LIMIT
 from leaderboard.cross_track_view import CROSS_NOTE
+from leaderboard.html_table import TABLE_CSS, html_table
 from leaderboard.instruments import sources_markdown
 from leaderboard.store_reader import StoreReader
 from leaderboard.track_pages import cost_view, track_view
@@ -147,10 +149,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                             "are different experiments: compare within one *Data* value. "
                             f"At most {OVERVIEW_LIMIT} rows per data label here; each track tab lists every result.",
                             elem_classes=["lb-note"])
-                overview = gr.Dataframe(data.render_overview(Filters()), datatype=list(tables.OVERVIEW_DATATYPES),
-                                        interactive=False, elem_id="table-overview", max_height=700,
-                                        column_widths=["160px", "185px", "230px", *("78px" for _ in TRACKS)],
-                                        wrap=True, show_search="search")
+                overview = gr.HTML(overview_html(data.render_overview(Filters())), elem_id="table-overview")
             for name, track in TRACKS.items():
                 with gr.Tab(track.title, id=name, elem_id=f"tab-{name}") as tab:
                     tabs[name] = tab
@@ -160,28 +159,19 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                         + " Ranks count only rows on the same data, estimates are not ranked. *Efficiency* = "
                         "noise-floor bits / achieved bits (paper Supplement D): 1 would mean pure noise is all that is "
                         "left. " + UNCERTAINTY_NOTE, elem_classes=["lb-note"])
-                    with gr.Row(visible=False, elem_id=f"pager-row-{name}") as pager_row:
+                    with gr.Row(elem_id=f"pager-row-{name}"):
                         search = gr.Textbox(label="Find rows in the whole table (codec, submission, data, profile, "
                                             "status; every word must match)", elem_id=f"search-{name}", scale=4)
                         page = gr.Number(value=1, label="Page", precision=0, minimum=1, elem_id=f"page-{name}",
-                                         scale=1)
+                                         scale=1, visible=False)
                     pager_md = gr.Markdown(elem_id=f"pager-{name}", elem_classes=["lb-note"])
-                    table = gr.Dataframe(datatype=list(tables.TRACK_TABLE_DATATYPES), interactive=False,
-                                         headers=list(tables.TRACK_TABLE_HEADERS),
-                                         elem_id=f"table-{name}", max_height=800,
-                                         column_widths=TRACK_COLUMN_WIDTHS, pinned_columns=2,
-                                         label=f"{track.title}: compression", wrap=True, show_search="search")
+                    # static HTML tables (leaderboard.html_table): a tab opens without measuring a virtual grid
+                    table = gr.HTML(ranking_html(track.title, None), elem_id=f"table-{name}")
                     gr.Markdown(RUNTIME_NOTE, elem_classes=["lb-note"])
-                    runtime = gr.Dataframe(interactive=False, headers=list(tables.RUNTIME_TABLE_HEADERS),
-                                           datatype=["str", "str", "number", "html", "html",
-                                                     *("number" for _ in tables.RUNTIME_COLUMNS), "str"],
-                                           column_widths=RUNTIME_COLUMN_WIDTHS, elem_id=f"runtime-{name}",
-                                           label=f"{track.title}: runtimes by profile", wrap=True)
+                    runtime = gr.HTML(runtime_html(track.title, None), elem_id=f"runtime-{name}")
                     runtime_note = gr.Markdown(elem_id=f"runtime-note-{name}", elem_classes=["lb-note"])
                     gr.Markdown(COST_NOTE, elem_classes=["lb-note"])
-                    cost = gr.Dataframe(interactive=False, headers=list(COST_HEADERS), datatype=list(COST_DATATYPES),
-                                        elem_id=f"cost-{name}", label=f"{track.title}: cost per volume of data (best {COST_LIMIT} by mean ratio per machine)",
-                                        wrap=True, max_height=500)
+                    cost = gr.HTML(cost_html(track.title, None), elem_id=f"cost-{name}")
                     cost_note = gr.Markdown(elem_id=f"cost-note-{name}", elem_classes=["lb-note"])
                     gr.Markdown(sources_markdown(), elem_id=f"cost-sources-{name}", elem_classes=["lb-note"])
                     csv = gr.File(label="Full tables of this tab (CSV: ranking, runtimes, cost; every row)",
@@ -195,7 +185,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                         expo = gr.Plot(elem_id=f"exptime-{name}", label="Ratio vs exposure time")
                         noise = gr.Plot(elem_id=f"noise-{name}", label="Bits per pixel vs noise")
                     # the ranking first; the cost table and the plots follow in a second step
-                    track_outputs[name] = [table, runtime, runtime_note, pager_row, page, pager_md, plot_data]
+                    track_outputs[name] = [table, runtime, runtime_note, page, pager_md, plot_data]
                     item_outputs[name] = [cost, cost_note, csv, pareto, dist, expo, noise]
                     plot_inputs[name] = plot_data
                     pager_inputs[name] = [search, page]
@@ -234,8 +224,9 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
         def view_of(name: str, f: Filters, query: str | None, page: Any) -> list[Any]:
             table, runtime = data.render_ranking(name, f)
             view = track_view(table, runtime, query, page)
-            return [view.table, view.runtime, view.runtime_note, gr.update(visible=view.page.paged),
-                    gr.update(value=view.page.page), view.caption]
+            title = TRACKS[name].title
+            return [ranking_html(title, view.table), runtime_html(title, view.runtime), view.runtime_note,
+                    gr.update(value=view.page.page, visible=view.page.paged), view.caption]
 
         def tables_of(name: str, f: Filters, query: str | None = None, page: Any = 1) -> list[Any]:
             choices, default = data.plot_labels(name, f)
@@ -243,7 +234,8 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
 
         def cost_of(name: str, f: Filters, query: str | None) -> list[Any]:
             full = data.cost_full(name, f) if (query or "").strip() else data.render_cost(name, f)
-            return list(cost_view(full, query))
+            rows, note = cost_view(full, query)
+            return [cost_html(TRACKS[name].title, rows), note]
 
         def second_step(name: str, f: Filters, label: str | None, query: str | None = None) -> list[Any]:
             return [*cost_of(name, f, query), data.track_csv(name, f), *data.item_plots(name, f, label)]
@@ -271,7 +263,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
             f = filters_from(profiles, provs, kinds, dks, sort_by)
             profile_choices = data.profiles()
             q_text_now, q_frame_now = data.queue_view()
-            return [new_version, data.render_overview(f),
+            return [new_version, overview_html(data.render_overview(f)),
                     *track_values(open_track, f, items=False, pages=pagers(pager_args)), data.status_line(),
                     gr.update(choices=profile_choices, value=[p for p in (profiles or []) if p in profile_choices]),
                     gr.update(choices=data.submissions()) if open_track == SUBMISSION_TAB else gr.skip(),
@@ -286,7 +278,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
 
         def rerender(open_track: str, *args: Any) -> list[Any]:
             f = filters_from(*args[:n_filters])
-            return [data.render_overview(f), *track_values(open_track, f, items=False,
+            return [overview_html(data.render_overview(f)), *track_values(open_track, f, items=False,
                                                            pages=pagers(args[n_filters:]))]
 
         plot_list = [plot_inputs[name] for name in TRACKS]
@@ -326,7 +318,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                 show_progress="minimal", **UI_EVENT)
             plot_inputs[name].input(item_opener(name), inputs=[*filter_inputs, plot_inputs[name], search],
                                     outputs=item_outputs[name], show_progress="minimal", **UI_EVENT)
-            paged_outputs = [*track_outputs[name][:6], *item_outputs[name][:2]]
+            paged_outputs = [*track_outputs[name][:5], *item_outputs[name][:2]]
             for event, new_search in ((search.change, True), (search.submit, True), (page.input, False),
                                       (page.submit, False)):
                 event(pager(name, new_search=new_search), inputs=[*filter_inputs, search, page],
@@ -344,9 +336,40 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
     return demo
 
 
+OVERVIEW_WIDTHS: tuple[str, ...] = ("160px", "185px", "230px", *("78px" for _ in TRACKS))
+
+
+def overview_html(frame: pd.DataFrame) -> str:
+    """The overview table as HTML (``leaderboard.html_table``)."""
+    return html_table(frame, tables.OVERVIEW_DATATYPES, widths=OVERVIEW_WIDTHS, pinned=1, max_height=700)
+
+
+def ranking_html(title: str, frame: pd.DataFrame | None) -> str:
+    """A track's ranking table (one page of it) as HTML; headers only for ``None``."""
+    rows = frame if frame is not None else pd.DataFrame(columns=list(tables.TRACK_TABLE_HEADERS))
+    return html_table(rows, tables.TRACK_TABLE_DATATYPES, caption=f"{title}: compression",
+                      widths=TRACK_COLUMN_WIDTHS, pinned=2, max_height=800)
+
+
+RUNTIME_DATATYPES: tuple[str, ...] = ("str", "str", "number", "html", "html",
+                                      *("number" for _ in tables.RUNTIME_COLUMNS), "str")
+
+
+def runtime_html(title: str, frame: pd.DataFrame | None) -> str:
+    rows = frame if frame is not None else pd.DataFrame(columns=list(tables.RUNTIME_TABLE_HEADERS))
+    return html_table(rows, RUNTIME_DATATYPES, caption=f"{title}: runtimes by profile",
+                      widths=RUNTIME_COLUMN_WIDTHS, max_height=600)
+
+
+def cost_html(title: str, frame: pd.DataFrame | None) -> str:
+    rows = frame if frame is not None else pd.DataFrame(columns=list(COST_HEADERS))
+    return html_table(rows, COST_DATATYPES, caption=f"{title}: cost per volume of data (best {COST_LIMIT} by mean "
+                      "ratio per machine)", max_height=500)
+
+
 def launch_kwargs() -> dict[str, Any]:
     """Theme and CSS (Gradio 6 takes them at launch)."""
-    return {"css": APP_CSS + tables.badge_css(), "theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate")}
+    return {"css": APP_CSS + tables.badge_css() + TABLE_CSS, "theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate")}
 
 
 def serve(store_url: str, queue_dir: str | Path | None = None, *, host: str = "127.0.0.1", port: int = 7860,

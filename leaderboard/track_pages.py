@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pandas as pd
 
-PAGE_ROWS = 100  # ranking rows per page
-GROUP_ROWS = 100  # runtime / cost rows per (profile, machine) group
+PAGE_ROWS = 50  # ranking rows per page (a page renders in the browser in a few tens of milliseconds)
+GROUP_ROWS = 25  # runtime / cost rows per (profile, machine) group
 SEARCH_COLUMNS: tuple[str, ...] = ("Codec", "Badges", "Profile", "Machine", "Data", "Submission", "Status")
 _TAG = re.compile(r"<[^>]+>")
 

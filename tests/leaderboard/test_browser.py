@@ -172,9 +172,9 @@ def test_provenance_filter_hides_paper_rows(driver) -> None:
 def test_search_box_narrows_the_track_table(driver) -> None:
     open_tab(driver, "Hubble")
     wait_for(lambda: len(_hubble_rows(driver)) >= 15, what="the hubble table")
-    table = driver.find_element(By.ID, "table-hubble")
-    box = wait_for(lambda: [e for e in table.find_elements(By.CSS_SELECTOR, "input") if e.is_displayed()],
-                   what="the search box of the hubble table")[0]
+    box = wait_for(lambda: [e for e in driver.find_elements(By.CSS_SELECTOR, "#search-hubble textarea, "
+                                                            "#search-hubble input") if e.is_displayed()],
+                   what="the Find rows box of the hubble tab (shown on a board of any size)")[0]
     box.send_keys("RICE")
     rows = wait_for(lambda: (lambda rs: rs if rs and all("RICE" in " ".join(r.values()) for r in rs) else [])(
         _hubble_rows(driver)), what="only RICE rows")
