@@ -149,7 +149,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                             "are different experiments: compare within one *Data* value. "
                             f"At most {OVERVIEW_LIMIT} rows per data label here; each track tab lists every result.",
                             elem_classes=["lb-note"])
-                overview = gr.HTML(overview_html(data.render_overview(Filters())), elem_id="table-overview")
+                overview = gr.HTML(overview_html(data.render_overview(Filters())), elem_id="table-overview", apply_default_css=False)
             for name, track in TRACKS.items():
                 with gr.Tab(track.title, id=name, elem_id=f"tab-{name}") as tab:
                     tabs[name] = tab
@@ -166,12 +166,12 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                                          scale=1, visible=False)
                     pager_md = gr.Markdown(elem_id=f"pager-{name}", elem_classes=["lb-note"])
                     # static HTML tables (leaderboard.html_table): a tab opens without measuring a virtual grid
-                    table = gr.HTML(ranking_html(track.title, None), elem_id=f"table-{name}")
+                    table = gr.HTML(ranking_html(track.title, None), elem_id=f"table-{name}", apply_default_css=False)
                     gr.Markdown(RUNTIME_NOTE, elem_classes=["lb-note"])
-                    runtime = gr.HTML(runtime_html(track.title, None), elem_id=f"runtime-{name}")
+                    runtime = gr.HTML(runtime_html(track.title, None), elem_id=f"runtime-{name}", apply_default_css=False)
                     runtime_note = gr.Markdown(elem_id=f"runtime-note-{name}", elem_classes=["lb-note"])
                     gr.Markdown(COST_NOTE, elem_classes=["lb-note"])
-                    cost = gr.HTML(cost_html(track.title, None), elem_id=f"cost-{name}")
+                    cost = gr.HTML(cost_html(track.title, None), elem_id=f"cost-{name}", apply_default_css=False)
                     cost_note = gr.Markdown(elem_id=f"cost-note-{name}", elem_classes=["lb-note"])
                     gr.Markdown(sources_markdown(), elem_id=f"cost-sources-{name}", elem_classes=["lb-note"])
                     csv = gr.File(label="Full tables of this tab (CSV: ranking, runtimes, cost; every row)",

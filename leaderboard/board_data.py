@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import gradio as gr
 import pandas as pd
 
 from evaluator.schema import metric
@@ -29,6 +28,7 @@ from leaderboard.cost_table import cost_table
 from leaderboard.cross_track_view import cross_track_table
 from leaderboard.queue_view import QueueSource
 from leaderboard.store_reader import StoreReader
+from leaderboard.submission_page import record_items, submission_page
 from leaderboard.track_pages import CsvFiles
 from leaderboard.track_stats import TrackStats
 
@@ -165,9 +165,8 @@ class LeaderboardData:
         if not self._has_paper():
             return []  # the store has no paper seeds at all: nothing to point out
         def paper_codecs() -> list[Any]:
-            everything = self.frame()
-            return [set(everything.loc[(everything["track"] == track) & (everything["profile"] == "paper"),
-                                       "codec"])]
+            rows = self._track_all(track)
+            return [set(rows.loc[rows["profile"] == "paper", "codec"]) if not rows.empty else set()]
         have = self._cached(("paper-codecs", track), paper_codecs, self._track_version(track))[0]
         return [c for c in PAPER_COLUMNS if c not in have]
 
@@ -214,8 +213,15 @@ class LeaderboardData:
 
     def _rice(self, track: str) -> dict[str, float]:
         """RICE's mean ratio per data label of a track (its records, whatever the filters hide)."""
-        return self._cached(("rice", track), lambda: [rice_ratios(self.frame(), track)],
+        return self._cached(("rice", track), lambda: [rice_ratios(self._track_all(track), track)],
                             self._track_version(track))[0]  # type: ignore[no-any-return]
+
+    def _track_all(self, track: str) -> pd.DataFrame:
+        """Every record of one track, whatever the filters (RICE's and the paper's rows)."""
+        def compute() -> list[Any]:
+            every = self.frame()
+            return [every[every["track"] == track] if not every.empty else every]
+        return self._cached(("track-all", track), compute, self._track_version(track))[0]  # type: ignore[no-any-return]
 
     def cost_full(self, track: str, f: Filters) -> pd.DataFrame:
         """The cost table of every measured row (search and CSV; the tab shows ``render_track``'s best rows)."""
@@ -361,47 +367,13 @@ class LeaderboardData:
                     for s, c, p in zip(firsts["submission"], firsts["codec"], firsts["provenance"])]
         return list(self._cached(("submissions",), compute))
 
-    # -- per-submission page ---------------------------------------------------
+    # -- per-submission page (leaderboard.submission_page) --------------------
 
     def submission_page(self, submission: str | None) -> tuple[str, dict[str, Any], pd.DataFrame, Any]:
-        frame = self.frame()
-        if not submission or frame.empty or submission not in set(frame["submission"]):
-            return ("Choose a submission above.", {}, tables.submission_tracks_table(frame, ""),
-                    gr.update(choices=[], value=None))
-        rows = frame[frame["submission"] == submission].sort_values("created_at")
-        rec = self.reader.record(rows["key"].iloc[-1])
-        man = rec.manifest or {}
-        lines = [f"## {html.escape(rec.codec)} {tables.badge(rec.provenance)}"
-                 + (f" {tables.badge('synthetic')}" if rec.synthetic else "")]
-        for label, keyname in (("Authors", "authors"), ("License", "license"), ("Description", "description"),
-                               ("Version", "version")):
-            value = man.get(keyname)
-            if value:
-                value = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-                lines.append(f"**{label}:** {html.escape(value)}")
-        link = man.get("link") or man.get("url") or man.get("homepage")
-        if link:
-            lines.append(f"**Link:** <{link}>")
-        lines.append(f"**Submission id:** `{submission}`")
-        lines.append(f"**Image digest:** `{rec.image_digest or 'n/a (not a container image)'}`")
-        if rec.source:
-            lines.append(f"**Source:** {html.escape(rec.source)}")
-        failures = rows[rows["status"] != "ok"]
-        if not failures.empty:
-            lines.append("### Failures")
-            for _, r in failures.iterrows():
-                lines.append(f"- `{r['track']}` on `{r['profile']}` ({r['data']}): **{r['failure_kind']}**: "
-                             f"{html.escape(str(r['failure_message']))}")
-        lines.append("_Logs of runs on hidden data are never published (a codec could print the data)._")
-        choices = [(f"{r['track']} / {r['profile']} / {r['split']}", r["key"]) for _, r in rows.iterrows()]
-        return ("\n\n".join(lines), rec.fingerprint or {}, tables.submission_tracks_table(frame, submission),
-                gr.update(choices=choices, value=choices[0][1] if choices else None))
+        return submission_page(self.frame(), self.reader, submission)
 
     def record_items(self, key: str | None) -> pd.DataFrame:
-        if not key:
-            return pd.DataFrame()
-        items = self.reader.items(key)
-        return items.round({"bpp": 4, "ratio": 4, "encode_s": 4, "decode_s": 4, "noise_sigma": 3, "noise_bpp": 3})
+        return record_items(self.reader, key)
 
     # -- queue -----------------------------------------------------------------
 

@@ -9,16 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from leaderboard.cells import _badges_cell, _codec_cell, _round
 from leaderboard.cost import core_hours_per_tb, gain_vs_rice, profile_cores
 from leaderboard.instruments import INSTRUMENT_TABLE
-from leaderboard.tables import (
-    CELL_FIELDS,
-    _badges_cell,
-    _codec_cell,
-    dedupe_latest,
-    _round,
-    _row_dicts,
-)
+from leaderboard.tables import CELL_FIELDS, _row_dicts, dedupe_latest
 
 COST_HEADERS: tuple[str, ...] = (
     "Profile", "Machine", "Codec", "Badges", "Encode core-h/TB", "Decode core-h/TB",

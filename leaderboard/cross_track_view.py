@@ -15,7 +15,7 @@ import html
 import pandas as pd
 
 from evaluator.tracks import TRACKS
-from leaderboard.tables import _badges_cell
+from leaderboard.cells import _badges_cell
 
 CROSS_NOTE = (
     "Rows: the data the model was **trained on**; columns: the track it was **tested on** (mean compression ratio, "

@@ -20,11 +20,9 @@ Conventions (DESIGN.md "Measurement", paper Section 4.2):
 
 from __future__ import annotations
 
-import functools
 import html
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +30,20 @@ import pandas as pd
 from baselines.archive import ARCHIVE_CODECS
 from evaluator.schema import metric
 from evaluator.tracks import TRACKS
+from leaderboard.cells import (  # the badges are part of this module's interface (tables.badge, ...)
+    BADGE_HELP,  # noqa: F401
+    BADGE_STYLE,  # noqa: F401
+    _badges_cell,
+    _codec_cell,
+    _estimate_spread,
+    _interval_text,
+    _machine_label,
+    _round,
+    _rounded,
+    badge,
+    badge_css,  # noqa: F401
+    portable_badge,  # noqa: F401
+)
 from leaderboard.cost import gain_vs_rice
 
 PROVENANCES: tuple[str, ...] = ("verified", "paper", "estimate")
@@ -44,30 +56,6 @@ KINDS: tuple[str, ...] = ("classical", "neural", "archive")
 # imports imagecodecs, absent from the Space).
 ARCHIVE_SUBMISSIONS: frozenset[str] = frozenset(f"baseline-{name}" for name in ARCHIVE_CODECS)
 DATA_KINDS: tuple[str, ...] = ("real", "synthetic")
-
-BADGE_STYLE: dict[str, tuple[str, str]] = {  # provenance -> (background, text colour)
-    "verified": ("#d1fadf", "#05603a"),
-    "paper": ("#dbeafe", "#1e40af"),
-    "estimate": ("#fef3c7", "#92400e"),
-    "synthetic": ("#ede9fe", "#5b21b6"),
-    "failed": ("#fee2e2", "#991b1b"),
-    "portable": ("#ccfbf1", "#115e59"),
-    "not-portable": ("#ffedd5", "#9a3412"),
-    "archive": ("#e5e7eb", "#374151"),
-}
-
-BADGE_HELP: dict[str, str] = {
-    "paper": "number reported by the AstroCompress paper (Table 1/3), not re-measured here",
-    "verified": "measured here: real bitstreams, decoded and checked bit for bit",
-    "estimate": "likelihood bound (VDM), not a working codec",
-    "synthetic": "measured on synthetic frames, not on the real corpus",
-    "portable": "a sample of the bitstreams also decoded under another thread count and generic CPU dispatch",
-    "not-portable": "the named environment (another thread count, generic CPU dispatch) broke a decode: "
-                    "these bitstreams may not decode on another machine (not ranked)",
-    "archive": "what archives store data with today (fpack RICE_1/HCOMPRESS_1/GZIP_2, bzip2, zstd, xz) run on the "
-               "item's FITS file: the gain over what we run today",
-}
-
 
 @dataclass(frozen=True)
 class Column:
@@ -91,32 +79,6 @@ RUNTIME_COLUMNS: tuple[Column, ...] = tuple(
                            "decode_s_spread"))  # each time with its spread (timing noise) beside it
 # What a track table can be ranked by.
 RANK_METRICS: tuple[str, ...] = ("ratio_mean", "ratio_aggregate", "bpp_mean")
-
-
-def badge(kind: str, text: str | None = None) -> str:
-    """HTML badge for a provenance (or ``synthetic`` / ``failed`` / ...), reading ``text`` (default: the kind)."""
-    k = html.escape(kind)
-    return f'<span class="badge badge-{k}">{k if text is None else html.escape(text)}</span>'
-
-
-def portable_badge(row: pd.Series) -> str:
-    """The *portable* badge, a *not portable (env)* one, or nothing when the record was not checked."""
-    state = row.get("portable")
-    if state is None or (isinstance(state, float) and pd.isna(state)):
-        return ""
-    if bool(state):
-        return badge("portable")
-    return badge("not-portable", f"not portable ({row.get('portable_env') or '?'})")
-
-
-def badge_css() -> str:
-    """CSS for the badges (kept out of the cells: a table of thousands of rows stays small)."""
-    rules = [(".badge {border-radius: 9px; padding: 1px 8px; font-size: 0.85em; font-weight: 600; "
-              "white-space: nowrap; font-family: ui-sans-serif, system-ui, sans-serif;}"),
-             ".nn {color: #6b7280; font-size: 0.8em; margin-left: 0.3em;}"]
-    for kind, (bg, fg) in BADGE_STYLE.items():
-        rules.append(f".badge-{kind} {{background: {bg}; color: {fg};}}")
-    return "\n".join(rules)
 
 
 def data_label(split: str, synthetic: bool, provenance: str) -> str:
@@ -187,58 +149,6 @@ def filter_records(
 FILTER_DOMAINS: dict[str, tuple[str, ...]] = {"provenance": PROVENANCES, "kind": KINDS, "data_kind": DATA_KINDS}
 
 
-def _round(value: object, digits: int) -> float | None:
-    """``value`` rounded to ``digits``; None for a missing number (None, NaN, NA)."""
-    if value is None:
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if number != number else round(number, digits)
-
-
-def _state(value: object) -> bool | None:
-    """A tri-state flag (True, False, None for missing) from a table cell."""
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
-        return None
-    return bool(value)
-
-
-def _codec_cell(row: Mapping[str, Any], *, portable: bool = True) -> str:
-    """The codec's name, a *neural* marker and the portable badge (one cell)."""
-    return _codec_html(str(row["codec"]), row.get("kind") == "neural",
-                       _state(row.get("portable")) if portable else None, str(row.get("portable_env") or ""))
-
-
-@functools.lru_cache(maxsize=65536)
-def _codec_html(codec: str, neural: bool, portable: bool | None, portable_env: str) -> str:
-    # cached: a board of 2,000 submissions formats the same few cells thousands of times per refresh
-    extra = ['<span class="nn"> neural</span>'] if neural else []
-    marker = portable_badge({"portable": portable, "portable_env": portable_env})
-    if marker:
-        extra.append(" " + marker)
-    return html.escape(codec) + "".join(extra)
-
-
-def _badges_cell(row: Mapping[str, Any]) -> str:
-    """Provenance, *archive*, *synthetic* and *failed* badges (one cell)."""
-    return _badges_html(str(row["provenance"]), row.get("kind") == "archive", bool(row["synthetic"]),
-                        row["status"] != "ok")
-
-
-@functools.lru_cache(maxsize=1024)
-def _badges_html(provenance: str, archive: bool, synthetic: bool, failed: bool) -> str:
-    parts = [badge(provenance)]
-    if archive:
-        parts.append(badge("archive"))
-    if synthetic:
-        parts.append(badge("synthetic"))
-    if failed:
-        parts.append(badge("failed"))
-    return " ".join(parts)
-
-
 # Issue 13: the mean ratio's 95 % bootstrap interval and the gain per fixed downlink over RICE
 # (leaderboard.ranking, leaderboard.cost).
 INTERVAL_TITLE = "95 % interval (mean)"
@@ -294,25 +204,6 @@ def dedupe_latest(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return frame.iloc[order[~repeated]]
 
 
-def _interval_text(low: object, high: object) -> str:
-    if low is None or high is None or pd.isna(low) or pd.isna(high):  # type: ignore[arg-type]
-        return ""
-    return _interval_of(float(low), float(high))  # type: ignore[arg-type]
-
-
-@functools.lru_cache(maxsize=65536)
-def _interval_of(low: float, high: float) -> str:
-    return f"{low:.2f} - {high:.2f}"  # cached: a refresh re-formats thousands of unchanged intervals
-
-
-def _estimate_spread(row: dict[str, object]) -> str:
-    """An estimate's (VDM) spread in the interval column: the bound's standard error over time samples."""
-    se = row.get("bpp_stderr")
-    if se is None or pd.isna(se):  # type: ignore[arg-type]
-        return ""
-    return f"bound ± {float(se):.4f} bpp (s.e. over t)"  # type: ignore[arg-type]
-
-
 def _tied_ranks(ok: pd.DataFrame, stats: pd.DataFrame | None, sort_by: str, ascending: bool) -> pd.Series:
     """Ranks within each data label: tied ranks of ``leaderboard.ranking`` where every row has items.
 
@@ -357,14 +248,15 @@ def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
         lows = dict(zip(stat_keys, _objects(stats, "low"))) if has_stats else {}  # type: ignore[arg-type]
         highs = dict(zip(stat_keys, _objects(stats, "high"))) if has_stats else {}  # type: ignore[arg-type]
         rows = rows.sort_values(["data", "_rank", "codec"], na_position="last")
-        fields = ["_rank", *CELL_FIELDS, "bpp_stderr", *(c.field for c in METRIC_COLUMNS)]
-        for r in _row_dicts(rows, fields):  # dicts, not iterrows: 2,000 rows in milliseconds
+        fields = ["_rank", *CELL_FIELDS, "bpp_stderr"]
+        metric_values = [_rounded(rows, c.field, c.digits) for c in METRIC_COLUMNS]
+        for i, r in enumerate(_row_dicts(rows, fields)):  # dicts, not iterrows: 2,000 rows in milliseconds
             failed = r["status"] != "ok"
             records.append([
                 None if pd.isna(r["_rank"]) else int(r["_rank"]),
                 _codec_cell(r),
                 _badges_cell(r),
-                *(None if failed else _round(r[c.field], c.digits) for c in METRIC_COLUMNS),
+                *(None if failed else values[i] for values in metric_values),
                 "" if failed else _estimate_spread(r) if r["provenance"] == "estimate"
                 else _interval_text(lows.get(r["key"]), highs.get(r["key"])),
                 None if failed else _round(_gain_percent(r["ratio_mean"], (rice or {}).get(r["data"])), 1),
@@ -389,11 +281,6 @@ RUNTIME_TABLE_HEADERS: tuple[str, ...] = (
 )
 
 
-def _machine_label(hardware: object, profile: object, fingerprint_id: object) -> str:
-    return ((str(hardware) if hardware else ("the paper's machine (not stated)" if profile == "paper" else "unknown"))
-            + (f" [{fingerprint_id}]" if fingerprint_id else ""))
-
-
 def runtime_table(frame: pd.DataFrame, track: str) -> pd.DataFrame:
     """Runtimes of one track, grouped by (profile, machine fingerprint); ranked inside each group only."""
     rows = frame[(frame["track"] == track) & (frame["status"] == "ok")] if not frame.empty else frame
@@ -408,11 +295,12 @@ def runtime_table(frame: pd.DataFrame, track: str) -> pd.DataFrame:
             _objects(rows, "hardware"), _objects(rows, "profile"), _objects(rows, "fingerprint_id"))]
         rows["_rank"] = rows.groupby(["profile", "machine"])["encode_mb_s"].rank(ascending=False, method="min")
         rows = rows.sort_values(["profile", "machine", "_rank"], na_position="last")
-        for r in _row_dicts(rows, ["machine", "_rank", *CELL_FIELDS, *(c.field for c in RUNTIME_COLUMNS)]):
+        runtime_values = [_rounded(rows, c.field, c.digits) for c in RUNTIME_COLUMNS]
+        for i, r in enumerate(_row_dicts(rows, ["machine", "_rank", *CELL_FIELDS])):
             records.append([
                 r["profile"], r["machine"], None if pd.isna(r["_rank"]) else int(r["_rank"]),
                 _codec_cell(r), _badges_cell(r),
-                *(_round(r[c.field], c.digits) for c in RUNTIME_COLUMNS), r["data"],
+                *(values[i] for values in runtime_values), r["data"],
             ])
     return pd.DataFrame(records, columns=list(RUNTIME_TABLE_HEADERS))
 

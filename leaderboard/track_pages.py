@@ -21,8 +21,10 @@ import hashlib
 import html
 import math
 import re
+import shutil
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,6 +151,7 @@ class CsvFiles:
 
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="lb-csv-"))
+        weakref.finalize(self, shutil.rmtree, self.root, ignore_errors=True)  # gone with the board (or at exit)
         self._lock = threading.Lock()
         self._written: dict[tuple[object, ...], list[str]] = {}
 

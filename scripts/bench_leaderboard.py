@@ -1,21 +1,26 @@
-"""Benchmark the leaderboard on a large store (target: page usable in < 2 s locally).
+"""Benchmark the leaderboard on a large store (issue 13's speed goals).
 
 Builds a store of N submissions x every track (default 200 x 10 = 2000
-records, each with per-item rows) plus the paper's seeds in a temporary
-folder, then times:
+records, each with per-item rows) plus the paper's seeds, then times:
 
 - the first full read of the store (cold ``StoreReader.refresh``),
-- building the app (all tables and Pareto figures) and launching it,
-- a page load in headless Chromium until the overview table has rows,
-- switching to the Hubble tab until its table has rows,
-- an incremental refresh after one new record is written.
+- building the app and launching it,
+- in headless Chromium, measured inside the page (``performance.now()``:
+  the first animation frame after the table has rows, so Selenium's round
+  trips are not counted): the first page load with an empty cache, the
+  switch to three track tabs (click to table painted), a new record shown
+  by the Refresh button (click to its row painted), reloads with cached
+  assets;
+- with the browser closed, the server's work after one new record (what
+  every open page's timer asks for): re-read what changed, re-render the
+  overview and the open Hubble tab; median of 5.
 
 Timings depend on the machine and its load; the script prints them, it
 asserts nothing.
 
 Issue 13 targets at 2,000 submissions: tab switch < 1 s, refresh after one
-new record < 0.5 s (re-list, re-read what changed, re-render the open tab
-with its intervals and ranks), cold page < 1.5 s.
+new record < 0.5 s (only what changed is re-read and re-computed), cold
+page < 1.5 s.
 
 Usage: ``python scripts/bench_leaderboard.py [--submissions 200] [--items 8] [--keep DIR [--reuse]]``
 """
@@ -26,6 +31,7 @@ import argparse
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from rich.console import Console
@@ -49,6 +55,36 @@ from lb_factory import BASELINES, verified_record
 from baselines.paper_seeds import seed_paper_results
 from evaluator.records import ResultStore
 from evaluator.tracks import TRACKS
+
+
+# In-page timings (performance.now() in the page, not Selenium round trips): the first animation frame
+# after the table has rows, from navigation start or from the click.
+_PAINTED_JS = """
+const [id, min, done] = arguments;
+const count = () => { const t = document.getElementById(id); return t ? t.querySelectorAll('[role=row] [role=gridcell]').length : 0; };
+const finish = () => requestAnimationFrame(() => done(performance.now()));
+if (count() > min) { finish(); return; }
+const obs = new MutationObserver(() => { if (count() > min) { obs.disconnect(); finish(); } });
+obs.observe(document.body, {childList: true, subtree: true});
+"""
+_SWITCH_JS = """
+const [title, id, min, done] = arguments;
+const count = () => { const t = document.getElementById(id); return t ? t.querySelectorAll('[role=row] [role=gridcell]').length : 0; };
+const button = Array.from(document.querySelectorAll('button[role=tab]')).find(b => b.innerText.trim() === title);
+const t0 = performance.now();
+const obs = new MutationObserver(() => { if (count() > min) { obs.disconnect(); requestAnimationFrame(() => done(performance.now() - t0)); } });
+obs.observe(document.body, {childList: true, subtree: true});
+button.click();
+"""
+_REFRESH_JS = """
+const [id, text, done] = arguments;
+const seen = () => { const t = document.getElementById(id); return t && Array.from(t.querySelectorAll('[role=gridcell]')).some(c => c.innerText.trim().startsWith(text)); };
+const button = document.getElementById('refresh-button');
+const t0 = performance.now();
+const obs = new MutationObserver(() => { if (seen()) { obs.disconnect(); requestAnimationFrame(() => done(performance.now() - t0)); } });
+obs.observe(document.body, {childList: true, subtree: true, characterData: true});
+(button.querySelector('button') || button).click();
+"""
 
 
 def build_store(url: str, n_submissions: int, n_items: int) -> int:
@@ -90,6 +126,7 @@ def main() -> None:
     from leaderboard.app import build_app, launch_kwargs
     from leaderboard.board_data import Filters, LeaderboardData
     from leaderboard.store_reader import StoreReader
+    from leaderboard.track_pages import track_view
 
     t0 = time.perf_counter()
     reader = StoreReader(url)
@@ -99,7 +136,8 @@ def main() -> None:
 
     t0 = time.perf_counter()
     board = LeaderboardData(reader, min_refresh_s=1.0)
-    demo = build_app(url, refresh_s=2.0, reader=reader, board=board)
+    # no timer tick during the run: the "Refresh now" figure is then that button's alone (the Space ticks every 5 s)
+    demo = build_app(url, refresh_s=600.0, reader=reader, board=board)
     figures.append(("build app (overview table; track tabs render when opened)", time.perf_counter() - t0, ""))
     t0 = time.perf_counter()
     demo.queue(default_concurrency_limit=4)
@@ -113,65 +151,66 @@ def main() -> None:
         figures.append(("background prewarm of every track (starts 10 s after the build), waited for",
                         time.perf_counter() - t0, "not a target"))
 
+    written: list[str] = []  # the records this run adds (removed at the end: a kept store stays as built)
     if browser_available():
         driver, profile = start_chromium()
+        driver.set_script_timeout(90)
         try:
-            t0 = time.perf_counter()
+            driver.get("data:text/html,<p>browser started</p>")  # Chromium's own start is not the page's
             driver.get(app_url)
-            wait_for(lambda: len(table_rows(driver, "table-overview")) > 5, timeout=60, interval=0.05,
-                     what="overview rows")
-            figures.append(("page load to overview table rendered (Chromium, cold)", time.perf_counter() - t0,
-                            "target < 1.5 s"))
-            t0 = time.perf_counter()
+            figures.append(("page load to overview table painted (Chromium, empty cache, in-page)",
+                            driver.execute_async_script(_PAINTED_JS, "table-overview", 5) / 1000, "target < 1.5 s"))
+            for title, name in (("Hubble", "hubble"), ("Keck", "keck"), ("LCO", "lco")):
+                time.sleep(3)  # a visitor reads the page first (and the previous tab's plots settle)
+                figures.append((f"switch to {title} tab: click to its table painted (in-page)",
+                                driver.execute_async_script(_SWITCH_JS, title, f"table-{name}", 5) / 1000,
+                                "target < 1 s"))
+            time.sleep(3)
             open_tab(driver, "Hubble")
-            wait_for(lambda: len(table_rows(driver, "table-hubble")) > 5, timeout=60, interval=0.05,
-                     what="hubble rows")
-            figures.append(("switch to Hubble tab to table rendered", time.perf_counter() - t0, "target < 1 s"))
-            t0 = time.perf_counter()
-            open_tab(driver, "Keck")
-            wait_for(lambda: len(table_rows(driver, "table-keck")) > 5, timeout=60, interval=0.05,
-                     what="keck rows")
-            figures.append(("switch to Keck tab to table rendered", time.perf_counter() - t0, "target < 1 s"))
-            store = ResultStore(url)
-            rec, items = verified_record("jpegxl", "hubble", codec="Fresh", submission="sub-fresh", seed=12345)
-            store.write(rec, items)
-            t0 = time.perf_counter()
-            board.refresh(force=True)
-            figures.append(("refresh after one new record: re-list the store, re-read what changed",
-                            time.perf_counter() - t0, ""))
-            t1 = time.perf_counter()
-            board.render_overview(Filters())
-            board.render_track("hubble", Filters())
-            figures.append(("  then re-render overview + Hubble tab (tables, intervals, tied ranks, cost)",
-                            time.perf_counter() - t1, ""))
-            figures.append(("refresh after one new record, total", time.perf_counter() - t0, "target < 0.5 s"))
-            t0 = time.perf_counter()
-            driver.get(app_url)
-            wait_for(lambda: len(table_rows(driver, "table-overview")) > 5, timeout=60, interval=0.05,
-                     what="overview rows")
-            figures.append(("second page load (warm caches)", time.perf_counter() - t0, "target < 2 s"))
+            wait_for(lambda: len(table_rows(driver, "table-hubble")) > 5, timeout=60, what="hubble rows")
+            time.sleep(3)
+            fresh = f"Fresh {uuid.uuid4().hex[:8]}"
+            rec, items = verified_record("jpegxl", "hubble", codec=fresh, submission=f"sub-{fresh[6:]}", seed=12345,
+                                         gain=1.5)  # compresses best: the first row of the open page
+            written.append(ResultStore(url).write(rec, items))
+            figures.append(("new record written -> Refresh now -> its row painted in the open Hubble tab",
+                            driver.execute_async_script(_REFRESH_JS, "table-hubble", fresh) / 1000,
+                            "target < 0.5 s"))
             loads = []
             for _ in range(3):
-                t0 = time.perf_counter()
                 driver.get(app_url)
-                wait_for(lambda: len(table_rows(driver, "table-overview")) > 5, timeout=60, interval=0.05,
-                         what="overview rows")
-                loads.append(time.perf_counter() - t0)
-            figures.append(("page load, median of 3 more", sorted(loads)[1], "target < 2 s"))
+                loads.append(driver.execute_async_script(_PAINTED_JS, "table-overview", 5) / 1000)
+            figures.append(("page load, cached assets, median of 3 (in-page)", sorted(loads)[1], "target < 1.5 s"))
         finally:
             stop_chromium(driver, profile)
-        # the same with the browser closed: the server's own work, not the two cores it shares with Chromium
-        rec, items = verified_record("jpegxl", "hubble", codec="Fresh 2", submission="sub-fresh-2", seed=54321)
-        ResultStore(url).write(rec, items)
-        t0 = time.perf_counter()
-        board.refresh(force=True)
-        board.render_overview(Filters())
-        board.render_track("hubble", Filters())
-        figures.append(("refresh after one new record, browser closed (server work only)",
-                        time.perf_counter() - t0, "target < 0.5 s"))
     else:
         console.print("[yellow]chromium/chromedriver not found: browser timings skipped[/yellow]")
+    # the server's part of a refresh, with the browser closed: what every open page's timer asks for
+    store = ResultStore(url)
+    runs = []
+    for i in range(5):
+        tag = uuid.uuid4().hex[:8]
+        rec, items = verified_record("jpegxl", "hubble", codec=f"Fresh {tag}", submission=f"sub-{tag}",
+                                     seed=54321 + i)
+        written.append(store.write(rec, items))
+        t0 = time.perf_counter()
+        board.refresh(force=True)
+        refreshed = time.perf_counter() - t0
+        board.render_overview(Filters())
+        ranking, runtime = board.render_ranking("hubble", Filters())
+        track_view(ranking, runtime)
+        board.plot_labels("hubble", Filters())
+        board.status_line(), board.profiles()
+        runs.append((refreshed, time.perf_counter() - t0))
+        time.sleep(0.2)
+    runs.sort(key=lambda r: r[1])
+    figures.append(("refresh after one new record: re-read what changed (median of 5)", runs[2][0], ""))
+    figures.append(("  + re-render the overview and the open Hubble tab (intervals, tied ranks): total, median of 5",
+                    runs[2][1], "target < 0.5 s"))
+    figures.append(("  the slowest of the 5", runs[-1][1], ""))
     demo.close()
+    for key in written:
+        ResultStore(url).delete(key)
 
     table = Table(title=f"Leaderboard benchmark ({args.submissions} submissions x {len(TRACKS)} tracks)")
     table.add_column("step")
