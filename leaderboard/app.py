@@ -104,6 +104,7 @@ SUBMISSION_COLUMN_WIDTHS: list[str] = [
 # 0.4 s of server time on a 2,000-submission board, mostly dropdown choices) empty.
 UI_EVENT: dict[str, Any] = {"api_visibility": "undocumented"}
 SUBMISSION_TAB = "@submission"  # what ``current`` holds while the Submission tab is open (never a track name)
+QUEUE_TAB = "@queue"  # ... and while the Queue tab is open
 
 
 def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s: float = 5.0,
@@ -262,7 +263,8 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                 return [gr.skip()] * len(timer_outputs)
             f = filters_from(profiles, provs, kinds, dks, sort_by)
             profile_choices = data.profiles()
-            q_text_now, q_frame_now = data.queue_view()
+            # the hidden tabs' tables are sent when they open (their select events), not with every update
+            q_text_now, q_frame_now = data.queue_view() if open_track == QUEUE_TAB else (gr.skip(), gr.skip())
             return [new_version, overview_html(data.render_overview(f)),
                     *track_values(open_track, f, items=False, pages=pagers(pager_args)), data.status_line(),
                     gr.update(choices=profile_choices, value=[p for p in (profiles or []) if p in profile_choices]),
@@ -324,8 +326,10 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                 event(pager(name, new_search=new_search), inputs=[*filter_inputs, search, page],
                       outputs=paged_outputs, show_progress="hidden", trigger_mode="always_last", **UI_EVENT)
         cross_tab.select(data.cross_track, outputs=[cross], show_progress="hidden", **UI_EVENT)
-        for other in (overview_tab, queue_tab, cross_tab):
+        for other in (overview_tab, cross_tab):
             other.select(lambda: "", outputs=[current], show_progress="hidden", queue=False, **UI_EVENT)
+        queue_tab.select(lambda: [QUEUE_TAB, *data.queue_view()], outputs=[current, q_md, q_table],
+                         show_progress="hidden", **UI_EVENT)
         # the submission list (one choice per submission: 2,000 on a big board) is sent when its tab opens
         submission_tab.select(lambda: [SUBMISSION_TAB, gr.update(choices=data.submissions())],
                               outputs=[current, sub_choice], show_progress="hidden", **UI_EVENT)
