@@ -150,7 +150,8 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                             "are different experiments: compare within one *Data* value. "
                             f"At most {OVERVIEW_LIMIT} rows per data label here; each track tab lists every result.",
                             elem_classes=["lb-note"])
-                overview = gr.HTML(overview_html(data.render_overview(Filters())), elem_id="table-overview", apply_default_css=False)
+                overview = gr.HTML(overview_html(data.render_overview(Filters())), elem_id="table-overview",
+                                   apply_default_css=False)
             for name, track in TRACKS.items():
                 with gr.Tab(track.title, id=name, elem_id=f"tab-{name}") as tab:
                     tabs[name] = tab
@@ -167,9 +168,11 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                                          scale=1, visible=False)
                     pager_md = gr.Markdown(elem_id=f"pager-{name}", elem_classes=["lb-note"])
                     # static HTML tables (leaderboard.html_table): a tab opens without measuring a virtual grid
-                    table = gr.HTML(ranking_html(track.title, None), elem_id=f"table-{name}", apply_default_css=False)
+                    table = gr.HTML(ranking_html(track.title, None), elem_id=f"table-{name}",
+                                    apply_default_css=False)
                     gr.Markdown(RUNTIME_NOTE, elem_classes=["lb-note"])
-                    runtime = gr.HTML(runtime_html(track.title, None), elem_id=f"runtime-{name}", apply_default_css=False)
+                    runtime = gr.HTML(runtime_html(track.title, None), elem_id=f"runtime-{name}",
+                                      apply_default_css=False)
                     runtime_note = gr.Markdown(elem_id=f"runtime-note-{name}", elem_classes=["lb-note"])
                     gr.Markdown(COST_NOTE, elem_classes=["lb-note"])
                     cost = gr.HTML(cost_html(track.title, None), elem_id=f"cost-{name}", apply_default_css=False)
@@ -273,8 +276,10 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
 
         update_inputs = [version, current, *filter_inputs, *flat_pager_inputs]
         timer = gr.Timer(refresh_s)
-        timer.tick(update, inputs=update_inputs, outputs=timer_outputs, show_progress="hidden", queue=False, **UI_EVENT)
-        demo.load(update, inputs=update_inputs, outputs=timer_outputs, show_progress="hidden", queue=False, **UI_EVENT)
+        timer.tick(update, inputs=update_inputs, outputs=timer_outputs, show_progress="hidden", queue=False,
+                   **UI_EVENT)
+        demo.load(update, inputs=update_inputs, outputs=timer_outputs, show_progress="hidden", queue=False,
+                  **UI_EVENT)
         refresh_btn.click(lambda *a: update(*a, force=True), inputs=update_inputs, outputs=timer_outputs,
                           show_progress="hidden", **UI_EVENT)
 
@@ -373,7 +378,8 @@ def cost_html(title: str, frame: pd.DataFrame | None) -> str:
 
 def launch_kwargs() -> dict[str, Any]:
     """Theme and CSS (Gradio 6 takes them at launch)."""
-    return {"css": APP_CSS + tables.badge_css() + TABLE_CSS, "theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate")}
+    return {"css": APP_CSS + tables.badge_css() + TABLE_CSS,
+            "theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate")}
 
 
 def serve(store_url: str, queue_dir: str | Path | None = None, *, host: str = "127.0.0.1", port: int = 7860,

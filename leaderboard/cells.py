@@ -47,7 +47,7 @@ def badge(kind: str, text: str | None = None) -> str:
     return f'<span class="badge badge-{k}">{k if text is None else html.escape(text)}</span>'
 
 
-def portable_badge(row: pd.Series) -> str:
+def portable_badge(row: Mapping[str, Any]) -> str:
     """The *portable* badge, a *not portable (env)* one, or nothing when the record was not checked."""
     state = row.get("portable")
     if state is None or (isinstance(state, float) and pd.isna(state)):

@@ -87,7 +87,6 @@ class StoreReader:
         self._json_sigs: dict[str, str] = {}  # what the last listing found
         self._cursor: JournalCursor | None = None  # where this reader stopped in the store's change journal
         self._listed_at: float | None = None  # monotonic time of the last full listing
-        self._unchanged: tuple[dict[str, str] | None, dict[str, str] | None] = (None, None)
         self.full_listings = 0  # how often the whole store was listed (the journal makes it rare)
         self._ratios: dict[str, tuple[str, ItemRatios]] = {}  # per-item ratios only (intervals, ranks)
         self._track_versions: dict[str, int] = {}  # bumps when a record of that track changes
@@ -98,8 +97,8 @@ class StoreReader:
 
     # -- listing -------------------------------------------------------------
 
-    def _list(self) -> tuple[dict[str, str], dict[str, str]]:
-        """Signatures of record JSONs and item Parquets, by key.
+    def _list(self) -> tuple[dict[str, str], dict[str, str]] | None:
+        """Signatures of record JSONs and item Parquets, by key; None when the journal noted nothing.
 
         From the store's change journal when it has one and a full listing
         was made less than ``FULL_LISTING_S`` ago: only the keys noted since
@@ -112,8 +111,7 @@ class StoreReader:
             if delta is not None:
                 keys, self._cursor = delta
                 if not keys:
-                    self._unchanged = (self._json_sigs, self._item_sigs)
-                    return self._unchanged
+                    return None
                 jsons, parquets = dict(self._json_sigs), dict(self._item_sigs)
                 found_jsons, found_parquets = self.store.file_infos(keys)
                 for key in keys:
@@ -139,14 +137,15 @@ class StoreReader:
         """
         with self._refresh_lock:
             try:
-                jsons, parquets = self._list()
+                listed = self._list()
             except Exception as exc:  # network stores fail transiently; keep serving the cache
                 self.last_error = f"could not list {self.url}: {exc}"
                 log.warning(self.last_error)
                 return False
-            if jsons is self._unchanged[0] and parquets is self._unchanged[1]:
+            if listed is None:
                 self.last_error = None
                 return False  # the journal noted nothing since the last refresh
+            jsons, parquets = listed
             with self._lock:
                 todo = [(k, sig) for k, sig in jsons.items()
                         if k not in self._records or self._records[k].signature != sig]
