@@ -36,6 +36,7 @@ from leaderboard.board_data import (
 )
 from leaderboard.cost_table import COST_DATATYPES, COST_HEADERS, COST_LIMIT
 from leaderboard.cross_track_view import CROSS_NOTE
+from leaderboard.frontend_assets import asset_middleware
 from leaderboard.html_table import TABLE_CSS, html_table
 from leaderboard.instruments import sources_markdown
 from leaderboard.store_reader import StoreReader
@@ -377,9 +378,10 @@ def cost_html(title: str, frame: pd.DataFrame | None) -> str:
 
 
 def launch_kwargs() -> dict[str, Any]:
-    """Theme and CSS (Gradio 6 takes them at launch)."""
+    """Theme and CSS (Gradio 6 takes them at launch), and the front-end build served from memory."""
     return {"css": APP_CSS + tables.badge_css() + TABLE_CSS,
-            "theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate")}
+            "theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate"),
+            "app_kwargs": {"middleware": [asset_middleware()]}}
 
 
 def serve(store_url: str, queue_dir: str | Path | None = None, *, host: str = "127.0.0.1", port: int = 7860,
