@@ -161,6 +161,8 @@ class CsvFiles:
             hit = self._written.get(key)
             if hit is not None:
                 return hit
+        if not self.root.is_dir():  # removed at interpreter exit while a background render still ran
+            return []
         tag = hashlib.sha1(repr(key).encode()).hexdigest()[:10]
         paths = []
         for name, table in tables.items():

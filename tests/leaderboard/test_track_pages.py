@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 from lb_factory import verified_record
 
@@ -71,3 +73,14 @@ def test_pareto_plot_draws_the_front_and_the_best_points_of_a_big_board() -> Non
     assert set(front["codec"]) <= {t.split(" (")[0] for t in markers.text}
     assert "more not drawn" in fig.layout.title.text
     assert track_pages.plain("<b>a</b> &amp; b") == "a & b"
+
+
+def test_csv_files_after_their_folder_is_gone() -> None:
+    """At interpreter exit the folder goes first; a background render still running writes nothing."""
+    csv = track_pages.CsvFiles()
+    table = pd.DataFrame({"Codec": ["a"], "Ratio": [2.0]})
+    first = csv.files(("hubble", 1), {"ranking": table})
+    assert len(first) == 1 and pd.read_csv(first[0])["Codec"].tolist() == ["a"]
+    shutil.rmtree(csv.root)
+    assert csv.files(("hubble", 2), {"ranking": table}) == []
+    assert not csv.root.exists()
