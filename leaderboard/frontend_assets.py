@@ -162,7 +162,7 @@ SHARED_CACHE = AssetCache()
 
 def asset_middleware(cache: AssetCache | None = None) -> Middleware:
     """The middleware entry for ``FastAPI(middleware=[...])`` (Gradio's ``launch(app_kwargs=...)``)."""
-    return Middleware(FrontendAssets, cache=cache) if cache is not None else Middleware(FrontendAssets)
+    return Middleware(FrontendAssets, cache=cache)  # None: the process-wide ``SHARED_CACHE``
 
 
 __all__ = ["AssetCache", "FrontendAssets", "asset_middleware"]
