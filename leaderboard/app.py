@@ -1,10 +1,11 @@
 """The AstroCompress Challenge leaderboard (Gradio).
 
 ``build_app(store_url, queue_dir)`` builds the Blocks; ``serve(...)`` runs it.
-Tabs: an overview (mean ratio per codec x track), one tab per track of the
-track table (``evaluator.tracks.TRACKS``: the one schema), a per-submission
-page and the queue. The app re-reads the store on a timer (and on the
-Refresh button), so new results appear without a restart.
+Tabs: an overview (mean ratio per codec x track), the tracks (one view with
+a selector over the track table, ``evaluator.tracks.TRACKS``: the one
+schema), the generalization table, a per-submission page and the queue.
+The app re-reads the store on a timer (and on the Refresh button), so new
+results appear without a restart.
 
 Honesty rules shown in the UI (DESIGN.md "Measurement", "Results"):
 provenance badges (*paper*, *verified*, *estimate*), a *synthetic* flag,
@@ -34,7 +35,7 @@ from leaderboard.board_data import (
     LeaderboardData,
     filters_from,
 )
-from leaderboard.cost_table import COST_DATATYPES, COST_HEADERS, COST_LIMIT
+from leaderboard.cost_table import COST_DATATYPES, COST_LIMIT
 from leaderboard.cross_track_view import CROSS_NOTE
 from leaderboard.frontend_assets import asset_middleware
 from leaderboard.html_table import TABLE_CSS, html_table
@@ -62,7 +63,7 @@ Badges: {paper} numbers reported by the AstroCompress paper (ICLR 2025, arXiv:25
 not re-measured here;
 {verified} measured by this platform's evaluator (real bitstreams, decoded and checked bit for bit);
 {estimate} a likelihood bound (VDM), not a working codec; {synthetic} measured on synthetic frames, not the real corpus.
-{portable} (track tabs) a sample of the bitstreams also decoded under another thread count and generic CPU dispatch;
+{portable} (Tracks tab) a sample of the bitstreams also decoded under another thread count and generic CPU dispatch;
 *not portable* names the environment that broke it (shown, not ranked).
 Ranks compare rows **on the same data only**. Runtimes compare only **within one hardware profile and machine**.
 An empty cell means the number does not exist (never zero).
@@ -108,13 +109,28 @@ SUBMISSION_TAB = "@submission"  # what ``current`` holds while the Submission ta
 QUEUE_TAB = "@queue"  # ... and while the Queue tab is open
 
 
+FIRST_TRACK = next(iter(TRACKS))  # the track the Tracks tab shows first
+
+
+def track_header(name: str) -> str:
+    """What the Tracks tab says about the track it shows (its dataset, item, and how to read the ranks)."""
+    track = TRACKS[name]
+    return (f"**{track.title}** (`{name}`): dataset `AstroCompress/{track.dataset}`; item: {track.item}."
+            + ("" if track.paper else " Beyond the paper: no paper numbers exist for this track.")
+            + " Ranks count only rows on the same data, estimates are not ranked. *Efficiency* = noise-floor bits / "
+            "achieved bits (paper Supplement D): 1 would mean pure noise is all that is left. " + UNCERTAINTY_NOTE)
+
+
 def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s: float = 5.0,
               reader: StoreReader | None = None, board: LeaderboardData | None = None) -> gr.Blocks:
     """The leaderboard as a ``gr.Blocks`` reading ``store_url`` (any fsspec URL).
 
-    The overview is rendered up front; a track tab is rendered when it is
-    opened (and re-rendered on data or filter changes while it is open), so
-    the page stays small however many submissions the store holds.
+    The overview is rendered up front. The tracks share one view (the Tracks
+    tab, a track selector over one set of tables and plots): a page of ten
+    track tabs held ~220 components the browser set up on every cold load.
+    The view is rendered when it opens or its track changes (and re-rendered
+    on data or filter changes while it is open), so the page stays small
+    however many submissions the store holds.
     """
     data = board or LeaderboardData(reader or StoreReader(store_url), queue_dir, min_refresh_s=min(1.0, refresh_s))
     data.refresh(force=True)
@@ -123,7 +139,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
 
     with gr.Blocks(title="AstroCompress Challenge leaderboard", analytics_enabled=False) as demo:
         version = gr.State(data.refresh())  # what update() compares: a fresh page re-sends nothing
-        current = gr.State("")  # the track tab this session has open ("" = none)
+        current = gr.State("")  # the track the open Tracks tab shows ("" = another tab is open)
         gr.Markdown(INTRO.format(**badges), elem_id="lb-header", sanitize_html=False)
         with gr.Row():
             f_profile = gr.CheckboxGroup(data.profiles(), value=[], label="Hardware profile (none ticked = all)",
@@ -140,60 +156,44 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
             refresh_btn = gr.Button("Refresh now", size="sm", scale=0, elem_id="refresh-button")
         filter_inputs = [f_profile, f_prov, f_kind, f_data, f_sort]
 
-        track_outputs: dict[str, list[Any]] = {}
-        item_outputs: dict[str, list[Any]] = {}
-        plot_inputs: dict[str, Any] = {}
-        pager_inputs: dict[str, list[Any]] = {}
-        tabs: dict[str, gr.Tab] = {}
         with gr.Tabs(elem_id="lb-tabs"):
             with gr.Tab("Overview", id="overview", elem_id="tab-overview") as overview_tab:
                 gr.Markdown("Mean compression ratio per codec and track (higher is better). Rows on different data "
                             "are different experiments: compare within one *Data* value. "
-                            f"At most {OVERVIEW_LIMIT} rows per data label here; each track tab lists every result.",
+                            f"At most {OVERVIEW_LIMIT} rows per data label here; the Tracks tab lists every result.",
                             elem_classes=["lb-note"])
                 overview = gr.HTML(overview_html(data.render_overview(Filters())), elem_id="table-overview",
                                    apply_default_css=False)
-            for name, track in TRACKS.items():
-                with gr.Tab(track.title, id=name, elem_id=f"tab-{name}") as tab:
-                    tabs[name] = tab
-                    gr.Markdown(
-                        f"**{track.title}** (`{name}`): dataset `AstroCompress/{track.dataset}`; item: {track.item}."
-                        + ("" if track.paper else " Beyond the paper: no paper numbers exist for this track.")
-                        + " Ranks count only rows on the same data, estimates are not ranked. *Efficiency* = "
-                        "noise-floor bits / achieved bits (paper Supplement D): 1 would mean pure noise is all that is "
-                        "left. " + UNCERTAINTY_NOTE, elem_classes=["lb-note"])
-                    with gr.Row(elem_id=f"pager-row-{name}"):
-                        search = gr.Textbox(label="Find rows in the whole table (codec, submission, data, profile, "
-                                            "status; every word must match)", elem_id=f"search-{name}", scale=4)
-                        page = gr.Number(value=1, label="Page", precision=0, minimum=1, elem_id=f"page-{name}",
-                                         scale=1, visible=False)
-                    pager_md = gr.Markdown(elem_id=f"pager-{name}", elem_classes=["lb-note"])
-                    # static HTML tables (leaderboard.html_table): a tab opens without measuring a virtual grid
-                    table = gr.HTML(ranking_html(track.title, None), elem_id=f"table-{name}",
-                                    apply_default_css=False)
-                    gr.Markdown(RUNTIME_NOTE, elem_classes=["lb-note"])
-                    runtime = gr.HTML(runtime_html(track.title, None), elem_id=f"runtime-{name}",
-                                      apply_default_css=False)
-                    runtime_note = gr.Markdown(elem_id=f"runtime-note-{name}", elem_classes=["lb-note"])
-                    gr.Markdown(COST_NOTE, elem_classes=["lb-note"])
-                    cost = gr.HTML(cost_html(track.title, None), elem_id=f"cost-{name}", apply_default_css=False)
-                    cost_note = gr.Markdown(elem_id=f"cost-note-{name}", elem_classes=["lb-note"])
-                    gr.Markdown(sources_markdown(), elem_id=f"cost-sources-{name}", elem_classes=["lb-note"])
-                    csv = gr.File(label="Full tables of this tab (CSV: ranking, runtimes, cost; every row)",
-                                  file_count="multiple", interactive=False, elem_id=f"csv-{name}", height=120)
-                    plot_data = gr.Dropdown(label="Plots show the rows measured on (one data label at a time)",
-                                            elem_id=f"plot-data-{name}", interactive=True)
-                    pareto = gr.Plot(elem_id=f"pareto-{name}", label="Pareto front")
-                    with gr.Row():
-                        dist = gr.Plot(elem_id=f"dist-{name}", label="Per-item ratios")
-                    with gr.Row():
-                        expo = gr.Plot(elem_id=f"exptime-{name}", label="Ratio vs exposure time")
-                        noise = gr.Plot(elem_id=f"noise-{name}", label="Bits per pixel vs noise")
-                    # the ranking first; the cost table and the plots follow in a second step
-                    track_outputs[name] = [table, runtime, runtime_note, page, pager_md, plot_data]
-                    item_outputs[name] = [cost, cost_note, csv, pareto, dist, expo, noise]
-                    plot_inputs[name] = plot_data
-                    pager_inputs[name] = [search, page]
+            with gr.Tab("Tracks", id="tracks", elem_id="tab-tracks") as tracks_tab:
+                track_pick = gr.Radio([(t.title, n) for n, t in TRACKS.items()], value=FIRST_TRACK, label="Track",
+                                      elem_id="track-choice")
+                header = gr.Markdown(track_header(FIRST_TRACK), elem_id="track-header", elem_classes=["lb-note"])
+                with gr.Row(elem_id="pager-row"):
+                    search = gr.Textbox(label="Find rows in the whole table (codec, submission, data, profile, "
+                                        "status; every word must match)", elem_id="search-track", scale=4)
+                    page = gr.Number(value=1, label="Page", precision=0, minimum=1, elem_id="page-track", scale=1,
+                                     visible=False)
+                pager_md = gr.Markdown(elem_id="pager-track", elem_classes=["lb-note"])
+                # static HTML tables (leaderboard.html_table) whose <table> ids name the track they show; empty
+                # until the tab opens (its select event sends the chosen track's)
+                table = gr.HTML("", elem_id="ranking-track", apply_default_css=False)
+                gr.Markdown(RUNTIME_NOTE, elem_classes=["lb-note"])
+                runtime = gr.HTML("", elem_id="runtime-track", apply_default_css=False)
+                runtime_note = gr.Markdown(elem_id="runtime-note-track", elem_classes=["lb-note"])
+                gr.Markdown(COST_NOTE, elem_classes=["lb-note"])
+                cost = gr.HTML("", elem_id="cost-track", apply_default_css=False)
+                cost_note = gr.Markdown(elem_id="cost-note-track", elem_classes=["lb-note"])
+                gr.Markdown(sources_markdown(), elem_id="cost-sources", elem_classes=["lb-note"])
+                csv = gr.File(label="Full tables of this track (CSV: ranking, runtimes, cost; every row)",
+                              file_count="multiple", interactive=False, elem_id="csv-track", height=120)
+                plot_data = gr.Dropdown(label="Plots show the rows measured on (one data label at a time)",
+                                        elem_id="plot-data-track", interactive=True)
+                pareto = gr.Plot(elem_id="pareto-track", label="Pareto front")
+                with gr.Row():
+                    dist = gr.Plot(elem_id="dist-track", label="Per-item ratios")
+                with gr.Row():
+                    expo = gr.Plot(elem_id="exptime-track", label="Ratio vs exposure time")
+                    noise = gr.Plot(elem_id="noise-track", label="Bits per pixel vs noise")
             with gr.Tab("Generalization", id="cross-track", elem_id="tab-cross-track") as cross_tab:
                 gr.Markdown(CROSS_NOTE, elem_classes=["lb-note"])
                 cross = gr.Dataframe(data.cross_track(), interactive=False, elem_id="table-cross-track", wrap=True,
@@ -216,66 +216,54 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                 q_md = gr.Markdown(q_text, elem_id="queue-counts")
                 q_table = gr.Dataframe(q_frame, interactive=False, elem_id="queue-table", wrap=True)
 
-        flat_track_outputs = [c for name in TRACKS for c in track_outputs[name]]
-        flat_item_outputs = [c for name in TRACKS for c in item_outputs[name]]
-
-        flat_pager_inputs = [c for name in TRACKS for c in pager_inputs[name]]
+        # the ranking first; the cost table, the CSVs and the plots follow in a second step
+        track_outputs = [table, runtime, runtime_note, page, pager_md, plot_data]
+        item_outputs = [cost, cost_note, csv, pareto, dist, expo, noise]
         n_filters = len(filter_inputs)
 
-        def pagers(args: tuple[Any, ...]) -> dict[str, tuple[str, Any]]:
-            """(search, page) of each track from the flat pager inputs."""
-            return {name: (args[2 * i], args[2 * i + 1]) for i, name in enumerate(TRACKS)}
-
-        def view_of(name: str, f: Filters, query: str | None, page: Any) -> list[Any]:
-            table, runtime = data.render_ranking(name, f)
-            view = track_view(table, runtime, query, page)
-            title = TRACKS[name].title
-            return [ranking_html(title, view.table), runtime_html(title, view.runtime), view.runtime_note,
+        def view_of(name: str, f: Filters, query: str | None, page_no: Any) -> list[Any]:
+            ranking, runtimes = data.render_ranking(name, f)
+            view = track_view(ranking, runtimes, query, page_no)
+            return [ranking_html(name, view.table), runtime_html(name, view.runtime), view.runtime_note,
                     gr.update(value=view.page.page, visible=view.page.paged), view.caption]
 
-        def tables_of(name: str, f: Filters, query: str | None = None, page: Any = 1) -> list[Any]:
+        def tables_of(name: str, f: Filters, query: str | None = None, page_no: Any = 1) -> list[Any]:
             choices, default = data.plot_labels(name, f)
-            return [*view_of(name, f, query, page), gr.update(choices=choices, value=default)]
+            return [*view_of(name, f, query, page_no), gr.update(choices=choices, value=default)]
 
         def cost_of(name: str, f: Filters, query: str | None) -> list[Any]:
             full = data.cost_full(name, f) if (query or "").strip() else data.render_cost(name, f)
             rows, note = cost_view(full, query)
-            return [cost_html(TRACKS[name].title, rows), note]
+            return [cost_html(name, rows), note]
 
         def second_step(name: str, f: Filters, label: str | None, query: str | None = None) -> list[Any]:
             return [*cost_of(name, f, query), data.track_csv(name, f), *data.item_plots(name, f, label)]
 
-        def track_values(open_track: str, f: Filters, *, items: bool, labels: dict[str, str] | None = None,
-                         pages: dict[str, tuple[str, Any]] | None = None) -> list[Any]:
-            """Values for every track component: the open track's, ``gr.skip()`` for the others."""
-            out: list[Any] = []
-            for name in TRACKS:
-                query, page = (pages or {}).get(name, ("", 1))
-                if name == open_track:
-                    out.extend(tables_of(name, f, query, page) if not items
-                               else second_step(name, f, (labels or {}).get(name), query))
-                else:
-                    out.extend([gr.skip()] * len(item_outputs[name] if items else track_outputs[name]))
-            return out
+        def open_track(name: str, *args: Any) -> list[Any]:
+            """The Tracks tab opened, or its track changed: the chosen track's tables (and ``current``)."""
+            return [name, track_header(name), *tables_of(name, filters_from(*args[:n_filters]), *args[n_filters:])]
 
-        timer_outputs = [version, overview, *flat_track_outputs, status, f_profile, sub_choice, q_md, q_table]
+        def track_items(name: str, *args: Any) -> list[Any]:
+            return second_step(name, filters_from(*args[:n_filters]), *args[n_filters:])
 
-        def update(state_version: int, open_track: str, profiles: list[str], provs: list[str], kinds: list[str],
-                   dks: list[str], sort_by: str, *pager_args: Any, force: bool = False) -> list[Any]:
+        timer_outputs = [version, overview, *track_outputs, status, f_profile, sub_choice, q_md, q_table]
+
+        def update(state_version: int, shown: str, profiles: list[str], provs: list[str], kinds: list[str],
+                   dks: list[str], sort_by: str, query: str | None, page_no: Any, force: bool = False) -> list[Any]:
             new_version = data.refresh(force=force)
             if new_version == state_version and not force:
                 return [gr.skip()] * len(timer_outputs)
             f = filters_from(profiles, provs, kinds, dks, sort_by)
             profile_choices = data.profiles()
-            # the hidden tabs' tables are sent when they open (their select events), not with every update
-            q_text_now, q_frame_now = data.queue_view() if open_track == QUEUE_TAB else (gr.skip(), gr.skip())
-            return [new_version, overview_html(data.render_overview(f)),
-                    *track_values(open_track, f, items=False, pages=pagers(pager_args)), data.status_line(),
+            # a closed Tracks tab's view is sent when it opens (its select event), not with every update
+            track_now = tables_of(shown, f, query, page_no) if shown in TRACKS else [gr.skip()] * len(track_outputs)
+            q_text_now, q_frame_now = data.queue_view() if shown == QUEUE_TAB else (gr.skip(), gr.skip())
+            return [new_version, overview_html(data.render_overview(f)), *track_now, data.status_line(),
                     gr.update(choices=profile_choices, value=[p for p in (profiles or []) if p in profile_choices]),
-                    gr.update(choices=data.submissions()) if open_track == SUBMISSION_TAB else gr.skip(),
+                    gr.update(choices=data.submissions()) if shown == SUBMISSION_TAB else gr.skip(),
                     q_text_now, q_frame_now]
 
-        update_inputs = [version, current, *filter_inputs, *flat_pager_inputs]
+        update_inputs = [version, current, *filter_inputs, search, page]
         timer = gr.Timer(refresh_s)
         timer.tick(update, inputs=update_inputs, outputs=timer_outputs, show_progress="hidden", queue=False,
                    **UI_EVENT)
@@ -284,53 +272,41 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
         refresh_btn.click(lambda *a: update(*a, force=True), inputs=update_inputs, outputs=timer_outputs,
                           show_progress="hidden", **UI_EVENT)
 
-        def rerender(open_track: str, *args: Any) -> list[Any]:
+        def rerender(shown: str, *args: Any) -> list[Any]:
             f = filters_from(*args[:n_filters])
-            return [overview_html(data.render_overview(f)), *track_values(open_track, f, items=False,
-                                                           pages=pagers(args[n_filters:]))]
+            track_now = tables_of(shown, f, *args[n_filters:]) if shown in TRACKS else [gr.skip()] * len(track_outputs)
+            return [overview_html(data.render_overview(f)), *track_now]
 
-        plot_list = [plot_inputs[name] for name in TRACKS]
-
-        def rerender_items(open_track: str, *args: Any) -> list[Any]:
-            labels = dict(zip(TRACKS, args[n_filters:n_filters + len(TRACKS)]))
-            return track_values(open_track, filters_from(*args[:n_filters]), items=True, labels=labels,
-                                pages=pagers(args[n_filters + len(TRACKS):]))
+        def rerender_items(shown: str, *args: Any) -> list[Any]:
+            return track_items(shown, *args) if shown in TRACKS else [gr.skip()] * len(item_outputs)
 
         for comp in filter_inputs:
-            comp.input(rerender, inputs=[current, *filter_inputs, *flat_pager_inputs],
-                       outputs=[overview, *flat_track_outputs], show_progress="hidden", **UI_EVENT).then(
-                rerender_items, inputs=[current, *filter_inputs, *plot_list, *flat_pager_inputs],
-                outputs=flat_item_outputs, show_progress="hidden", **UI_EVENT)
+            comp.input(rerender, inputs=[current, *filter_inputs, search, page], outputs=[overview, *track_outputs],
+                       show_progress="hidden", **UI_EVENT).then(
+                rerender_items, inputs=[current, *filter_inputs, plot_data, search], outputs=item_outputs,
+                show_progress="hidden", **UI_EVENT)
 
-        def opener(track_name: str) -> Callable[..., list[Any]]:
-            def open_tab(*args: Any) -> list[Any]:
-                return [track_name, *tables_of(track_name, filters_from(*args[:n_filters]), *args[n_filters:])]
-            return open_tab
+        # opening the tab keeps the page the view was on; another track starts at page 1
+        for event, keep_page in ((tracks_tab.select, True), (track_pick.input, False)):
+            event(open_track if keep_page else lambda name, *a: open_track(name, *a[:-1], 1),
+                  inputs=[track_pick, *filter_inputs, search, page], outputs=[current, header, *track_outputs],
+                  show_progress="minimal", trigger_mode="always_last", **UI_EVENT).then(
+                track_items, inputs=[track_pick, *filter_inputs, plot_data, search], outputs=item_outputs,
+                show_progress="minimal", **UI_EVENT)
+        plot_data.input(track_items, inputs=[track_pick, *filter_inputs, plot_data, search], outputs=item_outputs,
+                        show_progress="minimal", **UI_EVENT)
 
-        def item_opener(track_name: str) -> Callable[..., list[Any]]:
-            def open_items(*args: Any) -> list[Any]:
-                return second_step(track_name, filters_from(*args[:n_filters]), *args[n_filters:])
-            return open_items
-
-        def pager(track_name: str, *, new_search: bool) -> Callable[..., list[Any]]:
-            def turn(*args: Any) -> list[Any]:
-                f, (query, page) = filters_from(*args[:n_filters]), args[n_filters:]
-                return [*view_of(track_name, f, query, 1 if new_search else page), *cost_of(track_name, f, query)]
+        def pager(*, new_search: bool) -> Callable[..., list[Any]]:
+            def turn(name: str, *args: Any) -> list[Any]:
+                f, (query, page_no) = filters_from(*args[:n_filters]), args[n_filters:]
+                return [*view_of(name, f, query, 1 if new_search else page_no), *cost_of(name, f, query)]
             return turn
 
-        for name, tab in tabs.items():
-            search, page = pager_inputs[name]
-            tab.select(opener(name), inputs=[*filter_inputs, search, page], outputs=[current, *track_outputs[name]],
-                       show_progress="minimal", **UI_EVENT).then(
-                item_opener(name), inputs=[*filter_inputs, plot_inputs[name], search], outputs=item_outputs[name],
-                show_progress="minimal", **UI_EVENT)
-            plot_inputs[name].input(item_opener(name), inputs=[*filter_inputs, plot_inputs[name], search],
-                                    outputs=item_outputs[name], show_progress="minimal", **UI_EVENT)
-            paged_outputs = [*track_outputs[name][:5], *item_outputs[name][:2]]
-            for event, new_search in ((search.change, True), (search.submit, True), (page.input, False),
-                                      (page.submit, False)):
-                event(pager(name, new_search=new_search), inputs=[*filter_inputs, search, page],
-                      outputs=paged_outputs, show_progress="hidden", trigger_mode="always_last", **UI_EVENT)
+        paged_outputs = [*track_outputs[:5], *item_outputs[:2]]
+        for event, new_search in ((search.change, True), (search.submit, True), (page.input, False),
+                                  (page.submit, False)):
+            event(pager(new_search=new_search), inputs=[track_pick, *filter_inputs, search, page],
+                  outputs=paged_outputs, show_progress="hidden", trigger_mode="always_last", **UI_EVENT)
         cross_tab.select(data.cross_track, outputs=[cross], show_progress="hidden", **UI_EVENT)
         for other in (overview_tab, cross_tab):
             other.select(lambda: "", outputs=[current], show_progress="hidden", queue=False, **UI_EVENT)
@@ -354,27 +330,24 @@ def overview_html(frame: pd.DataFrame) -> str:
     return html_table(frame, tables.OVERVIEW_DATATYPES, widths=OVERVIEW_WIDTHS, pinned=1, max_height=700)
 
 
-def ranking_html(title: str, frame: pd.DataFrame | None) -> str:
-    """A track's ranking table (one page of it) as HTML; headers only for ``None``."""
-    rows = frame if frame is not None else pd.DataFrame(columns=list(tables.TRACK_TABLE_HEADERS))
-    return html_table(rows, tables.TRACK_TABLE_DATATYPES, caption=f"{title}: compression",
-                      widths=TRACK_COLUMN_WIDTHS, pinned=2, max_height=800)
+def ranking_html(name: str, rows: pd.DataFrame) -> str:
+    """A track's ranking table (one page of it) as HTML, ``<table id="table-{name}">``."""
+    return html_table(rows, tables.TRACK_TABLE_DATATYPES, caption=f"{TRACKS[name].title}: compression",
+                      widths=TRACK_COLUMN_WIDTHS, pinned=2, max_height=800, table_id=f"table-{name}")
 
 
 RUNTIME_DATATYPES: tuple[str, ...] = ("str", "str", "number", "html", "html",
                                       *("number" for _ in tables.RUNTIME_COLUMNS), "str")
 
 
-def runtime_html(title: str, frame: pd.DataFrame | None) -> str:
-    rows = frame if frame is not None else pd.DataFrame(columns=list(tables.RUNTIME_TABLE_HEADERS))
-    return html_table(rows, RUNTIME_DATATYPES, caption=f"{title}: runtimes by profile",
-                      widths=RUNTIME_COLUMN_WIDTHS, max_height=600)
+def runtime_html(name: str, rows: pd.DataFrame) -> str:
+    return html_table(rows, RUNTIME_DATATYPES, caption=f"{TRACKS[name].title}: runtimes by profile",
+                      widths=RUNTIME_COLUMN_WIDTHS, max_height=600, table_id=f"runtime-{name}")
 
 
-def cost_html(title: str, frame: pd.DataFrame | None) -> str:
-    rows = frame if frame is not None else pd.DataFrame(columns=list(COST_HEADERS))
-    return html_table(rows, COST_DATATYPES, caption=f"{title}: cost per volume of data (best {COST_LIMIT} by mean "
-                      "ratio per machine)", max_height=500)
+def cost_html(name: str, rows: pd.DataFrame) -> str:
+    return html_table(rows, COST_DATATYPES, caption=f"{TRACKS[name].title}: cost per volume of data (best "
+                      f"{COST_LIMIT} by mean ratio per machine)", max_height=500, table_id=f"cost-{name}")
 
 
 def launch_kwargs() -> dict[str, Any]:

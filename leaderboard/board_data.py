@@ -51,7 +51,7 @@ class Filters:
 
 
 ITEM_PLOT_LIMIT = 12  # records per per-item figure
-OVERVIEW_LIMIT = 40  # rows per data label on the overview (track tabs list every row)
+OVERVIEW_LIMIT = 40  # rows per data label on the overview (the Tracks tab lists every row)
 REFRESH_DUTY = 10.0  # re-list at most every REFRESH_DUTY x the last listing's duration (<= 10 % of a core)
 FREEZE_READS = 1000  # records loaded since the last gc.freeze() that make the next refresh freeze them
 PREWARM_DELAY_S = 10.0  # seconds between building the app and rendering every track in the background
@@ -230,7 +230,7 @@ class LeaderboardData:
             self._track_version(track))[0]
 
     def track_csv(self, track: str, f: Filters) -> list[str]:
-        """The track tab's full tables as CSV files (``leaderboard.track_pages.CsvFiles``)."""
+        """The track's full tables as CSV files (``leaderboard.track_pages.CsvFiles``)."""
         table, runtime = self.render_ranking(track, f)
         return self.csv.files((track, self._track_version(track), f.key()),
                               {"ranking": table, "runtimes": runtime, "cost": self.cost_full(track, f)})

@@ -1,4 +1,4 @@
-"""The cost table of a track tab: core-hours per TB and per instrument-day, gain versus RICE.
+"""The cost table of a track (the Tracks tab): core-hours per TB and per instrument-day, gain versus RICE.
 
 Numbers from ``leaderboard.cost``, volumes from ``leaderboard.instruments``;
 grouped and ranked like the runtime table (within one hardware profile and

@@ -313,7 +313,7 @@ def overview_table(frame: pd.DataFrame, *, limit_per_data: int | None = None) ->
     """Mean ratio per codec (rows) and track (columns, from ``TRACKS``).
 
     ``limit_per_data`` keeps the best rows (by their best track ratio) of each
-    data label; the track tabs always list everything.
+    data label; the Tracks tab always lists everything.
     """
     track_titles = {name: t.title for name, t in TRACKS.items()}
     headers = ["Codec", "Badges", "Data", *track_titles.values()]
@@ -341,7 +341,7 @@ def overview_table(frame: pd.DataFrame, *, limit_per_data: int | None = None) ->
     records = []
     for row, ratios in zip(_row_dicts(picked, ("codec", "kind", "provenance", "synthetic", "status", "data")),
                            by_track):
-        # portability belongs to one track's record: the track tabs show it, not this cross-track row
+        # portability belongs to one track's record: the Tracks tab shows it, not this cross-track row
         records.append([_codec_cell(row, portable=False), _badges_cell(row), row["data"],
                         *(_round(ratio, 2) for ratio in ratios)])
     return pd.DataFrame(records, columns=headers)

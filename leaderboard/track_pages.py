@@ -1,7 +1,7 @@
-"""What a track tab sends the browser: a bounded slice of its tables, every row reachable.
+"""What the Tracks tab sends the browser for a track: a bounded slice of its tables, all reachable.
 
 A board of 2,000 submissions has 2,000 rows per track table; a browser
-renders a few hundred HTML rows quickly and thousands slowly. So a tab gets
+renders a few hundred HTML rows quickly and thousands slowly. So a track gets
 
 - the ranking table one page at a time (``PAGE_ROWS`` rows, ranks computed
   on every row before the slicing: a page never re-ranks),
@@ -141,7 +141,7 @@ def group_note(table: pd.DataFrame, shown: pd.DataFrame, what: str) -> str:
 
 
 class CsvFiles:
-    """The full tables of a track tab as CSV files in one temporary folder, written once per key.
+    """The full tables of a track as CSV files in one temporary folder, written once per key.
 
     The key is (track, track version, filters): a visitor downloads what the
     tab shows, every row of it. At most ``MAX_SETS`` sets are kept on disk.
@@ -187,7 +187,7 @@ class CsvFiles:
 
 @dataclass(frozen=True)
 class TrackView:
-    """A track tab's bounded tables: the ranking page, the runtime rows and what the pager shows."""
+    """A track's bounded tables: the ranking page, the runtime rows and what the pager shows."""
 
     table: pd.DataFrame
     runtime: pd.DataFrame

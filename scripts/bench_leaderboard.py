@@ -7,10 +7,12 @@ records, each with per-item rows) plus the paper's seeds, then times:
 - building the app and launching it,
 - in headless Chromium, measured inside the page (``performance.now()``:
   the first animation frame after the table has rows, so Selenium's round
-  trips are not counted): the first page load with an empty cache, the
-  switch to three track tabs (click to table painted), a new record shown
-  by the Refresh button (click to its row painted), reloads with cached
-  assets;
+  trips are not counted): the first page load with an empty cache (in a
+  Chromium running for 2 s; also, not a target, right after its launch), the
+  switch to three tracks (Hubble from the overview: the Tracks tab opened
+  and Hubble picked; then Keck and LCO picked; click to table painted), a
+  new record shown by the Refresh button (click to its row painted),
+  reloads with cached assets;
 - with the browser closed, the server's work after one new record (what
   every open page's timer asks for): re-read what changed, re-render the
   overview and the open Hubble tab; median of 5.
@@ -70,11 +72,17 @@ obs.observe(document.body, {childList: true, subtree: true});
 _SWITCH_JS = """
 const [title, id, min, done] = arguments;
 const count = () => { const t = document.getElementById(id); return t ? t.querySelectorAll('[role=row] [role=gridcell]').length : 0; };
-const button = Array.from(document.querySelectorAll('button[role=tab]')).find(b => b.innerText.trim() === title);
+const pick = () => Array.from(document.querySelectorAll('#track-choice label')).find(l => l.innerText.trim() === title && l.offsetParent);
 const t0 = performance.now();
-const obs = new MutationObserver(() => { if (count() > min) { obs.disconnect(); requestAnimationFrame(() => done(performance.now() - t0)); } });
+let picked = false;
+const step = () => {
+  if (!picked && pick()) { picked = true; pick().click(); }
+  if (count() > min) { obs.disconnect(); requestAnimationFrame(() => done(performance.now() - t0)); }
+};
+const obs = new MutationObserver(step);
 obs.observe(document.body, {childList: true, subtree: true});
-button.click();
+if (!pick()) { Array.from(document.querySelectorAll('button[role=tab]')).find(b => b.innerText.trim() === 'Tracks').click(); }
+step();
 """
 _REFRESH_JS = """
 const [id, text, done] = arguments;
@@ -101,6 +109,24 @@ def build_store(url: str, n_submissions: int, n_items: int) -> int:
             store.write(rec, items)
             n += 1
     return n
+
+
+# Chromium keeps starting up (processes, profile, GPU fallback) for about a second after its first page:
+# on two cores a page loaded at once measures ~0.6 s of that. Both figures are printed.
+BROWSER_SETTLE_S = 2.0
+
+
+def cold_page(app_url: str, settle_s: float) -> float:
+    """Seconds from navigation to the overview table painted, in a new Chromium (empty cache)."""
+    driver, profile = start_chromium()
+    driver.set_script_timeout(90)
+    try:
+        driver.get("data:text/html,<p>browser started</p>")
+        time.sleep(settle_s)
+        driver.get(app_url)
+        return float(driver.execute_async_script(_PAINTED_JS, "table-overview", 5)) / 1000
+    finally:
+        stop_chromium(driver, profile)
 
 
 def main() -> None:
@@ -153,16 +179,19 @@ def main() -> None:
 
     written: list[str] = []  # the records this run adds (removed at the end: a kept store stays as built)
     if browser_available():
+        figures.append(("page load right after Chromium's launch (empty cache, in-page)", cold_page(app_url, 0.0),
+                        "not a target: Chromium's start-up still runs"))
         driver, profile = start_chromium()
         driver.set_script_timeout(90)
         try:
-            driver.get("data:text/html,<p>browser started</p>")  # Chromium's own start is not the page's
+            driver.get("data:text/html,<p>browser started</p>")
+            time.sleep(BROWSER_SETTLE_S)  # a visitor's browser is running already: its start-up is not the page's
             driver.get(app_url)
-            figures.append(("page load to overview table painted (Chromium, empty cache, in-page)",
+            figures.append(("page load to overview table painted (running Chromium, empty cache, in-page)",
                             driver.execute_async_script(_PAINTED_JS, "table-overview", 5) / 1000, "target < 1.5 s"))
             for title, name in (("Hubble", "hubble"), ("Keck", "keck"), ("LCO", "lco")):
                 time.sleep(3)  # a visitor reads the page first (and the previous tab's plots settle)
-                figures.append((f"switch to {title} tab: click to its table painted (in-page)",
+                figures.append((f"switch to {title}: click to its table painted (in-page)",
                                 driver.execute_async_script(_SWITCH_JS, title, f"table-{name}", 5) / 1000,
                                 "target < 1 s"))
             time.sleep(3)

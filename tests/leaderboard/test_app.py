@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from baselines.paper_seeds import seed_paper_results
 from evaluator.records import ResultStore
+from evaluator.tracks import TRACKS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,8 +36,22 @@ def test_build_app_on_empty_and_seeded_store(store) -> None:
     assert isinstance(build_app(store.url), gr.Blocks)  # empty store: no error
     seed_paper_results(store)
     demo = build_app(store.url, queue_dir=None)
-    config = json.dumps(demo.get_config_file(), default=str)
-    assert "JPEG-XL (max)" in config and "table-hubble" in config and "pareto-sdss-3d-time" in config
+    config = demo.get_config_file()
+    text = json.dumps(config, default=str)
+    assert "JPEG-XL (max)" in text and "pareto-track" in text
+    picker = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "track-choice")
+    assert [value for _, value in picker["props"]["choices"]] == list(TRACKS)  # every track, in the table's order
+
+
+def test_the_page_holds_one_track_view_whatever_the_number_of_tracks(store) -> None:
+    """A cold page sets up every component of its config: ten track tabs of ~22 each cost ~0.35 s of it."""
+    from leaderboard.app import build_app
+
+    seed_paper_results(store)
+    components = build_app(store.url).get_config_file()["components"]
+    ids = [c.get("props", {}).get("elem_id") or "" for c in components]
+    assert sum(i.startswith("pareto-") for i in ids) == 1 and sum(i.startswith("search-") for i in ids) == 1
+    assert len(components) < 80, f"{len(components)} components on the page (was 275 with a tab per track)"
 
 
 def test_queue_view_without_queue(store, tmp_path: Path) -> None:

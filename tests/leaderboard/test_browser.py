@@ -95,7 +95,7 @@ def test_verified_rows_carry_verified_and_synthetic_badges(driver) -> None:
 
 def test_pareto_plot_renders(driver, artifacts_dir) -> None:
     open_tab(driver, "Hubble")
-    plot = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#pareto-hubble .js-plotly-plot"),
+    plot = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#pareto-track .js-plotly-plot"),
                     what="the plotly graph")[0]
     assert plot.find_elements(By.CSS_SELECTOR, "svg.main-svg")
     points = wait_for(lambda: plot.find_elements(By.CSS_SELECTOR, "path.point"), what="scatter points")
@@ -172,8 +172,8 @@ def test_provenance_filter_hides_paper_rows(driver) -> None:
 def test_search_box_narrows_the_track_table(driver) -> None:
     open_tab(driver, "Hubble")
     wait_for(lambda: len(_hubble_rows(driver)) >= 15, what="the hubble table")
-    box = wait_for(lambda: [e for e in driver.find_elements(By.CSS_SELECTOR, "#search-hubble textarea, "
-                                                            "#search-hubble input") if e.is_displayed()],
+    box = wait_for(lambda: [e for e in driver.find_elements(By.CSS_SELECTOR, "#search-track textarea, "
+                                                            "#search-track input") if e.is_displayed()],
                    what="the Find rows box of the hubble tab (shown on a board of any size)")[0]
     box.send_keys("RICE")
     rows = wait_for(lambda: (lambda rs: rs if rs and all("RICE" in " ".join(r.values()) for r in rs) else [])(

@@ -70,11 +70,11 @@ def _codec_traces(info: dict) -> set[str]:
 
 
 def _plots_show(driver, label: str, codecs: set[str] | None = None, exclude: set[str] = frozenset()) -> bool:
-    for elem in ("pareto-hubble", "dist-hubble", "exptime-hubble", "noise-hubble"):
+    for elem in ("pareto-track", "dist-track", "exptime-track", "noise-track"):
         info = _plot(driver, elem)
         if not info or f"data: {label}" not in info["title"]:
             return False
-        if elem != "pareto-hubble":  # the Pareto plot's traces are profiles, the others' are codecs
+        if elem != "pareto-track":  # the Pareto plot's traces are profiles, the others' are codecs
             names = _codec_traces(info)
             if codecs is not None and names != codecs or names & exclude:
                 return False
@@ -88,7 +88,7 @@ def test_each_plot_shows_one_data_label(driver, artifacts_dir) -> None:
              what="plots of the default data label (the one with the most codecs)")
     driver.save_screenshot(str(artifacts_dir / "hubble-plots-main-label.png"))
 
-    box = driver.find_element(By.CSS_SELECTOR, "#plot-data-hubble input")
+    box = driver.find_element(By.CSS_SELECTOR, "#plot-data-track input")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
     box.click()
     option = wait_for(lambda: [li for li in driver.find_elements(By.CSS_SELECTOR, "li[role=option]")
@@ -113,7 +113,7 @@ def test_track_tab_shows_intervals_tied_ranks_and_cost_with_sources(driver) -> N
     assert next(r for r in measured if r["Codec"].startswith("RICE"))["Gain vs RICE (%)"] == "0"
     cost_headers = table_headers(driver, "cost-hubble")
     assert "Encode core-h/TB" in cost_headers and "Roman: encode core-h/day" in cost_headers
-    sources = driver.find_element(By.ID, "cost-sources-hubble").get_attribute("textContent")
+    sources = driver.find_element(By.ID, "cost-sources").get_attribute("textContent")
     for cited in ("arXiv:2506.08306", "jwst-docs.stsci.edu", "arXiv:1408.0835", "Preparing for Roman"):
         assert cited in sources
 

@@ -86,7 +86,7 @@ def _rows_when(driver, ok, what: str) -> list[dict[str, str]]:
 
 
 def _caption(driver) -> str:
-    return driver.find_element(By.ID, "pager-hubble").text
+    return driver.find_element(By.ID, "pager-track").text
 
 
 def _visible_input(driver, elem_id: str):
@@ -112,7 +112,7 @@ def test_big_board_sends_one_page_ranked_on_every_row(driver, expected, artifact
     assert [int(r["Rank"]) for r in rows] == sorted(int(r["Rank"]) for r in rows)
     in_order = sorted(expected, key=lambda s: (expected[s], f"codec-{s[4:]}"))  # the table's order
     assert {r["Submission"] for r in rows} == set(in_order[:PAGE_ROWS])
-    runtime_note = driver.find_element(By.ID, "runtime-note-hubble").text
+    runtime_note = driver.find_element(By.ID, "runtime-note-track").text
     assert f"{GROUP_ROWS} of {N_SUBMISSIONS} rows shown" in runtime_note
     driver.save_screenshot(str(artifacts_dir / "hubble-big-board-page-1.png"))
 
@@ -124,7 +124,7 @@ def test_a_row_beyond_the_first_page_is_reachable(driver, served, expected, arti
     last = max(expected, key=lambda s: (expected[s], f"codec-{s[4:]}"))  # the last row of the last page
     assert last not in first_page
 
-    page_box = _visible_input(driver, "page-hubble")
+    page_box = _visible_input(driver, "page-track")
     _retype(page_box, "3")
     wait_for(lambda: f"Rows {2 * PAGE_ROWS + 1}-{N_SUBMISSIONS} of {N_SUBMISSIONS}" in _caption(driver),
              timeout=60, what="page 3")
@@ -135,7 +135,7 @@ def test_a_row_beyond_the_first_page_is_reachable(driver, served, expected, arti
     driver.save_screenshot(str(artifacts_dir / "hubble-big-board-page-3.png"))
 
     _retype(page_box, "1")
-    search = _visible_input(driver, "search-hubble")
+    search = _visible_input(driver, "search-track")
     _retype(search, last)  # the search covers every row, whatever page it is on
     rows = _rows_when(driver, lambda rs: [r["Submission"] for r in rs] == [last], "the searched row alone")
     assert int(rows[0]["Rank"]) == expected[last]
@@ -146,7 +146,7 @@ def test_a_row_beyond_the_first_page_is_reachable(driver, served, expected, arti
 
 def test_the_full_table_downloads_as_csv(driver, served, expected) -> None:
     open_tab(driver, "Hubble")
-    links = wait_for(lambda: [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "#csv-hubble a")
+    links = wait_for(lambda: [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "#csv-track a")
                               if (a.get_attribute("href") or "").endswith(".csv")], timeout=60,
                      what="the CSV links")
     ranking = next(link for link in links if "ranking" in link)
