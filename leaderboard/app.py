@@ -18,6 +18,8 @@ This module imports neither torch nor docker.
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +40,7 @@ from leaderboard.board_data import (
 from leaderboard.cost_table import COST_DATATYPES, COST_LIMIT
 from leaderboard.cross_track_view import CROSS_NOTE
 from leaderboard.frontend_assets import asset_middleware
-from leaderboard.html_table import TABLE_CSS, html_table
+from leaderboard.html_table import TABLE_CSS, html_table, plain_table
 from leaderboard.instruments import sources_markdown
 from leaderboard.store_reader import StoreReader
 from leaderboard.track_pages import cost_view, track_view
@@ -53,6 +55,8 @@ APP_CSS = """
 .lb-note {font-size: 0.92em; color: #374151;}
 .lb-note p {margin: 0.2em 0;}
 table td, table th {font-variant-numeric: tabular-nums;}
+.lb-json {max-height: 400px; overflow: auto; font-size: 0.85em; padding: 6px 8px;
+  border: 1px solid var(--border-color-primary, #e5e7eb); border-radius: 6px;}
 """
 
 INTRO = """
@@ -196,30 +200,27 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                     noise = gr.Plot(elem_id="noise-track", label="Bits per pixel vs noise")
             with gr.Tab("Generalization", id="cross-track", elem_id="tab-cross-track") as cross_tab:
                 gr.Markdown(CROSS_NOTE, elem_classes=["lb-note"])
-                cross = gr.Dataframe(data.cross_track(), interactive=False, elem_id="table-cross-track", wrap=True,
-                                     datatype="html")
+                cross = gr.HTML(cross_html(data.cross_track()), elem_id="table-cross-track", apply_default_css=False)
             with gr.Tab("Submission", id="submission", elem_id="tab-submission") as submission_tab:
                 sub_choice = gr.Dropdown([], label="Submission", elem_id="submission-choice")
                 sub_md = gr.Markdown(elem_id="submission-details", sanitize_html=False)
-                with gr.Row():
-                    sub_tracks = gr.Dataframe(interactive=False, label="Results per track and profile",
-                                              column_widths=SUBMISSION_COLUMN_WIDTHS,
-                                              elem_id="submission-tracks", wrap=True)
-                with gr.Row():
-                    sub_fp = gr.JSON(label="Fingerprint (machine, versions, digest, dataset revision)",
-                                     elem_id="submission-fingerprint", open=True)
+                sub_tracks = gr.HTML(elem_id="submission-tracks", apply_default_css=False)
+                sub_fp = gr.HTML(elem_id="submission-fingerprint", apply_default_css=False)
                 sub_key = gr.Dropdown(label="Per-item results of", elem_id="submission-record")
-                sub_items = gr.Dataframe(interactive=False, label="Per-item results", elem_id="submission-items",
-                                         max_height=500)
+                sub_items = gr.HTML(elem_id="submission-items", apply_default_css=False)
             with gr.Tab("Queue", id="queue", elem_id="tab-queue") as queue_tab:
                 q_text, q_frame = data.queue_view()
                 q_md = gr.Markdown(q_text, elem_id="queue-counts")
-                q_table = gr.Dataframe(q_frame, interactive=False, elem_id="queue-table", wrap=True)
+                q_table = gr.HTML(plain_table(q_frame), elem_id="queue-table", apply_default_css=False)
 
         # the ranking first; the cost table, the CSVs and the plots follow in a second step
         track_outputs = [table, runtime, runtime_note, page, pager_md, plot_data]
         item_outputs = [cost, cost_note, csv, pareto, dist, expo, noise]
         n_filters = len(filter_inputs)
+
+        def queue_of() -> tuple[str, str]:
+            text, frame = data.queue_view()
+            return text, plain_table(frame)
 
         def view_of(name: str, f: Filters, query: str | None, page_no: Any) -> list[Any]:
             ranking, runtimes = data.render_ranking(name, f)
@@ -257,7 +258,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
             profile_choices = data.profiles()
             # a closed Tracks tab's view is sent when it opens (its select event), not with every update
             track_now = tables_of(shown, f, query, page_no) if shown in TRACKS else [gr.skip()] * len(track_outputs)
-            q_text_now, q_frame_now = data.queue_view() if shown == QUEUE_TAB else (gr.skip(), gr.skip())
+            q_text_now, q_frame_now = queue_of() if shown == QUEUE_TAB else (gr.skip(), gr.skip())
             return [new_version, overview_html(data.render_overview(f)), *track_now, data.status_line(),
                     gr.update(choices=profile_choices, value=[p for p in (profiles or []) if p in profile_choices]),
                     gr.update(choices=data.submissions()) if shown == SUBMISSION_TAB else gr.skip(),
@@ -307,18 +308,19 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                                   (page.submit, False)):
             event(pager(new_search=new_search), inputs=[track_pick, *filter_inputs, search, page],
                   outputs=paged_outputs, show_progress="hidden", trigger_mode="always_last", **UI_EVENT)
-        cross_tab.select(data.cross_track, outputs=[cross], show_progress="hidden", **UI_EVENT)
+        cross_tab.select(lambda: cross_html(data.cross_track()), outputs=[cross], show_progress="hidden", **UI_EVENT)
         for other in (overview_tab, cross_tab):
             other.select(lambda: "", outputs=[current], show_progress="hidden", queue=False, **UI_EVENT)
-        queue_tab.select(lambda: [QUEUE_TAB, *data.queue_view()], outputs=[current, q_md, q_table],
+        queue_tab.select(lambda: [QUEUE_TAB, *queue_of()], outputs=[current, q_md, q_table],
                          show_progress="hidden", **UI_EVENT)
         # the submission list (one choice per submission: 2,000 on a big board) is sent when its tab opens
         submission_tab.select(lambda: [SUBMISSION_TAB, gr.update(choices=data.submissions())],
                               outputs=[current, sub_choice], show_progress="hidden", **UI_EVENT)
 
-        sub_choice.change(data.submission_page, inputs=[sub_choice], outputs=[sub_md, sub_fp, sub_tracks, sub_key],
-                          **UI_EVENT)
-        sub_key.change(data.record_items, inputs=[sub_key], outputs=[sub_items], **UI_EVENT)
+        sub_choice.change(lambda key: submission_html(*data.submission_page(key)), inputs=[sub_choice],
+                          outputs=[sub_md, sub_fp, sub_tracks, sub_key], **UI_EVENT)
+        sub_key.change(lambda key: items_html(data.record_items(key)), inputs=[sub_key], outputs=[sub_items],
+                       **UI_EVENT)
     return demo
 
 
@@ -348,6 +350,23 @@ def runtime_html(name: str, rows: pd.DataFrame) -> str:
 def cost_html(name: str, rows: pd.DataFrame) -> str:
     return html_table(rows, COST_DATATYPES, caption=f"{TRACKS[name].title}: cost per volume of data (best "
                       f"{COST_LIMIT} by mean ratio per machine)", max_height=500, table_id=f"cost-{name}")
+
+
+def cross_html(frame: pd.DataFrame) -> str:
+    """The cross-track table (its cells are the board's markup: escaped where built)."""
+    return plain_table(frame, markup=True, caption="Mean ratio by training set (rows) and tested track (columns)")
+
+
+def submission_html(details: str, fingerprint: dict[str, Any], records: pd.DataFrame, choice: Any) -> list[Any]:
+    """The Submission tab's parts (``leaderboard.submission_page``) as the page shows them."""
+    shown = html.escape(json.dumps(fingerprint, indent=2, sort_keys=True, default=str)) if fingerprint else ""
+    return [details, f'<div class="lb-caption">Fingerprint (machine, versions, digest, dataset revision)</div>'
+            f'<pre class="lb-json">{shown}</pre>' if shown else "",
+            plain_table(records, caption="Results per track and profile", widths=SUBMISSION_COLUMN_WIDTHS), choice]
+
+
+def items_html(items: pd.DataFrame) -> str:
+    return plain_table(items, caption="Per-item results", max_height=500) if not items.empty else ""
 
 
 def launch_kwargs() -> dict[str, Any]:

@@ -53,5 +53,5 @@ def cross_track_table(rows: pd.DataFrame) -> pd.DataFrame:
                 star = " ★" if v >= best.get((data, t), float("inf")) else ""
                 cells.append(f"{float(v):.2f}{star}")
         title = "all data" if train == "all" else (TRACKS[train].title if train in TRACKS else train)
-        records.append([html.escape(title), _badges_cell(g.iloc[0]), data, *cells])
+        records.append([html.escape(title), _badges_cell(g.iloc[0]), html.escape(str(data)), *cells])
     return pd.DataFrame(records, columns=headers)

@@ -82,3 +82,13 @@ def html_table(frame: pd.DataFrame, datatypes: Sequence[str], *, caption: str = 
     ident = f' id="{html.escape(table_id)}"' if table_id else ""
     return (f'{title}<div class="lb-table" style="max-height: {max_height}px"><table role="grid"{ident}>'
             f'<thead><tr role="row">{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
+
+
+def plain_table(frame: pd.DataFrame, *, caption: str = "", widths: Sequence[str] = (), max_height: int = 600,
+                markup: bool = False) -> str:
+    """``frame`` as an HTML table with cell types read from its dtypes (numbers right-aligned, text escaped);
+    ``markup=True``: text cells are the board's own markup (badges), put in as they are."""
+    text = "html" if markup else "str"
+    kinds = ["number" if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+             else text for c in frame.columns]
+    return html_table(frame, kinds, caption=caption, widths=widths, max_height=max_height)
