@@ -109,8 +109,10 @@ SUBMISSION_COLUMN_WIDTHS: list[str] = [
 # API. Undocumented events keep the page's embedded API description (rebuilt on every page load: 1.3 MB and
 # 0.4 s of server time on a 2,000-submission board, mostly dropdown choices) empty.
 UI_EVENT: dict[str, Any] = {"api_visibility": "undocumented"}
-SUBMISSION_TAB = "@submission"  # what ``current`` holds while the Submission tab is open (never a track name)
-QUEUE_TAB = "@queue"  # ... and while the Queue tab is open
+OVERVIEW_TAB = ""  # what ``current`` holds while the Overview is open (never a track name; the page opens on it)
+SUBMISSION_TAB = "@submission"  # ... while the Submission tab is open
+QUEUE_TAB = "@queue"  # ... and the Queue tab
+CROSS_TAB = "@cross-track"  # ... and the Generalization tab
 
 
 FIRST_TRACK = next(iter(TRACKS))  # the track the Tracks tab shows first
@@ -143,7 +145,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
 
     with gr.Blocks(title="AstroCompress Challenge leaderboard", analytics_enabled=False) as demo:
         version = gr.State(data.refresh())  # what update() compares: a fresh page re-sends nothing
-        current = gr.State("")  # the track the open Tracks tab shows ("" = another tab is open)
+        current = gr.State(OVERVIEW_TAB)  # the open tab: a track name while the Tracks tab is open
         gr.Markdown(INTRO.format(**badges), elem_id="lb-header", sanitize_html=False)
         with gr.Row():
             f_profile = gr.CheckboxGroup(data.profiles(), value=[], label="Hardware profile (none ticked = all)",
@@ -259,7 +261,9 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
             # a closed Tracks tab's view is sent when it opens (its select event), not with every update
             track_now = tables_of(shown, f, query, page_no) if shown in TRACKS else [gr.skip()] * len(track_outputs)
             q_text_now, q_frame_now = queue_of() if shown == QUEUE_TAB else (gr.skip(), gr.skip())
-            return [new_version, overview_html(data.render_overview(f)), *track_now, data.status_line(),
+            # only the open tab's tables are re-rendered; the overview is sent again when it opens
+            overview_now = overview_html(data.render_overview(f)) if shown == OVERVIEW_TAB else gr.skip()
+            return [new_version, overview_now, *track_now, data.status_line(),
                     gr.update(choices=profile_choices, value=[p for p in (profiles or []) if p in profile_choices]),
                     gr.update(choices=data.submissions()) if shown == SUBMISSION_TAB else gr.skip(),
                     q_text_now, q_frame_now]
@@ -276,7 +280,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
         def rerender(shown: str, *args: Any) -> list[Any]:
             f = filters_from(*args[:n_filters])
             track_now = tables_of(shown, f, *args[n_filters:]) if shown in TRACKS else [gr.skip()] * len(track_outputs)
-            return [overview_html(data.render_overview(f)), *track_now]
+            return [overview_html(data.render_overview(f)) if shown == OVERVIEW_TAB else gr.skip(), *track_now]
 
         def rerender_items(shown: str, *args: Any) -> list[Any]:
             return track_items(shown, *args) if shown in TRACKS else [gr.skip()] * len(item_outputs)
@@ -287,13 +291,13 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                 rerender_items, inputs=[current, *filter_inputs, plot_data, search], outputs=item_outputs,
                 show_progress="hidden", **UI_EVENT)
 
-        # opening the tab keeps the page the view was on; another track starts at page 1
-        for event, keep_page in ((tracks_tab.select, True), (track_pick.input, False)):
-            event(open_track if keep_page else lambda name, *a: open_track(name, *a[:-1], 1),
-                  inputs=[track_pick, *filter_inputs, search, page], outputs=[current, header, *track_outputs],
-                  show_progress="minimal", trigger_mode="always_last", **UI_EVENT).then(
-                track_items, inputs=[track_pick, *filter_inputs, plot_data, search], outputs=item_outputs,
-                show_progress="minimal", **UI_EVENT)
+        # One event for both triggers, "always_last": a track picked while the tab's first render still runs is
+        # rendered after it, never before (two events could answer in either order). Each opens at page 1.
+        gr.on([tracks_tab.select, track_pick.input], lambda name, *a: open_track(name, *a, 1),
+              inputs=[track_pick, *filter_inputs, search], outputs=[current, header, *track_outputs],
+              show_progress="minimal", trigger_mode="always_last", **UI_EVENT).then(
+            track_items, inputs=[track_pick, *filter_inputs, plot_data, search], outputs=item_outputs,
+            show_progress="minimal", trigger_mode="always_last", **UI_EVENT)
         plot_data.input(track_items, inputs=[track_pick, *filter_inputs, plot_data, search], outputs=item_outputs,
                         show_progress="minimal", **UI_EVENT)
 
@@ -309,8 +313,10 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
             event(pager(new_search=new_search), inputs=[track_pick, *filter_inputs, search, page],
                   outputs=paged_outputs, show_progress="hidden", trigger_mode="always_last", **UI_EVENT)
         cross_tab.select(lambda: cross_html(data.cross_track()), outputs=[cross], show_progress="hidden", **UI_EVENT)
-        for other in (overview_tab, cross_tab):
-            other.select(lambda: "", outputs=[current], show_progress="hidden", queue=False, **UI_EVENT)
+        cross_tab.select(lambda: CROSS_TAB, outputs=[current], show_progress="hidden", queue=False, **UI_EVENT)
+        overview_tab.select(lambda *a: [OVERVIEW_TAB, overview_html(data.render_overview(filters_from(*a)))],
+                            inputs=filter_inputs, outputs=[current, overview], show_progress="hidden", queue=False,
+                            **UI_EVENT)
         queue_tab.select(lambda: [QUEUE_TAB, *queue_of()], outputs=[current, q_md, q_table],
                          show_progress="hidden", **UI_EVENT)
         # the submission list (one choice per submission: 2,000 on a big board) is sent when its tab opens

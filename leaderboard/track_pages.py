@@ -171,7 +171,12 @@ class CsvFiles:
             for col in out.columns:
                 if not pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
                     out[col] = out[col].map(plain)
-            out.to_csv(path, index=False)
+            try:
+                out.to_csv(path, index=False)
+            except OSError:
+                if self.root.is_dir():
+                    raise
+                return []  # the folder went while this set was written (interpreter exit)
             paths.append(str(path))
         with self._lock:
             stale = []

@@ -16,7 +16,8 @@ records, each with per-item rows) plus the paper's seeds, then times:
   reloads with cached assets;
 - with the browser closed, the server's work after one new record (what
   every open page's timer asks for): re-read what changed, re-render the
-  overview and the open Hubble tab; median of 5.
+  open Hubble view (the overview is re-rendered when it is opened again;
+  timed once); median of 5.
 
 Timings depend on the machine and its load; the script prints them, it
 asserts nothing.
@@ -208,7 +209,7 @@ def main() -> None:
             rec, items = verified_record("jpegxl", "hubble", codec=fresh, submission=f"sub-{fresh[6:]}", seed=12345,
                                          gain=1.5)  # compresses best: the first row of the open page
             written.append(ResultStore(url).write(rec, items))
-            figures.append(("new record written -> Refresh now -> its row painted in the open Hubble tab",
+            figures.append(("new record written -> Refresh now -> its row painted in the open Hubble view",
                             driver.execute_async_script(_REFRESH_JS, "table-hubble", fresh) / 1000,
                             "target < 0.5 s"))
             loads = []
@@ -231,7 +232,8 @@ def main() -> None:
         t0 = time.perf_counter()
         board.refresh(force=True)
         refreshed = time.perf_counter() - t0
-        board.render_overview(Filters())
+        # what the timer's update() does for a page with the Hubble track open (the overview, hidden, is
+        # re-rendered when it opens again)
         ranking, runtime = board.render_ranking("hubble", Filters())
         track_view(ranking, runtime)
         board.plot_labels("hubble", Filters())
@@ -240,8 +242,12 @@ def main() -> None:
         time.sleep(0.2)
     runs.sort(key=lambda r: r[1])
     figures.append(("refresh after one new record: re-read what changed (median of 5)", runs[2][0], ""))
-    figures.append(("  + re-render the overview and the open Hubble tab (intervals, tied ranks): total, median of 5",
+    figures.append(("  + re-render the open Hubble view (intervals, tied ranks): total, median of 5",
                     runs[2][1], "target < 0.5 s"))
+    t0 = time.perf_counter()
+    board.render_overview(Filters())
+    figures.append(("  the overview, re-rendered when it opens again after the last new record",
+                    time.perf_counter() - t0, ""))
     figures.append(("  the slowest of the 5", runs[-1][1], ""))
     demo.close()
     for key in written:

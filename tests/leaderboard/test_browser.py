@@ -125,6 +125,10 @@ def test_new_result_appears_without_restart(driver, served, artifacts_dir) -> No
     assert rows[0]["Rank"] == str(ranks.loc[rec.key, "rank"])
     assert int(rows[0]["Rank"]) <= len(better) + 1  # a tie never ranks a codec below its mean's place
     driver.save_screenshot(str(artifacts_dir / "hubble-after-new-result.png"))
+    # a refresh re-renders the open tab only; the overview, hidden meanwhile, is sent again when it opens
+    open_tab(driver, "Overview")
+    wait_for(lambda: any(_codec(r[0]) == "Nebula-LZ" for r in table_rows(driver, "table-overview")), timeout=10,
+             what="the new codec on the overview")
 
 
 def test_overview_and_submission_page(driver, artifacts_dir) -> None:
@@ -200,3 +204,47 @@ def test_search_box_narrows_the_track_table(driver) -> None:
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(Keys.BACKSPACE)
     wait_for(lambda: len(_hubble_rows(driver)) >= 15, what="the whole table back after clearing the search")
+
+
+_OPEN_AND_PICK_JS = """
+const title = arguments[0];
+const pick = () => Array.from(document.querySelectorAll('#track-choice label')).find(l => l.innerText.trim() === title);
+// picked 0.3 s after the tab shows: its own render (the track shown last) has been asked for by then
+const obs = new MutationObserver(() => { if (pick()) { obs.disconnect(); setTimeout(() => pick().click(), 300); } });
+obs.observe(document.body, {childList: true, subtree: true});
+Array.from(document.querySelectorAll('button[role=tab]')).find(b => b.innerText.trim() === 'Overview').click();
+setTimeout(() => Array.from(document.querySelectorAll('button[role=tab]')).find(b => b.innerText.trim() === 'Tracks').click(), 300);
+"""
+
+
+def test_a_track_picked_while_the_tracks_tab_opens_is_the_one_shown(served, driver) -> None:
+    """The tab's own render (the track it showed last, here slow) and a pick race: the pick must win."""
+    from leaderboard.app import build_app, launch_kwargs
+    from leaderboard.board_data import LeaderboardData
+    from leaderboard.store_reader import StoreReader
+
+    class SlowHubble(LeaderboardData):  # Hubble's tables take 1.5 s to render (a big track, computed cold)
+        def render_ranking(self, track, f):  # type: ignore[no-untyped-def]
+            if track == "hubble":
+                time.sleep(1.5)
+            return super().render_ranking(track, f)
+
+    _, store = served
+    demo = build_app(store.url, board=SlowHubble(StoreReader(store.url)), refresh_s=600.0)
+    demo.queue()
+    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True,
+                            ssr_mode=False, **launch_kwargs())
+    try:
+        driver.get(url)
+        open_tab(driver, "Hubble")
+        driver.execute_script(_OPEN_AND_PICK_JS, "SDSS-2D")  # the tab renders Hubble (slow), SDSS-2D is picked
+        wait_for(lambda: driver.find_elements(By.ID, "table-sdss-2d") and
+                 driver.find_elements(By.ID, "cost-sdss-2d"), timeout=30, what="the SDSS-2D tables")
+        time.sleep(3.0)  # the slow Hubble answer has come by now: it must not have replaced SDSS-2D
+        assert driver.find_elements(By.ID, "table-sdss-2d") and not driver.find_elements(By.ID, "table-hubble")
+        assert driver.find_elements(By.ID, "cost-sdss-2d") and not driver.find_elements(By.ID, "cost-hubble")
+        checked = driver.find_element(By.CSS_SELECTOR, "#track-choice input[type=radio]:checked")
+        assert checked.find_element(By.XPATH, "..").text.strip() == "SDSS-2D"
+    finally:
+        driver.get(served[0])
+        demo.close()

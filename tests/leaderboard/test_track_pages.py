@@ -84,3 +84,19 @@ def test_csv_files_after_their_folder_is_gone() -> None:
     shutil.rmtree(csv.root)
     assert csv.files(("hubble", 2), {"ranking": table}) == []
     assert not csv.root.exists()
+
+
+def test_csv_files_when_their_folder_goes_during_the_write(monkeypatch) -> None:
+    """The folder removed between the check and the write (exit while a render runs): no error, no file."""
+    csv = track_pages.CsvFiles()
+    write = pd.DataFrame.to_csv
+
+    def remove_then_write(frame: pd.DataFrame, *args: object, **kwargs: object) -> object:
+        shutil.rmtree(csv.root, ignore_errors=True)
+        return write(frame, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", remove_then_write)
+    table = pd.DataFrame({"Codec": ["a"], "Ratio": [2.0]})
+    assert csv.files(("hubble", 1), {"ranking": table, "runtime": table}) == []
+    assert csv.files(("hubble", 1), {"ranking": table}) == []  # nothing was remembered as written
+    assert not csv.root.exists()
