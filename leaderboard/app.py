@@ -143,6 +143,10 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
     data.prewarm()
     badges = {k: tables.badge(k) for k in ("paper", "verified", "estimate", "synthetic", "portable")}
 
+    def queue_of() -> tuple[str, str]:
+        text, frame = data.queue_view()
+        return text, plain_table(frame)
+
     with gr.Blocks(title="AstroCompress Challenge leaderboard", analytics_enabled=False) as demo:
         version = gr.State(data.refresh())  # what update() compares: a fresh page re-sends nothing
         current = gr.State(OVERVIEW_TAB)  # the open tab: a track name while the Tracks tab is open
@@ -211,18 +215,14 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                 sub_key = gr.Dropdown(label="Per-item results of", elem_id="submission-record")
                 sub_items = gr.HTML(elem_id="submission-items", apply_default_css=False)
             with gr.Tab("Queue", id="queue", elem_id="tab-queue") as queue_tab:
-                q_text, q_frame = data.queue_view()
+                q_text, q_html = queue_of()
                 q_md = gr.Markdown(q_text, elem_id="queue-counts")
-                q_table = gr.HTML(plain_table(q_frame), elem_id="queue-table", apply_default_css=False)
+                q_table = gr.HTML(q_html, elem_id="queue-table", apply_default_css=False)
 
         # the ranking first; the cost table, the CSVs and the plots follow in a second step
         track_outputs = [table, runtime, runtime_note, page, pager_md, plot_data]
         item_outputs = [cost, cost_note, csv, pareto, dist, expo, noise]
         n_filters = len(filter_inputs)
-
-        def queue_of() -> tuple[str, str]:
-            text, frame = data.queue_view()
-            return text, plain_table(frame)
 
         def view_of(name: str, f: Filters, query: str | None, page_no: Any) -> list[Any]:
             ranking, runtimes = data.render_ranking(name, f)
@@ -249,6 +249,11 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
         def track_items(name: str, *args: Any) -> list[Any]:
             return second_step(name, filters_from(*args[:n_filters]), *args[n_filters:])
 
+        def open_tables(shown: str, f: Filters, query: str | None, page_no: Any) -> list[Any]:
+            """Overview and track view values: re-rendered for the open tab only (the others when they open)."""
+            track_now = tables_of(shown, f, query, page_no) if shown in TRACKS else [gr.skip()] * len(track_outputs)
+            return [overview_html(data.render_overview(f)) if shown == OVERVIEW_TAB else gr.skip(), *track_now]
+
         timer_outputs = [version, overview, *track_outputs, status, f_profile, sub_choice, q_md, q_table]
 
         def update(state_version: int, shown: str, profiles: list[str], provs: list[str], kinds: list[str],
@@ -258,12 +263,8 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                 return [gr.skip()] * len(timer_outputs)
             f = filters_from(profiles, provs, kinds, dks, sort_by)
             profile_choices = data.profiles()
-            # a closed Tracks tab's view is sent when it opens (its select event), not with every update
-            track_now = tables_of(shown, f, query, page_no) if shown in TRACKS else [gr.skip()] * len(track_outputs)
             q_text_now, q_frame_now = queue_of() if shown == QUEUE_TAB else (gr.skip(), gr.skip())
-            # only the open tab's tables are re-rendered; the overview is sent again when it opens
-            overview_now = overview_html(data.render_overview(f)) if shown == OVERVIEW_TAB else gr.skip()
-            return [new_version, overview_now, *track_now, data.status_line(),
+            return [new_version, *open_tables(shown, f, query, page_no), data.status_line(),
                     gr.update(choices=profile_choices, value=[p for p in (profiles or []) if p in profile_choices]),
                     gr.update(choices=data.submissions()) if shown == SUBMISSION_TAB else gr.skip(),
                     q_text_now, q_frame_now]
@@ -278,9 +279,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                           show_progress="hidden", **UI_EVENT)
 
         def rerender(shown: str, *args: Any) -> list[Any]:
-            f = filters_from(*args[:n_filters])
-            track_now = tables_of(shown, f, *args[n_filters:]) if shown in TRACKS else [gr.skip()] * len(track_outputs)
-            return [overview_html(data.render_overview(f)) if shown == OVERVIEW_TAB else gr.skip(), *track_now]
+            return open_tables(shown, filters_from(*args[:n_filters]), *args[n_filters:])
 
         def rerender_items(shown: str, *args: Any) -> list[Any]:
             return track_items(shown, *args) if shown in TRACKS else [gr.skip()] * len(item_outputs)
@@ -312,8 +311,8 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                                   (page.submit, False)):
             event(pager(new_search=new_search), inputs=[track_pick, *filter_inputs, search, page],
                   outputs=paged_outputs, show_progress="hidden", trigger_mode="always_last", **UI_EVENT)
-        cross_tab.select(lambda: cross_html(data.cross_track()), outputs=[cross], show_progress="hidden", **UI_EVENT)
-        cross_tab.select(lambda: CROSS_TAB, outputs=[current], show_progress="hidden", queue=False, **UI_EVENT)
+        cross_tab.select(lambda: [CROSS_TAB, cross_html(data.cross_track())], outputs=[current, cross],
+                         show_progress="hidden", **UI_EVENT)
         overview_tab.select(lambda *a: [OVERVIEW_TAB, overview_html(data.render_overview(filters_from(*a)))],
                             inputs=filter_inputs, outputs=[current, overview], show_progress="hidden", queue=False,
                             **UI_EVENT)

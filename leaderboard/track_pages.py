@@ -161,8 +161,6 @@ class CsvFiles:
             hit = self._written.get(key)
             if hit is not None:
                 return hit
-        if not self.root.is_dir():  # removed at interpreter exit while a background render still ran
-            return []
         tag = hashlib.sha1(repr(key).encode()).hexdigest()[:10]
         paths = []
         for name, table in tables.items():
@@ -176,7 +174,7 @@ class CsvFiles:
             except OSError:
                 if self.root.is_dir():
                     raise
-                return []  # the folder went while this set was written (interpreter exit)
+                return []  # the folder is gone: removed at interpreter exit while a background render ran
             paths.append(str(path))
         with self._lock:
             stale = []

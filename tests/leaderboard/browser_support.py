@@ -97,6 +97,17 @@ def open_tab(driver: webdriver.Chrome, title: str) -> None:
         wait_for(lambda: click_tab(title), what=f"tab {title!r}")
 
 
+def choose_option(driver: webdriver.Chrome, elem_id: str, text: str) -> None:
+    """Pick the option of dropdown ``#elem_id`` whose label contains ``text``."""
+    box = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, f"#{elem_id} input"), what=f"#{elem_id}")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+    box.click()
+    option = wait_for(lambda: [li for li in driver.find_elements(By.CSS_SELECTOR, "li[role=option]")
+                               if text in (li.get_attribute("aria-label") or li.text)], what=f"the option {text!r}")[0]
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", option)
+    option.click()
+
+
 _ROWS_JS = """
 const table = document.getElementById(arguments[0]);
 if (!table) { return null; }

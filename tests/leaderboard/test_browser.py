@@ -13,6 +13,7 @@ import pytest
 from browser_support import (
     all_table_rows,
     browser_available,
+    choose_option,
     free_port,
     open_tab,
     start_chromium,
@@ -141,7 +142,7 @@ def test_overview_and_submission_page(driver, artifacts_dir) -> None:
     driver.save_screenshot(str(artifacts_dir / "overview.png"))
 
     open_tab(driver, "Submission")
-    _choose(driver, "submission-choice", "sub-broken")
+    choose_option(driver, "submission-choice", "sub-broken")
     details = wait_for(lambda: "Image digest" in driver.find_element(By.ID, "submission-details").text
                        and driver.find_element(By.ID, "submission-details").text, what="submission details")
     assert "not_lossless" in details and "Jane Doe" in details
@@ -152,7 +153,8 @@ def test_overview_and_submission_page(driver, artifacts_dir) -> None:
     assert record["Failure"].startswith("not_lossless: decoded item differs")
     driver.save_screenshot(str(artifacts_dir / "submission.png"))
 
-    _choose(driver, "submission-choice", "baseline-jpegls")  # a verified baseline: fingerprint and per-item rows
+    # a verified baseline: its fingerprint and per-item rows
+    choose_option(driver, "submission-choice", "baseline-jpegls")
     fingerprint = wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#submission-fingerprint pre").text,
                            what="the fingerprint")
     assert json.loads(fingerprint)["image_digest"].startswith("sha256:")
@@ -161,14 +163,6 @@ def test_overview_and_submission_page(driver, artifacts_dir) -> None:
     assert "ratio" in headers and len(items) >= 3 and all(float(r[headers.index("ratio")]) > 1 for r in items)
     driver.save_screenshot(str(artifacts_dir / "submission-baseline.png"))
 
-
-def _choose(driver, elem_id: str, text: str) -> None:
-    """Pick the option of dropdown ``elem_id`` whose label contains ``text``."""
-    wait_for(lambda: driver.find_element(By.CSS_SELECTOR, f"#{elem_id} input"), what=f"#{elem_id}").click()
-    option = wait_for(lambda: [li for li in driver.find_elements(By.CSS_SELECTOR, "li[role=option]")
-                               if text in (li.get_attribute("aria-label") or "")], what=f"the option {text!r}")[0]
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", option)
-    option.click()
 
 
 def test_provenance_filter_hides_paper_rows(driver) -> None:

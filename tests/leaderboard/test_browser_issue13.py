@@ -8,6 +8,7 @@ import pytest
 from browser_support import (
     all_table_rows,
     browser_available,
+    choose_option,
     free_port,
     open_tab,
     start_chromium,
@@ -88,12 +89,7 @@ def test_each_plot_shows_one_data_label(driver, artifacts_dir) -> None:
              what="plots of the default data label (the one with the most codecs)")
     driver.save_screenshot(str(artifacts_dir / "hubble-plots-main-label.png"))
 
-    box = driver.find_element(By.CSS_SELECTOR, "#plot-data-track input")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
-    box.click()
-    option = wait_for(lambda: [li for li in driver.find_elements(By.CSS_SELECTOR, "li[role=option]")
-                               if OTHER in (li.get_attribute("aria-label") or li.text)], what="the other label")[0]
-    option.click()
+    choose_option(driver, "plot-data-track", OTHER)
     wait_for(lambda: _plots_show(driver, OTHER, OTHER_CODECS, exclude=baselines), timeout=60,
              what="plots of the chosen data label only")
     driver.save_screenshot(str(artifacts_dir / "hubble-plots-other-label.png"))
