@@ -15,7 +15,9 @@ Example::
     [build]                       # optional: a step run on YOUR machine before `docker build`
     prepare = "make"              # e.g. compile a static binary the Dockerfile copies
 
-The manifest travels with a submission and is shown on the leaderboard;
+The manifest travels with a submission and is shown on the leaderboard, so
+its public text follows :mod:`evaluator.public_text` (a cap per field, no
+control characters or bidi overrides, ``url`` an absolute http(s) link);
 errors name the field and the fix.
 """
 
@@ -26,6 +28,8 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from evaluator.public_text import field_problem
 
 MANIFEST_NAME = "codec.toml"
 PROFILES: tuple[str, ...] = ("cpu-1", "cpu-8", "gpu-1")  # DESIGN.md "Measurement"
@@ -65,21 +69,22 @@ def validate_manifest(data: dict[str, Any], *, source: str = MANIFEST_NAME) -> M
     """Check a parsed codec.toml; raise :class:`ManifestError` listing all problems."""
     problems: list[str] = []
 
-    def text(key: str, required: bool = True, max_len: int = 500) -> str:
+    def text(key: str, required: bool = True) -> str:
         value = data.get(key, "")
         if not isinstance(value, str):
             problems.append(f"{key} must be a string, got {type(value).__name__}")
             return ""
         if required and not value.strip():
             problems.append(f"{key} is required")
-        if len(value) > max_len:
-            problems.append(f"{key} is longer than {max_len} characters")
+        problem = field_problem(key, value.strip())  # caps, control characters, links (evaluator.public_text)
+        if problem:
+            problems.append(problem)
         return value.strip()
 
-    name = text("name", max_len=63)
+    name = text("name")
     if name and not _NAME.match(name):
         problems.append(f"name {name!r} must be lowercase letters, digits, '-' or '_' (e.g. 'delta-zlib')")
-    version = text("version", max_len=32)
+    version = text("version")
     if version and not _VERSION.match(version):
         problems.append(f"version {version!r} must look like 1.0.0")
     authors = data.get("authors", [])
@@ -88,11 +93,11 @@ def validate_manifest(data: dict[str, Any], *, source: str = MANIFEST_NAME) -> M
     if not isinstance(authors, list) or not authors or not all(isinstance(a, str) and a.strip() for a in authors):
         problems.append('authors must be a non-empty list of names, e.g. authors = ["Ada Lovelace"]')
         authors = []
-    lic = text("license", max_len=64)
-    description = text("description", max_len=1000)
+    elif problem := field_problem("authors", [a.strip() for a in authors]):
+        problems.append(problem)
+    lic = text("license")
+    description = text("description")
     url = text("url", required=False)
-    if url and not url.startswith(("http://", "https://")):
-        problems.append(f"url {url!r} must start with https://")
     paper = text("paper", required=False)
     gpu = data.get("gpu", False)
     if not isinstance(gpu, bool):

@@ -18,8 +18,6 @@ This module imports neither torch nor docker.
 
 from __future__ import annotations
 
-import html
-import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -42,7 +40,8 @@ from leaderboard.cross_track_view import CROSS_NOTE
 from leaderboard.frontend_assets import asset_middleware
 from leaderboard.html_table import TABLE_CSS, html_table, plain_table
 from leaderboard.instruments import sources_markdown
-from leaderboard.store_reader import StoreReader
+from leaderboard.submission_page import items_html, submission_html
+from leaderboard.board_reader import BoardReader, open_reader
 from leaderboard.track_pages import cost_view, track_view
 
 log = logging.getLogger(__name__)
@@ -100,9 +99,6 @@ COST_NOTE = (
 RUNTIME_COLUMN_WIDTHS: list[str] = [
     "76px", "290px", "60px", "160px", "185px", *("92px" for _ in tables.RUNTIME_COLUMNS), "260px",
 ]
-SUBMISSION_COLUMN_WIDTHS: list[str] = [
-    "120px", "80px", "260px", "80px", *("100px" for _ in range(5)), "400px",
-]
 
 
 # The board's events serve its own page; its data is published as a dataset and as CSV files, not as an
@@ -128,7 +124,7 @@ def track_header(name: str) -> str:
 
 
 def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s: float = 5.0,
-              reader: StoreReader | None = None, board: LeaderboardData | None = None) -> gr.Blocks:
+              reader: BoardReader | None = None, board: LeaderboardData | None = None) -> gr.Blocks:
     """The leaderboard as a ``gr.Blocks`` reading ``store_url`` (any fsspec URL).
 
     The overview is rendered up front. The tracks share one view (the Tracks
@@ -138,7 +134,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
     on data or filter changes while it is open), so the page stays small
     however many submissions the store holds.
     """
-    data = board or LeaderboardData(reader or StoreReader(store_url), queue_dir, min_refresh_s=min(1.0, refresh_s))
+    data = board or LeaderboardData(reader or open_reader(store_url), queue_dir, min_refresh_s=min(1.0, refresh_s))
     data.refresh(force=True)
     data.prewarm()
     badges = {k: tables.badge(k) for k in ("paper", "verified", "estimate", "synthetic", "portable")}
@@ -150,6 +146,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
     with gr.Blocks(title="AstroCompress Challenge leaderboard", analytics_enabled=False) as demo:
         version = gr.State(data.refresh())  # what update() compares: a fresh page re-sends nothing
         current = gr.State(OVERVIEW_TAB)  # the open tab: a track name while the Tracks tab is open
+        # unsanitized: our own constants only (INTRO, the badges keep their classes); no participant text
         gr.Markdown(INTRO.format(**badges), elem_id="lb-header", sanitize_html=False)
         with gr.Row():
             f_profile = gr.CheckboxGroup(data.profiles(), value=[], label="Hardware profile (none ticked = all)",
@@ -209,7 +206,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                 cross = gr.HTML(cross_html(data.cross_track()), elem_id="table-cross-track", apply_default_css=False)
             with gr.Tab("Submission", id="submission", elem_id="tab-submission") as submission_tab:
                 sub_choice = gr.Dropdown([], label="Submission", elem_id="submission-choice")
-                sub_md = gr.Markdown(elem_id="submission-details", sanitize_html=False)
+                sub_md = gr.HTML(elem_id="submission-details")  # escaped where built (leaderboard.submission_page)
                 sub_tracks = gr.HTML(elem_id="submission-tracks", apply_default_css=False)
                 sub_fp = gr.HTML(elem_id="submission-fingerprint", apply_default_css=False)
                 sub_key = gr.Dropdown(label="Per-item results of", elem_id="submission-record")
@@ -362,18 +359,6 @@ def cross_html(frame: pd.DataFrame) -> str:
     return plain_table(frame, markup=True, caption="Mean ratio by training set (rows) and tested track (columns)")
 
 
-def submission_html(details: str, fingerprint: dict[str, Any], records: pd.DataFrame, choice: Any) -> list[Any]:
-    """The Submission tab's parts (``leaderboard.submission_page``) as the page shows them."""
-    shown = html.escape(json.dumps(fingerprint, indent=2, sort_keys=True, default=str)) if fingerprint else ""
-    return [details, f'<div class="lb-caption">Fingerprint (machine, versions, digest, dataset revision)</div>'
-            f'<pre class="lb-json">{shown}</pre>' if shown else "",
-            plain_table(records, caption="Results per track and profile", widths=SUBMISSION_COLUMN_WIDTHS), choice]
-
-
-def items_html(items: pd.DataFrame) -> str:
-    return plain_table(items, caption="Per-item results", max_height=500) if not items.empty else ""
-
-
 def launch_kwargs() -> dict[str, Any]:
     """Theme and CSS (Gradio 6 takes them at launch), and the front-end build served from memory."""
     return {"css": APP_CSS + tables.badge_css() + TABLE_CSS,
@@ -382,13 +367,19 @@ def launch_kwargs() -> dict[str, Any]:
 
 
 def serve(store_url: str, queue_dir: str | Path | None = None, *, host: str = "127.0.0.1", port: int = 7860,
-          refresh_s: float = 5.0, block: bool = True) -> tuple[gr.Blocks, str]:
-    """Build and launch the leaderboard; with ``block=False`` returns ``(demo, url)`` while it runs."""
-    demo = build_app(store_url, queue_dir, refresh_s=refresh_s)
+          refresh_s: float = 5.0, block: bool = True,
+          storage_options: dict[str, Any] | None = None) -> tuple[gr.Blocks, str]:
+    """Build and launch the leaderboard; with ``block=False`` returns ``(demo, url)`` while it runs.
+
+    The published tables when ``store_url`` holds them (``leaderboard.table_reader``: the hosted Space),
+    else the store's files. ``storage_options`` go to the filesystem (e.g. ``{"token": ...}`` for ``hf://``).
+    """
+    reader = open_reader(store_url, **(storage_options or {}))
+    demo = build_app(store_url, queue_dir, refresh_s=refresh_s, reader=reader)
     demo.queue(default_concurrency_limit=4)
     _, url, _ = demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True,
                             ssr_mode=False, show_error=True, footer_links=["settings"], **launch_kwargs())
-    log.info("leaderboard at %s reading %s", url, store_url)
+    log.info("leaderboard at %s reading %s (%s)", url, store_url, type(reader).__name__)
     if block:
         demo.block_thread()
     return demo, url

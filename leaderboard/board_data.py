@@ -1,7 +1,7 @@
 """What the leaderboard shows, computed from the results store: filters, cached views, pages.
 
-:class:`LeaderboardData` turns a :class:`leaderboard.store_reader.StoreReader`
-into the tables, plots and pages of the app (``leaderboard.app`` lays them
+:class:`LeaderboardData` turns a :class:`leaderboard.board_reader.BoardReader`
+(the store's files, or the published tables) into the tables, plots and pages of the app (``leaderboard.app`` lays them
 out in Gradio), cached per (store version, filters) so a visitor's tab
 switch re-uses what another visitor computed.
 """
@@ -9,7 +9,6 @@ switch re-uses what another visitor computed.
 from __future__ import annotations
 
 import gc
-import html
 import logging
 import threading
 import time
@@ -27,7 +26,8 @@ from leaderboard.cost import rice_ratios
 from leaderboard.cost_table import cost_table
 from leaderboard.cross_track_view import cross_track_table
 from leaderboard.queue_view import QueueSource
-from leaderboard.store_reader import StoreReader
+from leaderboard.safe_text import markdown_text, plot_text, reveal_controls
+from leaderboard.board_reader import BoardReader
 from leaderboard.submission_page import record_items, submission_page
 from leaderboard.track_pages import CsvFiles
 from leaderboard.track_stats import TrackStats
@@ -62,9 +62,9 @@ SORT_CHOICES: list[tuple[str, str]] = [
 
 
 class LeaderboardData:
-    """Everything the UI shows, computed from a ``StoreReader`` and cached per (version, filters)."""
+    """Everything the UI shows, computed from a ``BoardReader`` and cached per (version, filters)."""
 
-    def __init__(self, reader: StoreReader, queue_dir: str | Path | None = None, min_refresh_s: float = 1.0) -> None:
+    def __init__(self, reader: BoardReader, queue_dir: str | Path | None = None, min_refresh_s: float = 1.0) -> None:
         self.reader = reader
         self.queue_dir = Path(queue_dir) if queue_dir else None
         self.queue = QueueSource(reader.url, self.queue_dir)
@@ -266,7 +266,7 @@ class LeaderboardData:
             return [], None
         counts = rows.groupby("data")["submission"].nunique().sort_index()
         counts = counts.sort_values(ascending=False, kind="stable")
-        choices = [(f"{label} ({n} codecs)", str(label)) for label, n in counts.items()]
+        choices = [(reveal_controls(f"{label} ({n} codecs)"), str(label)) for label, n in counts.items()]
         measured = rows[[h and p != "estimate" for h, p in zip(_has_items(rows, self.reader.item_keys()),
                                                                  rows["provenance"])]]
         if measured.empty:
@@ -338,7 +338,7 @@ class LeaderboardData:
         figures.insert(0, plots.pareto_figure(frame, track))
         for fig in figures:
             if label:
-                fig.update_layout(title_text=f"{fig.layout.title.text}<br><sup>data: {html.escape(label)}</sup>")
+                fig.update_layout(title_text=f"{fig.layout.title.text}<br><sup>data: {plot_text(label)}</sup>")
         return figures
 
     def status_line(self) -> str:
@@ -346,7 +346,7 @@ class LeaderboardData:
             frame = self.reader.records_frame()
             return [len(frame), frame["submission"].nunique() if not frame.empty else 0]
         n_records, n_sub = self._cached(("counts",), counts)
-        err = f" | **store error:** {html.escape(self.reader.last_error)}" if self.reader.last_error else ""
+        err = f" | **store error:** {markdown_text(self.reader.last_error)}" if self.reader.last_error else ""
         return (f"{n_records} records from {n_sub} submissions/baselines in `{self.reader.url}`; "
                 f"refreshed {time.strftime('%H:%M:%S')}{err}")
 
@@ -363,7 +363,7 @@ class LeaderboardData:
             if frame.empty:
                 return []
             firsts = frame.drop_duplicates("submission").sort_values(["provenance", "codec"])
-            return [(f"{c} [{p}] ({s})", s)
+            return [(reveal_controls(f"{c} [{p}] ({s})"), s)  # a dropdown shows text: controls made visible
                     for s, c, p in zip(firsts["submission"], firsts["codec"], firsts["provenance"])]
         return list(self._cached(("submissions",), compute))
 

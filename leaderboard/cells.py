@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leaderboard.safe_text import html_text
+
 BADGE_STYLE: dict[str, tuple[str, str]] = {  # provenance -> (background, text colour)
     "verified": ("#d1fadf", "#05603a"),
     "paper": ("#dbeafe", "#1e40af"),
@@ -44,7 +46,7 @@ BADGE_HELP: dict[str, str] = {
 def badge(kind: str, text: str | None = None) -> str:
     """HTML badge for a provenance (or ``synthetic`` / ``failed`` / ...), reading ``text`` (default: the kind)."""
     k = html.escape(kind)
-    return f'<span class="badge badge-{k}">{k if text is None else html.escape(text)}</span>'
+    return f'<span class="badge badge-{k}">{k if text is None else html_text(text)}</span>'
 
 
 def portable_badge(row: Mapping[str, Any]) -> str:
@@ -106,7 +108,7 @@ def _codec_html(codec: str, neural: bool, portable: bool | None, portable_env: s
     marker = portable_badge({"portable": portable, "portable_env": portable_env})
     if marker:
         extra.append(" " + marker)
-    return html.escape(codec) + "".join(extra)
+    return html_text(codec) + "".join(extra)
 
 
 def _badges_cell(row: Mapping[str, Any]) -> str:

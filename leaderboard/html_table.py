@@ -11,7 +11,8 @@ assistive tools and our browser tests read.
 
 Cells by column type (the tables' ``*_DATATYPES``): ``html`` cells are the
 board's own markup (badges; user text inside them is escaped where it is
-built, ``leaderboard.tables``), ``str`` cells are escaped here, ``number``
+built, ``leaderboard.tables``), ``str`` cells are escaped here
+(``leaderboard.safe_text.html_text``: participant text never becomes markup), ``number``
 cells print as Python prints them (integers without ``.0``), and a missing
 number is an empty cell, never zero.
 """
@@ -23,6 +24,8 @@ import math
 from collections.abc import Sequence
 
 import pandas as pd
+
+from leaderboard.safe_text import html_text
 
 TABLE_CSS = """
 .lb-table {overflow: auto; border: 1px solid var(--border-color-primary, #e5e7eb); border-radius: 6px;}
@@ -47,7 +50,7 @@ def _cell(value: object, kind: str) -> str:
     if kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
         return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
-    return html.escape(str(value))
+    return html_text(value)
 
 
 def html_table(frame: pd.DataFrame, datatypes: Sequence[str], *, caption: str = "",

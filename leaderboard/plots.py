@@ -8,6 +8,10 @@
   bound: the entropy of a Gaussian of that sigma rounded to integers (paper
   Figure 5 and Supplement D, Pence et al. 2009;
   ``evaluator.noise_floor.gaussian_entropy_bits``).
+
+Plotly reads names, hover text and titles as its own HTML-like markup: every
+codec name, profile, data label and item id goes through
+:func:`leaderboard.safe_text.plot_text`, so it shows as written.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from evaluator.noise_floor import gaussian_entropy_bits
+from leaderboard.safe_text import plot_text
 
 PALETTE = ("#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d",
            "#9333ea", "#ea580c", "#0d9488", "#4b5563")
@@ -69,16 +74,16 @@ def pareto_figure(frame: pd.DataFrame, track: str) -> go.Figure:
             left_out += len(group) - len(kept)
             group = kept
         fig.add_trace(go.Scatter(
-            x=group["encode_mb_s"], y=group["ratio_mean"], mode="markers", name=f"{profile}",
+            x=group["encode_mb_s"], y=group["ratio_mean"], mode="markers", name=plot_text(profile),
             marker={"color": colour, "size": 10, "symbol": SYMBOLS[i % len(SYMBOLS)],
                         "line": {"width": 1, "color": "white"}},
-            text=[f"{c} ({p}, {d})" for c, p, d in zip(group["codec"], group["provenance"], group["data"])],
+            text=[plot_text(f"{c} ({p}, {d})") for c, p, d in zip(group["codec"], group["provenance"], group["data"])],
             hovertemplate="%{text}<br>ratio %{y:.3f}<br>encode %{x:.3g} MB/s<extra></extra>",
         ))
         if len(front) > 1:
             fig.add_trace(go.Scatter(x=front["encode_mb_s"], y=front["ratio_mean"], mode="lines",
                                      line={"color": colour, "dash": "dot", "shape": "vh"},
-                                     name=f"{profile} Pareto front", hoverinfo="skip"))
+                                     name=plot_text(f"{profile} Pareto front"), hoverinfo="skip"))
     if left_out:
         title += f" (per profile: its front and the best {PARETO_POINTS} by mean ratio; {left_out:,} more not drawn)"
     fig.update_layout(title={"text": title, "font": {"size": 15}}, **_LAYOUT)
@@ -97,7 +102,7 @@ def ratio_distribution_figure(items: pd.DataFrame, track: str) -> go.Figure:
     order = ok.groupby("codec")["ratio"].median().sort_values(ascending=False).index
     for i, codec in enumerate(order):
         vals = ok.loc[ok["codec"] == codec, "ratio"]
-        fig.add_trace(go.Box(y=vals, name=str(codec), boxpoints="outliers",
+        fig.add_trace(go.Box(y=vals, name=plot_text(codec), boxpoints="outliers",
                              marker_color=PALETTE[i % len(PALETTE)]))
     fig.update_layout(title={"text": title, "font": {"size": 15}}, showlegend=False, **_LAYOUT)
     fig.update_yaxes(title="compression ratio")
@@ -117,9 +122,9 @@ def _scatter_by_codec(ok: pd.DataFrame, x: Callable[[pd.DataFrame], Any], y: str
     """One marker trace per codec (per-item points), coloured from the palette."""
     fig = go.Figure()
     for i, (codec, g) in enumerate(ok.groupby("codec")):
-        fig.add_trace(go.Scatter(x=x(g), y=g[y], mode="markers", name=str(codec),
+        fig.add_trace(go.Scatter(x=x(g), y=g[y], mode="markers", name=plot_text(codec),
                                  marker={"color": PALETTE[i % len(PALETTE)], "size": 7, "opacity": 0.8},
-                                 text=g["item_id"], hovertemplate=hover))
+                                 text=[plot_text(item) for item in g["item_id"]], hovertemplate=hover))
     return fig
 
 

@@ -1,208 +1,61 @@
 """Publish the results store to the Hugging Face Hub, and the leaderboard Space.
 
-DESIGN.md "Results, queue, publishing": results are kept in a Hugging Face
-dataset, the leaderboard runs as a Space reading ``hf://datasets/<repo>``.
+DESIGN.md "Results, queue, publishing": the results dataset holds the
+store's record files (``records/``), the consolidated tables the Space and
+``datasets.load_dataset`` read (``tables/``, :mod:`leaderboard.published_tables`),
+its card (:mod:`leaderboard.dataset_card`) and the queue snapshot; the
+leaderboard runs as a Space reading ``hf://datasets/<repo>``.
 
-One publish = at most one commit per repository, holding only the files
-whose content changed: local files are hashed (git blob SHA-1 and SHA-256)
-and compared with what the remote reports (``HfApi.list_repo_tree``: blob id
-for regular files, LFS SHA-256 for LFS files); records removed from the store
-are deleted remotely. Nothing changed means no commit.
+Only files whose content changed are sent: local files are hashed (git blob
+SHA-1 and SHA-256) and compared with what the remote reports
+(``HfApi.list_repo_tree``: blob id for regular files, LFS SHA-256 for LFS
+files); records removed from the store are deleted remotely. Nothing changed
+means no commit. The changes go in commits of at most ``COMMIT_MAX_FILES``
+files (the Hub advises fewer than 100 files per commit, "Repository
+limitations and recommendations"), the store's files first and the tables the
+Space reads last, so a reader between two commits sees the previous tables.
 
-The destination is pluggable (``HubTarget``): ``HfApiTarget`` talks to the
-Hub (or any Hub-compatible endpoint), ``FsspecTarget`` writes to an fsspec
-URL (``file://``, ``memory://``) and keeps a commit log, for tests and for
-organisers without a Hub account. Planning (``plan_commit``) is shared.
+The destination is pluggable (``leaderboard.hub_targets``): ``HfApiTarget``
+talks to the Hub (or any Hub-compatible endpoint), ``FsspecTarget`` writes to
+an fsspec URL (``file://``, ``memory://``) and keeps a commit log, for tests
+and for organisers without a Hub account. Planning (``plan_commit``) is shared.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import io
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import fsspec
+import pyarrow.parquet as pq
 
 from evaluator.records import ResultStore
+from leaderboard.dataset_card import dataset_card
+from leaderboard.hub_targets import (
+    FsspecTarget,
+    HfApiTarget,
+    HubTarget,
+    RemoteFile,
+    git_blob_sha1,
+    plan_commit,
+)
+from leaderboard.published_tables import table_files
 from leaderboard.space_bundle import SPACE_MANAGED_PREFIXES, space_files
+from leaderboard.table_columns import ITEMS_TABLES_DIR, RECORDS_TABLE_PATH, TABLES_PREFIX
 from submissions.queue import SubmissionQueue
 from submissions.queue_snapshot import SNAPSHOT_PATH, build_snapshot
 
 log = logging.getLogger(__name__)
 
-DATASET_PREFIXES: tuple[str, ...] = ("records/",)  # what publish manages in the dataset repo
+DATASET_PREFIXES: tuple[str, ...] = ("records/", TABLES_PREFIX)  # what publish manages in the dataset repo
 QUEUE_PREFIX = SNAPSHOT_PATH.split("/")[0] + "/"  # managed too when a queue is published
+COMMIT_MAX_FILES = 99  # files added or deleted per commit: the Hub advises "< 100 files" per commit
 
-def git_blob_sha1(data: bytes) -> str:
-    """The git object id of a blob (what the Hub reports as ``blob_id`` for non-LFS files)."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    path: str
-    size: int
-    blob_id: str | None = None  # git SHA-1 of the stored blob (for LFS files: of the pointer)
-    lfs_sha256: str | None = None  # SHA-256 of the content, for LFS files
-
-    def matches(self, data: bytes) -> bool:
-        if self.lfs_sha256:
-            return self.lfs_sha256 == sha256(data)
-        if self.blob_id:
-            return self.blob_id == git_blob_sha1(data)
-        return False  # nothing to compare: re-upload
-
-
-@dataclass
-class CommitPlan:
-    adds: dict[str, bytes] = field(default_factory=dict)
-    deletes: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        return not self.adds and not self.deletes
-
-
-def plan_commit(local: Mapping[str, bytes], remote: Mapping[str, RemoteFile], *,
-                managed_prefixes: tuple[str, ...] = ()) -> CommitPlan:
-    """Files to add (new or changed) and delete (gone locally, under a managed prefix)."""
-    plan = CommitPlan()
-    for path in sorted(local):
-        data = local[path]
-        existing = remote.get(path)
-        if existing is not None and existing.matches(data):
-            plan.unchanged.append(path)
-        else:
-            plan.adds[path] = data
-    for path in sorted(remote):
-        if path not in local and any(path.startswith(p) for p in managed_prefixes):
-            plan.deletes.append(path)
-    return plan
-
-
-class HubTarget(Protocol):
-    """A repository publish can list and commit to."""
-
-    description: str
-
-    def ensure_repo(self) -> None: ...
-
-    def list_files(self) -> dict[str, RemoteFile]: ...
-
-    def commit(self, adds: Mapping[str, bytes], deletes: list[str], message: str) -> str: ...
-
-
-class HfApiTarget:
-    """A repository on the Hugging Face Hub (or a Hub-compatible endpoint)."""
-
-    def __init__(self, repo_id: str, *, repo_type: str = "dataset", api: Any = None,
-                 space_sdk: str | None = None, private: bool | None = None) -> None:
-        from huggingface_hub import HfApi
-
-        self.api = api if api is not None else HfApi()
-        self.repo_id = repo_id
-        self.repo_type = repo_type
-        self.space_sdk = space_sdk
-        self.private = private
-        self.description = f"https://huggingface.co/{'' if repo_type == 'model' else repo_type + 's/'}{repo_id}"
-
-    def ensure_repo(self) -> None:
-        kwargs: dict[str, Any] = {"repo_type": self.repo_type, "exist_ok": True}
-        if self.space_sdk:
-            kwargs["space_sdk"] = self.space_sdk
-        if self.private is not None:
-            kwargs["private"] = self.private
-        self.api.create_repo(self.repo_id, **kwargs)
-
-    def list_files(self) -> dict[str, RemoteFile]:
-        out: dict[str, RemoteFile] = {}
-        for entry in self.api.list_repo_tree(self.repo_id, recursive=True, repo_type=self.repo_type):
-            blob_id = getattr(entry, "blob_id", None)
-            if blob_id is None:
-                continue  # a folder
-            lfs = getattr(entry, "lfs", None)
-            out[entry.path] = RemoteFile(entry.path, int(entry.size or 0), blob_id,
-                                         getattr(lfs, "sha256", None) if lfs is not None else None)
-        return out
-
-    def commit(self, adds: Mapping[str, bytes], deletes: list[str], message: str) -> str:
-        from huggingface_hub import CommitOperationAdd, CommitOperationDelete
-
-        ops: list[Any] = [CommitOperationAdd(path_in_repo=p, path_or_fileobj=data) for p, data in adds.items()]
-        ops += [CommitOperationDelete(path_in_repo=p) for p in deletes]
-        info = self.api.create_commit(self.repo_id, operations=ops, commit_message=message,
-                                      repo_type=self.repo_type)
-        return str(getattr(info, "oid", info))
-
-
-class FsspecTarget:
-    """A repository stand-in at an fsspec URL: files plus ``.hub/commits.jsonl``.
-
-    Reports the same hashes the Hub does (git blob SHA-1 for small files,
-    SHA-256 as LFS for Parquet), so planning behaves as against the Hub.
-    """
-
-    LOG = ".hub/commits.jsonl"
-    LFS_SUFFIXES = (".parquet", ".arrow", ".npy", ".bin", ".tar")
-
-    def __init__(self, url: str, **storage_options: Any) -> None:
-        self.url = url.rstrip("/")
-        self.fs, root = fsspec.core.url_to_fs(self.url, **storage_options)
-        self.root = root.rstrip("/")
-        self.description = self.url
-
-    def ensure_repo(self) -> None:
-        self.fs.makedirs(self.root, exist_ok=True)
-
-    def _files(self) -> dict[str, bytes]:
-        if not self.fs.exists(self.root):
-            return {}
-        out = {}
-        for path in self.fs.find(self.root):
-            rel = path[len(self.root) + 1:] if path.startswith(self.root + "/") else path
-            if rel.startswith(".hub/"):
-                continue
-            out[rel] = self.fs.cat_file(path)
-        return out
-
-    def list_files(self) -> dict[str, RemoteFile]:
-        out = {}
-        for rel, data in self._files().items():
-            lfs = sha256(data) if rel.endswith(self.LFS_SUFFIXES) else None
-            out[rel] = RemoteFile(rel, len(data), git_blob_sha1(data), lfs)
-        return out
-
-    def commits(self) -> list[dict[str, Any]]:
-        path = f"{self.root}/{self.LOG}"
-        if not self.fs.exists(path):
-            return []
-        return [json.loads(line) for line in self.fs.cat_file(path).decode().splitlines() if line.strip()]
-
-    def commit(self, adds: Mapping[str, bytes], deletes: list[str], message: str) -> str:
-        for rel, data in adds.items():
-            target = f"{self.root}/{rel}"
-            self.fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
-            self.fs.pipe_file(target, data)
-        for rel in deletes:
-            self.fs.rm(f"{self.root}/{rel}")
-        history = self.commits()
-        parent = history[-1]["id"] if history else ""
-        commit_id = hashlib.sha1(json.dumps(
-            [parent, message, sorted((p, sha256(d)) for p, d in adds.items()), sorted(deletes)]).encode()).hexdigest()
-        entry = {"id": commit_id, "message": message, "added": sorted(adds), "deleted": sorted(deletes)}
-        history.append(entry)
-        self.fs.makedirs(f"{self.root}/.hub", exist_ok=True)
-        self.fs.pipe_file(f"{self.root}/{self.LOG}", "".join(json.dumps(h) + "\n" for h in history).encode())
-        return commit_id
+__all__ = ["COMMIT_MAX_FILES", "FsspecTarget", "HfApiTarget", "HubTarget", "PublishReport", "RemoteFile",
+           "RepoReport", "git_blob_sha1", "plan_commit", "publish", "space_files", "sync", "write_space_folder"]
 
 
 # -- what gets published -------------------------------------------------------
@@ -213,38 +66,26 @@ def store_files(store_url: str) -> dict[str, bytes]:
     return ResultStore(store_url).files()
 
 
-def dataset_card(repo_id: str, files: Mapping[str, bytes]) -> str:
-    """README of the results dataset; depends only on the records (so an unchanged store commits nothing)."""
-    n_records = sum(1 for p in files if p.endswith(".json"))
-    return f"""---
-license: mit
-pretty_name: AstroCompress Challenge results
-tags:
-- astronomy
-- lossless-compression
-- leaderboard
----
+def _rows(parquet: bytes) -> int:
+    return int(pq.read_metadata(io.BytesIO(parquet)).num_rows)
 
-# AstroCompress Challenge results
 
-Result records of the AstroCompress lossless-compression challenge ({n_records} records).
+def dataset_files(files: dict[str, bytes], repo_id: str, space_id: str | None) -> tuple[dict[str, bytes], int]:
+    """The store's files plus the tables and the card; and the number of records."""
+    tables = table_files(files)
+    n_records = _rows(tables[RECORDS_TABLE_PATH])
+    n_items = sum(_rows(data) for path, data in tables.items() if path.startswith(ITEMS_TABLES_DIR + "/"))
+    card = dataset_card(repo_id, n_records=n_records, n_items=n_items, space_id=space_id)
+    return {**files, **tables, "README.md": card.encode()}, n_records
 
-Layout: `records/<submission>/<track>/<profile>/<split>.json` (summary, provenance, hardware
-fingerprint, image digest) with `<split>.items.parquet` beside it (one row per test item).
 
-Provenance: `paper` = numbers reported by Truong, Sudharsan et al., "AstroCompress: A benchmark
-dataset for multi-purpose compression of astronomical imagery", ICLR 2025 (arXiv:2506.08306),
-Tables 1 and 3; `verified` = measured by the challenge evaluator (bitstreams decoded and compared
-bit for bit); `estimate` = a likelihood bound (VDM), not a codec. Records with `synthetic: true`
-were measured on synthetic frames. Runtimes compare only within one hardware profile and
-fingerprint.
-
-Read it with `evaluator.records.ResultStore("hf://datasets/{repo_id}")`.
-
-`{SNAPSHOT_PATH}` (when the organizer publishes the queue): every submission's state, reason,
-timestamps and per-track scores, never logs of hidden-data runs; `challenge status --from
-hf://datasets/{repo_id}` prints it.
-"""
+def commit_order(path: str) -> tuple[int, str]:
+    """The store's files first, then the items tables, the records table, and the rest (card, queue) last."""
+    if path.startswith("records/"):
+        return 0, path
+    if path.startswith(ITEMS_TABLES_DIR + "/"):
+        return 1, path
+    return (2, path) if path == RECORDS_TABLE_PATH else (3, path)
 
 
 # -- publish -------------------------------------------------------------------
@@ -253,15 +94,17 @@ hf://datasets/{repo_id}` prints it.
 @dataclass
 class RepoReport:
     target: str
-    commit: str | None
+    commit: str | None  # the last commit (None: nothing changed)
     added: list[str]
     deleted: list[str]
     unchanged: int
+    commits: list[str] = field(default_factory=list)  # every commit of this publish, in order
 
     def line(self) -> str:
         if self.commit is None:
             return f"{self.target}: up to date ({self.unchanged} files unchanged)"
-        return (f"{self.target}: commit {self.commit[:12]}: {len(self.added)} added/changed, "
+        many = f" (in {len(self.commits)} commits)" if len(self.commits) > 1 else ""
+        return (f"{self.target}: commit {self.commit[:12]}{many}: {len(self.added)} added/changed, "
                 f"{len(self.deleted)} deleted, {self.unchanged} unchanged")
 
 
@@ -275,15 +118,24 @@ class PublishReport:
 
 
 def sync(target: HubTarget, files: Mapping[str, bytes], message: str, *,
-         managed_prefixes: tuple[str, ...] = ()) -> RepoReport:
-    """Bring ``target`` to ``files`` in at most one commit."""
+         managed_prefixes: tuple[str, ...] = (), max_files: int = COMMIT_MAX_FILES) -> RepoReport:
+    """Bring ``target`` to ``files`` in commits of at most ``max_files`` changed files (in ``commit_order``)."""
+    if max_files < 1:
+        raise ValueError(f"max_files must be at least 1, not {max_files}")
     target.ensure_repo()
     plan = plan_commit(files, target.list_files(), managed_prefixes=managed_prefixes)
-    commit = None
-    if not plan.empty:
-        commit = target.commit(plan.adds, plan.deletes, message)
-        log.info("%s: committed %d adds, %d deletes", target.description, len(plan.adds), len(plan.deletes))
-    return RepoReport(target.description, commit, sorted(plan.adds), plan.deletes, len(plan.unchanged))
+    changes: list[tuple[str, bool]] = [(p, True) for p in sorted(plan.adds, key=commit_order)]
+    changes += [(p, False) for p in plan.deletes]
+    batches = [changes[i:i + max_files] for i in range(0, len(changes), max_files)]
+    commits = []
+    for n, batch in enumerate(batches, start=1):
+        adds = {p: plan.adds[p] for p, add in batch if add}
+        deletes = [p for p, add in batch if not add]
+        part = f" ({n}/{len(batches)})" if len(batches) > 1 else ""
+        commits.append(target.commit(adds, deletes, message + part))
+        log.info("%s: committed %d adds, %d deletes%s", target.description, len(adds), len(deletes), part)
+    return RepoReport(target.description, commits[-1] if commits else None, sorted(plan.adds), plan.deletes,
+                      len(plan.unchanged), commits)
 
 
 def _targets(repo_id: str, space_id: str | None, api: Any, hub_url: str | None) -> tuple[HubTarget, HubTarget | None]:
@@ -319,36 +171,38 @@ def queue_files(queue_dir: str | Path, store_url: str) -> dict[str, bytes]:
 
 def publish(store_url: str, repo_id: str, *, space_id: str | None = None, api: Any = None,
             hub_url: str | None = None, dataset_target: HubTarget | None = None,
-            space_target: HubTarget | None = None, queue_dir: str | Path | None = None) -> PublishReport:
-    """Push the store's records to dataset ``repo_id`` (one commit, changed files only), and the Space.
+            space_target: HubTarget | None = None, queue_dir: str | Path | None = None,
+            max_files: int = COMMIT_MAX_FILES) -> PublishReport:
+    """Push the store (its files, the tables, the card) to dataset ``repo_id``, changed files only, and the Space.
 
     ``hub_url``: None for huggingface.co, an ``http(s)://`` Hub endpoint, or an
     fsspec URL (``file:///srv/hub``) to publish into ``<url>/datasets/<repo>``
     and ``<url>/spaces/<space>`` instead. ``api``: an ``HfApi`` to use (token,
     endpoint). Explicit targets override both. ``queue_dir``: also publish that
-    queue's snapshot as ``queue/snapshot.json`` (public fields only, no hidden-data logs).
+    queue's snapshot as ``queue/snapshot.json`` (public fields only, no hidden-data
+    logs), even while the store holds no record yet. ``max_files``: files per commit.
     """
     _check_repo_id(repo_id)
     if space_id:
         _check_repo_id(space_id)
     files = store_files(store_url)
-    if not files:
+    if not files and queue_dir is None:
         raise ValueError(f"no records under {store_url}/records: nothing to publish "
-                         "(run an evaluation or `challenge leaderboard --seed` first)")
+                         "(run an evaluation or `challenge leaderboard --seed` first, or pass the queue)")
     default_dataset, default_space = _targets(repo_id, space_id, api, hub_url)
     dataset_target = dataset_target or default_dataset
     space_target = space_target or default_space
-    files["README.md"] = dataset_card(repo_id, files).encode()
-    n = sum(1 for p in files if p.endswith(".json"))
+    files, n = dataset_files(files, repo_id, space_id)
     prefixes = DATASET_PREFIXES
     if queue_dir is not None:
         files.update(queue_files(queue_dir, store_url))
         prefixes = (*DATASET_PREFIXES, QUEUE_PREFIX)
-    dataset_report = sync(dataset_target, files, f"Publish {n} result records", managed_prefixes=prefixes)
+    dataset_report = sync(dataset_target, files, f"Publish {n} result records", managed_prefixes=prefixes,
+                          max_files=max_files)
     space_report = None
     if space_target is not None:
         space_report = sync(space_target, space_files(repo_id), f"Leaderboard reading {repo_id}",
-                            managed_prefixes=SPACE_MANAGED_PREFIXES)
+                            managed_prefixes=SPACE_MANAGED_PREFIXES, max_files=max_files)
     return PublishReport(dataset_report, space_report)
 
 

@@ -6,12 +6,17 @@ from the :class:`~submissions.queue.SubmissionQueue` and the store), else
 the ``queue/snapshot.json`` the organizer published into the results
 dataset the board reads (the hosted Space). Either way the tab shows the
 same public fields; hidden-data logs are never in a snapshot.
+
+The tab says when the organizer's service last ran, and warns when that is
+too long ago (:func:`submissions.service_heartbeat.seen_text`): a waiting
+submission's position (1 = next) means little while no service runs.
+Every field of a snapshot is shown as text (an HTML table; the counts line
+through :func:`leaderboard.safe_text.markdown_text`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import logging
 import time
 from pathlib import Path
@@ -19,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from evaluator.records import ResultStore
+from leaderboard.safe_text import markdown_text
 from submissions.queue import SubmissionQueue
 from submissions.queue_snapshot import (
     SNAPSHOT_PATH,
@@ -28,11 +34,12 @@ from submissions.queue_snapshot import (
     build_snapshot,
     read_snapshot,
 )
+from submissions.service_heartbeat import seen_text
 
 log = logging.getLogger(__name__)
 
-QUEUE_HEADERS: tuple[str, ...] = ("Submission", "Participant", "Name", "State", "Reason", "Scores (mean ratio)",
-                                  "Created", "Updated")
+QUEUE_HEADERS: tuple[str, ...] = ("Submission", "Participant", "Name", "State", "Position", "Profile", "Reason",
+                                  "Scores (mean ratio)", "Created", "Updated")
 QUEUE_ROWS = 200  # newest first
 QUEUE_REFRESH_S = 5.0  # the queue is re-read at most this often (the records refresh on their own timer)
 
@@ -48,7 +55,8 @@ def _scores(entry: SnapshotEntry) -> str:
 
 
 def queue_frame(snapshot: QueueSnapshot | None) -> pd.DataFrame:
-    rows = [[e.id, e.participant, e.name, e.state, e.reason, _scores(e), e.created_at, e.updated_at]
+    rows = [[e.id, e.participant, e.name, e.state, e.position, e.profile, e.reason, _scores(e), e.created_at,
+             e.updated_at]
             for e in (snapshot.submissions[:QUEUE_ROWS] if snapshot else [])]
     return pd.DataFrame(rows, columns=list(QUEUE_HEADERS))
 
@@ -87,7 +95,7 @@ class QueueSource:
             snap, note = self._load()
         except Exception as exc:  # noqa: BLE001  (a broken queue or snapshot must not take the board down)
             log.warning("queue for %s unreadable: %s", self.store_url, exc)
-            snap, note = None, f"The queue could not be read: {html.escape(str(exc))}"
+            snap, note = None, f"The queue could not be read: {markdown_text(exc)}"
         digest = hashlib.sha256((snap.to_json() if snap else b"") + note.encode()).hexdigest()
         if digest == self._digest:
             return False
@@ -95,9 +103,15 @@ class QueueSource:
         self.version += 1
         return True
 
-    def view(self) -> tuple[str, pd.DataFrame]:
+    def view(self, now: float | None = None) -> tuple[str, pd.DataFrame]:
+        """The counts line, when the service was last seen (as of ``now``; in bold when stale), and the table."""
         if self.snapshot is None:
             return self.note, queue_frame(None)
-        summary = " | ".join(f"**{state}**: {n}" for state, n in self.snapshot.counts.items()) or "empty"
-        as_of = f" (last change {self.snapshot.as_of})" if self.snapshot.as_of else ""
-        return f"Queue: {summary}{as_of}. From {self.note}.", queue_frame(self.snapshot)
+        now = time.time() if now is None else now
+        summary = " | ".join(f"**{markdown_text(state)}**: {n}" for state, n in self.snapshot.counts.items())
+        as_of = f" (last change {markdown_text(self.snapshot.as_of)})" if self.snapshot.as_of else ""
+        service = self.snapshot.service
+        seen = markdown_text(seen_text(service, now))
+        if service is None or service.stale(now):
+            seen = f"**{seen}**"  # a warning: it stands out
+        return f"Queue: {summary or 'empty'}{as_of}. From {self.note}.\n\n{seen}", queue_frame(self.snapshot)

@@ -104,8 +104,13 @@ short_description: Lossless compression of raw astronomical images
 # {title} leaderboard
 
 Reads the results dataset [`{dataset_repo}`](https://huggingface.co/datasets/{dataset_repo})
-(`hf://datasets/{dataset_repo}`) and refreshes on a timer; its Queue tab shows the queue
-snapshot published beside the results. Set the `RESULTS_STORE` variable to read another store.
+(`hf://datasets/{dataset_repo}`: its consolidated tables under `tables/`, a few files whatever
+the number of submissions) and refreshes on a timer; its Queue tab shows the queue snapshot
+published beside the results. Set the `RESULTS_STORE` variable to read another store.
+
+**Organizer:** set `HF_TOKEN` as a secret of this Space (Settings → Variables and secrets → New
+secret; a *read* token is enough, a fine-grained one limited to the results dataset is best).
+Anonymous reads of the Hub are rate-limited; the app passes the token to every read.
 """
 
 

@@ -40,7 +40,7 @@ PARALLEL_READ_MIN = 32  # records to (re)load before reading them on a thread po
 READ_THREADS = 8
 
 
-def _signature(info: dict[str, Any]) -> str:
+def file_signature(info: dict[str, Any]) -> str:
     parts = [str(info.get("size"))]
     for name in _SIGNATURE_FIELDS:
         if info.get(name) is not None:
@@ -49,13 +49,13 @@ def _signature(info: dict[str, Any]) -> str:
 
 
 def _signatures(infos: dict[str, dict[str, Any]], memo: dict[str, tuple[dict[str, Any], str]]) -> dict[str, str]:
-    """``_signature`` of each listed file, re-using the last one while the listing hands back the same
+    """``file_signature`` of each listed file, re-using the last one while the listing hands back the same
     metadata object (``evaluator.store_changes.LocalListing`` does for an unchanged folder)."""
     out: dict[str, str] = {}
     for key, info in infos.items():
         hit = memo.get(key)
         if hit is None or hit[0] is not info:
-            hit = memo[key] = (info, _signature(info))
+            hit = memo[key] = (info, file_signature(info))
         out[key] = hit[1]
     if len(memo) > len(out):
         for gone in [k for k in memo if k not in out]:
@@ -117,7 +117,7 @@ class StoreReader:
                 for key in keys:
                     for sigs, found in ((jsons, found_jsons), (parquets, found_parquets)):
                         if key in found:
-                            sigs[key] = _signature(found[key])
+                            sigs[key] = file_signature(found[key])
                         else:
                             sigs.pop(key, None)
                 self._json_sigs = jsons

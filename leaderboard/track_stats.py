@@ -3,7 +3,7 @@
 :func:`leaderboard.ranking.paired_ranks` runs once per (data label, set of
 records with their items' file signatures): a new record recomputes only its
 own data label's group; every other group, and every record's parsed
-ratios (``StoreReader.item_ratios``, cached per file signature), is reused.
+ratios (``BoardReader.item_ratios``, cached per signature), is reused.
 Rows without per-item numbers (the paper's) get no interval and are ranked
 by their mean as before. A group that changed by a few records (a new
 submission) is updated from its last result (:func:`update_ranks`: the
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from leaderboard.ranking import ItemRatios, mean_interval, paired_ranks, versus
-from leaderboard.store_reader import StoreReader
+from leaderboard.board_reader import BoardReader
 
 STATS_COLUMNS: tuple[str, ...] = ("key", "n_items", "mean", "low", "high", "rank")
 _MAX_GROUPS = 256
@@ -29,7 +29,7 @@ INCREMENTAL_MAX = 64  # changed records of a group below which its ranks are upd
 class TrackStats:
     """Interval and tied rank per record key, for the rows a track table shows."""
 
-    def __init__(self, reader: StoreReader) -> None:
+    def __init__(self, reader: BoardReader) -> None:
         self.reader = reader
         self._lock = threading.Lock()
         self._groups: dict[tuple[str, tuple[tuple[str, str], ...]], pd.DataFrame] = {}

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Install everything the platform needs on a Debian bookworm machine (as root):
 # Debian packages (Docker engine, debootstrap, Chromium for browser tests, the
-# archive tools fpack/funpack, bzip2, zstd, xz that the archive codec tests run),
+# archive tools fpack/funpack, bzip2, zstd, xz that the archive codec tests run,
+# age for the inbox encryption interop test),
 # a virtual environment in .venv with the project, then start dockerd.
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(docker.io debootstrap chromium chromium-driver git ca-certificates libcfitsio-bin bzip2 zstd xz-utils)
+APT_PACKAGES=(docker.io debootstrap chromium chromium-driver git ca-certificates libcfitsio-bin bzip2 zstd xz-utils age)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

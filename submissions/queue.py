@@ -6,6 +6,7 @@ Read API (the leaderboard calls it)::
     q.submissions(participant=None, state=None, limit=None) -> list[Submission]
     q.get(id) -> Submission          # KeyError-like SubmissionNotFound if unknown
     q.counts() -> dict[str, int]     # every state, zero included
+    q.positions() -> dict[str, tuple[str, int]]  # pending id -> (profile, place in its claim order)
 
 Write API (intake and worker): :meth:`SubmissionQueue.enqueue` (dedupe by
 image digest, per-participant limits), :meth:`claim` (atomic, with a lease),
@@ -30,6 +31,7 @@ from typing import Any
 
 from submissions import queue_db, states
 from submissions.limits import SubmissionLimits
+from submissions.request_fields import queue_field_problems
 from submissions.submission import (
     DuplicateSubmission,
     LeaseLost,
@@ -47,6 +49,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LEASE_S = 120.0
 DEFAULT_MAX_ATTEMPTS = 3
+# How claim() picks among the pending submissions (oldest first) and the profile each one runs on (its
+# manifest's, cpu-1 by default); positions() computes the queue positions with the same two.
+CLAIM_ORDER = "created_ts, id"
+PROFILE_SQL = "COALESCE(json_extract(manifest, '$.profile'), 'cpu-1')"
 # A digest is "taken" while a submission with it is alive or finished; a failed
 # or cancelled one may be resubmitted.
 _DEDUPE_STATES = (states.PENDING, states.LOADING, states.RUNNING, states.FINISHED)
@@ -153,6 +159,9 @@ class SubmissionQueue:
         :class:`submissions.limits.LimitExceeded`; nothing is written then."""
         if not participant.strip():
             raise ValueError("a submission needs a participant name (use --participant NAME)")
+        problems = queue_field_problems(participant, name)  # both are shown on the public board
+        if problems:
+            raise ValueError("; ".join(problems))
         if not image_digest.startswith("sha256:"):
             raise ValueError(f"image digest must look like sha256:<hex>, got {image_digest!r}")
         now = time.time() if now is None else now
@@ -214,11 +223,10 @@ class SubmissionQueue:
         self.requeue_stale(now=now)
         sql, args = "SELECT id FROM submissions WHERE state=?", [states.PENDING]
         if profiles is not None:
-            sql += (f" AND COALESCE(json_extract(manifest, '$.profile'), 'cpu-1') IN "
-                    f"({','.join('?' for _ in profiles)})")
+            sql += f" AND {PROFILE_SQL} IN ({','.join('?' for _ in profiles)})"
             args += list(profiles)
         with queue_db.writing(self.db_path) as con:
-            row = con.execute(sql + " ORDER BY created_ts, id LIMIT 1", args).fetchone()
+            row = con.execute(f"{sql} ORDER BY {CLAIM_ORDER} LIMIT 1", args).fetchone()
             if row is None:
                 return None
             sid = row["id"]
@@ -229,6 +237,22 @@ class SubmissionQueue:
             )
             queue_db.log_transition(con, sid, states.PENDING, states.LOADING, f"claimed by worker {worker_id}", now)
         return self.get(sid)
+
+    def positions(self) -> dict[str, tuple[str, int]]:
+        """Each pending submission's place in the claim order of its profile: id -> (profile, position).
+
+        Position 1 is the next one a worker of that profile claims: :meth:`claim` takes the pending
+        submissions whose profile the worker can grant, by :data:`CLAIM_ORDER` (the same SQL here).
+        """
+        with queue_db.reading(self.db_path) as con:
+            rows = con.execute(f"SELECT id, {PROFILE_SQL} AS profile FROM submissions WHERE state=? "
+                               f"ORDER BY {CLAIM_ORDER}", (states.PENDING,)).fetchall()
+        ahead: dict[str, int] = {}
+        out: dict[str, tuple[str, int]] = {}
+        for row in rows:
+            ahead[row["profile"]] = ahead.get(row["profile"], 0) + 1
+            out[row["id"]] = (row["profile"], ahead[row["profile"]])
+        return out
 
     def heartbeat(self, submission_id: str, worker_id: str, *, lease_s: float = DEFAULT_LEASE_S,
                   now: float | None = None) -> None:

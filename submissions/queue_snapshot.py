@@ -8,8 +8,11 @@ results dataset (``queue/snapshot.json``, :data:`SNAPSHOT_PATH`);
 
 What it holds, per submission: id, participant, codec name, state, reason,
 timestamps (created, updated, every state change), attempts, image digest,
-and per track the scores of its records (ratio, bits per pixel, speeds,
-status, failure kind and message).
+the hardware profile it runs on, its position while pending (1 = the next
+its profile's workers claim: :meth:`SubmissionQueue.positions`), and per
+track the scores of its records (ratio, bits per pixel, speeds, status,
+failure kind and message). For the whole queue: the counts per state and
+when the organizer's service last ran (:mod:`submissions.service_heartbeat`).
 
 What it never holds: logs of hidden-data runs (DESIGN.md "Sandbox": a codec
 could print the data). For a record on a hidden split the failure message is
@@ -20,9 +23,12 @@ with the tail of the codec's stderr) is the track's ``log``: the submitter's
 own public log. Nor does it hold what is the organizer's: manifests, image
 tar paths, leases, inbox request ids.
 
-The bytes depend only on the queue and the records (``as_of`` is the latest
-change, not the time of writing), so publishing an unchanged queue commits
-nothing.
+The bytes depend only on the queue, the records and the service's coarse
+heartbeat (``as_of`` is the latest change, not the time of writing), so
+publishing an unchanged queue commits nothing.
+
+Format 2 added ``position``, ``profile`` and ``service``; format 1 snapshots
+still read (those fields empty).
 """
 
 from __future__ import annotations
@@ -37,9 +43,11 @@ from evaluator.failures import failure_kind
 from evaluator.records import RecordQuery, ResultRecord, ResultStore, safe_component
 from submissions import states
 from submissions.queue import Submission, SubmissionQueue
+from submissions.service_heartbeat import ServiceSeen, read_seen
 
 SNAPSHOT_PATH = "queue/snapshot.json"
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2  # what this version writes
+READABLE_FORMATS: tuple[int, ...] = (1, 2)  # what it reads (1: no position, profile or service)
 SCORE_METRICS: tuple[str, ...] = ("ratio_mean", "ratio_aggregate", "bpp_mean", "encode_mb_s", "decode_mb_s")
 HIDDEN_PREFIX = "hidden:"  # the split label of every hidden-data record (evaluator.data_source.HiddenSource)
 TEXT_CAP = 4000  # characters of a reason or a log kept in the snapshot
@@ -112,9 +120,13 @@ class SnapshotEntry:
     image_digest: str
     history: list[dict[str, str | None]] = field(default_factory=list)  # {at, from, to}: each state change
     scores: list[TrackScore] = field(default_factory=list)
+    profile: str | None = None  # the hardware profile it runs on (None: a format-1 snapshot)
+    position: int | None = None  # pending only: 1 = the next one its profile's workers claim
 
     @classmethod
-    def build(cls, sub: Submission, records: list[ResultRecord]) -> SnapshotEntry:
+    def build(cls, sub: Submission, records: list[ResultRecord],
+              place: tuple[str, int] | None = None) -> SnapshotEntry:
+        """The entry of ``sub``; ``place`` is its (profile, position) while pending (``SubmissionQueue.positions``)."""
         reason = sub.reason or ""
         for rec in records:  # the queue's reason quotes record failures: cut any hidden-data text out
             if rec.failure is not None and rec.split.startswith(HIDDEN_PREFIX) and rec.failure.message:
@@ -122,7 +134,8 @@ class SnapshotEntry:
         return cls(sub.id, sub.participant, sub.name, sub.state, _capped(reason) or "", sub.created_at,
                    sub.updated_at, sub.attempts, sub.image_digest,
                    [{"at": t.at, "from": t.from_state, "to": t.to_state} for t in sub.history],
-                   [TrackScore.from_record(r) for r in sorted(records, key=lambda r: (r.track, r.profile, r.split))])
+                   [TrackScore.from_record(r) for r in sorted(records, key=lambda r: (r.track, r.profile, r.split))],
+                   place[0] if place else str(sub.manifest.get("profile") or "cpu-1"), place[1] if place else None)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SnapshotEntry:
@@ -137,6 +150,7 @@ class QueueSnapshot:
     counts: dict[str, int]
     submissions: list[SnapshotEntry]  # newest first
     format: int = SNAPSHOT_FORMAT
+    service: ServiceSeen | None = None  # the service's last heartbeat (None: never seen, or format 1)
 
     def to_json(self) -> bytes:
         return (json.dumps(asdict(self), indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
@@ -144,14 +158,16 @@ class QueueSnapshot:
     @classmethod
     def from_json(cls, data: bytes | str) -> QueueSnapshot:
         raw = json.loads(data)
-        if not isinstance(raw, dict) or raw.get("format") != SNAPSHOT_FORMAT:
-            raise ValueError(f"not a queue snapshot of format {SNAPSHOT_FORMAT} "
+        if not isinstance(raw, dict) or raw.get("format") not in READABLE_FORMATS:
+            raise ValueError(f"not a queue snapshot of format {' or '.join(map(str, READABLE_FORMATS))} "
                              f"(format {raw.get('format') if isinstance(raw, dict) else '?'}); "
                              "upgrade the challenge package (`pip install -U astrocompress-challenge`)")
         counts = dict(raw.get("counts", {}))
         ordered = {s: counts.pop(s) for s in states.STATES if s in counts} | counts  # the state machine's order
+        service = raw.get("service")
         return cls(raw.get("as_of"), ordered,
-                   [SnapshotEntry.from_dict(e) for e in raw.get("submissions", [])], raw["format"])
+                   [SnapshotEntry.from_dict(e) for e in raw.get("submissions", [])], raw["format"],
+                   ServiceSeen.from_dict(service) if service else None)
 
     def of(self, participant: str | None) -> list[SnapshotEntry]:
         """The entries of ``participant`` (every entry for None), newest first."""
@@ -164,11 +180,12 @@ def build_snapshot(queue: SubmissionQueue, store: ResultStore | None) -> QueueSn
     for key in store.keys() if store is not None else []:
         keys.setdefault(RecordQuery.parse(key).submission, []).append(key)
     entries = []
+    places = queue.positions()
     for sub in queue.submissions():
         records = [store.read(k) for k in keys.get(safe_component(sub.id), [])] if store is not None else []
-        entries.append(SnapshotEntry.build(sub, records))
+        entries.append(SnapshotEntry.build(sub, records, places.get(sub.id) if sub.state == states.PENDING else None))
     as_of = max((e.updated_at for e in entries), default=None)
-    return QueueSnapshot(as_of, queue.counts(), entries)
+    return QueueSnapshot(as_of, queue.counts(), entries, service=read_seen(queue))
 
 
 def snapshot_url(results_url: str) -> str:

@@ -5,8 +5,11 @@ One process, one queue; each cycle (``cycle_s``):
 1. the hosted inbox is ingested and answered (:mod:`submissions.ingest`);
 2. images of submissions in a final state are removed from the engine (the
    saved image tar next to the queue stays, so a campaign can load it again);
-3. every ``publish_every_s`` the results are published (the ``publish``
-   callable: the CLI hands in ``leaderboard.publish.publish``);
+3. the service's heartbeat is recorded beside the queue
+   (:mod:`submissions.service_heartbeat`: coarse, so an idle queue's snapshot
+   does not change on every publish), then every ``publish_every_s`` the
+   results are published (the ``publish`` callable: the CLI hands in
+   ``leaderboard.publish.publish``, whose queue snapshot carries the heartbeat);
 4. one health line is logged: the queue's counts, workers alive, the last publish.
 
 Meanwhile ``workers`` threads each run the ordinary worker loop
@@ -50,6 +53,7 @@ from submissions import states
 from submissions.inbox import Inbox
 from submissions.ingest import answer, ingest
 from submissions.queue import LeaseLost, SubmissionQueue, iso_time
+from submissions.service_heartbeat import ServiceSeen, queue_busy, record_seen
 from submissions.worker import SUBMISSION_REPOSITORY, WorkerConfig, run_worker
 
 log = logging.getLogger(__name__)
@@ -167,6 +171,14 @@ class Service:
             log.warning("could not prune submission images: %s", exc)
         return removed
 
+    def _heartbeat(self) -> None:
+        """Say this service ran: the snapshot published next says when (to the period ``ServiceSeen.of`` picks)."""
+        try:
+            record_seen(self.queue, ServiceSeen.of(time.time(), busy=queue_busy(self.queue),
+                                                   publish_every_s=self.cfg.publish_every_s))
+        except OSError as exc:  # a full disk must not stop the service: the next cycle tries again
+            log.warning("could not record the service heartbeat: %s", exc)
+
     def _publish(self, *, force: bool = False) -> None:
         if self.publish is None:
             return
@@ -194,6 +206,7 @@ class Service:
         if self.cfg.prune_images:
             for tag in self.prune_images():
                 self.say(f"pruned image {tag}")
+        self._heartbeat()
         self._publish()
         self._start_workers()  # a worker thread that died is replaced
         self.say(self.health())

@@ -3,6 +3,9 @@
 :func:`submit_codec` runs the steps in order, and refuses with :class:`SubmitRefused`
 (the message says why and what to do) before anything is queued or uploaded:
 
+0. a hosted inbox is checked first (:func:`submissions.inbox_url.parse_destination`:
+   a lookalike URL is refused before anything is built), then asked for the
+   token's Hub account (the identity) and the organizer's recipient;
 1. the image: the folder built (:func:`submissions.intake.build`), or an
    already-built image pinned by id (``REF`` or ``REF@sha256:...``);
 2. for the local queue, the duplicate-digest and daily-limit checks, before
@@ -11,7 +14,11 @@
 4. the export (``docker save | gzip`` of the image id, so the digest is
    frozen), then the local queue (the tar next to it) or the hosted inbox
    (:mod:`submissions.inbox`: on the Hub, a pull request from the
-   participant's own account).
+   participant's own account). For an inbox with a recipient (the Hub
+   always), the archive is encrypted for the organizer first
+   (:mod:`submissions.inbox_crypto`, streaming) and only the ciphertext is
+   sent; the request's JSON then carries the image id sealed too (it would
+   otherwise say which image it is) and the plaintext archive's SHA-256.
 
 The caller shows the long steps through ``view`` (a spinner, a log line);
 :func:`quiet` shows nothing.
@@ -29,8 +36,10 @@ from typing import Any
 
 from evaluator.manifest import Manifest, ManifestError, load_manifest
 from evaluator.tracks import Track
-from submissions.inbox import SubmissionStoreError
-from submissions.inbox_url import open_inbox
+from submissions.inbox import Inbox, SubmissionStoreError
+from submissions.inbox_crypto import InboxKeyError, parse_recipient, seal_file
+from submissions.inbox_image import seal_fields
+from submissions.inbox_url import InboxDestination, open_inbox, parse_destination
 from submissions.ingest import images_dir
 from submissions.intake import (
     BUILD_ERRORS,
@@ -55,10 +64,12 @@ class Phase(StrEnum):
 
     BUILD = "build"  # the folder's image is built; the view's callable gets the build's log lines
     SELF_CHECK = "self-check"  # one item per track through the evaluator
-    EXPORT = "export"  # docker save (and, for a hosted inbox, the upload)
+    EXPORT = "export"  # docker save
+    UPLOAD = "upload"  # a hosted inbox: encrypt for the organizer, then send
 
 
 SubmitView = Callable[[Phase], AbstractContextManager[Progress]]
+InboxOpener = Callable[[InboxDestination], Inbox]
 
 
 def _ignore(_line: str) -> None:
@@ -87,6 +98,16 @@ class SubmitResult:
     tar_bytes: int  # the exported image, gzip-compressed
     submission_id: str | None = None  # set when queued locally
     request_id: str | None = None  # set when uploaded to a hosted inbox
+    request_url: str | None = None  # the pull request's page (or the folder) of that request
+    sender: str | None = None  # the identity it was sent as (on the Hub: the token's account)
+    encrypted: bool = False  # the image was sent encrypted for the organizer
+
+
+@dataclass(frozen=True)
+class _Destination:
+    inbox: Inbox
+    sender: str
+    recipient: Any  # pyrage x25519.Recipient, or None for a folder without one
 
 
 @dataclass(frozen=True)
@@ -106,11 +127,15 @@ def _refused(*kinds: type[Exception]) -> Iterator[None]:
         raise SubmitRefused(str(exc)) from exc
 
 
-def submit_codec(request: SubmitRequest, queue: SubmissionQueue, view: SubmitView = quiet) -> SubmitResult:
-    """Self-check and submit ``request`` to ``queue`` (or to its hosted inbox); raises :class:`SubmitRefused`."""
+def submit_codec(request: SubmitRequest, queue: SubmissionQueue, view: SubmitView = quiet, *,
+                 inbox_opener: InboxOpener = open_inbox) -> SubmitResult:
+    """Self-check and submit ``request`` to ``queue`` (or to its hosted inbox); raises :class:`SubmitRefused`.
 
+    ``inbox_opener`` opens the hosted inbox (tests hand in one with a stand-in ``HfApi``)."""
+
+    dest = _destination(request, inbox_opener) if request.inbox is not None else None  # before any build
     image = _image(request, view)
-    if request.inbox is None:  # local queue: refuse a duplicate or an over-limit submission before any work
+    if dest is None:  # local queue: refuse a duplicate or an over-limit submission before any work
         with _refused(DuplicateSubmission, LimitExceeded):
             queue.precheck(request.participant, image.image_id)
     with view(Phase.SELF_CHECK):
@@ -120,9 +145,24 @@ def submit_codec(request: SubmitRequest, queue: SubmissionQueue, view: SubmitVie
     if problems:
         raise SubmitRefused("the self-check failed, so nothing was submitted:\n  " + "\n  ".join(problems)
                             + f"\nrun `challenge test {request.folder}` for details and the codec's log")
-    if request.inbox is not None:
-        return _upload(request.inbox, request, image, view)
+    if dest is not None:
+        return _upload(dest, request, image, view)
     return _enqueue(request, image, queue, view)
+
+
+def _destination(request: SubmitRequest, inbox_opener: InboxOpener) -> _Destination:
+    """The inbox checked before any work: its URL, the identity, the organizer's key (a public inbox needs one)."""
+    with _refused(SubmissionStoreError, InboxKeyError):
+        where = parse_destination(request.inbox or "")
+        inbox = inbox_opener(where)
+        sender = inbox.sender(request.participant)
+        published = inbox.recipient()
+        if published is None and inbox.public:
+            raise SubmitRefused(f"{where.url} has no inbox-recipient.txt on its main branch: the organizers have not "
+                                "published the key that keeps your image private, so nothing was built or sent; "
+                                "ask them to run `challenge admin inbox-key --inbox " + where.url + "`")
+        recipient = parse_recipient(published, f"{where.url}/inbox-recipient.txt") if published else None
+    return _Destination(inbox, sender, recipient)
 
 
 def _image(request: SubmitRequest, view: SubmitView) -> _Image:
@@ -139,14 +179,23 @@ def _fields(request: SubmitRequest, image: _Image) -> dict[str, Any]:
             "manifest": image.manifest.to_dict(), "image_size_bytes": image.size_bytes, "image_ref": image.ref}
 
 
-def _upload(inbox: str, request: SubmitRequest, image: _Image, view: SubmitView) -> SubmitResult:
-    """Export to a temporary tar and send it with the request to the hosted inbox (on the Hub: a pull request)."""
-    with view(Phase.EXPORT), tempfile.TemporaryDirectory() as tmp:
-        exported = export_image(image.image_id, Path(tmp) / "image.tar.gz")
-        with _refused(SubmissionStoreError):
-            rid = open_inbox(inbox).put_request(
-                {**_fields(request, image), "tar_sha256": exported.sha256}, exported.path)
-    return SubmitResult(image.manifest.name, image.image_id, exported.size_bytes, request_id=rid)
+def _upload(dest: _Destination, request: SubmitRequest, image: _Image, view: SubmitView) -> SubmitResult:
+    """Export to a temporary tar, encrypt it for the organizer, send it with the request (on the Hub: a PR)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with view(Phase.EXPORT):
+            exported = export_image(image.image_id, Path(tmp) / "image.tar.gz")
+        fields = {**_fields(request, image), "participant": dest.sender, "tar_sha256": exported.sha256}
+        with view(Phase.UPLOAD), _refused(SubmissionStoreError):
+            sent = exported.path
+            if dest.recipient is not None:
+                sent = Path(tmp) / "image.tar.gz.age"
+                seal_file(exported.path, sent, dest.recipient)
+                exported.path.unlink()  # only the ciphertext is kept, and sent
+                fields = seal_fields(fields, dest.recipient)
+            rid = dest.inbox.put_request(fields, sent)
+    return SubmitResult(image.manifest.name, image.image_id, exported.size_bytes, request_id=rid,
+                        request_url=dest.inbox.request_url(rid), sender=dest.sender,
+                        encrypted=dest.recipient is not None)
 
 
 def _enqueue(request: SubmitRequest, image: _Image, queue: SubmissionQueue, view: SubmitView) -> SubmitResult:

@@ -17,6 +17,7 @@ from challenge.cli import (
     admin_data,
     admin_evaluate,
     admin_images,
+    admin_inbox_key,
     admin_publish,
     admin_queue,
     admin_serve,
@@ -55,7 +56,7 @@ def _root(
 def _register() -> None:
     for module in (tracks_cmd, data_cmd, participant, leaderboard_cmd, demo_cmd,
                    admin_data, admin_evaluate, admin_queue, admin_campaign, admin_campaigns, admin_publish,
-                   admin_images, admin_serve):
+                   admin_images, admin_serve, admin_inbox_key):
         module.register(app, admin_app)
 
 

@@ -24,7 +24,8 @@ def publish_cmd(
                                                "(queue/snapshot.json: states, reasons, scores; never "
                                                "hidden-data logs), e.g. $CHALLENGE_HOME/submissions.")] = None,
 ) -> None:
-    """Publish the results store (one commit, changed files only) and, with --space, the leaderboard Space."""
+    """Publish the results store (its files, the `records`/`items` tables, the card; changed files only, in
+    commits of at most 99 files) and, with --space, the leaderboard Space."""
 
     store_url = store or default_store_url()
     try:
@@ -34,7 +35,9 @@ def publish_cmd(
     except Exception as exc:  # Hub errors: authentication, permissions, network
         fail(f"Publishing failed ({type(exc).__name__}): {exc}\n"
              "Check `huggingface-cli login` (a token with write access to the repositories) "
-             "and the network; nothing partial is committed (each repository gets one atomic commit).",
+             "and the network. Each commit is atomic; commits made before the failure stay (the tables the "
+             "Space reads go last, so it keeps showing the previous board) and the next publish sends only "
+             "what is still missing.",
              code=WORK_FAILED)
     console = Console()
     for line in report.lines():

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from challenge.cli.errors import WORK_FAILED, fail
@@ -66,10 +67,16 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         queue = SubmissionQueue(queue_dir or default_queue_dir())
         cfg = WorkerConfig(store=store or default_store_url(), data=plan, tracks=track, profile=profile,
                            lease_s=lease, poll_s=poll, measure_image_size=image_size)
+        try:
+            inbox_ = open_inbox(inbox) if inbox else None
+        except SubmissionStoreError as exc:
+            fail(str(exc))  # a URL that names no inbox: the message shows the right form
         console.print(f"worker {cfg.worker_id}: queue {queue.db_path}, store {cfg.store}")
         try:
-            done = run_worker(queue, cfg, once=once, inbox=open_inbox(inbox) if inbox else None,
+            done = run_worker(queue, cfg, once=once, inbox=inbox_,
                               notify=lambda m: console.print(m, markup=False, highlight=False))
+        except SubmissionStoreError as exc:  # the inbox cannot be read, or the organizer's key is missing
+            fail(str(exc), code=WORK_FAILED)
         except KeyboardInterrupt:
             console.print("stopped; a submission in progress is retried after its lease expires")
             raise typer.Exit(130) from None
@@ -146,7 +153,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         for sid in report.accepted:
             console.print(f"[green]queued[/] {sid}")
         for rid, reason in report.rejected:
-            console.print(f"[red]rejected[/] {rid}: {reason}", markup=True)
+            console.print(f"[red]rejected[/] {escape(rid)}: {escape(reason)}")
         for rid, state in report.answered:
             console.print(f"answered {rid}: {state}")
         console.print(f"{len(report.accepted)} queued, {len(report.rejected)} rejected, "

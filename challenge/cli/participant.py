@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from challenge.cli import status_view
@@ -28,7 +29,7 @@ from challenge.cli.console_style import (
     portable_notes,
     task_progress,
 )
-from challenge.cli.errors import WORK_FAILED, fail
+from challenge.cli.errors import USAGE_ERROR, WORK_FAILED, fail
 from challenge.cli.options import (
     Profile,
     Track,
@@ -51,6 +52,7 @@ from evaluator.records import ResultStore
 from evaluator.schema import TrackSummary, metric
 from evaluator.settings import default_queue_dir, default_store_url
 from evaluator.tracks import select_tracks
+from submissions.inbox_url import InboxUrlError, parse_destination
 from submissions.intake import BUILD_ERRORS, Progress, build
 from submissions.queue import SubmissionQueue
 from submissions.submit import Phase, SubmitRefused, SubmitRequest, submit_codec
@@ -82,7 +84,8 @@ def _build(folder: Path) -> tuple[Manifest, BuiltImage]:
 class _SubmitView:
     """What ``challenge submit`` shows during each long step of the workflow."""
 
-    SPINNERS = {Phase.SELF_CHECK: "running the evaluator ...", Phase.EXPORT: "exporting the image (docker save) ..."}
+    SPINNERS = {Phase.SELF_CHECK: "running the evaluator ...", Phase.EXPORT: "exporting the image (docker save) ...",
+                Phase.UPLOAD: "encrypting the image for the organizers and uploading it ..."}
 
     def __init__(self, folder: Path, n_tracks: int, data: str) -> None:
         self.folder, self.n_tracks, self.data = folder, n_tracks, data
@@ -289,22 +292,37 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         data: Annotated[str, data_option("Data for the self-check.")] = "synthetic",
         queue_dir: Annotated[Path | None, queue_option("Local queue folder (default: CHALLENGE_HOME).")] = None,
     ) -> None:
-        """Validate, self-check on one item per track, freeze the image digest and queue it."""
+        """Validate, self-check on one item per track, freeze the image digest and queue it (or send it to --to)."""
 
+        try:  # the destination first: a wrong --to must not cost a build
+            dest = parse_destination(to) if to is not None else None
+        except InboxUrlError as exc:
+            fail(str(exc), code=USAGE_ERROR)
         who = participant or settings.participant_name()
         try:
             tracks = select_tracks(track)
         except KeyError as exc:
             fail(str(exc), code=WORK_FAILED)
-        request = SubmitRequest(folder, who, tracks, data=data, image=image, inbox=to or None)
+        if dest is not None and dest.hosted:
+            console.print(f"hosted inbox {dest.url}: your Hugging Face account (the token's) is your identity; "
+                          "the pull request and its request metadata are public, the image is encrypted for the "
+                          "organizers", soft_wrap=True)
+            if participant is not None:
+                console.print(f"[yellow]warning:[/] --participant {escape(repr(participant))} is ignored for a Hub "
+                              "inbox: the account that opens the pull request is the participant", soft_wrap=True,
+                              markup=True, highlight=False)
+        request = SubmitRequest(folder, who, tracks, data=data, image=image, inbox=dest.url if dest else None)
         try:
             result = submit_codec(request, SubmissionQueue(queue_dir or default_queue_dir()),
                                   _SubmitView(folder, len(tracks), data))
         except SubmitRefused as exc:
             fail(str(exc), code=WORK_FAILED)
         if result.request_id is not None:
-            console.print(f"[green]uploaded[/] request {result.request_id} to {to} "
-                          f"(image {result.image_id[:19]}..., {_mb(result.tar_bytes)})", soft_wrap=True)
+            sealed = "encrypted, " if result.encrypted else ""
+            console.print(f"[green]uploaded[/] request {result.request_id} to {request.inbox} as "
+                          f"{escape(str(result.sender))} (image {result.image_id[:19]}..., {sealed}{_mb(result.tar_bytes)})", soft_wrap=True,
+                          highlight=False)
+            console.print(f"follow it at {result.request_url}", soft_wrap=True, markup=False, highlight=False)
             return
         console.print(f"[green]queued[/] {result.submission_id} ({who}/{result.codec}, "
                       f"image {result.image_id[:19]}..., tar {_mb(result.tar_bytes)})", soft_wrap=True)

@@ -3,11 +3,15 @@
 Reads ``queue/snapshot.json`` of a results dataset (:mod:`submissions.queue_snapshot`)
 at any fsspec URL: ``hf://datasets/ORG/results`` through huggingface_hub's file
 system (a private dataset needs ``huggingface-cli login``), ``file://`` or a folder.
+Each pending submission shows its position (1 = next to run on its profile), and
+a last line says when the organizer's service last ran (``service last seen``),
+with a warning when that is too long ago.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict
 
 import typer
@@ -24,6 +28,7 @@ from submissions.queue_snapshot import (
     SnapshotMissing,
     read_snapshot,
 )
+from submissions.service_heartbeat import seen_text
 
 STATE_COLORS = {"finished": "green", "failed": "red", "cancelled": "dim", "running": "yellow", "loading": "yellow"}
 
@@ -52,17 +57,34 @@ def _detail(entry: SnapshotEntry) -> str:
     return "\n".join(lines)
 
 
+def _state(entry: SnapshotEntry) -> str:
+    """The state, with the position of a pending submission (1 = next to run on its profile)."""
+    if entry.position is None:
+        return entry.state
+    return f"{entry.state} #{entry.position}" + (f" on {entry.profile}" if entry.profile else "")
+
+
+def _print_seen(snap: QueueSnapshot, console: Console) -> None:
+    """When the organizer's service last ran; yellow when it is stale (or never reported)."""
+    now = time.time()
+    stale = snap.service is None or snap.service.stale(now)
+    console.print(seen_text(snap.service, now), style="yellow" if stale else "dim", markup=False, highlight=False)
+
+
 def print_status(source: str, participant: str | None, as_json: bool, limit: int, console: Console) -> None:
     """Print the snapshot's entries (of ``participant``), newest first, at most ``limit``."""
     snap = load(source)
     entries = snap.of(participant)[:limit]
     if as_json:
         typer.echo(json.dumps({"source": source, "as_of": snap.as_of, "counts": snap.counts,
+                               "service": asdict(snap.service) if snap.service else None,
+                               "service_seen": seen_text(snap.service, time.time()),
                                "submissions": [asdict(e) for e in entries]}, indent=2))
         return
     if not entries:
         who = f" of {participant}" if participant else ""
         console.print(f"no submissions{who} in the queue snapshot of {source} (last change {snap.as_of or '-'})")
+        _print_seen(snap, console)
         return
     table = Table(title=f"submissions at {source} (last change {snap.as_of})", box=box.SIMPLE_HEAD)
     table.add_column("id", no_wrap=True)
@@ -72,10 +94,11 @@ def print_status(source: str, participant: str | None, as_json: bool, limit: int
     table.add_column("updated", no_wrap=True)
     for e in entries:
         color = STATE_COLORS.get(e.state, "white")
-        table.add_row(e.id, escape(e.participant), escape(e.name), f"[{color}]{e.state}[/]", _detail(e),
+        table.add_row(e.id, escape(e.participant), escape(e.name), f"[{color}]{escape(_state(e))}[/]", _detail(e),
                       e.updated_at)
     console.print(table)
     console.print("[dim]" + " | ".join(f"{state}: {n}" for state, n in snap.counts.items()) + "[/dim]")
+    _print_seen(snap, console)
     if participant:  # the submitter's own public-data logs (hidden-data logs are never published)
         for e in entries:
             for s in e.scores:

@@ -208,8 +208,11 @@ def test_hosted_inbox_and_hidden_split(home: Path, cli, tmp_path: Path) -> None:
     codec = tmp_path / "sh_codec"
     cli("init", str(codec), "--lang", "shell", "--name", "journey-gzip")
     inbox = f"file://{tmp_path / 'inbox'}"
+    assert "recipient: age1" in cli("admin", "inbox-key", "--inbox", inbox).output  # images must now be encrypted
     out = cli("submit", str(codec), "--to", inbox, "--participant", "bob", "--track", "keck").output
-    assert "uploaded request" in out
+    assert "uploaded request" in out and "encrypted" in out
+    (sent,) = (tmp_path / "inbox" / "requests").iterdir()
+    assert sorted(p.name for p in sent.iterdir()) == ["author", "image.tar.gz.age", "request.json"]
     assert json.loads(cli("status", "--json").output) == []  # nothing local until the organizer ingests
 
     cli("admin", "worker", "--once", "--inbox", inbox, "--track", "keck", "--poll", "0.3", "--no-image-size")
@@ -217,5 +220,6 @@ def test_hosted_inbox_and_hidden_split(home: Path, cli, tmp_path: Path) -> None:
     assert sub["state"] == "finished", sub["reason"]
     (score,) = sub["scores"]
     assert score["split"] == "hidden:keck-secret" and score["status"] == "ok" and score["ratio_mean"] > 1
+    assert not (sent / "image.tar.gz.age").exists(), "the inbox's copy is deleted once ingested"
     # ingesting again queues nothing new
     assert "0 queued" in cli("admin", "ingest", "--from", inbox).output

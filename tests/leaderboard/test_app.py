@@ -91,7 +91,9 @@ def test_admin_publish_cli(store, tmp_path: Path) -> None:
                               "--space", "org/board", "--to", hub])
     assert res.exit_code == 0, res.output
     assert "commit" in res.output
-    again = runner.invoke(app, ["admin", "publish", "--store", store.url, "--repo", "org/results", "--to", hub])
+    # the same publish again (the dataset card links the Space it was given): nothing to commit
+    again = runner.invoke(app, ["admin", "publish", "--store", store.url, "--repo", "org/results",
+                                "--space", "org/board", "--to", hub])
     assert again.exit_code == 0 and "up to date" in again.output
     bad = runner.invoke(app, ["admin", "publish", "--store", store.url, "--repo", "nope", "--to", hub])
     assert bad.exit_code == 2 and "ORG/NAME" in bad.output

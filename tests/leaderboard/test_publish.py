@@ -1,4 +1,4 @@
-"""Publishing: only changed files, one commit per publish, against local stand-ins of the Hub."""
+"""Publishing: only changed files, in commits of at most COMMIT_MAX_FILES, against local stand-ins of the Hub."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ def test_publish_to_fsspec_stand_in(store, tmp_path: Path) -> None:
     assert len(ds.commits()) == 1 and first.dataset.commit == ds.commits()[0]["id"]
     remote = ds.list_files()
     assert len([p for p in remote if p.endswith(".json")]) == 69 + 5
-    assert len([p for p in remote if p.endswith(".parquet")]) == 5
+    assert len([p for p in remote if p.startswith("records/") and p.endswith(".parquet")]) == 5
+    assert {p for p in remote if p.startswith("tables/")} == {"tables/records.parquet", "tables/items/hubble.parquet"}
     assert "README.md" in remote and "arXiv:2506.08306" in (tmp_path / "hub/datasets/org/results/README.md").read_text()
 
     # Nothing changed: no commit at all.
@@ -61,12 +62,14 @@ def test_publish_to_fsspec_stand_in(store, tmp_path: Path) -> None:
     assert again.dataset.commit is None and again.space is not None and again.space.commit is None
     assert len(ds.commits()) == 1
 
-    # One record changes: one commit with exactly its two files.
+    # One record changes: one commit with exactly its two files, the records table and its track's items.
+    tables = ["tables/items/hubble.parquet", "tables/records.parquet"]
     rec, items = verified_record("rice", "hubble", seed=99)
     store.write(rec, items)
     third = publish(store.url, "org/results", space_id="org/board", hub_url=hub)
     assert len(ds.commits()) == 2
-    assert sorted(third.dataset.added) == sorted([f"records/{rec.key}.json", f"records/{rec.key}.items.parquet"])
+    assert sorted(third.dataset.added) == sorted([f"records/{rec.key}.json", f"records/{rec.key}.items.parquet",
+                                                  *tables])
     assert ds.commits()[-1]["added"] == sorted(third.dataset.added)
     assert third.dataset.deleted == []
 
@@ -74,7 +77,7 @@ def test_publish_to_fsspec_stand_in(store, tmp_path: Path) -> None:
     store.delete(rec.key)
     fourth = publish(store.url, "org/results", space_id="org/board", hub_url=hub)
     assert sorted(fourth.dataset.deleted) == sorted([f"records/{rec.key}.json", f"records/{rec.key}.items.parquet"])
-    assert fourth.dataset.added == ["README.md"]
+    assert fourth.dataset.added == ["README.md", *tables]
 
     space = FsspecTarget(f"{hub}/spaces/org/board").list_files()
     assert {"app.py", "requirements.txt", "README.md", "leaderboard/app.py", "evaluator/records.py"} <= set(space)
@@ -149,7 +152,8 @@ def test_publish_through_hfapi_target(store) -> None:
     assert len(api.commits) == 3
     _message, ops = api.commits[-1]
     assert sorted(op.path_in_repo for op in ops) == sorted(
-        [f"records/{rec.key}.json", f"records/{rec.key}.items.parquet"])
+        [f"records/{rec.key}.json", f"records/{rec.key}.items.parquet", "tables/items/lco.parquet",
+         "tables/records.parquet"])
     target = HfApiTarget("org/results", api=api)
     listed = target.list_files()
     assert listed[f"records/{rec.key}.items.parquet"].lfs_sha256 is not None

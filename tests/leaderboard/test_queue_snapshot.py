@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -12,17 +15,28 @@ from typer.testing import CliRunner
 from evaluator.records import Failure, ResultRecord, ResultStore
 from leaderboard.board_data import LeaderboardData
 from leaderboard.publish import FsspecTarget, publish
+from leaderboard.queue_view import QueueSource, queue_frame
 from leaderboard.store_reader import StoreReader
 from submissions import states
 from submissions.intake import describe_failures
 from submissions.limits import SubmissionLimits
 from submissions.queue import SubmissionQueue
 from submissions.queue_snapshot import (
+    SNAPSHOT_FORMAT,
     SNAPSHOT_PATH,
     QueueSnapshot,
     SnapshotMissing,
     build_snapshot,
     read_snapshot,
+)
+from submissions.service_heartbeat import (
+    IDLE_PERIOD_S,
+    STALE_PERIODS,
+    ServiceSeen,
+    duration_text,
+    queue_busy,
+    record_seen,
+    seen_text,
 )
 
 SECRET = "HIDDEN-PIXELS-7f3a9c"  # what a codec printed while it ran on hidden data
@@ -181,3 +195,151 @@ def test_publish_refuses_a_queue_folder_without_a_queue(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no submission queue"):
         publish(store.url, "org/results", hub_url=f"file://{tmp_path / 'hub'}", queue_dir=tmp_path / "nope")
     assert not (tmp_path / "nope").exists()
+
+
+# -- issue 21: positions, the service's heartbeat, a queue published before any record ---------------------------
+
+
+def test_positions_follow_the_claim_order_per_profile(tmp_path: Path) -> None:
+    queue = SubmissionQueue(tmp_path / "queue", limits=SubmissionLimits(per_day=50))
+    plan = [("ada", "cpu-1", 100), ("bob", "gpu-1", 200), ("cy", None, 300), ("dee", "cpu-1", 300),
+            ("eve", "gpu-1", 50), ("fay", "cpu-8", 400)]  # cy and dee: the same second (the id breaks the tie)
+    ids = {who: queue.enqueue(participant=who, name="c", image_digest=f"sha256:{i:064x}", now=t,
+                              manifest={"profile": p} if p else {}).id for i, (who, p, t) in enumerate(plan)}
+    places = queue.positions()
+    assert places[ids["eve"]] == ("gpu-1", 1) and places[ids["bob"]] == ("gpu-1", 2)
+    assert places[ids["fay"]] == ("cpu-8", 1)
+    cpu1 = sorted((who for who, p, _ in plan if p in (None, "cpu-1")), key=lambda w: places[ids[w]][1])
+    assert [places[ids[w]] for w in cpu1] == [("cpu-1", 1), ("cpu-1", 2), ("cpu-1", 3)]
+
+    snap = build_snapshot(queue, None)
+    by_id = {e.id: e for e in snap.submissions}
+    assert {(by_id[ids[w]].profile, by_id[ids[w]].position) for w in ids} == set(places.values())
+    # what workers of each profile claim, in turn, is exactly the order of the positions
+    for profile in ("cpu-1", "gpu-1", "cpu-8"):
+        expected = sorted((sid for sid, (p, _) in places.items() if p == profile), key=lambda s: places[s][1])
+        claimed = []
+        while (sub := queue.claim(f"worker-{profile}", profiles=[profile])) is not None:
+            claimed.append(sub.id)
+        assert claimed == expected, profile
+    after = build_snapshot(queue, None)
+    assert all(e.position is None and e.state == "loading" for e in after.submissions)
+    assert {e.profile for e in after.submissions} == {"cpu-1", "gpu-1", "cpu-8"}
+
+
+def test_publish_with_a_queue_works_before_any_record(tmp_path: Path) -> None:
+    store = ResultStore(str(tmp_path / "results"))  # nothing evaluated yet
+    queue = SubmissionQueue(tmp_path / "queue")
+    sid = queue.enqueue(participant="ada", name="first", image_digest="sha256:" + "1" * 64).id
+    hub = f"file://{tmp_path / 'hub'}"
+    with pytest.raises(ValueError, match="nothing to publish"):
+        publish(store.url, "org/results", hub_url=hub)
+    report = publish(store.url, "org/results", hub_url=hub, queue_dir=queue.folder)
+    assert SNAPSHOT_PATH in report.dataset.added
+    results_url = f"{hub}/datasets/org/results"
+    entry, = read_snapshot(results_url).submissions
+    assert entry.id == sid and entry.state == "pending" and entry.position == 1 and entry.profile == "cpu-1"
+    text, frame = LeaderboardData(StoreReader(results_url), None).queue_view()
+    assert "**pending**: 1" in text and frame.loc[0, "Position"] == 1 and frame.loc[0, "Profile"] == "cpu-1"
+    assert publish(store.url, "org/results", hub_url=hub, queue_dir=queue.folder).dataset.commit is None
+
+
+def test_heartbeat_is_coarse_so_an_idle_queue_commits_nothing_new(tmp_path: Path) -> None:
+    t0 = 1_796_428_800.0  # 2026-12-05 00:00:00 UTC
+    busy = ServiceSeen.of(t0 + 2_461, busy=True, publish_every_s=600)
+    assert busy == ServiceSeen("2026-12-05T00:40:00+00:00", 600.0)  # floored to the publish interval
+    idle = ServiceSeen.of(t0 + 2_461, busy=False, publish_every_s=600)
+    assert idle == ServiceSeen("2026-12-05T00:00:00+00:00", IDLE_PERIOD_S)
+    assert ServiceSeen.of(t0 + IDLE_PERIOD_S - 1, busy=False, publish_every_s=600) == idle
+
+    store = ResultStore(str(tmp_path / "results"))
+    queue = SubmissionQueue(tmp_path / "queue")
+    sid = queue.enqueue(participant="ada", name="c", image_digest="sha256:" + "1" * 64).id
+    queue.cancel(sid, "withdrawn")  # nothing left to do: the queue is idle
+    hub = f"file://{tmp_path / 'hub'}"
+    assert record_seen(queue, ServiceSeen.of(t0 + 10, busy=queue_busy(queue), publish_every_s=600))
+    first = publish(store.url, "org/results", hub_url=hub, queue_dir=queue.folder)
+    assert first.dataset.commit is not None
+    for cycle in range(1, 30):  # the service cycles every 10 minutes for almost 5 hours: one heartbeat
+        assert not record_seen(queue, ServiceSeen.of(t0 + 600 * cycle, busy=queue_busy(queue), publish_every_s=600))
+        assert publish(store.url, "org/results", hub_url=hub, queue_dir=queue.folder).dataset.commit is None
+    assert record_seen(queue, ServiceSeen.of(t0 + IDLE_PERIOD_S + 5, busy=False, publish_every_s=600))
+    later = publish(store.url, "org/results", hub_url=hub, queue_dir=queue.folder)
+    assert later.dataset.added == [SNAPSHOT_PATH]
+    assert read_snapshot(f"{hub}/datasets/org/results").service == ServiceSeen("2026-12-05T06:00:00+00:00",
+                                                                                IDLE_PERIOD_S)
+
+
+def test_service_cycle_records_its_heartbeat_in_the_published_snapshot(tmp_path: Path) -> None:
+    from submissions.service import Service, ServiceConfig
+    from submissions.worker import WorkerConfig
+
+    store = ResultStore(str(tmp_path / "results"))
+    queue = SubmissionQueue(tmp_path / "queue")
+    queue.enqueue(participant="ada", name="c", image_digest="sha256:" + "1" * 64)
+    hub = f"file://{tmp_path / 'hub'}"
+    said: list[str] = []
+    svc = Service(queue, WorkerConfig(store=store.url), ServiceConfig(workers=0, prune_images=False,
+                                                                        publish_every_s=300),
+                  publish=lambda: "; ".join(publish(store.url, "org/results", hub_url=hub,
+                                                   queue_dir=queue.folder).lines()), say=said.append)
+    before = time.time()
+    svc.cycle()
+    assert any(line.startswith("published: ") for line in said), said
+    seen = read_snapshot(f"{hub}/datasets/org/results").service
+    assert seen is not None and seen.period_s == 300.0  # a pending submission: the publish interval
+    assert before - 300 <= seen.timestamp() <= time.time() and not seen.stale(time.time())
+
+
+def test_last_seen_on_the_queue_tab_and_in_status(tmp_path: Path) -> None:
+    from challenge.cli import app
+
+    store = ResultStore(str(tmp_path / "results"))
+    queue = SubmissionQueue(tmp_path / "queue")
+    queue.enqueue(participant="ada", name="c", image_digest="sha256:" + "1" * 64)
+    record_seen(queue, ServiceSeen.of(time.time() - 180, busy=True, publish_every_s=120))
+    hub = f"file://{tmp_path / 'hub'}"
+    publish(store.url, "org/results", hub_url=hub, queue_dir=queue.folder)
+    results_url = f"{hub}/datasets/org/results"
+    seen = read_snapshot(results_url).service
+    assert seen is not None and seen.period_s == 120.0
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(seen.timestamp()))
+
+    source = QueueSource(results_url)
+    source.refresh(force=True)
+    text, _ = source.view(now=seen.timestamp() + 180)
+    shown = html.unescape(text)  # the line is Markdown-escaped (leaderboard.safe_text.markdown_text)
+    assert shown.endswith(f"\n\nservice last seen 3 min ago ({stamp})"), shown
+    later = html.unescape(source.view(now=seen.timestamp() + STALE_PERIODS * 120 + 1)[0])
+    assert later.endswith(f"\n\n**service last seen 6 min ago ({stamp}). Warning: the evaluation service has not run "
+                          "for more than 6 min (it reports at least every 2 min); queued submissions wait until it "
+                          "is back**"), later
+
+    res = CliRunner().invoke(app, ["status", "--from", results_url], env={"COLUMNS": "250"})
+    assert res.exit_code == 0 and re.search(rf"service last seen [34] min ago \({stamp}\)", res.output), res.output
+    assert "pending #1 on cpu-1" in res.output
+    res = CliRunner().invoke(app, ["status", "--from", results_url, "--json"])
+    shown_json = json.loads(res.output)
+    assert shown_json["service"] == {"at": seen.at, "period_s": 120.0}
+    assert shown_json["submissions"][0]["position"] == 1
+
+
+def test_seen_text_before_any_service_and_durations() -> None:
+    assert seen_text(None, 0.0).startswith("service last seen: never")
+    assert [duration_text(s) for s in (5, 61, 3600, 3 * 3600 + 120, 86400 * 2 + 3600)] == [
+        "5 s", "1 min", "1 h", "3 h 2 min", "2 d 1 h"]
+
+
+def test_format_1_snapshots_still_read(board) -> None:
+    queue, store, _ = board
+    raw = json.loads(build_snapshot(queue, store).to_json())
+    raw["format"] = 1  # what the previous version published: no position, profile or service
+    raw.pop("service")
+    for entry in raw["submissions"]:
+        entry.pop("position")
+        entry.pop("profile")
+    old = QueueSnapshot.from_json(json.dumps(raw))
+    assert old.service is None and all(e.position is None and e.profile is None for e in old.submissions)
+    assert [e.participant for e in old.submissions] == ["carol", "bob", "alice"]
+    assert QueueSnapshot.from_json(build_snapshot(queue, store).to_json()).format == SNAPSHOT_FORMAT == 2
+    assert queue_frame(old)["Position"].isna().all()
