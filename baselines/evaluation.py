@@ -1,7 +1,8 @@
 """Evaluate the paper's classical baselines, sandboxed (their images) or in process.
 
-Records use the submission ids ``baseline-<codec>`` and the paper's column
-titles as codec names, so the leaderboard and ``challenge test`` find them.
+Records use the submission ids ``baseline-<codec>`` (so the leaderboard and
+``challenge test`` find them) and the registry's display names (``BaselineSpec.title``:
+ours, with size and training data, never the paper's bare column name).
 """
 
 from __future__ import annotations

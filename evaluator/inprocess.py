@@ -132,6 +132,19 @@ class InProcessCodec:
         return {}
 
 
+def inprocess_fingerprint(codec_name: str, src: DataSource) -> dict[str, Any]:
+    """The fingerprint of an in-process run: this machine, no grant, and the codec it ran.
+
+    ``inprocess_codec`` is per run (``evaluator.profiles.PER_RUN_FIELDS``): the
+    in-process runs of one machine share one machine fingerprint.
+    """
+    # In-process runs use whatever cores the process has; cpu-1 is the closest description.
+    fp = fingerprint(PROFILES["cpu-1"], None, src, granted=grant(PROFILES["cpu-1"]))
+    fp.update(profile=PROFILE_NAME, cores_granted=None, cpuset=None, memory_granted_bytes=None,
+              inprocess_codec=codec_name)
+    return fp
+
+
 def evaluate_inprocess(
     codec: PythonCodec,
     tracks: list[Track],
@@ -145,11 +158,7 @@ def evaluate_inprocess(
 ) -> list[ResultRecord]:
     """Evaluate ``codec`` in this process; one record per track (``neural`` marks the records)."""
     src = resolve(source)
-    # In-process runs use whatever cores the process has; cpu-1 is the closest description.
-    granted = grant(PROFILES["cpu-1"])
-    fp = fingerprint(PROFILES["cpu-1"], None, src, granted=granted)
-    fp.update(profile=PROFILE_NAME, cores_granted=None, cpuset=None, memory_granted_bytes=None,
-              inprocess_codec=codec.name)
+    fp = inprocess_fingerprint(codec.name, src)
 
     def make_runner(track: Track) -> CodecRunner:
         return InProcessCodec(codec, track.name)

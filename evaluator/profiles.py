@@ -209,6 +209,7 @@ def docker_version() -> str | None:
 PER_RUN_FIELDS: tuple[str, ...] = (
     "cpuset",  # which cores of the host this run leased (evaluator.cpu_lease); their number is cores_granted
     "image_digest", "image_compressed_bytes", "data_label", "dataset_revision", "synthetic",
+    "inprocess_codec",  # which codec an in-process run measured (evaluator.inprocess): one machine runs them all
 )
 
 

@@ -1,11 +1,17 @@
 """The AstroCompress Challenge leaderboard (Gradio).
 
 ``build_app(store_url, queue_dir)`` builds the Blocks; ``serve(...)`` runs it.
-Tabs: an overview (mean ratio per codec x track), the tracks (one view with
-a selector over the track table, ``evaluator.tracks.TRACKS``: the one
-schema), the generalization table, a per-submission page and the queue.
-The app re-reads the store on a timer (and on the Refresh button), so new
-results appear without a restart.
+The page opens on a one-line header and the data selector
+(``leaderboard.page_header``: one kind of data at a time, real data by
+default, ``leaderboard.data_views``). Tabs: an overview that answers who leads
+(``leaderboard.overview``), the tracks (one view with a selector over the
+track table, ``evaluator.tracks.TRACKS``: the one schema, and a column
+chooser), the generalization table, a per-submission page, the queue and the
+About pages. Table headers sort in the browser (``leaderboard.table_sorter``);
+a link names a view (``?tab=tracks&track=hubble&data=real``,
+``?tab=submission&submission=ID``: ``leaderboard.url_state``) that the page
+opens on load. The app re-reads the store on a timer (and on the Refresh
+button), so new results appear without a restart.
 
 Honesty rules shown in the UI (DESIGN.md "Measurement", "Results"):
 provenance badges (*paper*, *verified*, *estimate*), a *synthetic* flag,
@@ -27,19 +33,18 @@ import gradio as gr
 import pandas as pd
 
 from evaluator.tracks import TRACKS
-from leaderboard import tables
-from leaderboard.board_data import (
-    OVERVIEW_LIMIT,
-    SORT_CHOICES,
-    Filters,
-    LeaderboardData,
-    filters_from,
-)
+from leaderboard import column_choice, data_views, tables
+from leaderboard.about_pages import ABOUT_PAGES, about_tabs
+from leaderboard.board_data import OVERVIEW_LIMIT, Filters, LeaderboardData
 from leaderboard.cost_table import COST_DATATYPES, COST_LIMIT
 from leaderboard.cross_track_view import CROSS_NOTE
 from leaderboard.frontend_assets import asset_middleware
 from leaderboard.html_table import TABLE_CSS, html_table, plain_table
 from leaderboard.instruments import sources_markdown
+from leaderboard.overview import OVERVIEW_DATATYPES, OVERVIEW_RULE, OVERVIEW_WIDTHS, best_css
+from leaderboard.page_header import build_controls, filters_of, profile_choices
+from leaderboard.table_sorter import SORTER_CSS, SORTER_HEAD
+from leaderboard.url_state import TAB_LINK_JS, TABS, url_view
 from leaderboard.submission_page import items_html, submission_html
 from leaderboard.board_reader import BoardReader, open_reader
 from leaderboard.track_pages import cost_view, track_view
@@ -58,20 +63,6 @@ table td, table th {font-variant-numeric: tabular-nums;}
   border: 1px solid var(--border-color-primary, #e5e7eb); border-radius: 6px;}
 """
 
-INTRO = """
-# AstroCompress Challenge: lossless compression of raw astronomical images
-
-Headline: **compression ratio** = 16 bits / bits per pixel, **mean over test items** (paper Sec. 4.2); higher is better.
-Badges: {paper} numbers reported by the AstroCompress paper (ICLR 2025, arXiv:2506.08306, Tables 1 and 3),
-not re-measured here;
-{verified} measured by this platform's evaluator (real bitstreams, decoded and checked bit for bit);
-{estimate} a likelihood bound (VDM), not a working codec; {synthetic} measured on synthetic frames, not the real corpus.
-{portable} (Tracks tab) a sample of the bitstreams also decoded under another thread count and generic CPU dispatch;
-*not portable* names the environment that broke it (shown, not ranked).
-Ranks compare rows **on the same data only**. Runtimes compare only **within one hardware profile and machine**.
-An empty cell means the number does not exist (never zero).
-""".strip()
-
 RUNTIME_NOTE = (
     "Runtimes depend on the machine. They are grouped by hardware profile and machine fingerprint and ranked "
     "**inside each group only**; never compare a runtime across groups. Paper runtimes (Table 3) are the mean "
@@ -79,14 +70,8 @@ RUNTIME_NOTE = (
 )
 
 
-TRACK_COLUMN_WIDTHS: list[str] = [
-    "56px", "160px", "185px", *("96px" for _ in tables.METRIC_COLUMNS), "120px", "90px",
-    "76px", "235px", "170px", "130px",
-]
-
 UNCERTAINTY_NOTE = (
-    "*Rank* counts only rows on the same data: rank = 1 + the number of codecs **significantly better** (a paired "
-    "bootstrap over the items both codecs share, 1,000 seeded resamples, 95 %), so codecs whose difference is not "
+    "*Rank* counts only rows on the same data. " + tables.RANK_NOTE + " Codecs whose difference is not "
     "significant share a rank. *95 % interval*: percentile bootstrap interval of the mean per-item ratio. Rows "
     "without per-item numbers (the paper's) are ranked by their mean. *Gain vs RICE*: how much more raw data a "
     "fixed downlink carries than with RICE (the standard onboard choice) on the same data: ratio / RICE ratio - 1."
@@ -137,7 +122,6 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
     data = board or LeaderboardData(reader or open_reader(store_url), queue_dir, min_refresh_s=min(1.0, refresh_s))
     data.refresh(force=True)
     data.prewarm()
-    badges = {k: tables.badge(k) for k in ("paper", "verified", "estimate", "synthetic", "portable")}
 
     def queue_of() -> tuple[str, str]:
         text, frame = data.queue_view()
@@ -146,30 +130,17 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
     with gr.Blocks(title="AstroCompress Challenge leaderboard", analytics_enabled=False) as demo:
         version = gr.State(data.refresh())  # what update() compares: a fresh page re-sends nothing
         current = gr.State(OVERVIEW_TAB)  # the open tab: a track name while the Tracks tab is open
-        # unsanitized: our own constants only (INTRO, the badges keep their classes); no participant text
-        gr.Markdown(INTRO.format(**badges), elem_id="lb-header", sanitize_html=False)
-        with gr.Row():
-            f_profile = gr.CheckboxGroup(data.profiles(), value=[], label="Hardware profile (none ticked = all)",
-                                         elem_id="filter-profile")
-            f_prov = gr.CheckboxGroup(list(tables.PROVENANCES), value=list(tables.PROVENANCES), label="Provenance",
-                                      elem_id="filter-provenance")
-            f_kind = gr.CheckboxGroup(list(tables.KINDS), value=list(tables.KINDS), label="Method",
-                                      elem_id="filter-kind")
-            f_data = gr.CheckboxGroup(list(tables.DATA_KINDS), value=list(tables.DATA_KINDS),
-                                      label="Data (real = paper or real corpus)", elem_id="filter-data")
-            f_sort = gr.Dropdown(SORT_CHOICES, value="ratio_mean", label="Rank by", elem_id="filter-sort")
-        with gr.Row():
-            status = gr.Markdown(data.status_line(), elem_id="lb-status", elem_classes=["lb-note"])
-            refresh_btn = gr.Button("Refresh now", size="sm", scale=0, elem_id="refresh-button")
-        filter_inputs = [f_profile, f_prov, f_kind, f_data, f_sort]
+        controls = build_controls(data)
+        f_profile, status, refresh_btn, data_pick = (controls.profile, controls.status, controls.refresh,
+                                                     controls.data_pick)
+        filter_inputs = controls.inputs
+        start = Filters(data=data.default_data())  # what the page opens on
 
-        with gr.Tabs(elem_id="lb-tabs"):
+        with gr.Tabs(elem_id="lb-tabs") as tabs:
             with gr.Tab("Overview", id="overview", elem_id="tab-overview") as overview_tab:
-                gr.Markdown("Mean compression ratio per codec and track (higher is better). Rows on different data "
-                            "are different experiments: compare within one *Data* value. "
-                            f"At most {OVERVIEW_LIMIT} rows per data label here; the Tracks tab lists every result.",
-                            elem_classes=["lb-note"])
-                overview = gr.HTML(overview_html(data.render_overview(Filters())), elem_id="table-overview",
+                gr.Markdown(f"{OVERVIEW_RULE} At most {OVERVIEW_LIMIT} rows per data label here; the Tracks tab "
+                            "lists every result.", elem_id="overview-rule", elem_classes=["lb-note"])
+                overview = gr.HTML(overview_html(data.render_overview(start)), elem_id="table-overview",
                                    apply_default_css=False)
             with gr.Tab("Tracks", id="tracks", elem_id="tab-tracks") as tracks_tab:
                 track_pick = gr.Radio([(t.title, n) for n, t in TRACKS.items()], value=FIRST_TRACK, label="Track",
@@ -180,6 +151,10 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                                         "status; every word must match)", elem_id="search-track", scale=4)
                     page = gr.Number(value=1, label="Page", precision=0, minimum=1, elem_id="page-track", scale=1,
                                      visible=False)
+                with gr.Accordion("Columns shown (click a header to sort)", open=False, elem_id="columns-fold"):
+                    columns = gr.CheckboxGroup(column_choice.optional_columns(),
+                                               value=column_choice.optional_columns(),
+                                               label="Rank and Codec always show", elem_id="columns-track")
                 pager_md = gr.Markdown(elem_id="pager-track", elem_classes=["lb-note"])
                 # static HTML tables (leaderboard.html_table) whose <table> ids name the track they show; empty
                 # until the tab opens (its select event sends the chosen track's)
@@ -215,6 +190,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                 q_text, q_html = queue_of()
                 q_md = gr.Markdown(q_text, elem_id="queue-counts")
                 q_table = gr.HTML(q_html, elem_id="queue-table", apply_default_css=False)
+            about_tabs()  # About, How to submit, Rules, Citation (leaderboard.about_pages)
 
         # the ranking first; the cost table, the CSVs and the plots follow in a second step
         track_outputs = [table, runtime, runtime_note, page, pager_md, plot_data]
@@ -241,10 +217,10 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
 
         def open_track(name: str, *args: Any) -> list[Any]:
             """The Tracks tab opened, or its track changed: the chosen track's tables (and ``current``)."""
-            return [name, track_header(name), *tables_of(name, filters_from(*args[:n_filters]), *args[n_filters:])]
+            return [name, track_header(name), *tables_of(name, filters_of(*args[:n_filters]), *args[n_filters:])]
 
         def track_items(name: str, *args: Any) -> list[Any]:
-            return second_step(name, filters_from(*args[:n_filters]), *args[n_filters:])
+            return second_step(name, filters_of(*args[:n_filters]), *args[n_filters:])
 
         def open_tables(shown: str, f: Filters, query: str | None, page_no: Any) -> list[Any]:
             """Overview and track view values: re-rendered for the open tab only (the others when they open)."""
@@ -254,15 +230,15 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
         timer_outputs = [version, overview, *track_outputs, status, f_profile, sub_choice, q_md, q_table]
 
         def update(state_version: int, shown: str, profiles: list[str], provs: list[str], kinds: list[str],
-                   dks: list[str], sort_by: str, query: str | None, page_no: Any, force: bool = False) -> list[Any]:
+                   sort_by: str, data_key: str, query: str | None, page_no: Any, force: bool = False) -> list[Any]:
             new_version = data.refresh(force=force)
             if new_version == state_version and not force:
                 return [gr.skip()] * len(timer_outputs)
-            f = filters_from(profiles, provs, kinds, dks, sort_by)
-            profile_choices = data.profiles()
+            f = filters_of(profiles, provs, kinds, sort_by, data_key)
+            choices = profile_choices(data)
             q_text_now, q_frame_now = queue_of() if shown == QUEUE_TAB else (gr.skip(), gr.skip())
             return [new_version, *open_tables(shown, f, query, page_no), data.status_line(),
-                    gr.update(choices=profile_choices, value=[p for p in (profiles or []) if p in profile_choices]),
+                    gr.update(choices=choices, value=[p for p in (profiles or []) if p in {v for _, v in choices}]),
                     gr.update(choices=data.submissions()) if shown == SUBMISSION_TAB else gr.skip(),
                     q_text_now, q_frame_now]
 
@@ -276,7 +252,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                           show_progress="hidden", **UI_EVENT)
 
         def rerender(shown: str, *args: Any) -> list[Any]:
-            return open_tables(shown, filters_from(*args[:n_filters]), *args[n_filters:])
+            return open_tables(shown, filters_of(*args[:n_filters]), *args[n_filters:])
 
         def rerender_items(shown: str, *args: Any) -> list[Any]:
             return track_items(shown, *args) if shown in TRACKS else [gr.skip()] * len(item_outputs)
@@ -299,7 +275,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
 
         def pager(*, new_search: bool) -> Callable[..., list[Any]]:
             def turn(name: str, *args: Any) -> list[Any]:
-                f, (query, page_no) = filters_from(*args[:n_filters]), args[n_filters:]
+                f, (query, page_no) = filters_of(*args[:n_filters]), args[n_filters:]
                 return [*view_of(name, f, query, 1 if new_search else page_no), *cost_of(name, f, query)]
             return turn
 
@@ -310,7 +286,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                   outputs=paged_outputs, show_progress="hidden", trigger_mode="always_last", **UI_EVENT)
         cross_tab.select(lambda: [CROSS_TAB, cross_html(data.cross_track())], outputs=[current, cross],
                          show_progress="hidden", **UI_EVENT)
-        overview_tab.select(lambda *a: [OVERVIEW_TAB, overview_html(data.render_overview(filters_from(*a)))],
+        overview_tab.select(lambda *a: [OVERVIEW_TAB, overview_html(data.render_overview(filters_of(*a)))],
                             inputs=filter_inputs, outputs=[current, overview], show_progress="hidden", queue=False,
                             **UI_EVENT)
         queue_tab.select(lambda: [QUEUE_TAB, *queue_of()], outputs=[current, q_md, q_table],
@@ -323,21 +299,46 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                           outputs=[sub_md, sub_fp, sub_tracks, sub_key], **UI_EVENT)
         sub_key.change(lambda key: items_html(data.record_items(key)), inputs=[sub_key], outputs=[sub_items],
                        **UI_EVENT)
+
+        data_pick.input(data_views.note_line, inputs=[data_pick], outputs=[controls.data_note], show_progress="hidden",
+                        queue=False, **UI_EVENT)
+        columns.change(None, inputs=[columns], js=column_choice.hide_script(), **UI_EVENT)
+
+        def open_from_url(request: gr.Request) -> list[Any]:
+            """The view a link names (``leaderboard.url_state``): its tab, track, data and submission."""
+            want = url_view(dict(request.query_params) if request is not None else {},
+                            (*TABS, *(page.id for page in ABOUT_PAGES)))
+            key = data_views.known(want.data, data.data_choices()) or data.default_data()
+            f = Filters(data=key)
+            track = want.track or FIRST_TRACK
+            shown = {"tracks": track, "submission": SUBMISSION_TAB, "queue": QUEUE_TAB,
+                     "cross-track": CROSS_TAB}.get(want.tab, OVERVIEW_TAB)
+            opened = ([track, track_header(track), *tables_of(track, f)] if want.tab == "tracks"
+                      else [gr.skip()] * (2 + len(track_outputs)))
+            subs = data.submissions() if want.tab == "submission" else []
+            sub = want.submission if want.submission in {v for _, v in subs} else None
+            return [gr.Tabs(selected=want.tab), shown, key, data_views.note_line(key),
+                    overview_html(data.render_overview(f)), *opened,
+                    gr.update(choices=subs, value=sub) if want.tab == "submission" else gr.skip()]
+
+        demo.load(open_from_url, outputs=[tabs, current, data_pick, controls.data_note, overview, track_pick, header,
+                                          *track_outputs, sub_choice], show_progress="hidden", **UI_EVENT).then(
+            rerender_items, inputs=[current, *filter_inputs, plot_data, search], outputs=item_outputs,
+            show_progress="hidden", **UI_EVENT)
     return demo
-
-
-OVERVIEW_WIDTHS: tuple[str, ...] = ("160px", "185px", "230px", *("78px" for _ in TRACKS))
 
 
 def overview_html(frame: pd.DataFrame) -> str:
     """The overview table as HTML (``leaderboard.html_table``)."""
-    return html_table(frame, tables.OVERVIEW_DATATYPES, widths=OVERVIEW_WIDTHS, pinned=1, max_height=700)
+    return html_table(frame, OVERVIEW_DATATYPES, widths=OVERVIEW_WIDTHS, pinned=1, max_height=700,
+                      table_id="overview")
 
 
 def ranking_html(name: str, rows: pd.DataFrame) -> str:
     """A track's ranking table (one page of it) as HTML, ``<table id="table-{name}">``."""
-    return html_table(rows, tables.TRACK_TABLE_DATATYPES, caption=f"{TRACKS[name].title}: compression",
-                      widths=TRACK_COLUMN_WIDTHS, pinned=2, max_height=800, table_id=f"table-{name}")
+    rows, widths, kinds = column_choice.shown(rows, None)
+    return html_table(rows, kinds, caption=f"{TRACKS[name].title}: compression",
+                      widths=widths, pinned=2, max_height=800, table_id=f"table-{name}")
 
 
 RUNTIME_DATATYPES: tuple[str, ...] = ("str", "str", "number", "html", "html",
@@ -361,7 +362,7 @@ def cross_html(frame: pd.DataFrame) -> str:
 
 def launch_kwargs() -> dict[str, Any]:
     """Theme and CSS (Gradio 6 takes them at launch), and the front-end build served from memory."""
-    return {"css": APP_CSS + tables.badge_css() + TABLE_CSS,
+    return {"css": APP_CSS + tables.badge_css() + TABLE_CSS + SORTER_CSS + best_css(), "head": SORTER_HEAD + f"<script>{TAB_LINK_JS}</script>",
             "theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate"),
             "app_kwargs": {"middleware": [asset_middleware()]}}
 

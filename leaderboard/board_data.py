@@ -13,21 +13,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from evaluator.schema import metric
 from evaluator.tracks import PAPER_TRACKS, TRACKS
-from leaderboard import plots, tables
+from leaderboard import data_views, plots, tables
 from leaderboard.cost import rice_ratios
 from leaderboard.cost_table import cost_table
 from leaderboard.cross_track_view import cross_track_table
+from leaderboard.overview import overview_table
 from leaderboard.queue_view import QueueSource
 from leaderboard.safe_text import markdown_text, plot_text, reveal_controls
 from leaderboard.board_reader import BoardReader
+from leaderboard.board_filters import SORT_CHOICES, Filters, filters_from  # noqa: F401  (re-exported)
 from leaderboard.submission_page import record_items, submission_page
 from leaderboard.track_pages import CsvFiles
 from leaderboard.track_stats import TrackStats
@@ -37,29 +37,11 @@ log = logging.getLogger(__name__)
 PAPER_COLUMNS = tables.PAPER_COLUMNS
 
 
-@dataclass
-class Filters:
-    profiles: list[str] = field(default_factory=list)
-    provenances: list[str] = field(default_factory=lambda: list(tables.PROVENANCES))
-    kinds: list[str] = field(default_factory=lambda: list(tables.KINDS))
-    data_kinds: list[str] = field(default_factory=lambda: list(tables.DATA_KINDS))
-    sort_by: str = "ratio_mean"
-
-    def key(self) -> tuple[Any, ...]:
-        return (tuple(sorted(self.profiles)), tuple(sorted(self.provenances)), tuple(sorted(self.kinds)),
-                tuple(sorted(self.data_kinds)), self.sort_by)
-
-
 ITEM_PLOT_LIMIT = 12  # records per per-item figure
 OVERVIEW_LIMIT = 40  # rows per data label on the overview (the Tracks tab lists every row)
 REFRESH_DUTY = 10.0  # re-list at most every REFRESH_DUTY x the last listing's duration (<= 10 % of a core)
 FREEZE_READS = 1000  # records loaded since the last gc.freeze() that make the next refresh freeze them
 PREWARM_DELAY_S = 10.0  # seconds between building the app and rendering every track in the background
-
-SORT_CHOICES: list[tuple[str, str]] = [
-    (metric(m).label + ("" if metric(m).higher_is_better else " (lower first)"), m) for m in tables.RANK_METRICS
-]
-
 
 class LeaderboardData:
     """Everything the UI shows, computed from a ``BoardReader`` and cached per (version, filters)."""
@@ -141,8 +123,9 @@ class LeaderboardData:
         return self._frame_cached(("cross-track",), compute)
 
     def filtered(self, f: Filters) -> pd.DataFrame:
-        return self._frame_cached(("filtered", f.key()), lambda: tables.filter_records(
-            self.frame(), profiles=f.profiles, provenances=f.provenances, kinds=f.kinds, data_kinds=f.data_kinds))
+        return self._frame_cached(("filtered", f.key()), lambda: data_views.in_view(tables.filter_records(
+            self.frame(), profiles=f.profiles, provenances=f.provenances, kinds=f.kinds, data_kinds=f.data_kinds),
+            f.data))
 
     def track_rows(self, track: str, f: Filters) -> pd.DataFrame:
         """The filtered records of one track (what that tab's tables and plots read)."""
@@ -160,7 +143,7 @@ class LeaderboardData:
         if track not in PAPER_TRACKS or (f.provenances and "paper" not in f.provenances and
                                          "estimate" not in f.provenances):
             return []
-        if f.data_kinds and "real" not in f.data_kinds:
+        if (f.data_kinds and "real" not in f.data_kinds) or f.data not in ("", data_views.REAL):
             return []
         if not self._has_paper():
             return []  # the store has no paper seeds at all: nothing to point out
@@ -187,7 +170,7 @@ class LeaderboardData:
 
     def render_overview(self, f: Filters) -> pd.DataFrame:
         return self._cached(("overview", f.key()),
-                            lambda: [tables.overview_table(self.filtered(f), limit_per_data=OVERVIEW_LIMIT)])[0]
+                            lambda: [overview_table(self.filtered(f), limit_per_data=OVERVIEW_LIMIT)])[0]
 
     def render_track(self, track: str, f: Filters) -> list[Any]:
         """Compression, runtime and cost tables of one track (cached per version of that track's records)."""
@@ -281,16 +264,17 @@ class LeaderboardData:
         localhost answers within 3 s, and gives up on a busy two-core machine otherwise)."""
         def work() -> None:
             time.sleep(delay_s)
+            start = Filters(data=self.default_data())  # what the page opens on
             for name in TRACKS:
                 try:
-                    self.render_track(name, Filters())
-                    self.plot_labels(name, Filters())
+                    self.render_track(name, start)
+                    self.plot_labels(name, start)
                 except Exception:  # a failure here only costs speed; the tab renders on open
                     log.exception("prewarming %s failed", name)
             for name in TRACKS:  # then what the second step of a tab switch shows
                 try:
-                    self.track_csv(name, Filters())
-                    self.item_plots(name, Filters())
+                    self.track_csv(name, start)
+                    self.item_plots(name, start)
                 except Exception:
                     log.exception("prewarming the plots of %s failed", name)
         thread = self.prewarming = threading.Thread(target=work, name="leaderboard-prewarm", daemon=True)
@@ -348,7 +332,15 @@ class LeaderboardData:
         n_records, n_sub = self._cached(("counts",), counts)
         err = f" | **store error:** {markdown_text(self.reader.last_error)}" if self.reader.last_error else ""
         return (f"{n_records} records from {n_sub} submissions/baselines in `{self.reader.url}`; "
-                f"refreshed {time.strftime('%H:%M:%S')}{err}")
+                f"refreshed {time.strftime('%H:%M:%S UTC', time.gmtime())}{err}")
+
+    def data_choices(self) -> list[tuple[str, str]]:
+        """The data selector's choices (``leaderboard.data_views``): real, synthetic, each hidden split."""
+        return list(self._cached(("data-choices",), lambda: data_views.choices(self.frame())))
+
+    def default_data(self) -> str:
+        """The view the page opens on: real data, or what the store has when it has no real rows."""
+        return str(self._cached(("default-data",), lambda: [data_views.default_view(self.frame())])[0])
 
     def profiles(self) -> list[str]:
         def compute() -> list[Any]:
@@ -387,9 +379,3 @@ class LeaderboardData:
 def _has_items(rows: pd.DataFrame, with_items: set[str]) -> list[bool]:
     """Which rows' records have per-item rows (a list test: ``isin`` of a 20,000-key set is slow)."""
     return [k in with_items for k in rows["key"]]
-
-
-def filters_from(profiles: list[str] | None, provenances: list[str] | None, kinds: list[str] | None,
-             data_kinds: list[str] | None, sort_by: str | None) -> Filters:
-    return Filters(list(profiles or []), list(provenances or []), list(kinds or []), list(data_kinds or []),
-                   sort_by or "ratio_mean")

@@ -45,7 +45,7 @@ TABLE_CSS = """
 def _cell(value: object, kind: str) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if kind == "html":
+    if kind in ("html", "html-num"):
         return str(value)
     if kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
@@ -68,7 +68,7 @@ def html_table(frame: pd.DataFrame, datatypes: Sequence[str], *, caption: str = 
         left = f"calc({left} + {widths[i]})"
 
     def attrs(i: int) -> str:
-        classes = ["num"] if kinds[i] == "number" else []
+        classes = ["num"] if kinds[i] in ("number", "html-num") else []
         style = [f"min-width: {widths[i]}; max-width: {widths[i]}"] if i < len(widths) else []
         if i < len(offsets):
             classes.append("pin")

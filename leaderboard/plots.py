@@ -31,6 +31,7 @@ PALETTE = ("#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#db2777", "#0
            "#9333ea", "#ea580c", "#0d9488", "#4b5563")
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross", "hexagon")
 
+FRONT_LABEL_POSITION = "top left"  # the codec name beside each front point (the front rises to the left)
 PARETO_POINTS = 300  # points per profile drawn beside the front (a 2,000-codec scatter is slow and unreadable)
 
 _LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 60, "b": 50}, "height": 420,
@@ -56,7 +57,12 @@ def pareto_front(points: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
 
 
 def pareto_figure(frame: pd.DataFrame, track: str) -> go.Figure:
-    """Ratio (mean) vs encode MB/s; one colour and one front per hardware profile."""
+    """Ratio (mean) vs encode MB/s; one colour and one front per hardware profile.
+
+    Every point's hover names its codec (with its provenance and data); the
+    points on a front also carry their codec's name as a label. Names go
+    through ``plot_text`` (shown as written, never as plotly markup).
+    """
     title = f"{track}: compression ratio vs encode throughput (one front per hardware profile)"
     rows = frame[(frame["track"] == track) & (frame["status"] == "ok")] if not frame.empty else frame
     if not rows.empty:
@@ -78,11 +84,14 @@ def pareto_figure(frame: pd.DataFrame, track: str) -> go.Figure:
             marker={"color": colour, "size": 10, "symbol": SYMBOLS[i % len(SYMBOLS)],
                         "line": {"width": 1, "color": "white"}},
             text=[plot_text(f"{c} ({p}, {d})") for c, p, d in zip(group["codec"], group["provenance"], group["data"])],
-            hovertemplate="%{text}<br>ratio %{y:.3f}<br>encode %{x:.3g} MB/s<extra></extra>",
+            hovertemplate="<b>%{text}</b><br>ratio %{y:.3f}<br>encode %{x:.3g} MB/s<extra></extra>",
         ))
-        if len(front) > 1:
-            fig.add_trace(go.Scatter(x=front["encode_mb_s"], y=front["ratio_mean"], mode="lines",
+        if len(front):  # the front's line, each of its points labelled with its codec's name
+            fig.add_trace(go.Scatter(x=front["encode_mb_s"], y=front["ratio_mean"],
+                                     mode="lines+text" if len(front) > 1 else "text",
                                      line={"color": colour, "dash": "dot", "shape": "vh"},
+                                     text=[plot_text(c) for c in front["codec"]], textposition=FRONT_LABEL_POSITION,
+                                     textfont={"size": 11, "color": colour},
                                      name=plot_text(f"{profile} Pareto front"), hoverinfo="skip"))
     if left_out:
         title += f" (per profile: its front and the best {PARETO_POINTS} by mean ratio; {left_out:,} more not drawn)"

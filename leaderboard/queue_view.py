@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -54,9 +55,19 @@ def _scores(entry: SnapshotEntry) -> str:
     return "; ".join(parts)
 
 
+def utc_text(stamp: str | None) -> str:
+    """An ISO timestamp as ``YYYY-MM-DD HH:MM:SS UTC`` (a time a reader places); text it cannot read as it is."""
+    try:
+        when = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return "" if stamp is None else str(stamp)
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return when.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def queue_frame(snapshot: QueueSnapshot | None) -> pd.DataFrame:
-    rows = [[e.id, e.participant, e.name, e.state, e.position, e.profile, e.reason, _scores(e), e.created_at,
-             e.updated_at]
+    rows = [[e.id, e.participant, e.name, e.state, e.position, e.profile, e.reason, _scores(e), utc_text(e.created_at),
+             utc_text(e.updated_at)]
             for e in (snapshot.submissions[:QUEUE_ROWS] if snapshot else [])]
     return pd.DataFrame(rows, columns=list(QUEUE_HEADERS))
 

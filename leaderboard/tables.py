@@ -29,7 +29,6 @@ import pandas as pd
 
 from baselines.archive import ARCHIVE_CODECS
 from evaluator.schema import metric
-from evaluator.tracks import TRACKS
 from leaderboard.cells import (  # the badges are part of this module's interface (tables.badge, ...)
     BADGE_HELP,  # noqa: F401
     BADGE_STYLE,  # noqa: F401
@@ -45,6 +44,9 @@ from leaderboard.cells import (  # the badges are part of this module's interfac
     portable_badge,  # noqa: F401
 )
 from leaderboard.cost import gain_vs_rice
+from leaderboard.ranking import RANK_NOTE  # noqa: F401  (the rank rule in one line, shown beside the Rank column)
+from leaderboard.data_views import plain_split
+from leaderboard.filter_labels import PROFILE_WORDS
 
 PROVENANCES: tuple[str, ...] = ("verified", "paper", "estimate")
 # The paper's Table 1 columns, in its order (the overview lists paper rows this way).
@@ -82,14 +84,8 @@ RANK_METRICS: tuple[str, ...] = ("ratio_mean", "ratio_aggregate", "bpp_mean")
 
 
 def data_label(split: str, synthetic: bool, provenance: str) -> str:
-    """What data a number was measured on, in words."""
-    if split.startswith("paper"):
-        return "paper: real full test split"
-    if synthetic:
-        return split if "synthetic" in split else f"synthetic: {split}"
-    if split.startswith("hidden"):
-        return f"hidden test: {split.split(':', 1)[-1]}"
-    return f"real: {split}"
+    """What data a number was measured on, in words (``leaderboard.data_views.plain_split``)."""
+    return plain_split(split, bool(synthetic))
 
 
 LABEL_COLUMNS: tuple[str, ...] = ("data", "kind", "data_kind", "encode_s")  # what ``with_labels`` adds
@@ -208,7 +204,8 @@ def _tied_ranks(ok: pd.DataFrame, stats: pd.DataFrame | None, sort_by: str, asce
     """Ranks within each data label: tied ranks of ``leaderboard.ranking`` where every row has items.
 
     A data label whose rows all have per-item ratios (and ``sort_by`` is the
-    mean ratio) takes the paired-bootstrap ranks; otherwise (paper rows,
+    mean ratio) takes the bootstrap ranks (``RANK_NOTE``: paired or unpaired,
+    incomplete rows after complete ones); otherwise (paper rows,
     another sort key) rows are ranked by the sort key, ties sharing the
     smaller rank.
     """
@@ -247,7 +244,10 @@ def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
         stat_keys = _objects(stats, "key") if has_stats else ()  # type: ignore[arg-type]
         lows = dict(zip(stat_keys, _objects(stats, "low"))) if has_stats else {}  # type: ignore[arg-type]
         highs = dict(zip(stat_keys, _objects(stats, "high"))) if has_stats else {}  # type: ignore[arg-type]
-        rows = rows.sort_values(["data", "_rank", "codec"], na_position="last")
+        partial = _incomplete(stats) if has_stats else {}  # type: ignore[arg-type]
+        # tied ranks list the better value first (a tie never shows 2.37 above 2.93)
+        rows = rows.sort_values(["data", "_rank", sort_by, "codec"], ascending=[True, True, ascending, True],
+                                na_position="last")
         fields = ["_rank", *CELL_FIELDS, "bpp_stderr"]
         metric_values = [_rounded(rows, c.field, c.digits) for c in METRIC_COLUMNS]
         for i, r in enumerate(_row_dicts(rows, fields)):  # dicts, not iterrows: 2,000 rows in milliseconds
@@ -263,12 +263,21 @@ def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
                 r["profile"],
                 r["data"],
                 r["submission"],
-                "ok" if not failed else f"failed: {r['failure_kind'] or 'error'}",
+                f"failed: {r['failure_kind'] or 'error'}" if failed else partial.get(r["key"], "ok"),
             ])
     for codec in missing_paper:
         records.append([None, html.escape(codec), badge("paper"), *(None for _ in METRIC_COLUMNS), "", None,
                         "paper", "paper: real full test split", "", "not evaluated in the paper"])
     return pd.DataFrame(records, columns=list(TRACK_TABLE_HEADERS))
+
+
+def _incomplete(stats: pd.DataFrame) -> dict[str, str]:
+    """Status text of the rows ``leaderboard.ranking`` marks incomplete (ranked after the complete ones)."""
+    if "complete" not in stats.columns:
+        return {}
+    part = stats[~stats["complete"].astype(bool) & (stats["n_items"] > 0)]
+    return {k: f"ok, incomplete ({n} of {e} items ok)"
+            for k, n, e in zip(_objects(part, "key"), part["n_items"].tolist(), part["expected"].tolist())}
 
 
 def _gain_percent(ratio: object, rice: float | None) -> float | None:
@@ -298,56 +307,12 @@ def runtime_table(frame: pd.DataFrame, track: str) -> pd.DataFrame:
         runtime_values = [_rounded(rows, c.field, c.digits) for c in RUNTIME_COLUMNS]
         for i, r in enumerate(_row_dicts(rows, ["machine", "_rank", *CELL_FIELDS])):
             records.append([
-                r["profile"], r["machine"], None if pd.isna(r["_rank"]) else int(r["_rank"]),
+                PROFILE_WORDS.get(r["profile"], r["profile"]), r["machine"],
+                None if pd.isna(r["_rank"]) else int(r["_rank"]),
                 _codec_cell(r), _badges_cell(r),
                 *(values[i] for values in runtime_values), r["data"],
             ])
     return pd.DataFrame(records, columns=list(RUNTIME_TABLE_HEADERS))
-
-
-OVERVIEW_FIELDS: tuple[str, ...] = ("submission", "split", "track", "data", "codec", "kind", "profile", "provenance",
-                                    "synthetic", "status", "ratio_mean", "created_at")
-
-
-def overview_table(frame: pd.DataFrame, *, limit_per_data: int | None = None) -> pd.DataFrame:
-    """Mean ratio per codec (rows) and track (columns, from ``TRACKS``).
-
-    ``limit_per_data`` keeps the best rows (by their best track ratio) of each
-    data label; the Tracks tab always lists everything.
-    """
-    track_titles = {name: t.title for name, t in TRACKS.items()}
-    headers = ["Codec", "Badges", "Data", *track_titles.values()]
-    ok = frame[frame["status"] == "ok"] if not frame.empty else frame
-    if ok.empty:
-        return pd.DataFrame(columns=headers)
-    ok = dedupe_latest(ok[list(OVERVIEW_FIELDS)], ["submission", "split", "track"])  # only what it reads
-    # Vectorised (a board of 2,000 submissions has 20,000 records): one row per (submission, data).
-    # Paper rows in Table 1's column order; other rows by their mean ratio over the tracks they cover.
-    first = ok.drop_duplicates(["submission", "data"]).set_index(["submission", "data"])
-    means = ok.groupby(["submission", "data"])["ratio_mean"].mean()
-    paper_idx = [PAPER_COLUMNS.index(c) if p == "paper" and c in PAPER_COLUMNS else len(PAPER_COLUMNS)
-                 for c, p in zip(first["codec"], first["profile"])]
-    order = pd.DataFrame({"data": first.index.get_level_values("data"),
-                          "submission": first.index.get_level_values("submission"), "paper": paper_idx,
-                          "neg_mean": [0.0 if i < len(PAPER_COLUMNS) else -m
-                                       for i, m in zip(paper_idx, means.reindex(first.index))]})
-    order = order.sort_values(["data", "paper", "neg_mean", "submission"], kind="stable")
-    if limit_per_data is not None:
-        order = order[order.groupby("data").cumcount() < limit_per_data]
-    cells = ok.groupby(["submission", "data", "track"])["ratio_mean"].first().unstack("track")
-    shown = pd.MultiIndex.from_arrays([order["submission"], order["data"]])
-    picked = first.reindex(shown).reset_index()
-    by_track = cells.reindex(index=shown, columns=list(track_titles)).to_numpy(dtype=object)
-    records = []
-    for row, ratios in zip(_row_dicts(picked, ("codec", "kind", "provenance", "synthetic", "status", "data")),
-                           by_track):
-        # portability belongs to one track's record: the Tracks tab shows it, not this cross-track row
-        records.append([_codec_cell(row, portable=False), _badges_cell(row), row["data"],
-                        *(_round(ratio, 2) for ratio in ratios)])
-    return pd.DataFrame(records, columns=headers)
-
-
-OVERVIEW_DATATYPES: tuple[str, ...] = ("html", "html", "str", *("number" for _ in TRACKS))
 
 
 def submission_tracks_table(frame: pd.DataFrame, submission: str) -> pd.DataFrame:

@@ -18,10 +18,19 @@ import threading
 import numpy as np
 import pandas as pd
 
-from leaderboard.ranking import ItemRatios, mean_interval, paired_ranks, versus
+from leaderboard.ranking import (
+    RANK_COLUMNS,
+    ItemRatios,
+    expected_items,
+    final_ranks,
+    is_complete,
+    mean_interval,
+    paired_ranks,
+    versus,
+)
 from leaderboard.board_reader import BoardReader
 
-STATS_COLUMNS: tuple[str, ...] = ("key", "n_items", "mean", "low", "high", "rank")
+STATS_COLUMNS: tuple[str, ...] = RANK_COLUMNS
 _MAX_GROUPS = 256
 INCREMENTAL_MAX = 64  # changed records of a group below which its ranks are updated, not recomputed
 
@@ -85,41 +94,55 @@ class TrackStats:
 
 def update_ranks(stats: pd.DataFrame, ratios: dict[str, ItemRatios], removed: list[str],
                  added: dict[str, ItemRatios]) -> pd.DataFrame:
-    """``paired_ranks`` of a group after some codecs left (``removed``) and some came (``added``).
+    """``paired_ranks`` of a group after some rows left (``removed``) and some came (``added``).
 
     ``stats`` and ``ratios`` are the group's last result and per-item ratios
-    (``ratios`` is updated in place). A rank is 1 + the number of codecs
-    significantly better, so a codec that comes or goes moves another
-    codec's rank by at most one, and only its own verdicts against the others
-    are computed (``leaderboard.ranking.versus``): O(codecs) per change
-    instead of O(codecs^2). Intervals depend on a codec's own items only.
+    (``ratios`` is updated in place). A row's ``better`` is the number of rows
+    of its completeness significantly better, so a row that comes or goes
+    moves another row's count by at most one, and only its own verdicts
+    against the others are computed (``leaderboard.ranking.versus``):
+    O(rows) per change instead of O(rows^2); the ranks then follow from the
+    counts (``leaderboard.ranking.final_ranks``). When the group's item count
+    changes (a row lists an item no other row had, or the only row with one
+    leaves), completeness changes for every row and the group is re-ranked.
+    Intervals depend on a row's own items only.
     """
+    gone = {key: ratios.pop(key) for key in removed}
+    ratios.update(added)
+    expected = expected_items(ratios)
+    if stats.empty or "better" not in stats.columns or int(stats["expected"].iloc[0]) != expected:
+        return paired_ranks(ratios)
     keys = stats["key"].to_numpy(dtype=object)  # numpy arrays: iterating pandas columns is slow
-    better = {k: None if r != r else int(r) - 1
-              for k, r in zip(keys, stats["rank"].to_numpy(dtype=float, na_value=np.nan).tolist())}
+    better = dict(zip(keys, stats["better"].tolist()))
+    complete = dict(zip(keys, stats["complete"].tolist()))
     numbers = {k: (n, None if m != m else m, None if lo != lo else lo, None if hi != hi else hi)
                for k, n, m, lo, hi in zip(keys, stats["n_items"].tolist(),
                                           *(stats[c].to_numpy(dtype=float).tolist() for c in ("mean", "low", "high")))}
+    old = {k: gone[k] if k in gone else ratios[k] for k in keys}  # the rows the counts were made against
 
-    def apply(one: ItemRatios, step: int) -> np.ndarray:
-        members = list(ratios)
-        one_better, other_better = versus(one, [ratios[m] for m in members])
-        for m in np.asarray(members, dtype=object)[one_better]:
-            better[m] += step  # type: ignore[operator]
-        return other_better
+    def apply(one: ItemRatios, tier: bool, step: int) -> np.ndarray:
+        members = [m for m in better if m in old]
+        one_better, other_better = versus(one, [old[m] for m in members])
+        for m, hit in zip(members, one_better.tolist()):
+            if hit and complete[m] == tier:
+                better[m] += step
+        return np.array([hit and complete[m] == tier for m, hit in zip(members, other_better.tolist())], dtype=bool)
 
     for key in removed:
-        old = ratios.pop(key)
+        leaving = old.pop(key)
+        tier = complete.pop(key)
         del better[key], numbers[key]
-        apply(old, -1)
+        apply(leaving, tier, -1)
     for key, new in added.items():
-        other_better = apply(new, +1)
-        ratios[key] = new
-        better[key] = int(other_better.sum()) if new.ids else None
+        tier = is_complete(new, expected)
+        other_better = apply(new, tier, +1)
+        old[key] = new
+        better[key], complete[key] = int(other_better.sum()), tier
         numbers[key] = (len(new.ids), *mean_interval(new))
     keys = list(numbers)
     out = pd.DataFrame({"key": keys, "n_items": [numbers[k][0] for k in keys]})
     for i, col in enumerate(("mean", "low", "high"), start=1):
         out[col] = np.array([np.nan if numbers[k][i] is None else numbers[k][i] for k in keys], dtype=float)
-    out["rank"] = pd.array([pd.NA if better[k] is None else 1 + better[k] for k in keys], dtype="Int64")
-    return out
+    out["complete"] = [complete[k] for k in keys]
+    out["expected"], out["better"] = expected, [better[k] for k in keys]
+    return final_ranks(out)

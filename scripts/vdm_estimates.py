@@ -4,7 +4,7 @@ For every test item of each track (the synthetic default unless ``--data``), the
 of the track's committed VDM checkpoint in bits per raw 16-bit pixel, averaged over
 ``--samples`` diffusion-time samples, with its standard error
 (``baselines.neural.vdm_estimate``). Writes one record per track (provenance
-*estimate*, codec "VDM (ours, small)", never ranked) into the results store, and with
+*estimate*, codec "VDM-small (ours, 0.16 M, synthetic-trained)", never ranked) into the results store, and with
 ``--ship`` rewrites ``baselines/neural/vdm_estimates.json``, the set the demo seeds.
 Prints per track: bound bpp +- s.e., implied ratio, seconds per item.
 
@@ -30,7 +30,7 @@ from baselines.neural.vdm_estimate import (
     estimate_track,
     to_entry,
 )
-from baselines.neural.vdm_records import estimate_record, shipped_entries, write_shipped
+from baselines.neural.vdm_records import CODEC, estimate_record, shipped_entries, write_shipped
 from baselines.neural.vdm_train import PAPER_TRACKS
 from evaluator.records import ResultStore, utcnow
 from evaluator.settings import default_store_url
@@ -50,7 +50,7 @@ def main() -> None:
     console = Console()
     tracks = list(PAPER_TRACKS) if args.tracks == "paper" else args.tracks.split(",")
     store = ResultStore(args.store or default_store_url())
-    table = Table(title=f"VDM (ours, small): likelihood bound per track, {args.samples} time samples per item")
+    table = Table(title=f"{CODEC}: likelihood bound per track, {args.samples} time samples per item")
     for col in ("track", "items", "bound bpp", "s.e.", "implied ratio", "s / item", "train min", "steps"):
         table.add_column(col, justify="right" if col != "track" else "left")
     entries = {(e["track"], e["split"]): e for e in shipped_entries()} if args.ship else {}

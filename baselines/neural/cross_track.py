@@ -27,6 +27,7 @@ from baselines.neural.checkpoints import (
     load_checkpoint,
 )
 from baselines.neural.codec import codec_from_checkpoint
+from baselines.model_names import OUR_MODELS
 from evaluator.data_source import DataSource
 from evaluator.evaluate import first_items, resolve
 from evaluator.inprocess import evaluate_inprocess
@@ -69,9 +70,9 @@ def cross_track_idf(source: DataSource | str, store: ResultStore, *, train: Sequ
             progress(f"IDF trained on {trained}: coding {', '.join(test)}")
         records = evaluate_inprocess(codec, [TRACKS[t] for t in test], src, scratch,
                                      submission=f"{SUBMISSION_PREFIX}{trained}",
-                                     codec_name=f"IDF (trained on {trained})", neural=True)
+                                     codec_name=OUR_MODELS["idf"].trained_on_title(trained), neural=True)
         for rec in records:
-            rec.manifest = {"name": "IDF", TRAINED_ON_KEY: trained, "checkpoint": path.name,
+            rec.manifest = {"name": OUR_MODELS["idf"].label, TRAINED_ON_KEY: trained, "checkpoint": path.name,
                             "weights_sha256": ckpt.sha256, "checkpoint_data": ckpt.meta.get("data"),
                             "description": "our IDF checkpoint trained on one track's data, tested on another "
                                            "(the paper's Table 2 protocol)"}

@@ -26,6 +26,7 @@ from baselines.neural.checkpoints import (
     load_checkpoint,
 )
 from baselines.neural.codec import TITLE_OF_KIND, NeuralCodec, codec_from_checkpoint
+from baselines.model_names import OUR_MODELS
 from baselines.neural.exact import make_exact
 from evaluator.coding import BitstreamError, unpack_header
 
@@ -74,7 +75,8 @@ class MultiTrackCodec:
 
     @property
     def title(self) -> str:
-        return TITLE_OF_KIND.get(self.kind, self.kind.upper())
+        """The registry's display name (size and training data in it), never the paper's bare column name."""
+        return OUR_MODELS[self.kind].title if self.kind in OUR_MODELS else TITLE_OF_KIND.get(self.kind, self.kind)
 
     def preload(self) -> MultiTrackCodec:
         """Load (and hash-check) every checkpoint now: at image start-up, timed apart from the items."""

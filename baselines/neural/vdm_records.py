@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from baselines.model_names import OUR_MODELS
 from evaluator.metrics import RAW_BITS
 from evaluator.records import ResultRecord, ResultStore
 from evaluator.schema import ITEM_COLUMNS, TrackSummary
@@ -32,7 +33,7 @@ from evaluator.schema import ITEM_COLUMNS, TrackSummary
 log = logging.getLogger(__name__)
 
 SUBMISSION = "estimate-vdm-small"
-CODEC = "VDM (ours, small)"
+CODEC = OUR_MODELS["vdm"].title  # "VDM-small (ours, 0.16 M, synthetic-trained)": the registry names it
 PROFILE = "inprocess"
 SOURCE = "scripts/vdm_estimates.py (baselines.neural.vdm_estimate)"
 SHIPPED = Path(__file__).resolve().parent / "vdm_estimates.json"

@@ -49,7 +49,7 @@ def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], t
     table = Table(title=title, caption=caption, padding=(0, 1))
     table.add_column("track", no_wrap=True)
     for spec in specs.values():
-        table.add_column(spec.title.replace(" (max)", "\n(max)"), justify="right", no_wrap=True)
+        table.add_column(spec.title.replace(" (", "\n(", 1), justify="right")  # the registry's name, wrapped
     evaluated = {r.track for r in records if r.submission.removeprefix("baseline-") in specs}
     for track in (t for t in TRACKS if t in evaluated):
         row = [track]

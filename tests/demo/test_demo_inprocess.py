@@ -36,8 +36,11 @@ def test_demo_inprocess_prints_the_ratio_table_and_seeds_the_paper(tmp_path, mon
                                                          ("baseline-pixelcnn", "keck")}
     assert all(r.status == "ok" and r.codec_info.get("sha256") for r in neural)
     # every codec of the paper's Table 1 (VDM aside: a bound, not a codec) has a verified row beside its paper row
-    keck = {r.codec for r in verified if r.track == "keck" and r.status == "ok"}
+    spec = {r.key: BASELINES[r.submission.removeprefix("baseline-")] for r in verified}
+    keck = {spec[r.key].paper_column for r in verified if r.track == "keck" and r.status == "ok"}
     assert set(PAPER_COLUMNS) - {"VDM"} <= keck, set(PAPER_COLUMNS) - keck
+    # ... under the registry's names, never the paper's (the paper's rows keep those)
+    assert all(r.codec == spec[r.key].title and r.codec not in PAPER_COLUMNS for r in verified)
     # the archive codecs too (keck is one of their demo tracks), in a table of their own
     archive = [r for r in verified if kind[r.key] == "archive"]
     assert {(r.submission, r.track) for r in archive} == {(b.submission, "keck") for b in BASELINES.values()

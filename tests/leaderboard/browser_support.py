@@ -167,3 +167,23 @@ def all_table_rows(driver: webdriver.Chrome, elem_id: str) -> list[list[str]]:
 def table_headers(driver: webdriver.Chrome, elem_id: str) -> list[str]:
     table = driver.find_element(By.ID, elem_id)
     return [h.text.strip() for h in table.find_elements(By.CSS_SELECTOR, "[role=columnheader]")]
+
+
+def pick_data(driver: webdriver.Chrome, words: str) -> None:
+    """Pick the data view whose label contains ``words`` (the selector at the top of the page)."""
+    label = wait_for(lambda: [lb for lb in driver.find_elements(By.CSS_SELECTOR, "#data-choice label")
+                              if words in lb.text and lb.is_displayed()], what=f"the data choice {words!r}")[0]
+    if not label.find_element(By.CSS_SELECTOR, "input[type=radio]").is_selected():
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", label)
+        label.click()
+
+
+def open_filters(driver: webdriver.Chrome) -> None:
+    """Unfold the filters (hardware, provenance, method, ranking key) if they are folded."""
+    if any(e.is_displayed() for e in driver.find_elements(By.CSS_SELECTOR, "#filter-provenance label")):
+        return
+    fold = driver.find_element(By.CSS_SELECTOR, "#filters button, #filters .label-wrap")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", fold)
+    fold.click()
+    wait_for(lambda: any(e.is_displayed() for e in driver.find_elements(By.CSS_SELECTOR, "#filter-provenance label")),
+             what="the filters unfolded")

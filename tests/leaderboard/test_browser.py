@@ -15,7 +15,9 @@ from browser_support import (
     browser_available,
     choose_option,
     free_port,
+    open_filters,
     open_tab,
+    pick_data,
     start_chromium,
     stop_chromium,
     table_headers,
@@ -70,10 +72,11 @@ def _hubble_rows(driver) -> list[dict[str, str]]:
 
 
 def test_hubble_tab_shows_the_paper_columns_with_badges(driver, artifacts_dir) -> None:
-    open_tab(driver, "Hubble")
+    open_tab(driver, "Hubble")  # real data: the page's default (issue 23)
     rows = wait_for(lambda: [r for r in _hubble_rows(driver) if r.get("Data", "").startswith("paper")
-                             and r.get("Ratio (mean)")] if len(_hubble_rows(driver)) >= 15 else [],
+                             and r.get("Ratio (mean)")] if len(_hubble_rows(driver)) >= 9 else [],
                     what="paper rows in the hubble table")
+    assert all(r["Data"].startswith("paper") for r in _hubble_rows(driver))  # no synthetic row among them
     paper = {_codec(r["Codec"]): r for r in rows}
     assert set(paper) == set(PAPER_HUBBLE)
     for codec, ratio in PAPER_HUBBLE.items():
@@ -85,6 +88,8 @@ def test_hubble_tab_shows_the_paper_columns_with_badges(driver, artifacts_dir) -
 
 def test_verified_rows_carry_verified_and_synthetic_badges(driver) -> None:
     open_tab(driver, "Hubble")
+    pick_data(driver, "Synthetic")  # our baselines ran on the synthetic frames
+
     def verified_rows() -> list[dict[str, str]]:
         rows = [r for r in _hubble_rows(driver) if r.get("Submission", "").startswith("baseline-")]
         return rows if {_codec(r["Codec"]) for r in rows} == set(BASELINES.values()) else []
@@ -93,6 +98,9 @@ def test_verified_rows_carry_verified_and_synthetic_badges(driver) -> None:
     assert all(r["Badges"] == "verified synthetic" and r["Profile"] == "cpu-1" for r in rows)
     broken = [r for r in _hubble_rows(driver) if r.get("Submission") == "sub-broken"]
     assert broken and broken[0]["Status"] == "failed: not_lossless" and broken[0]["Ratio (mean)"] == ""
+    assert not any(r["Data"].startswith("paper") for r in _hubble_rows(driver))
+    pick_data(driver, "Real data")
+    wait_for(lambda: all(r["Data"].startswith("paper") for r in _hubble_rows(driver)), what="the real rows back")
 
 
 def test_pareto_plot_renders(driver, artifacts_dir) -> None:
@@ -103,7 +111,7 @@ def test_pareto_plot_renders(driver, artifacts_dir) -> None:
     points = wait_for(lambda: plot.find_elements(By.CSS_SELECTOR, "path.point"), what="scatter points")
     # one data label at a time (issue 13): the default is the synthetic split with the five verified baselines;
     # the paper's Table 3 runtimes are on their own label
-    assert len(points) >= 5
+    assert len(points) >= 5  # the paper's Table 3 runtimes (the real data view, the page's default)
     driver.execute_script("arguments[0].scrollIntoView();", plot)
     time.sleep(0.5)
     driver.save_screenshot(str(artifacts_dir / "hubble-pareto.png"))
@@ -112,6 +120,7 @@ def test_pareto_plot_renders(driver, artifacts_dir) -> None:
 def test_new_result_appears_without_restart(driver, served, artifacts_dir) -> None:
     _, store = served
     open_tab(driver, "Hubble")
+    pick_data(driver, "Synthetic")  # the new record is measured on the default synthetic set
     rec, items = verified_record("newcodec", "hubble", codec="Nebula-LZ", submission="sub-nebula", seed=3,
                                  gain=1.3, speed=30.0)
     store.write(rec, items)
@@ -130,11 +139,13 @@ def test_new_result_appears_without_restart(driver, served, artifacts_dir) -> No
     open_tab(driver, "Overview")
     wait_for(lambda: any(_codec(r[0]) == "Nebula-LZ" for r in table_rows(driver, "table-overview")), timeout=10,
              what="the new codec on the overview")
+    pick_data(driver, "Real data")
 
 
 def test_overview_and_submission_page(driver, artifacts_dir) -> None:
     open_tab(driver, "Overview")
-    rows = wait_for(lambda: table_rows(driver, "table-overview"), what="overview rows")
+    rows = wait_for(lambda: [r for r in table_rows(driver, "table-overview") if r[1] == "paper"],
+                    what="the paper's rows on the overview (real data, the default view)")
     headers = table_headers(driver, "table-overview")
     assert "Hubble" in headers and "SDSS-3DT" in headers
     xl = next(dict(zip(headers, r)) for r in rows if r[1] == "paper" and _codec(r[0]) == "JPEG-XL (max)")
@@ -169,24 +180,25 @@ def test_provenance_filter_hides_paper_rows(driver) -> None:
     open_tab(driver, "Hubble")
     wait_for(lambda: any(r.get("Badges") == "paper" for r in _hubble_rows(driver)), what="paper rows")
 
+    open_filters(driver)
+
     def toggle(label_text: str) -> None:
         labels = driver.find_elements(By.CSS_SELECTOR, "#filter-provenance label")
         next(lb for lb in labels if lb.text.strip() == label_text).click()
 
-    toggle("paper")
+    toggle("reported by the paper")  # the filter's label in words; its value stays "paper"
     try:
         rows = wait_for(lambda: (lambda rs: rs if rs and not any(r.get("Badges") == "paper" for r in rs) else [])(
             _hubble_rows(driver)), what="paper rows to disappear")
         assert any(r["Badges"] == "estimate" for r in rows)  # VDM stays: its provenance is 'estimate'
-        assert any(r["Badges"].startswith("verified") for r in rows)
     finally:
-        toggle("paper")
+        toggle("reported by the paper")
     wait_for(lambda: sum(r.get("Badges") == "paper" for r in _hubble_rows(driver)) == 8, what="paper rows back")
 
 
 def test_search_box_narrows_the_track_table(driver) -> None:
     open_tab(driver, "Hubble")
-    wait_for(lambda: len(_hubble_rows(driver)) >= 15, what="the hubble table")
+    wait_for(lambda: len(_hubble_rows(driver)) >= 9, what="the hubble table")
     box = wait_for(lambda: [e for e in driver.find_elements(By.CSS_SELECTOR, "#search-track textarea, "
                                                             "#search-track input") if e.is_displayed()],
                    what="the Find rows box of the hubble tab (shown on a board of any size)")[0]
@@ -197,7 +209,7 @@ def test_search_box_narrows_the_track_table(driver) -> None:
     assert not any(_codec(r["Codec"]) == "JPEG-LS" for r in rows)
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(Keys.BACKSPACE)
-    wait_for(lambda: len(_hubble_rows(driver)) >= 15, what="the whole table back after clearing the search")
+    wait_for(lambda: len(_hubble_rows(driver)) >= 9, what="the whole table back after clearing the search")
 
 
 _OPEN_AND_PICK_JS = """

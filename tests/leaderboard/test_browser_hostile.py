@@ -23,6 +23,7 @@ from browser_support import (
     choose_option,
     free_port,
     open_tab,
+    pick_data,
     start_chromium,
     stop_chromium,
     wait_for,
@@ -173,6 +174,10 @@ def input_value(driver, elem_id: str) -> str:
 
 def test_overview_and_tracks_show_hostile_names_literally(driver) -> None:
     open_tab(driver, "Overview")
+    pick_data(driver, "Other synthetic")  # the hostile split is a data view of its own; its label reads as typed
+    choice = driver.find_element(By.CSS_SELECTOR, "#data-choice input[type=radio]:checked")
+    assert HOSTILE_SPLIT in choice.find_element(By.XPATH, "..").text
+    assert_nothing_ran(driver, "the data selector")
     text = wait_for(lambda: "HostileA" in page_text(driver, "table-overview") and page_text(driver, "table-overview"),
                     what="the hostile rows in the overview")
     assert_nothing_ran(driver, "overview")

@@ -8,9 +8,9 @@ import pytest
 from browser_support import (
     all_table_rows,
     browser_available,
-    choose_option,
     free_port,
     open_tab,
+    pick_data,
     start_chromium,
     stop_chromium,
     table_headers,
@@ -25,8 +25,8 @@ from evaluator.records import ResultStore
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not browser_available(), reason="no chromium/chromedriver"),
               pytest.mark.timeout(300)]
 
-MAIN = "synthetic-small-s0:full_test"  # five baselines: the label with the most codecs
-OTHER = "synthetic-small-s1:full_test"  # two codecs only
+MAIN = "synthetic default (small, seed 0), full test"  # five baselines: the default synthetic set
+OTHER = "synthetic (small, seed 1), full test"  # two codecs only: a data view of its own (issue 23)
 OTHER_CODECS = {"Other-A", "Other-B"}
 
 _PLOT_JS = """
@@ -84,19 +84,23 @@ def _plots_show(driver, label: str, codecs: set[str] | None = None, exclude: set
 
 def test_each_plot_shows_one_data_label(driver, artifacts_dir) -> None:
     open_tab(driver, "Hubble")
+    pick_data(driver, "Synthetic frames, default")
     baselines = {"JPEG-XL (max)", "JPEG-XL", "JPEG-LS", "JPEG-2000", "RICE"}
     wait_for(lambda: _plots_show(driver, MAIN, baselines, exclude=OTHER_CODECS), timeout=60,
              what="plots of the default data label (the one with the most codecs)")
     driver.save_screenshot(str(artifacts_dir / "hubble-plots-main-label.png"))
 
-    choose_option(driver, "plot-data-track", OTHER)
+    pick_data(driver, "Other synthetic")  # rows on other data: another view, never in the same plot
     wait_for(lambda: _plots_show(driver, OTHER, OTHER_CODECS, exclude=baselines), timeout=60,
              what="plots of the chosen data label only")
+    options = driver.find_element(By.CSS_SELECTOR, "#plot-data-track input").get_attribute("value")
+    assert OTHER in options and MAIN not in options
     driver.save_screenshot(str(artifacts_dir / "hubble-plots-other-label.png"))
 
 
 def test_track_tab_shows_intervals_tied_ranks_and_cost_with_sources(driver) -> None:
     open_tab(driver, "Hubble")
+    pick_data(driver, "Synthetic frames, default")
     def interval_headers() -> list[str] | None:
         h = table_headers(driver, "table-hubble")
         return h if "95 % interval (mean)" in h else None

@@ -23,6 +23,7 @@ from leaderboard.cost_table import COST_HEADERS
 from leaderboard.instruments import INSTRUMENT_TABLE, INSTRUMENTS, sources_markdown
 from leaderboard.space_bundle import space_modules
 from leaderboard.store_reader import StoreReader
+from leaderboard.tables import data_label
 
 
 def test_the_rice_records_are_the_rice_baselines_and_the_space_needs_no_codec_library() -> None:
@@ -56,7 +57,9 @@ def test_cost_table_and_gain_use_the_rice_baseline_records(store) -> None:
     store.write(mine, items)
     data = LeaderboardData(StoreReader(store.url))
     data.refresh(force=True)
-    assert rice_ratios(data.frame(), "hubble") == {"synthetic-small-s0:full_test": rice.summary.ratio_mean}
+    label = data_label(rice.split, rice.synthetic, rice.provenance)  # the board's plain-words data label
+    assert label == "synthetic default (small, seed 0), full test"
+    assert rice_ratios(data.frame(), "hubble") == {label: rice.summary.ratio_mean}
     table, _, cost = data.render_track("hubble", Filters())
     assert list(cost.columns) == list(COST_HEADERS)
     row = cost[cost["Codec"].str.startswith("Mine")].iloc[0]
