@@ -6,8 +6,8 @@ tracks (``evaluator.tracks.TRACKS``), the headline metric
 by ``badge``), the hardware profiles and their limits (``evaluator.profiles.PROFILES``),
 the daily submission limit (``submissions.limits``) and the paper's BibTeX
 (``leaderboard.dataset_card.PAPER_BIBTEX``, which the results dataset's card cites
-too). Our text only: no participant string reaches these pages, so they render
-unsanitized (the badges keep their classes).
+too). Our text only: no participant string reaches these pages; they are
+sanitized all the same, like every Markdown component of the board.
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def about_tabs() -> list[gr.Tab]:
     tabs: list[gr.Tab] = []
     for page in ABOUT_PAGES:
         with gr.Tab(page.title, id=page.id, elem_id=f"tab-{page.id}") as tab:
-            # unsanitized: our constants only (the badges keep their classes); no participant text
-            gr.Markdown(page.text, elem_id=f"{page.id}-text", sanitize_html=False)
+            # sanitized like every Markdown on the board, though these texts are our own constants
+            gr.Markdown(page.text, elem_id=f"{page.id}-text")
         tabs.append(tab)
     return tabs

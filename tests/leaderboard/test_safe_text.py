@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -102,3 +103,10 @@ def test_tables_plots_and_the_submission_page_escape_what_a_participant_wrote(tm
 
     table = plain_table(pd.DataFrame({"Reason": ["\u202e<b>x</b>"]}))
     assert "[U+202E]&lt;b&gt;x&lt;/b&gt;" in table and "<b>" not in table
+
+
+def test_no_component_of_the_board_turns_html_sanitizing_off() -> None:
+    """Every Markdown component is sanitized, even one that holds only our own text (issue 21, item 1)."""
+    root = Path(__file__).resolve().parents[2] / "leaderboard"
+    offenders = [str(p.relative_to(root.parent)) for p in root.rglob("*.py") if "sanitize_html=False" in p.read_text()]
+    assert offenders == []
