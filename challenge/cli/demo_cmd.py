@@ -36,6 +36,12 @@ from evaluator.settings import default_queue_dir, default_store_url
 from evaluator.tracks import TRACKS, select_tracks
 
 console = Console()
+TABLE_WIDTH = 120  # the ratio tables need ~100 columns: printed at least this wide, never truncated to fit 80
+
+
+def short_label(title: str) -> str:
+    """A registry name before its parenthesis: "IDF-small (ours, 0.22 M, ...)" -> "IDF-small"."""
+    return title.split(" (", 1)[0]
 
 
 def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], title: str,
@@ -46,10 +52,13 @@ def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], t
     specs = {name: spec for name, spec in BASELINES.items() if spec.kind in kinds}
     caption = ("each cell: ours, below it (the paper's Table 1)" if any(s.paper_column for s in specs.values())
                else "ours (the paper did not measure these codecs)")
-    table = Table(title=title, caption=caption, padding=(0, 1))
+    # columns headed by the short label (an 80-column terminal truncates the full names, and the numbers with
+    # them); the registry's full names, which say what was measured, stand in the caption
+    legend = "; ".join(f"{short_label(spec.title)} = {spec.title}" for spec in specs.values())
+    table = Table(title=title, caption=f"{caption}\n{legend}", padding=(0, 1))
     table.add_column("track", no_wrap=True)
     for spec in specs.values():
-        table.add_column(spec.title.replace(" (", "\n(", 1), justify="right")  # the registry's name, wrapped
+        table.add_column(short_label(spec.title).replace(" ", "\n", 1), justify="right")
     evaluated = {r.track for r in records if r.submission.removeprefix("baseline-") in specs}
     for track in (t for t in TRACKS if t in evaluated):
         row = [track]
@@ -120,10 +129,11 @@ def demo(
                                               image_progress=image_progress)
 
     paper = paper_results()["table1_ratio"]
-    console.print(ratio_table(records, paper, f"Mean compression ratio per track: {source.label}"
+    wide = Console(width=max(console.width, TABLE_WIDTH))
+    wide.print(ratio_table(records, paper, f"Mean compression ratio per track: {source.label}"
                                                  f" ({'in-process' if inprocess else profile})"))
     if any(BASELINES[r.submission.removeprefix("baseline-")].kind == "archive" for r in records):
-        console.print(ratio_table(records, paper, "What archives run today (fpack, bzip2, zstd, xz on the item's "
+        wide.print(ratio_table(records, paper, "What archives run today (fpack, bzip2, zstd, xz on the item's "
                                   "FITS file), same data", kinds=("archive",)))
     if source.synthetic:
         console.print("[yellow]Synthetic data: these ratios describe the generator, not the real corpus; "

@@ -8,6 +8,8 @@ ratio table, the VDM estimates and the cross-track records.
 
 from __future__ import annotations
 
+from rich.console import Console
+
 import io
 import json
 from pathlib import Path
@@ -20,7 +22,7 @@ from baselines.neural.vdm_records import CODEC as VDM_CODEC
 from baselines.neural.vdm_records import shipped_entries
 from baselines.paper_seeds import paper_codecs, paper_results, seed_paper_results, seed_paper_table2
 from baselines.registry import BASELINES, CHECKPOINTS, OUR_MODELS, param_text
-from challenge.cli.demo_cmd import ratio_table
+from challenge.cli.demo_cmd import TABLE_WIDTH, ratio_table, short_label
 from evaluator.evaluate import first_items
 from evaluator.records import ResultStore
 from evaluator.tracks import TRACKS
@@ -120,8 +122,15 @@ def test_records_and_the_published_dataset_carry_the_registry_names(tmp_path: Pa
 
     # the CLI's table beside the paper's: one column per baseline, headed by its registry name
     cli = ratio_table(records, paper_results()["table1_ratio"], "t")
+    titles = [s.title for s in BASELINES.values() if s.kind in ("classical", "neural")]
     headers = [str(c.header).replace("\n", " ") for c in cli.columns[1:]]
-    assert headers == [s.title for s in BASELINES.values() if s.kind in ("classical", "neural")]
+    assert headers == [short_label(t) for t in titles]  # the registry names, before their parenthesis
+    neural = [short_label(s.title) for s in BASELINES.values() if s.kind == "neural"]
+    assert not {_norm(h) for h in neural} & {_norm(n) for n in _paper_names()}  # our models: never a paper name
+    assert all(f"{short_label(t)} = {t}" in str(cli.caption) for t in titles)  # the full names stand below
+    console = Console(width=TABLE_WIDTH, record=True, file=io.StringIO())  # how demo prints it: nothing truncated
+    console.print(cli)
+    assert "…" not in console.export_text()
 
 
 def test_the_shipped_vdm_estimates_carry_the_registry_name() -> None:
