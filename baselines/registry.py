@@ -22,11 +22,18 @@ from typing import TYPE_CHECKING, Literal
 
 from baselines.archive import get_archive_codec
 from baselines.classical import get_codec
+from baselines.classical.near_lossless import get_near_lossless_codec
 from baselines.model_names import OUR_MODELS, OurModel, param_text  # noqa: F401  (the registry's names)
 from evaluator.named_table import NamedTable
 
 if TYPE_CHECKING:  # the images carry the SDK, not the evaluator: a type only
     from evaluator.inprocess import PythonCodec
+    from evaluator.tracks import Track
+
+try:  # the host's track table; an image carries only the SDK (it serves a codec and never reads demo_tracks)
+    from evaluator.tracks import NEAR_LOSSLESS_TRACKS
+except ImportError:  # pragma: no cover  (inside a baseline image)
+    NEAR_LOSSLESS_TRACKS: dict[str, Track] = {}  # type: ignore[no-redef]
 
 Kind = Literal["classical", "neural", "archive"]
 
@@ -41,6 +48,7 @@ class BaselineSpec:
     profile: str = "cpu-1"  # hardware profile it is ranked on
     weights: tuple[str, ...] = ()  # checkpoint files (under baselines/neural/checkpoints/) the image carries
     demo_tracks: tuple[str, ...] | None = None  # what `challenge demo` evaluates it on (None: every track asked for)
+    near_lossless: bool = False  # encode takes max_abs_error (its codec.toml declares the near-lossless mode)
 
     @property
     def submission(self) -> str:
@@ -89,6 +97,18 @@ def _neural(model: str) -> BaselineSpec:
 ARCHIVE_DEMO_TRACKS: tuple[str, ...] = NEURAL_DEMO_TRACKS
 
 
+# The near-lossless baselines (ours, not in the paper): the neural baselines' three paper tracks and their
+# near-lossless variants (every variant of every paper track: `--track near-lossless`, the tests).
+NEAR_LOSSLESS_DEMO_TRACKS: tuple[str, ...] = NEURAL_DEMO_TRACKS + tuple(
+    v.name for v in NEAR_LOSSLESS_TRACKS.values() if v.lossless_track in NEURAL_DEMO_TRACKS)
+
+
+def _near_lossless(name: str, title: str) -> BaselineSpec:
+    """A near-lossless baseline of ``baselines.classical.near_lossless`` (its ``encode`` takes ``max_abs_error``)."""
+    return BaselineSpec(name, title, "classical", None, lambda: get_near_lossless_codec(name),
+                        demo_tracks=NEAR_LOSSLESS_DEMO_TRACKS, near_lossless=True)
+
+
 def _archive(name: str) -> BaselineSpec:
     return BaselineSpec(name, get_archive_codec(name).title, "archive", None, lambda: get_archive_codec(name),
                         demo_tracks=ARCHIVE_DEMO_TRACKS)
@@ -100,6 +120,9 @@ BASELINE_TABLE: tuple[BaselineSpec, ...] = (
     _classical("jpegls", "JPEG-LS (ours, CharLS)"),
     _classical("jpeg2000", "JPEG-2000 (ours, OpenJPEG)"),
     _classical("rice", "RICE (ours, cfitsio rcomp, block 32)"),
+    _near_lossless("jpegls-near", "JPEG-LS near-lossless (ours, CharLS NEAR = δ)"),
+    _near_lossless("quantize-rice", "Quantise 2δ+1 + RICE (ours)"),
+    _near_lossless("quantize-jpegxl", "Quantise 2δ+1 + JPEG-XL (ours, effort 5)"),
     _neural("idf"),
     _neural("l3c"),
     _neural("pixelcnn"),

@@ -1,11 +1,16 @@
 """The codec SDK: two Python functions become a contract-speaking codec.
 
-``challenge/CONTRACT.md`` (contract_version 1) is the contract; this module
+``challenge/CONTRACT.md`` (contract_version 2) is the contract; this module
 is one implementation of it for Python authors::
     from challenge.sdk import serve
 
     def encode(x: np.ndarray) -> bytes: ...
     def decode(data: bytes) -> np.ndarray: ...
+
+A near-lossless codec takes the request's bound as a keyword (and declares
+``modes = ["lossless", "near-lossless"]`` in its ``codec.toml``)::
+
+    def encode(x: np.ndarray, max_abs_error: int = 0) -> bytes: ...  # |decoded - x| <= max_abs_error
 
     if __name__ == "__main__":
         raise SystemExit(serve(encode, decode, name="my-codec", version="1.0"))
@@ -24,6 +29,7 @@ Participants import it by its public name, ``challenge.sdk``.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -62,12 +68,45 @@ class TrackSpecific(Protocol):
     def for_track(self, track: str) -> Any: ...
 
 
-Encoder = Callable[[np.ndarray], bytes]
+Encoder = Callable[..., bytes]  # encode(x) or, near-lossless, encode(x, max_abs_error=0)
+BOUND_KEYWORD = "max_abs_error"  # the request field and the encode keyword (CONTRACT.md §2, near-lossless)
 Decoder = Callable[[bytes], np.ndarray]
 
 
 class RequestError(ValueError):
     """A request line the server cannot act on (bad JSON or missing fields)."""
+
+
+def supports_bound(encode: Callable[..., Any]) -> bool:
+    """Whether ``encode`` takes the near-lossless bound (a ``max_abs_error`` keyword)."""
+    try:
+        params = inspect.signature(encode).parameters
+    except (TypeError, ValueError):
+        return False
+    p = params.get(BOUND_KEYWORD)
+    return p is not None and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+
+
+def call_encode(encode: Callable[..., Any], x: np.ndarray, max_abs_error: int = 0) -> Any:
+    """``encode(x)`` for a lossless request; ``encode(x, max_abs_error=d)`` for a near-lossless one.
+
+    A lossless-only ``encode`` (no ``max_abs_error`` keyword) asked for d > 0 raises: it cannot honour
+    the bound, and the evaluator never offers it a near-lossless track.
+    """
+    if not max_abs_error:
+        return encode(x)
+    if not supports_bound(encode):
+        raise RequestError(f"this codec is lossless-only: its encode takes no {BOUND_KEYWORD} keyword, "
+                           f"but the request asks for {BOUND_KEYWORD}={max_abs_error}")
+    return encode(x, **{BOUND_KEYWORD: max_abs_error})
+
+
+def request_bound(request: dict[str, Any]) -> int:
+    """The request's ``max_abs_error`` (0 when absent: lossless); a non-integer or negative value is refused."""
+    value = request.get(BOUND_KEYWORD, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RequestError(f"{BOUND_KEYWORD} must be an integer >= 0 (ADU), got {value!r}")
+    return value
 
 
 def serve(
@@ -97,11 +136,11 @@ def serve(
         return 2
     mode = args[0]
     _configure_logging()
-    handler: Callable[[Path, Path], None]
+    handler: Callable[[Path, Path, int], None]
     if mode == "encode":
-        handler = lambda src, dst: _encode_one(encode, src, dst)  # noqa: E731
+        handler = lambda src, dst, bound: _encode_one(encode, src, dst, bound)  # noqa: E731
     else:
-        handler = lambda src, dst: _decode_one(decode, src, dst)  # noqa: E731
+        handler = lambda src, dst, bound: _decode_one(decode, src, dst)  # noqa: E731
     source = stdin if stdin is not None else sys.stdin
     with _protocol_channel(stdout) as channel:
         ready: dict[str, Any] = {"ready": True}
@@ -123,7 +162,7 @@ def serve(
             _send(channel, _handle_line(line, handler))
 
 
-def _handle_line(line: str, handler: Callable[[Path, Path], None]) -> dict[str, Any]:
+def _handle_line(line: str, handler: Callable[[Path, Path, int], None]) -> dict[str, Any]:
     request_id: Any = None
     try:
         request = _parse_request(line)
@@ -131,9 +170,10 @@ def _handle_line(line: str, handler: Callable[[Path, Path], None]) -> dict[str, 
             request_id = request["id"]  # echoed even when the rest of the request is bad
         _check_fields(request)
         src, dst = Path(request["input"]), Path(request["output"])
+        bound = request_bound(request)
         started = time.perf_counter()
         with _user_stdout_to_stderr():
-            handler(src, dst)
+            handler(src, dst, bound)
         log.debug("request %s done in %.3f s", request_id, time.perf_counter() - started)
         return {"id": request_id, "ok": True}
     except Exception as exc:  # noqa: BLE001 - every failure is reported for its item
@@ -158,9 +198,9 @@ def _check_fields(request: dict[str, Any]) -> None:
         raise RequestError(f"request lacks string field(s): {', '.join(missing)}")
 
 
-def _encode_one(encode: Encoder, src: Path, dst: Path) -> None:
+def _encode_one(encode: Encoder, src: Path, dst: Path, max_abs_error: int = 0) -> None:
     array = np.load(src, allow_pickle=False)
-    data = encode(array)
+    data = call_encode(encode, array, max_abs_error)
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"encode must return bytes, got {type(data).__name__}")
     _write_output(dst, lambda fh: fh.write(data))

@@ -19,8 +19,11 @@ a folder path          a corpus laid out like the Hub repos
 
 Item ids are ``<image_id><sample suffix>[.<cut suffix>]`` (e.g. ``j8xi01.1``,
 ``jw0123.r3``); ``Item.meta`` carries the row's extra fields, the header meta
-(exptime, telescope, ...), ``source_file`` and ``split``. A track's
-``row_filter`` (``lco``: telescope == LCO) selects rows.
+(exptime, telescope, ...), ``source_file`` and ``split``; items of the
+synthetic corpus on the 2D frame tracks also carry ``true_sources``, the
+generator's ``[y, x]`` star positions (``evaluator.synthetic.truth``; absent
+when the corpus has no sidecar). A track's ``row_filter`` (``lco``:
+telescope == LCO) selects rows.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from evaluator.fits_reader import FitsFormatError, Sample, iter_samples
 from evaluator.hidden_splits import Manifest, SplitChangedError, load_split
 from evaluator.items import Item
 from evaluator.synthetic.corpus import default_synthetic_dir, generate, revision
+from evaluator.synthetic.truth import Stars, carries_true_sources, read_truth
 from evaluator.tracks import Track
 
 log = logging.getLogger(__name__)
@@ -87,9 +91,11 @@ def row_matches(track: Track, fields: dict[str, Any]) -> bool | None:
 
 
 def _items_from_samples(track: Track, image_id: str, samples: Iterator[Sample], base_meta: dict[str, Any],
-                        row_decided: bool | None) -> Iterator[Item]:
-    for sample in samples:
+                        row_decided: bool | None, truth: list[Stars | None] | None = None) -> Iterator[Item]:
+    for index, sample in enumerate(samples):
         meta = {**sample.meta, **base_meta}
+        if truth is not None and index < len(truth) and truth[index] is not None:
+            meta["true_sources"] = truth[index]
         if row_decided is None:  # filter field not in the row: decide from the file's header
             decided = row_matches(track, meta)
             if decided is False:
@@ -123,7 +129,13 @@ class CorpusSource:
             if self.synthetic:
                 base["synthetic"] = True
             yield from _items_from_samples(track, row.image_id, iter_samples(path, track.dataset), base,
-                                           row_matches(track, row.extra))
+                                           row_matches(track, row.extra), self._truth(track, row))
+
+    def _truth(self, track: Track, row: Row) -> list[Stars | None] | None:
+        """The generator's star lists of a synthetic file (``evaluator.synthetic.truth``), on 2D frame tracks."""
+        if not (self.synthetic and carries_true_sources(track) and isinstance(self.corpus, LocalCorpus)):
+            return None
+        return read_truth(self.corpus.root / track.dataset, row.image_id)
 
 
 @dataclass

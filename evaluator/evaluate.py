@@ -12,6 +12,7 @@ the :class:`evaluator.track_run.CodecRunner` differs.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 from dataclasses import dataclass
@@ -30,10 +31,11 @@ from evaluator.records import Failure, ResultRecord, ResultStore, utcnow
 from evaluator.sandbox import SandboxedCodec, image_info
 from evaluator.schema import ITEM_COLUMNS
 from evaluator.track_run import CodecRunner, Progress, ProgressEvent, TrackOutcome, run_track
-from evaluator.tracks import Track
+from evaluator.manifest import modes_near_lossless
+from evaluator.tracks import Track, offered_tracks
 
 __all__ = ["CodecRunner", "ItemsSource", "Progress", "ProgressEvent", "evaluate_image", "evaluate_runner",
-           "first_items", "resolve"]
+           "first_items", "offered", "resolve"]
 
 log = logging.getLogger(__name__)
 
@@ -179,10 +181,13 @@ def _evaluate_granted(
         setup_failure = exc
     if info is not None and info.compressed_size_bytes is None and measure_image_size:
         try:
-            info = type(info)(**{**info.to_dict(), "compressed_size_bytes": compressed_image_size(info.id)})
+            info = dataclasses.replace(info, compressed_size_bytes=compressed_image_size(info.id))
         except Exception as exc:  # noqa: BLE001  (a size is provenance, not a reason to fail)
             log.warning("could not measure the compressed size of %s: %s", image, exc)
     fp = fingerprint(prof, info.to_dict() if info else {"digest": None}, src, granted=granted)
+    declared = (manifest or {}).get("modes")
+    tracks = offered(tracks, modes_near_lossless(declared) if declared is not None else bool(info and info.near_lossless),
+                     progress)
     sub = submission or (f"image-{info.id.split(':')[-1][:12]}" if info else f"image-{image}")
 
     def make_runner(track: Track) -> CodecRunner:
@@ -194,6 +199,20 @@ def _evaluate_granted(
         show_logs=show_logs, setup_failure=setup_failure, repeats=prof.repeats_for,
         neural=bool(neural) if neural is not None else (manifest or {}).get("base") == "torch",
     )
+
+
+def offered(tracks: list[Track], near_lossless: bool, progress: Progress | None = None) -> list[Track]:
+    """The tracks a codec takes: a lossless-only codec (no ``near-lossless`` mode) skips near-lossless ones, said so."""
+    kept = offered_tracks(tracks, near_lossless=near_lossless)
+    skipped = [t.name for t in tracks if t not in kept]
+    if skipped:
+        msg = (f"skipped {len(skipped)} near-lossless track(s) ({', '.join(skipped[:4])}"
+               f"{', ...' if len(skipped) > 4 else ''}): the codec declares only the lossless mode "
+               "(codec.toml: modes = [\"lossless\", \"near-lossless\"] offers them)")
+        log.info("%s", msg)
+        if progress:
+            progress(msg)
+    return kept
 
 
 def first_items(source: DataSource | str, n: int) -> DataSource:

@@ -38,6 +38,9 @@ FAILURE_KIND_TABLE: tuple[FailureKind, ...] = (
                 "the codec broke the JSON-lines protocol of challenge/CONTRACT.md"),
     FailureKind("not_lossless", "item", "codec", "the decoded item differs from the original",
                 "the decoded array differs from the original in shape, dtype or bits"),
+    FailureKind("bound_exceeded", "item", "codec", "a decoded pixel exceeds the track's error bound",
+                "on a near-lossless track a decoded pixel differs from the original by more than the bound "
+                "(the message names the worst pixel, its error and the bound); honour max_abs_error in the request"),
     FailureKind("oom", "item", "codec", "the codec ran out of memory",
                 "the codec exceeded the profile's memory limit"),
     FailureKind("output_too_large", "item", "codec", "an output exceeded the size cap",

@@ -11,6 +11,7 @@ Example::
     gpu = false                   # the codec needs a GPU (profile gpu-1)
     profile = "cpu-1"             # hardware profile it is ranked on (DESIGN.md "Measurement")
     base = "python"               # optional: "torch" for the base image with CPU torch, "archive" with fpack/bzip2/zstd/xz
+    modes = ["lossless"]          # optional: add "near-lossless" when encode honours max_abs_error (CONTRACT.md §2)
 
     [build]                       # optional: a step run on YOUR machine before `docker build`
     prepare = "make"              # e.g. compile a static binary the Dockerfile copies
@@ -35,8 +36,21 @@ MANIFEST_NAME = "codec.toml"
 PROFILES: tuple[str, ...] = ("cpu-1", "cpu-8", "gpu-1")  # DESIGN.md "Measurement"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,31}$")
-_KNOWN = {"name", "version", "authors", "license", "description", "url", "paper", "gpu", "profile", "build", "base"}
+_KNOWN = {"name", "version", "authors", "license", "description", "url", "paper", "gpu", "profile", "build", "base",
+          "modes"}
 BASES: tuple[str, ...] = ("python", "torch", "archive")  # codec base image variant (evaluator.images)
+# Error-bound modes (CONTRACT.md §2): "lossless" (max_abs_error 0, every codec) and "near-lossless" (any integer
+# max_abs_error >= 0 in an encode request). A codec that declares none is lossless-only (contract version 1).
+MODES: tuple[str, ...] = ("lossless", "near-lossless")
+NEAR_LOSSLESS = "near-lossless"
+LABEL_MODES = "org.astrocompress.modes"  # image label: the manifest's modes, comma-separated
+
+
+def modes_near_lossless(modes: object) -> bool:
+    """Whether declared modes (a list, or an image label's comma-separated text) include near-lossless."""
+    if isinstance(modes, str):
+        modes = [m.strip() for m in modes.split(",")]
+    return isinstance(modes, (list, tuple)) and NEAR_LOSSLESS in modes
 
 
 class ManifestError(ValueError):
@@ -56,6 +70,11 @@ class Manifest:
     profile: str = "cpu-1"
     build: dict[str, str] = field(default_factory=dict)
     base: str = "python"
+    modes: list[str] = field(default_factory=lambda: ["lossless"])
+
+    @property
+    def near_lossless(self) -> bool:
+        return modes_near_lossless(self.modes)
 
     @property
     def prepare_command(self) -> str | None:
@@ -117,6 +136,13 @@ def validate_manifest(data: dict[str, Any], *, source: str = MANIFEST_NAME) -> M
     base = data.get("base", "python")
     if base not in BASES:
         problems.append(f"base {base!r} must be one of {', '.join(BASES)} (the codec base image variant)")
+    modes = data.get("modes", ["lossless"])
+    if not isinstance(modes, list) or not all(isinstance(m, str) for m in modes) or "lossless" not in modes:
+        problems.append('modes must be a list that includes "lossless", e.g. modes = ["lossless", "near-lossless"]')
+        modes = ["lossless"]
+    elif bad := sorted(set(modes) - set(MODES)):
+        problems.append(f"modes {bad} unknown; known modes: {', '.join(MODES)}")
+        modes = ["lossless"]
     unknown = sorted(set(data) - _KNOWN)
     if unknown:
         problems.append(f"unknown keys {unknown}; known keys: {', '.join(sorted(_KNOWN))}")
@@ -124,7 +150,7 @@ def validate_manifest(data: dict[str, Any], *, source: str = MANIFEST_NAME) -> M
         raise ManifestError(f"{source} is invalid:\n" + "\n".join(f"  - {p}" for p in problems))
     return Manifest(name=name, version=version, authors=[a.strip() for a in authors], license=lic,
                     description=description, url=url, paper=paper, gpu=bool(gpu), profile=str(profile),
-                    build=dict(build), base=str(base))
+                    build=dict(build), base=str(base), modes=[m for m in MODES if m in modes])
 
 
 def load_manifest(folder: Path) -> Manifest:
@@ -141,7 +167,7 @@ def load_manifest(folder: Path) -> Manifest:
 
 
 def render_manifest(*, name: str, description: str, authors: list[str] | None = None,
-                    prepare: str | None = None, base: str | None = None) -> str:
+                    prepare: str | None = None, base: str | None = None, near_lossless: bool = False) -> str:
     """The codec.toml text ``challenge init`` writes."""
     author_list = ", ".join(f'"{a}"' for a in (authors or ["Your Name"]))
     out = (
@@ -154,6 +180,9 @@ def render_manifest(*, name: str, description: str, authors: list[str] | None = 
         'paper = ""        # e.g. arXiv:2506.08306\n'
         "gpu = false\n"
         'profile = "cpu-1"  # cpu-1, cpu-8 or gpu-1\n'
+        + ('modes = ["lossless", "near-lossless"]  # encode honours max_abs_error (challenge/CONTRACT.md §2)\n'
+           if near_lossless else
+           'modes = ["lossless"]  # add "near-lossless" once encode honours max_abs_error (CONTRACT.md §2)\n')
     )
     if base:
         out += f'base = "{base}"     # the codec base image with CPU torch and the SDK\'s coding layer\n'

@@ -104,9 +104,42 @@ def track_summary(rows: Iterable[Mapping[str, Any]], *, failed: bool) -> TrackSu
         [_number(r["encode_s"]) for r in ok], [_number(r["decode_s"]) for r in ok],
         [_number(r["noise_bpp"]) for r in ok],
     )
-    return dataclasses.replace(  # timing noise: the items' relative spreads (rows without repeats have none)
+    summary = dataclasses.replace(  # timing noise: the items' relative spreads (rows without repeats have none)
         summary, encode_s_spread=_median(_number(r.get("encode_s_spread")) for r in ok),
         decode_s_spread=_median(_number(r.get("decode_s_spread")) for r in ok))
+    return error_summary(summary, ok)
+
+
+def error_summary(summary: TrackSummary, ok: Sequence[Mapping[str, Any]]) -> TrackSummary:
+    """Near-lossless rows (a ``max_abs_error`` cell): the bound and the pooled error statistics.
+
+    RMS, bias and the changed fraction are pooled over every pixel of every item (weighted by ``npix``);
+    the star-flux figures are the median of the items' medians, the worst of their worst and the median bias.
+    Lossless rows leave the summary as it is.
+    """
+    bounds = [int(b) for r in ok if (b := _number(r.get("max_abs_error"))) is not None]
+    if not bounds or len(bounds) != len(ok):
+        return summary
+    npix = [int(r["npix"]) for r in ok]
+    total = sum(npix)
+
+    def pooled(key: str, square: bool = False) -> float | None:
+        vals = [_number(r.get(key)) for r in ok]
+        if any(v is None for v in vals):
+            return None
+        acc = sum(n * (v * v if square else v) for n, v in zip(npix, vals) if v is not None)
+        return math.sqrt(acc / total) if square else acc / total
+
+    worst = [v for r in ok if (v := _number(r.get("flux_dev_worst"))) is not None]
+    stars = [int(v) for r in ok if (v := _number(r.get("n_sources"))) is not None]
+    return dataclasses.replace(
+        summary, bound_max=max(bounds), bound_min=min(bounds),
+        err_abs_max=max(int(_number(r.get("err_abs_max")) or 0) for r in ok),
+        err_rms=pooled("err_rms", square=True), err_mean=pooled("err_mean"), changed_frac=pooled("changed_frac"),
+        flux_dev_median=_median(_number(r.get("flux_dev_median")) for r in ok),
+        flux_dev_worst=max(worst) if worst else None,
+        flux_bias=_median(_number(r.get("flux_bias")) for r in ok),
+        n_sources=sum(stars) if stars else None)
 
 
 def relative_spread(times: Sequence[float]) -> float | None:

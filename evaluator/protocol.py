@@ -33,6 +33,7 @@ from evaluator.failures import CodecFailure
 log = logging.getLogger(__name__)
 
 READY_KEY = "ready"
+MAX_ABS_ERROR_KEY = "max_abs_error"  # CONTRACT.md §2: the per-pixel error bound of a near-lossless encode request
 _HEADER = struct.Struct(">BxxxL")
 _STDOUT, _STDERR = 1, 2
 
@@ -210,9 +211,17 @@ class JsonLinesClient:
             )
         return msg
 
-    def request(self, req_id: str, input_path: str, output_path: str, timeout: float) -> float:
-        """Send one request; return seconds from send to the ``ok`` line (measured here, outside)."""
-        line = json.dumps({"id": req_id, "input": input_path, "output": output_path}).encode() + b"\n"
+    def request(self, req_id: str, input_path: str, output_path: str, timeout: float, *,
+                max_abs_error: int = 0) -> float:
+        """Send one request; return seconds from send to the ``ok`` line (measured here, outside).
+
+        ``max_abs_error`` (near-lossless encode requests only): the bound in ADU, sent as the request's
+        ``max_abs_error`` field; a lossless request carries no such field (contract version 1 lines).
+        """
+        request: dict[str, object] = {"id": req_id, "input": input_path, "output": output_path}
+        if max_abs_error:
+            request[MAX_ABS_ERROR_KEY] = int(max_abs_error)
+        line = json.dumps(request).encode() + b"\n"
         what = f"request {req_id}"
         if not self._events.empty():  # a line nobody asked for (e.g. an answer sent ahead of its request)
             msg = self._parse(self._events.get_nowait(), f"the wait before {what}")

@@ -65,6 +65,27 @@ METRIC_TABLE: tuple[Metric, ...] = (
            "mean encode time per image (paper Table 3)"),
     Metric("encode_s_std", "Encode s/item (std)", "enc s std", "s", None, 3, ".4f", "track",
            "standard deviation of the encode time (paper Table 3)"),
+    # Near-lossless tracks (evaluator.tracks.ERROR_BOUNDS): the bound verified and the errors that matter for science.
+    Metric("bound_max", "Bound \u03b4 (ADU)", "\u03b4", "ADU", None, 0, "d", "track",
+           "the per-pixel bound every item was verified at (largest over items on the floor(sigma/2) tracks)"),
+    Metric("bound_min", "Bound \u03b4 min (ADU)", "\u03b4 min", "ADU", None, 0, "d", "track",
+           "the smallest per-item bound (floor(sigma/2) tracks: items differ)"),
+    Metric("err_abs_max", "Max |error| (ADU)", "max err", "ADU", False, 0, "d", "track",
+           "largest |decoded - original| over every pixel of every item (never above the bound)"),
+    Metric("err_rms", "RMS error (ADU)", "rms err", "ADU", False, 3, ".3f", "track",
+           "root mean square of decoded - original over every pixel of every item"),
+    Metric("err_mean", "Bias (ADU)", "bias", "ADU", None, 4, "+.4f", "track",
+           "mean of decoded - original over every pixel: an unbiased codec keeps photometry unbiased"),
+    Metric("changed_frac", "Pixels changed", "changed", "", None, 3, ".3f", "track",
+           "fraction of pixels whose decoded value differs from the original"),
+    Metric("flux_dev_median", "Star flux change / \u03c3 (median)", "dF/\u03c3 med", "", False, 3, ".3f", "track",
+           "synthetic data: |aperture flux change| of the injected stars over their Poisson noise, median over items"),
+    Metric("flux_dev_worst", "Star flux change / \u03c3 (worst)", "dF/\u03c3 max", "", False, 3, ".3f", "track",
+           "synthetic data: the largest |aperture flux change| / Poisson noise of any injected star"),
+    Metric("flux_bias", "Star flux bias / \u03c3", "dF/\u03c3 bias", "", None, 3, "+.3f", "track",
+           "synthetic data: median signed aperture flux change / Poisson noise (negative: the codec dims stars)"),
+    Metric("n_sources", "Stars checked", "stars", "", None, 0, "d", "track",
+           "injected stars whose aperture flux was checked (synthetic 2D tracks)"),
     Metric("encode_s", "Encode s/item", "enc s", "s", False, 3, ".4f", "record",
            "measured median, else the paper's mean"),
     Metric("image_mb", "Image MB (gzip)", "image MB", "MB", False, 1, ".1f", "record",
@@ -107,6 +128,16 @@ class TrackSummary:
     encode_s_spread: float | None = None  # timing noise (relative), see the metric table
     decode_s_spread: float | None = None
     bpp_stderr: float | None = None  # estimates (VDM): standard error of bpp_mean over diffusion-time samples
+    bound_max: int | None = None  # near-lossless tracks: the bound verified (see the metric table)
+    bound_min: int | None = None
+    err_abs_max: int | None = None
+    err_rms: float | None = None
+    err_mean: float | None = None
+    changed_frac: float | None = None
+    flux_dev_median: float | None = None
+    flux_dev_worst: float | None = None
+    flux_bias: float | None = None
+    n_sources: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: _finite(v) for k, v in asdict(self).items()}
@@ -148,6 +179,17 @@ class ItemRow:
     timing_repeats: int | None = None  # round trips timed (the profile's repeats for short items)
     encode_s_spread: float | None = None  # (max - min) / median of the repeated encode times
     decode_s_spread: float | None = None
+    # Near-lossless tracks only (empty on lossless ones): the item's bound and its error statistics
+    # (evaluator.error_stats.ErrorStats).
+    max_abs_error: int | None = None
+    err_abs_max: int | None = None
+    err_rms: float | None = None
+    err_mean: float | None = None
+    changed_frac: float | None = None
+    flux_dev_median: float | None = None
+    flux_dev_worst: float | None = None
+    flux_bias: float | None = None
+    n_sources: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

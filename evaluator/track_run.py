@@ -2,7 +2,8 @@
 
 :func:`run_track` starts the codec (a :class:`CodecRunner`: sandboxed
 containers or an in-process codec), streams the items one at a time, checks
-every round trip, and stops at the first failure (paper Section 4.2: a
+every round trip (on a near-lossless track: every pixel within the item's bound,
+and the error statistics of ``evaluator.error_stats`` on its row), and stops at the first failure (paper Section 4.2: a
 mismatch fails the submission on that track). Which failures belong to an
 item and what participants may read of them on hidden data come from
 ``evaluator.failures.FAILURE_KINDS``. When every item passed, a sample of the
@@ -29,6 +30,7 @@ from typing import Any, Callable, Iterable, Protocol, Sequence
 import numpy as np
 
 from evaluator.data_source import DataSource
+from evaluator.error_stats import error_stats, item_gain
 from evaluator.failures import CodecFailure, failure_kind
 from evaluator.items import Item
 from evaluator.metrics import bits_per_pixel, compression_ratio, relative_spread
@@ -48,7 +50,7 @@ class CodecRunner(Protocol):
     """What the loop needs from a codec: sandboxed (containers) or in-process."""
 
     def open(self, first_raw_bytes: int) -> float: ...
-    def round_trip(self, array: np.ndarray) -> RoundTrip: ...
+    def round_trip(self, array: np.ndarray, max_abs_error: int = 0) -> RoundTrip: ...  # 0: lossless
     def close(self) -> None: ...
     def check_portable(self, samples: Sequence[Sample]) -> PortableRun | None: ...  # None: not checked
     def stderr_tail(self, n: int = 2000) -> str: ...
@@ -88,7 +90,8 @@ _NOISE_CACHE_MAX = 20000
 
 
 def _noise(source: DataSource, track: Track, item: Item) -> tuple[float | None, float | None]:
-    key = (str(getattr(source, "label", "")), str(getattr(source, "revision", "")), track.name, item.id)
+    cut = track.lossless_track or track.name  # a near-lossless variant cuts the same items as its lossless track
+    key = (str(getattr(source, "label", "")), str(getattr(source, "revision", "")), cut, item.id)
     hit = _NOISE_CACHE.get(key)
     if hit is None:
         try:
@@ -159,25 +162,36 @@ def _shown_portable(run: PortableRun | None, *, hidden: bool) -> PortableCheck |
 # -- the loop ----------------------------------------------------------------------------------
 
 
-def _timed(runner: CodecRunner, array: np.ndarray, repeats: Callable[[float], int] | None
+def _timed(runner: CodecRunner, array: np.ndarray, repeats: Callable[[float], int] | None, bound: int = 0
            ) -> tuple[RoundTrip, list[float], list[float]]:
     """The first round trip (its bitstream is the one counted) and every encode / decode time measured.
 
     ``repeats(first_s)``: how many round trips in all (the profile's timing policy); each is
-    checked bit for bit like the first.
+    checked bit for bit (near-lossless: within ``bound``) like the first.
     """
-    rt = runner.round_trip(array)
+    rt = runner.round_trip(array, bound)
     enc, dec = [rt.encode_s], [rt.decode_s]
     for _ in range(1, repeats(rt.encode_s + rt.decode_s) if repeats else 1):
-        again = runner.round_trip(array)
+        again = runner.round_trip(array, bound)
         enc.append(again.encode_s)
         dec.append(again.decode_s)
     return rt, enc, dec
 
 
+def _errors(track: Track, item: Item, bound: int, rt: RoundTrip, sigma: float | None) -> dict[str, Any]:
+    """A near-lossless item's bound and error statistics (``evaluator.error_stats``); lossless tracks: none."""
+    if not track.near_lossless:
+        return {}
+    decoded = rt.decoded if rt.decoded is not None else item.data  # bound 0 (a quiet item): checked bit for bit
+    meta = item.meta or {}
+    stats = error_stats(item.data, decoded, sources=meta.get("true_sources"), gain=item_gain(meta), sigma=sigma)
+    return {"max_abs_error": bound, **stats.to_row()}
+
+
 def _row(item: Item, *, nbytes: int | None = None, enc: float | None = None, dec: float | None = None,
          noise: tuple[float | None, float | None] = (None, None), failure: Failure | None = None,
-         times: tuple[list[float], list[float]] | None = None) -> dict[str, Any]:
+         times: tuple[list[float], list[float]] | None = None, errors: dict[str, Any] | None = None
+         ) -> dict[str, Any]:
     """One items-table row (:class:`evaluator.schema.ItemRow`) as a dict (``times``: every repeat)."""
     exptime = item.meta.get("exptime") if item.meta else None
     try:
@@ -202,6 +216,7 @@ def _row(item: Item, *, nbytes: int | None = None, enc: float | None = None, dec
         timing_repeats=len(times[0]) if times else None,
         encode_s_spread=relative_spread(times[0]) if times else None,
         decode_s_spread=relative_spread(times[1]) if times else None,
+        **(errors or {}),
     ).to_dict()
 
 
@@ -255,10 +270,14 @@ def run_track(
         startup_s = runner.open(current.data.nbytes)
         codec_info = runner.codec_info()
         while current is not None:
-            rt, enc, dec = _timed(runner, current.data, repeats)
-            keeper.offer(Sample(current.id, current.data, rt.bitstream))
+            noise = _noise(source, track, current)
+            bound = track.item_bound(noise[0])  # near-lossless: the bound this item's encode request carries
+            rt, enc, dec = _timed(runner, current.data, repeats, bound)
+            # the portable check decodes again and compares with this decode (near-lossless: not the original)
+            keeper.offer(Sample(current.id, rt.decoded if rt.decoded is not None else current.data, rt.bitstream))
             rows.append(_row(current, nbytes=len(rt.bitstream), enc=statistics.median(enc),
-                             dec=statistics.median(dec), noise=_noise(source, track, current), times=(enc, dec)))
+                             dec=statistics.median(dec), noise=noise, times=(enc, dec),
+                             errors=_errors(track, current, bound, rt, noise[0])))
             if progress:
                 progress(ProgressEvent.make(f"{track.name}: {current.id} ok", track=track.name, kind="item",
                                             item_id=current.id, done=len(rows)))

@@ -12,7 +12,7 @@ Sources: paper Section 4.2 and Table 1; ``shared/DATA.md``.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Callable, Iterator
 
 import numpy as np
@@ -82,6 +82,27 @@ class Track:
     row_filter: dict[str, str] = field(default_factory=dict)
     uint16_mapping: str = "identity (raw uint16 counts)"
     cut: Cut = field(default=_whole, repr=False, compare=False)
+    # Near-lossless variants (``ERROR_BOUNDS``): the per-pixel bound |decoded - original| <= delta in ADU.
+    # 0: lossless (every bit). None: per item, floor(sigma / 2) of the item's measured background noise.
+    max_abs_error: int | None = 0
+    lossless_track: str | None = None  # a near-lossless variant: the lossless track it cuts its items like
+
+    @property
+    def near_lossless(self) -> bool:
+        return self.max_abs_error != 0
+
+    @property
+    def bound(self) -> ErrorBound:
+        """The error-bound row this track was made from (``LOSSLESS`` for the ten lossless tracks)."""
+        return next(b for b in (LOSSLESS, *ERROR_BOUNDS) if b.delta == self.max_abs_error)
+
+    def item_bound(self, noise_sigma: float | None) -> int:
+        """The delta (ADU) one item is verified at: the track's, or floor(sigma / 2) of the item's noise."""
+        if self.max_abs_error is not None:
+            return self.max_abs_error
+        if noise_sigma is None or not noise_sigma > 0:
+            return 0  # no noise measured: the item is held to the lossless bound
+        return int(noise_sigma // 2)
 
     def items_from_sample(self, sample: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
         """Yield ``(suffix, item)`` pairs; an empty suffix means one item per sample."""
@@ -98,7 +119,31 @@ class Track:
         d = asdict(self)
         d.pop("cut", None)
         d["sample_layout"] = SAMPLE_LAYOUT[self.dataset]
+        d["bound"] = self.bound.label
         return d
+
+
+@dataclass(frozen=True)
+class ErrorBound:
+    """One row of the near-lossless table: the bound a variant of every paper track is verified at."""
+
+    suffix: str  # appended to the lossless track's name ("" for lossless)
+    delta: int | None  # ADU; None: floor(sigma / 2) per item (sigma: the item's measured background noise)
+    label: str  # how the board and the CLI say it
+    doc: str
+
+
+LOSSLESS = ErrorBound("", 0, "lossless", "every bit equal (the paper's tracks)")
+# Paper Section 6: near-lossless compression "ensures a strict user-defined upper bound on the error of every
+# individual reconstructed pixel". Fixed bounds in ADU, and one tied to each item's own noise.
+ERROR_BOUNDS: tuple[ErrorBound, ...] = (
+    ErrorBound("-nl1", 1, "δ = 1", "|decoded - original| <= 1 ADU on every pixel"),
+    ErrorBound("-nl2", 2, "δ = 2", "|decoded - original| <= 2 ADU on every pixel"),
+    ErrorBound("-nl4", 4, "δ = 4", "|decoded - original| <= 4 ADU on every pixel"),
+    ErrorBound("-nlsigma", None, "δ = ⌊σ/2⌋",
+               "|decoded - original| <= floor(sigma / 2) ADU, sigma the item's measured background noise "
+               "(written into each encode request)"),
+)
 
 
 TRACKS: dict[str, Track] = {
@@ -131,6 +176,18 @@ TRACKS: dict[str, Track] = {
 PAPER_TRACKS: tuple[str, ...] = tuple(n for n, t in TRACKS.items() if t.paper)
 
 
+def _variant(track: Track, bound: ErrorBound) -> Track:
+    return replace(track, name=track.name + bound.suffix, title=f"{track.title} {bound.label}", paper=False,
+                   max_abs_error=bound.delta, lossless_track=track.name)
+
+
+# Near-lossless variants of every paper track, one per bound: derived from the two tables, no per-track code.
+NEAR_LOSSLESS_TRACKS: dict[str, Track] = {
+    v.name: v for v in (_variant(TRACKS[n], b) for n in PAPER_TRACKS for b in ERROR_BOUNDS)
+}
+ALL_TRACKS: dict[str, Track] = {**TRACKS, **NEAR_LOSSLESS_TRACKS}
+
+
 class UnknownTrackError(KeyError):
     def __str__(self) -> str:  # KeyError quotes its message otherwise
         return str(self.args[0])
@@ -138,22 +195,45 @@ class UnknownTrackError(KeyError):
 
 def get_track(name: str) -> Track:
     try:
-        return TRACKS[name]
+        return ALL_TRACKS[name]
     except KeyError:
         raise UnknownTrackError(
-            f"unknown track {name!r}; choose one of: {', '.join(TRACKS)} (or 'all')"
+            f"unknown track {name!r}; choose one of: {', '.join(TRACKS)} (or 'all', 'paper', 'near-lossless', "
+            f"or a near-lossless variant such as {next(iter(NEAR_LOSSLESS_TRACKS))!r}; `challenge tracks` lists them)"
         ) from None
 
 
+# Track specs that name a group: what `--track` accepts besides names.
+TRACK_GROUPS: dict[str, Callable[[], list[Track]]] = {
+    "all": lambda: list(TRACKS.values()),  # the ten lossless tracks
+    "paper": lambda: [TRACKS[n] for n in PAPER_TRACKS],
+    "near-lossless": lambda: list(NEAR_LOSSLESS_TRACKS.values()),
+}
+
+
 def select_tracks(spec: str | list[str]) -> list[Track]:
-    """``'all'``, ``'paper'``, one name, a comma list, or a list of names."""
+    """``'all'`` (the lossless tracks), ``'paper'``, ``'near-lossless'``, one name, a comma list, or a list."""
     names = spec if isinstance(spec, list) else [s.strip() for s in spec.split(",") if s.strip()]
-    if names == ["all"]:
-        return list(TRACKS.values())
-    if names == ["paper"]:
-        return [TRACKS[n] for n in PAPER_TRACKS]
+    if len(names) == 1 and names[0] in TRACK_GROUPS:
+        return TRACK_GROUPS[names[0]]()
     return [get_track(n) for n in names]
 
 
+def offered_tracks(tracks: list[Track], *, near_lossless: bool, add_variants: bool = False) -> list[Track]:
+    """The tracks a codec is evaluated on: a lossless-only codec is never offered a near-lossless track.
+
+    ``add_variants``: a codec that declares the near-lossless mode also gets the near-lossless variants of
+    the paper tracks asked for (what a submission's default ``all`` means for it).
+    """
+    if not near_lossless:
+        return [t for t in tracks if not t.near_lossless]
+    out = list(tracks)
+    if add_variants:
+        names = {t.name for t in out}
+        for t in tracks:
+            out += [v for v in NEAR_LOSSLESS_TRACKS.values() if v.lossless_track == t.name and v.name not in names]
+    return out
+
+
 def tracks_json() -> str:
-    return json.dumps([t.to_dict() for t in TRACKS.values()], indent=2)
+    return json.dumps([t.to_dict() for t in ALL_TRACKS.values()], indent=2)

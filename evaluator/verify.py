@@ -193,3 +193,28 @@ def compare(decoded: np.ndarray, original: np.ndarray) -> None:
             f"{n} of {a.size} pixels differ; first at index {first}: decoded {int(a[first])}, "
             f"original {int(b[first])}",
         )
+
+
+def check_bound(decoded: np.ndarray, original: np.ndarray, max_abs_error: int) -> None:
+    """Near-lossless: raise ``bound_exceeded`` unless |decoded - original| <= ``max_abs_error`` on every pixel.
+
+    Shape and dtype must agree as for a lossless item. The difference is taken in int64 (exact: no uint16
+    wrap-around, no floating point), and the message names the worst pixel, its error and the bound.
+    """
+    if max_abs_error <= 0:
+        compare(decoded, original)
+        return
+    if decoded.shape != original.shape:
+        raise CodecFailure("not_lossless", f"decoded shape {decoded.shape}, expected {original.shape}")
+    if decoded.dtype != original.dtype:
+        raise CodecFailure("not_lossless", f"decoded dtype {decoded.dtype}, expected {original.dtype}")
+    err = np.abs(decoded.astype(np.int64) - original.astype(np.int64))
+    worst = int(np.argmax(err))
+    if int(err.flat[worst]) > max_abs_error:
+        where = tuple(int(i) for i in np.unravel_index(worst, err.shape))
+        n = int(np.count_nonzero(err > max_abs_error))
+        raise CodecFailure(
+            "bound_exceeded",
+            f"{n} of {err.size} pixels exceed the bound of {max_abs_error} ADU; the worst at index {where}: "
+            f"decoded {int(decoded[where])}, original {int(original[where])}, error {int(err[where])} ADU",
+        )

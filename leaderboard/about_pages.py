@@ -18,7 +18,7 @@ import gradio as gr
 
 from evaluator.profiles import GiB, MiB, PROFILES, Profile
 from evaluator.schema import METRICS
-from evaluator.tracks import TRACKS
+from evaluator.tracks import ERROR_BOUNDS, TRACKS
 from leaderboard.cells import BADGE_HELP, badge
 from leaderboard.dataset_card import PAPER_BIBTEX
 from submissions.limits import DEFAULT_PER_DAY, WINDOW_S
@@ -38,6 +38,10 @@ def tracks_markdown() -> str:
     lines = ["| Track | Title | Dataset | Item | In the paper's Table 1 |", "|---|---|---|---|---|"]
     for name, t in TRACKS.items():
         lines.append(f"| `{name}` | {t.title} | `AstroCompress/{t.dataset}` | {t.item} | {'yes' if t.paper else 'no'} |")
+    bounds = ", ".join(f"`<track>{b.suffix}` ({b.label})" for b in ERROR_BOUNDS)
+    lines.append(f"\nEach paper track also has near-lossless variants ({bounds}): every pixel within the bound, "
+                 "checked in exact integer arithmetic. They are not lossless results: the **Near-lossless** tab "
+                 "shows them, one ranking per bound.")
     return "\n".join(lines)
 
 

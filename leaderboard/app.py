@@ -6,8 +6,10 @@ The page opens on a one-line header and the data selector
 default, ``leaderboard.data_views``). Tabs: an overview that answers who leads
 (``leaderboard.overview``), the tracks (one view with a selector over the
 track table, ``evaluator.tracks.TRACKS``: the one schema, and a column
-chooser), the generalization table, a per-submission page, the queue and the
-About pages. Table headers sort in the browser (``leaderboard.table_sorter``);
+chooser), the generalization table, the near-lossless view
+(``leaderboard.near_lossless_tab``: its records never enter the lossless
+views), a per-submission page, the queue and the About pages. Table headers
+sort in the browser (``leaderboard.table_sorter``);
 a link names a view (``?tab=tracks&track=hubble&data=real``,
 ``?tab=submission&submission=ID``: ``leaderboard.url_state``) that the page
 opens on load. The app re-reads the store on a timer (and on the Refresh
@@ -30,24 +32,23 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-import pandas as pd
-
 from evaluator.tracks import TRACKS
 from leaderboard import column_choice, data_views, tables
 from leaderboard.about_pages import ABOUT_PAGES, about_tabs
 from leaderboard.board_data import OVERVIEW_LIMIT, Filters, LeaderboardData
-from leaderboard.cost_table import COST_DATATYPES, COST_LIMIT
 from leaderboard.cross_track_view import CROSS_NOTE
 from leaderboard.frontend_assets import asset_middleware
-from leaderboard.html_table import TABLE_CSS, html_table, plain_table
+from leaderboard.html_table import TABLE_CSS, plain_table
 from leaderboard.instruments import sources_markdown
-from leaderboard.overview import OVERVIEW_DATATYPES, OVERVIEW_RULE, OVERVIEW_WIDTHS, best_css
+from leaderboard.near_lossless_tab import NL_TAB, NearLosslessView, build_tab, wire
+from leaderboard.overview import OVERVIEW_RULE, best_css
 from leaderboard.page_header import build_controls, filters_of, profile_choices
 from leaderboard.table_sorter import SORTER_CSS, SORTER_HEAD
 from leaderboard.url_state import TAB_LINK_JS, TABS, url_view
 from leaderboard.submission_page import items_html, submission_html
 from leaderboard.board_reader import BoardReader, open_reader
 from leaderboard.track_pages import cost_view, track_view
+from leaderboard.view_html import cost_html, cross_html, overview_html, ranking_html, runtime_html
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +82,6 @@ COST_NOTE = (
     "GPU). Per TB of raw data, and per day of the instruments below (encode only: it is what runs at the "
     "telescope; decoding happens on the ground). Compare within one profile and machine only."
 )
-RUNTIME_COLUMN_WIDTHS: list[str] = [
-    "76px", "290px", "60px", "160px", "185px", *("92px" for _ in tables.RUNTIME_COLUMNS), "260px",
-]
 
 
 # The board's events serve its own page; its data is published as a dataset and as CSV files, not as an
@@ -179,6 +177,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
             with gr.Tab("Generalization", id="cross-track", elem_id="tab-cross-track") as cross_tab:
                 gr.Markdown(CROSS_NOTE, elem_classes=["lb-note"])
                 cross = gr.HTML(cross_html(data.cross_track()), elem_id="table-cross-track", apply_default_css=False)
+            near_lossless = build_tab()  # leaderboard.near_lossless_tab: rate-error plot, a ranking per bound
             with gr.Tab("Submission", id="submission", elem_id="tab-submission") as submission_tab:
                 sub_choice = gr.Dropdown([], label="Submission", elem_id="submission-choice")
                 sub_md = gr.HTML(elem_id="submission-details")  # escaped where built (leaderboard.submission_page)
@@ -312,7 +311,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
             f = Filters(data=key)
             track = want.track or FIRST_TRACK
             shown = {"tracks": track, "submission": SUBMISSION_TAB, "queue": QUEUE_TAB,
-                     "cross-track": CROSS_TAB}.get(want.tab, OVERVIEW_TAB)
+                     "cross-track": CROSS_TAB, "near-lossless": NL_TAB}.get(want.tab, OVERVIEW_TAB)
             opened = ([track, track_header(track), *tables_of(track, f)] if want.tab == "tracks"
                       else [gr.skip()] * (2 + len(track_outputs)))
             subs = data.submissions() if want.tab == "submission" else []
@@ -325,39 +324,9 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
                                           *track_outputs, sub_choice], show_progress="hidden", **UI_EVENT).then(
             rerender_items, inputs=[current, *filter_inputs, plot_data, search], outputs=item_outputs,
             show_progress="hidden", **UI_EVENT)
+        wire(demo, near_lossless, NearLosslessView(data), current=current, filter_inputs=filter_inputs, timer=timer,
+             refresh=refresh_btn, tabs=(*TABS, *(page.id for page in ABOUT_PAGES)))
     return demo
-
-
-def overview_html(frame: pd.DataFrame) -> str:
-    """The overview table as HTML (``leaderboard.html_table``)."""
-    return html_table(frame, OVERVIEW_DATATYPES, widths=OVERVIEW_WIDTHS, pinned=1, max_height=700,
-                      table_id="overview")
-
-
-def ranking_html(name: str, rows: pd.DataFrame) -> str:
-    """A track's ranking table (one page of it) as HTML, ``<table id="table-{name}">``."""
-    rows, widths, kinds = column_choice.shown(rows, None)
-    return html_table(rows, kinds, caption=f"{TRACKS[name].title}: compression",
-                      widths=widths, pinned=2, max_height=800, table_id=f"table-{name}")
-
-
-RUNTIME_DATATYPES: tuple[str, ...] = ("str", "str", "number", "html", "html",
-                                      *("number" for _ in tables.RUNTIME_COLUMNS), "str")
-
-
-def runtime_html(name: str, rows: pd.DataFrame) -> str:
-    return html_table(rows, RUNTIME_DATATYPES, caption=f"{TRACKS[name].title}: runtimes by profile",
-                      widths=RUNTIME_COLUMN_WIDTHS, max_height=600, table_id=f"runtime-{name}")
-
-
-def cost_html(name: str, rows: pd.DataFrame) -> str:
-    return html_table(rows, COST_DATATYPES, caption=f"{TRACKS[name].title}: cost per volume of data (best "
-                      f"{COST_LIMIT} by mean ratio per machine)", max_height=500, table_id=f"cost-{name}")
-
-
-def cross_html(frame: pd.DataFrame) -> str:
-    """The cross-track table (its cells are the board's markup: escaped where built)."""
-    return plain_table(frame, markup=True, caption="Mean ratio by training set (rows) and tested track (columns)")
 
 
 def launch_kwargs() -> dict[str, Any]:

@@ -23,6 +23,7 @@ from leaderboard import data_views, plots, tables
 from leaderboard.cost import rice_ratios
 from leaderboard.cost_table import cost_table
 from leaderboard.cross_track_view import cross_track_table
+from leaderboard.near_lossless import is_lossless
 from leaderboard.overview import overview_table
 from leaderboard.queue_view import QueueSource
 from leaderboard.safe_text import markdown_text, plot_text, reveal_controls
@@ -116,16 +117,25 @@ class LeaderboardData:
         return self._frame_cached(("all",), compute)
 
     def cross_track(self) -> pd.DataFrame:
-        """The cross-track table (paper Table 2 and ours; ``leaderboard.cross_track_view``)."""
+        """The cross-track table (paper Table 2 and ours; ``leaderboard.cross_track_view``): lossless tracks only."""
         def compute() -> pd.DataFrame:
             every = self._labelled()
-            return cross_track_table(every[every["trained_on"] != ""] if not every.empty else every)
+            return cross_track_table(every[(every["trained_on"] != "") & is_lossless(every)] if not every.empty
+                                     else every)
         return self._frame_cached(("cross-track",), compute)
 
+    def in_view(self, frame: pd.DataFrame, f: Filters) -> pd.DataFrame:
+        """``frame``'s rows that ``f`` keeps (profiles, provenances, methods, data kinds, the data view)."""
+        return data_views.in_view(tables.filter_records(frame, profiles=f.profiles, provenances=f.provenances,
+                                                        kinds=f.kinds, data_kinds=f.data_kinds), f.data)
+
     def filtered(self, f: Filters) -> pd.DataFrame:
-        return self._frame_cached(("filtered", f.key()), lambda: data_views.in_view(tables.filter_records(
-            self.frame(), profiles=f.profiles, provenances=f.provenances, kinds=f.kinds, data_kinds=f.data_kinds),
-            f.data))
+        """The lossless records ``f`` keeps: what the Overview and the Tracks tab read (near-lossless records
+        are not lossless results: ``leaderboard.near_lossless`` shows them)."""
+        def compute() -> pd.DataFrame:
+            every = self.frame()
+            return self.in_view(every[is_lossless(every)] if not every.empty else every, f)
+        return self._frame_cached(("filtered", f.key()), compute)
 
     def track_rows(self, track: str, f: Filters) -> pd.DataFrame:
         """The filtered records of one track (what that tab's tables and plots read)."""

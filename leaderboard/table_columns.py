@@ -134,6 +134,15 @@ ITEM_FIELDS: tuple[Column, ...] = (
     Column("timing_repeats", INT, "round trips timed"),
     Column("encode_s_spread", FLOAT, "(max - min) / median of the repeated encode times"),
     Column("decode_s_spread", FLOAT, "(max - min) / median of the repeated decode times"),
+    Column("max_abs_error", INT, "near-lossless tracks: the bound the item was verified at, ADU (empty: lossless)"),
+    Column("err_abs_max", INT, "near-lossless: largest |decoded - original| of the item, ADU"),
+    Column("err_rms", FLOAT, "near-lossless: RMS of decoded - original, ADU"),
+    Column("err_mean", FLOAT, "near-lossless: mean of decoded - original (bias), ADU"),
+    Column("changed_frac", FLOAT, "near-lossless: fraction of pixels changed"),
+    Column("flux_dev_median", FLOAT, "near-lossless, synthetic: median |star aperture flux change| / Poisson noise"),
+    Column("flux_dev_worst", FLOAT, "near-lossless, synthetic: largest |star aperture flux change| / Poisson noise"),
+    Column("flux_bias", FLOAT, "near-lossless, synthetic: median signed star flux change / Poisson noise"),
+    Column("n_sources", INT, "near-lossless, synthetic: injected stars checked"),
 )
 ITEM_TABLE: tuple[Column, ...] = (
     Column("key", STRING, "record key (`records` table)"),

@@ -1,4 +1,5 @@
-"""The view a link opens: ``?tab=tracks&track=hubble&data=real``, ``?tab=submission&submission=ID``.
+"""The view a link opens: ``?tab=tracks&track=hubble&data=real``, ``?tab=submission&submission=ID``,
+``?tab=near-lossless&track=keck`` (a near-lossless track, ``?track=keck-nl2``, opens that view too).
 
 ``url_view`` reads a page's query parameters into a :class:`UrlView`;
 anything it does not recognise is dropped (the page opens on its defaults),
@@ -11,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from evaluator.tracks import TRACKS
+from evaluator.tracks import NEAR_LOSSLESS_TRACKS, TRACKS
 
-TABS: tuple[str, ...] = ("overview", "tracks", "cross-track", "submission", "queue")  # the Tabs' ids
+TABS: tuple[str, ...] = ("overview", "tracks", "cross-track", "near-lossless", "submission", "queue")  # the Tabs' ids
 
 
 @dataclass(frozen=True)
 class UrlView:
     tab: str = "overview"
-    track: str | None = None  # a track name (``evaluator.tracks.TRACKS``)
+    track: str | None = None  # a lossless track's name (``evaluator.tracks.TRACKS``)
     data: str | None = None  # a data view key (checked against the store by the caller)
     submission: str | None = None  # a submission id (checked against the store by the caller)
 
@@ -28,9 +29,11 @@ def url_view(params: Mapping[str, str] | None, tabs: tuple[str, ...] = TABS) -> 
     """The view named by ``params``: a track alone opens the Tracks tab, a submission alone its page."""
     params = params or {}
     track = params.get("track")
-    track = track if track in TRACKS else None
+    variant = NEAR_LOSSLESS_TRACKS.get(track or "")
+    track = variant.lossless_track if variant is not None else track if track in TRACKS else None
     submission = (params.get("submission") or "").strip() or None
-    tab = params.get("tab") or ("tracks" if track else "submission" if submission else "overview")
+    tab = params.get("tab") or ("near-lossless" if variant else "tracks" if track else
+                                "submission" if submission else "overview")
     if tab not in tabs:
         tab = "overview"
     data = (params.get("data") or "").strip() or None

@@ -38,7 +38,8 @@ from evaluator.data_source import resolve_source
 from evaluator.evaluate import evaluate_image
 from evaluator.hidden_splits import list_splits
 from evaluator.profiles import PROFILES, ProfileUnavailable, grant
-from evaluator.tracks import select_tracks
+from evaluator.manifest import modes_near_lossless
+from evaluator.tracks import offered_tracks, select_tracks
 from submissions import states
 from submissions.ingest import answer, ingest
 from submissions.intake import ImageIntegrityError, describe_failures, load_image
@@ -128,10 +129,13 @@ class _Heartbeat(threading.Thread):
 
 
 def _tracks_for(sub: Submission, cfg: WorkerConfig) -> list[Any]:
+    """The worker's tracks the submission asked for; a codec declaring near-lossless also gets the variants of
+    the paper tracks among them, a lossless-only codec none (``evaluator.tracks.offered_tracks``)."""
     chosen = select_tracks(cfg.tracks)
+    chosen = offered_tracks(chosen, near_lossless=modes_near_lossless(sub.manifest.get("modes")), add_variants=True)
     if sub.tracks:
         wanted = set(sub.tracks)
-        chosen = [t for t in chosen if t.name in wanted]
+        chosen = [t for t in chosen if t.name in wanted or t.lossless_track in wanted]
     return chosen
 
 

@@ -51,7 +51,7 @@ from evaluator.manifest import Manifest
 from evaluator.records import ResultStore
 from evaluator.schema import TrackSummary, metric
 from evaluator.settings import default_queue_dir, default_store_url
-from evaluator.tracks import select_tracks
+from evaluator.tracks import get_track, select_tracks
 from submissions.inbox_url import InboxUrlError, parse_destination
 from submissions.intake import BUILD_ERRORS, Progress, build
 from submissions.queue import SubmissionQueue
@@ -277,8 +277,10 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         paired = comparisons(records, scratch, store or default_store_url(), source.label, profile)
         if paired:
             console.print(significance_table(paired, scratch))
-        console.print(f"[green]all {len(records)} tracks round-tripped losslessly.[/] "
-                      f"Submit with [bold]challenge submit {folder}[/]")
+        near = sum(1 for r in records if get_track(r.track).near_lossless)
+        console.print(f"[green]all {len(records)} tracks round-tripped"
+                      + (" losslessly." if not near else f" ({len(records) - near} losslessly, {near} within their "
+                         "per-pixel bound).") + f"[/] Submit with [bold]challenge submit {folder}[/]")
 
     @app.command()
     def submit(

@@ -23,7 +23,9 @@ LANGUAGES: dict[str, str] = {
     "torch": "torch: checkerboard CNN context model + logistic mixture + the SDK's range coder",
 }
 FILES: dict[str, str] = {
-    "python": "- `codec.py`: `encode(array) -> bytes` and `decode(bytes) -> array`; `serve()` does the protocol.\n"
+    "python": "- `codec.py`: `encode(array, max_abs_error=0) -> bytes` and `decode(bytes) -> array`; `serve()` does\n"
+              "  the protocol. It also serves the near-lossless tracks (`challenge tracks`): it quantises to\n"
+              "  bins of width 2*max_abs_error+1 (`modes` in codec.toml says so).\n"
               "- `Dockerfile`: copies `codec.py` onto the base image (Python, numpy, imagecodecs).",
     "c": "- `codec.c`: the protocol, `.npy` reading/writing and the codec, in one file.\n"
          "- `Makefile`: compiles a static binary on your machine (`make`); `challenge build` runs it\n"
@@ -40,6 +42,7 @@ FILES: dict[str, str] = {
 }
 PREPARE: dict[str, str | None] = {"python": None, "c": "make", "shell": None, "torch": None}
 BASE: dict[str, str | None] = {"python": None, "c": None, "shell": None, "torch": "torch"}
+NEAR_LOSSLESS: dict[str, bool] = {"python": True, "c": False, "shell": False, "torch": False}  # encode takes the bound
 BINARY_SUFFIXES = (".pt",)  # copied as they are (no {{name}} substitution)
 _NAME = re.compile(r"[^a-z0-9_-]+")
 
@@ -85,7 +88,8 @@ def create_codec_folder(folder: Path, *, lang: str = "python", name: str | None 
         written.append(path)
     manifest = folder / MANIFEST_NAME
     manifest.write_text(render_manifest(name=name, description=LANGUAGES[lang], authors=authors,
-                                        prepare=PREPARE[lang], base=BASE[lang]), encoding="utf-8")
+                                        prepare=PREPARE[lang], base=BASE[lang], near_lossless=NEAR_LOSSLESS[lang]),
+                        encoding="utf-8")
     written.append(manifest)
     readme = resources.files(__name__).joinpath("README.md.tmpl").read_text(encoding="utf-8")
     readme = readme.replace("{{name}}", name).replace("{{lang}}", lang).replace("{{files}}", FILES[lang])

@@ -5,6 +5,6 @@ baselines use the very same server); codec base images carry it under both
 names.
 """
 
-from evaluator.codec_sdk import Decoder, Encoder, RequestError, serve
+from evaluator.codec_sdk import BOUND_KEYWORD, Decoder, Encoder, RequestError, serve, supports_bound
 
-__all__ = ["Decoder", "Encoder", "RequestError", "serve"]
+__all__ = ["BOUND_KEYWORD", "Decoder", "Encoder", "RequestError", "serve", "supports_bound"]

@@ -64,7 +64,8 @@ GENERATED_FILES: dict[str, str] = {
     "evaluator/__init__.py": '"""AstroCompress Challenge: the codec SDK (image copy)."""\n',
     "challenge/__init__.py": f'"""AstroCompress Challenge: the codec SDK (image copy)."""\n\n__version__ = "{PLATFORM_VERSION}"\n',
     "challenge/sdk/__init__.py": '"""The codec SDK by its public name."""\n\n'
-                                 "from evaluator.codec_sdk import Decoder, Encoder, RequestError, serve  # noqa: F401\n",
+                                 "from evaluator.codec_sdk import (  # noqa: F401\n"
+                                 "    BOUND_KEYWORD, Decoder, Encoder, RequestError, serve, supports_bound)\n",
 }
 # The torch variant also offers the coding layer as ``challenge.sdk.coding``.
 TORCH_GENERATED_FILES: dict[str, str] = {

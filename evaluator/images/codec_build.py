@@ -34,6 +34,7 @@ from evaluator.images.engine import (
     report,
     stream_build,
 )
+from evaluator.manifest import LABEL_MODES, MODES
 from evaluator.settings import cache_dir
 from evaluator.versions import CONTRACT_VERSION
 
@@ -111,6 +112,8 @@ def build_codec_image(folder: Path, *, tag: str | None = None, progress: Progres
     digest = hash_parts([CONTRACT_VERSION, base_tag, *folder_digest(folder)])
     final_tag = tag or f"astrocompress/codec-{image_slug(name)}:{digest[:12]}"
 
+    declared = manifest.get("modes", ["lossless"])
+    modes = ",".join(m for m in MODES if isinstance(declared, list) and m in declared) or "lossless"
     client = docker_client()
     if image_exists(client, final_tag):
         info = client.api.inspect_image(final_tag)
@@ -122,7 +125,8 @@ def build_codec_image(folder: Path, *, tag: str | None = None, progress: Progres
     stream_build(
         client, folder, final_tag,
         buildargs={"BASE_IMAGE": base_tag},
-        labels={LABEL_INPUTS: digest, LABEL_CONTRACT: CONTRACT_VERSION, LABEL_BASE: base_tag, LABEL_NAME: name},
+        labels={LABEL_INPUTS: digest, LABEL_CONTRACT: CONTRACT_VERSION, LABEL_BASE: base_tag, LABEL_NAME: name,
+                LABEL_MODES: modes},
         progress=progress,
     )
     return _built(final_tag, client.api.inspect_image(final_tag))

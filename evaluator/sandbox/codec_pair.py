@@ -130,10 +130,10 @@ class SandboxedCodec:
         assert self._ws is not None and self._dec is not None
         return decode_item(self._dec, f"{self._seq:06d}", bitstream, original)
 
-    def round_trip(self, array: np.ndarray) -> RoundTrip:
+    def round_trip(self, array: np.ndarray, max_abs_error: int = 0) -> RoundTrip:
         rid = self._next_request(array.nbytes)
         assert self._enc is not None and self._dec is not None
-        return round_trip(self._enc, self._dec, rid, array)
+        return round_trip(self._enc, self._dec, rid, array, max_abs_error)
 
     def check_portable(self, samples: Sequence[Sample]) -> PortableRun | None:
         """After the last round trip: stop both containers, decode ``samples`` again under other environments."""

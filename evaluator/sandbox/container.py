@@ -115,12 +115,13 @@ class CodecContainer:
             timer.cancel()
         return time.perf_counter() - t0
 
-    def request(self, req_id: str, in_name: str, out_name: str, timeout: float) -> float:
+    def request(self, req_id: str, in_name: str, out_name: str, timeout: float, *, max_abs_error: int = 0) -> float:
         """One request (``/work/in/in_name`` -> ``/work/out/out_name``); returns its seconds."""
         assert self.proto is not None
         timer = self._deadline(timeout + self.profile.kill_grace_s)
         try:
-            return self.proto.request(req_id, f"/work/in/{in_name}", f"/work/out/{out_name}", timeout)
+            return self.proto.request(req_id, f"/work/in/{in_name}", f"/work/out/{out_name}", timeout,
+                                      max_abs_error=max_abs_error)
         except CodecFailure as exc:
             failure = exc
             if self._killed_by_deadline:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evaluator.failures import CodecFailure
+from evaluator.manifest import LABEL_MODES, modes_near_lossless
 from evaluator.sandbox.policy import LABEL, NOBODY
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,11 @@ class ImageInfo:
     digest: str  # RepoDigest when the image came from a registry, else the image id
     user: str  # "uid:gid" the containers run as, never root
     compressed_size_bytes: int | None
+    modes: str = "lossless"  # the image's ``org.astrocompress.modes`` label (no label: lossless-only, contract 1)
+
+    @property
+    def near_lossless(self) -> bool:
+        return modes_near_lossless(self.modes)
 
     def to_dict(self) -> dict[str, Any]:
         return {"ref": self.ref, "id": self.id, "digest": self.digest, "user": self.user,
@@ -117,8 +123,9 @@ def image_info(client: Any, image: str, compressed_size_bytes: int | None = None
     attrs = img.attrs
     digests = attrs.get("RepoDigests") or []
     user = resolve_user(client, img.id, (attrs.get("Config") or {}).get("User") or "")
+    labels = (attrs.get("Config") or {}).get("Labels") or {}
     if compressed_size_bytes is None:
-        label = ((attrs.get("Config") or {}).get("Labels") or {}).get(SIZE_LABEL)
+        label = labels.get(SIZE_LABEL)
         compressed_size_bytes = int(label) if label and str(label).isdigit() else None
     return ImageInfo(ref=image, id=img.id, digest=digests[0] if digests else img.id, user=user,
-                     compressed_size_bytes=compressed_size_bytes)
+                     compressed_size_bytes=compressed_size_bytes, modes=str(labels.get(LABEL_MODES) or "lossless"))

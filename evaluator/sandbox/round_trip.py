@@ -5,7 +5,9 @@ Data flow: the item's ``.npy`` is written to the encoder's host *in* folder
 encoder's ``/work/out``, is read once into memory (``evaluator.verify``) and
 written to the decoder's *in* folder, which never holds an original. The
 decoded ``.npy`` is checked against the evaluator's own copy of the item, bit
-for bit. Each request's timeout and output cap scale with the original item
+for bit, or on a near-lossless track against its bound (every pixel within
+``max_abs_error`` ADU, in exact integer arithmetic; the bound travels in the
+encode request only: the bitstream must say all the decoder needs). Each request's timeout and output cap scale with the original item
 (its pixels, its raw bytes); both folders are emptied after every request.
 """
 
@@ -18,7 +20,7 @@ import numpy as np
 
 from evaluator.sandbox.container import CodecContainer
 from evaluator.sandbox.workspace import Workspace
-from evaluator.verify import check_output_folder, compare, load_decoded, read_output
+from evaluator.verify import check_bound, check_output_folder, load_decoded, read_output
 
 ENCODE_FILES: Final = (".npy", ".bin")  # suffixes of the request's input and output files
 DECODE_FILES: Final = (".bin", ".npy")
@@ -29,16 +31,18 @@ class RoundTrip:
     bitstream: bytes | bytearray  # exactly the bytes counted and handed to the decoder
     encode_s: float
     decode_s: float
+    decoded: np.ndarray | None = None  # near-lossless only: the decoded array (for the error statistics)
 
 
 def exchange(container: CodecContainer, rid: str, files: tuple[str, str], payload: bytes | bytearray | np.ndarray,
-             original: np.ndarray) -> tuple[bytes | bytearray, float]:
+             original: np.ndarray, max_abs_error: int = 0) -> tuple[bytes | bytearray, float]:
     """One request: write the input, ask, check the output folder, read the output once, clear both."""
     profile = container.profile
     in_name, out_name = f"{rid}{files[0]}", f"{rid}{files[1]}"
     Workspace.write_input(container.in_dir, in_name, payload)
     try:
-        seconds = container.request(rid, in_name, out_name, profile.request_timeout(original.size))
+        seconds = container.request(rid, in_name, out_name, profile.request_timeout(original.size),
+                                    max_abs_error=max_abs_error)
         check_output_folder(container.out_dir, out_name, container.who)
         data = read_output(container.out_dir, out_name, profile.output_cap(original.nbytes), container.who)
     finally:
@@ -47,21 +51,30 @@ def exchange(container: CodecContainer, rid: str, files: tuple[str, str], payloa
     return data, seconds
 
 
-def encode_item(encoder: CodecContainer, rid: str, array: np.ndarray) -> tuple[bytes | bytearray, float]:
-    """The bitstream of ``array`` and the encode seconds."""
-    return exchange(encoder, rid, ENCODE_FILES, array, array)
+def encode_item(encoder: CodecContainer, rid: str, array: np.ndarray,
+                max_abs_error: int = 0) -> tuple[bytes | bytearray, float]:
+    """The bitstream of ``array`` (within ``max_abs_error`` ADU; 0: lossless) and the encode seconds."""
+    return exchange(encoder, rid, ENCODE_FILES, array, array, max_abs_error)
+
+
+def decode_checked(decoder: CodecContainer, rid: str, bitstream: bytes | bytearray, original: np.ndarray,
+                   max_abs_error: int = 0) -> tuple[np.ndarray, float]:
+    """Decode ``bitstream``, check it against ``original`` within ``max_abs_error`` (0: every bit); the array
+    and the decode seconds."""
+    data, seconds = exchange(decoder, rid, DECODE_FILES, bitstream, original)
+    decoded = load_decoded(data, original)
+    check_bound(decoded, original, max_abs_error)
+    return decoded, seconds
 
 
 def decode_item(decoder: CodecContainer, rid: str, bitstream: bytes | bytearray, original: np.ndarray) -> float:
     """Decode ``bitstream``, check it equals ``original`` (shape, dtype, every bit); the decode seconds."""
-    data, seconds = exchange(decoder, rid, DECODE_FILES, bitstream, original)
-    decoded = load_decoded(data, original)
-    compare(decoded, original)
-    return seconds
+    return decode_checked(decoder, rid, bitstream, original)[1]
 
 
-def round_trip(encoder: CodecContainer, decoder: CodecContainer, rid: str, array: np.ndarray) -> RoundTrip:
-    """Encode ``array``, hand exactly the counted bytes to the decoder, check the result."""
-    bitstream, enc_s = encode_item(encoder, rid, array)
-    dec_s = decode_item(decoder, rid, bitstream, array)
-    return RoundTrip(bitstream, enc_s, dec_s)
+def round_trip(encoder: CodecContainer, decoder: CodecContainer, rid: str, array: np.ndarray,
+               max_abs_error: int = 0) -> RoundTrip:
+    """Encode ``array``, hand exactly the counted bytes to the decoder, check the result (within the bound)."""
+    bitstream, enc_s = encode_item(encoder, rid, array, max_abs_error)
+    decoded, dec_s = decode_checked(decoder, rid, bitstream, array, max_abs_error)
+    return RoundTrip(bitstream, enc_s, dec_s, decoded.copy() if max_abs_error else None)

@@ -6,7 +6,8 @@ sources, dark current, cosmic rays; prescan/overscan columns and virtual
 overscan rows see only bias and read noise, as in a real readout (Howell,
 *Handbook of CCD Astronomy*, §4.2). Each amplifier has its own gain, read
 noise and bias level (fixed per detector), a fixed column pattern and
-per-exposure row noise.
+per-exposure row noise. The facts list the injected stars (``stars``, frame
+coordinates) beside the saturating objects (``bright_sources``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from evaluator.synthetic.detector import (
     sky_gradient,
 )
 from evaluator.synthetic.profiles import CcdProfile, FrameLayout
-from evaluator.synthetic.scene import Catalog, bright_sources, render
+from evaluator.synthetic.scene import TRUTH_RADIUS, Catalog, bright_sources, render, star_positions, truth_list
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,28 @@ def data_columns(layout: FrameLayout) -> np.ndarray:
         cols.append(np.arange(start, start + a.data))
         x += a.width
     return np.concatenate(cols)
+
+
+def light_stars(cat: Catalog, exp: CcdExposure, cols: np.ndarray, hd: int, row0: int, readnoise_e: float,
+                beta: float) -> list[list[float]]:
+    """Frame ``[y, x]`` of the injected stars above 5 sigma whose aperture lies on light pixels only.
+
+    Light row j is frame row ``j + row0``, light column i frame column
+    ``cols[i]``; a star whose radius-``TRUTH_RADIUS`` aperture would cross a
+    prescan/overscan strip or leave the light area is left out.
+    """
+    wd = cols.size
+    noise_e = float(np.sqrt(exp.sky_rate * exp.exptime + readnoise_e**2))
+    sy, sx = star_positions(cat, (hd, wd), flux_e=cat.star_rate * exp.exptime, noise_e=noise_e,
+                            fwhm=exp.fwhm_px, beta=beta)
+    sxi = np.floor(sx).astype(np.int64)
+    syi = np.floor(sy).astype(np.int64)
+    r = int(np.ceil(TRUTH_RADIUS))
+    lo, hi = sxi - r, sxi + r + 1
+    ok = (lo >= 0) & (hi <= wd - 1) & (syi - r >= 0) & (syi + r + 1 <= hd - 1)
+    ok[ok] = cols[hi[ok]] - cols[lo[ok]] == hi[ok] - lo[ok]
+    sy, sx, sxi = sy[ok], sx[ok], sxi[ok]
+    return truth_list(sy + row0, cols[sxi] + (sx - sxi))
 
 
 def ccd_frame(profile: CcdProfile, layout: FrameLayout, cat: Catalog, exp: CcdExposure, *,
@@ -128,6 +151,8 @@ def ccd_frame(profile: CcdProfile, layout: FrameLayout, cat: Catalog, exp: CcdEx
         "n_cosmic_rays": n_cr,
         "n_saturated": int(saturated.sum()),
         "bright_sources": [[float(y + row0), float(cols[xi])] for y, xi in zip(by, bx)],
+        "stars": light_stars(cat, exp, cols, hd, row0, float(np.sqrt(np.mean(np.square(amps.readnoise)))),
+                             profile.psf_beta),
         "sky": exp.sky_rate * exp.exptime / float(np.mean(amps.gain)),
     }
     return out, facts

@@ -13,7 +13,9 @@ GBI-16-2D-Legacy: ``n_test`` LCO files plus ``n_test`` from the other
 telescopes, so the ``lco`` track's row filter matters) and ``n_train``
 training files. ``tiny_*`` splits are the first file of each group of each
 ``full_*`` split, so Legacy's ``tiny_test`` holds its first LCO file and its
-first file from another telescope, and every track has a tiny item. The
+first file from another telescope, and every track has a tiny item. Beside
+each file the generator's truth about its injected stars is written to
+``<DATASET>/truth/<image_id>.json`` (:mod:`evaluator.synthetic.truth`). The
 output is byte-identical for the same (size, seed, counts, generator
 version); a completed folder carries a marker and is not regenerated.
 """
@@ -37,11 +39,12 @@ from evaluator.hub_layout import HubDatasetWriter
 from evaluator.settings import synthetic_data_dir
 from evaluator.synthetic.common import Size, SyntheticFile
 from evaluator.synthetic.sky import make_file
+from evaluator.synthetic.truth import write_truth
 from evaluator.tracks import DATASETS
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "1"  # bump when the driver's output layout changes
+GENERATOR_VERSION = "2"  # bump when the driver's output layout changes (2: truth/ sidecars)
 MARKER = "SYNTHETIC_COMPLETE.json"
 
 # Default counts: small enough that 5 classical codecs on all 10 tracks stay fast.
@@ -125,7 +128,9 @@ def _write_dataset(root: Path, dataset: str, size: Size, seed: int, n_test: int,
         first = (split, group) not in firsts
         firsts.add((split, group))
         splits = [f"full_{split}"] + ([f"tiny_{split}"] if first else [])
-        writer.add(_image_id(dataset, seed, index, meta), sf.samples, meta, splits=splits)
+        image_id = _image_id(dataset, seed, index, meta)
+        writer.add(image_id, sf.samples, meta, splits=splits)
+        write_truth(writer.folder, image_id, dataset, sf.samples, meta)
         done += 1
         if progress:
             progress(dataset, done, total)

@@ -14,7 +14,8 @@ Readout Patterns"; Rauscher et al. 2014 for HgCdTe noise):
   ratio ≈1.35) + kTC reset offset (per pixel, per integration) + charge/gain
   + read noise per group (single-frame ≈10 e-, averaged over nframes) +
   1/f noise as row stripes per amplifier (four 512-column outputs);
-- 4-pixel reference border: bias and noise, no light;
+- 4-pixel reference border: bias and noise, no light (``facts["stars"]``,
+  the injected stars detectable up the ramp, are in frame coordinates);
 - gain 2.05 e-/ADU; dark 0.002 e-/s; zodiacal sky in F200W ≈0.25 e-/s/pixel;
   cosmic rays ≈5 /cm²/s on 18 µm pixels (JWST docs, "Cosmic rays").
 """
@@ -33,7 +34,7 @@ from evaluator.synthetic.detector import (
     flat_field,
     sky_gradient,
 )
-from evaluator.synthetic.scene import Catalog, bright_sources, render
+from evaluator.synthetic.scene import Catalog, bright_sources, render, star_positions, truth_list
 
 TFRAME = 10.73676  # s, NIRCam full-frame read
 GAIN = 2.05  # e-/ADU
@@ -134,6 +135,11 @@ def jwst_ramp(shape: tuple[int, int], setup: RampSetup, cat: Catalog, *, rng_det
         cube[g] = adu.astype(np.uint16)
 
     by, bx = bright_sources(cat, fwhm=PSF_FWHM, exptime=float(times[-1]), full_well=FULL_WELL, beta=2.5)
+    # Stars detectable up the ramp: charge by the last group against its sky Poisson and read noise
+    # (superbias and kTC are fixed offsets a ramp fit removes); the same positions in every group.
+    t_end = float(times[-1])
+    sy, sx = star_positions(cat, (hl, wl), flux_e=cat.star_rate * t_end,
+                            noise_e=float(np.sqrt(setup.sky_rate * t_end + rn_group**2)), fwhm=PSF_FWHM, beta=2.5)
     facts: dict[str, Any] = {
         "gain": GAIN,
         "readnoise": READNOISE_FRAME,
@@ -144,6 +150,7 @@ def jwst_ramp(shape: tuple[int, int], setup: RampSetup, cat: Catalog, *, rng_det
         "sky": setup.sky_rate * setup.tgroup / GAIN,
         "n_saturated": int((q >= FULL_WELL).sum()),
         "bright_sources": [[float(y + b), float(x + b)] for y, x in zip(by, bx)],
+        "stars": truth_list(sy + b, sx + b),
         "reference_border": b,
     }
     return cube, facts

@@ -12,7 +12,8 @@ slope of Galactic star counts at high latitude (d log N / dm ≈ 0.25-0.3,
 Bahcall & Soneira 1980), so there are many faint stars and few bright ones;
 galaxy profiles are Sérsic (Sérsic 1963) with n between 0.5 and 4, axis ratio
 0.2-1 and random position angle. Units here are electrons; the detector
-modules add sky, noise and readout.
+modules add sky, noise and readout. :func:`star_positions` gives the truth
+list of injected stars each generator reports (``facts["stars"]``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.signal import fftconvolve
+
+# Truth lists of injected stars (``facts["stars"]``): keep stars above this S/N in an aperture of this radius.
+TRUTH_N_SIGMA = 5.0
+TRUTH_RADIUS = 3.0  # pixels
 
 
 @dataclass(frozen=True)
@@ -187,3 +192,42 @@ def bright_sources(cat: Catalog, *, fwhm: float, exptime: float, full_well: floa
     s = cat.star_rate * frac > full_well
     g = cat.gal_rate * frac > full_well
     return np.concatenate([cat.star_y[s], cat.gal_y[g]]), np.concatenate([cat.star_x[s], cat.gal_x[g]])
+
+
+def aperture_fraction(fwhm: float, beta: float = 3.0, radius: float = TRUTH_RADIUS) -> tuple[float, int]:
+    """``(fraction of a centred star's flux, number of pixels)`` within ``radius`` px of its pixel centre."""
+    k = moffat_kernel(fwhm, beta, radius=max(int(np.ceil(4.0 * fwhm)), int(np.ceil(radius)), 4))
+    c = k.shape[0] // 2
+    y, x = np.mgrid[-c : c + 1, -c : c + 1]
+    inside = y * y + x * x <= radius * radius
+    return float(k[inside].sum()), int(inside.sum())
+
+
+def star_positions(cat: Catalog, shape: tuple[int, int], *, flux_e: np.ndarray, noise_e: float, fwhm: float,
+                   beta: float = 3.0, offset: tuple[float, float] = (0.0, 0.0), n_sigma: float = TRUTH_N_SIGMA,
+                   radius: float = TRUTH_RADIUS) -> tuple[np.ndarray, np.ndarray]:
+    """``(y, x)`` of the stars (not galaxies) a truth list keeps, in pixels of the rendered frame.
+
+    A star is kept when its centre (shifted by ``offset`` = (dy, dx), as in
+    :func:`render`) lies on the frame and it stands ``n_sigma`` above the
+    background in a circular aperture of ``radius`` pixels: the part of its
+    flux ``flux_e`` (electrons, one value per star) the Moffat PSF puts in the
+    aperture exceeds ``n_sigma * noise_e * sqrt(n_pixels)``, with ``noise_e``
+    the background noise (electrons per pixel). Pixel centres are at integer
+    coordinates (:func:`_deposit_points` puts a star at ``x = 10.0`` entirely
+    on column 10). Draws no random numbers.
+    """
+    frac, n_pix = aperture_fraction(fwhm, beta, radius)
+    dy, dx = offset
+    y = cat.star_y + dy
+    x = cat.star_x + dx
+    h, w = shape
+    inside = (y >= 0) & (y <= h - 1) & (x >= 0) & (x <= w - 1)
+    bright = np.asarray(flux_e, dtype=np.float64) * frac > n_sigma * noise_e * np.sqrt(n_pix)
+    keep = inside & bright
+    return y[keep], x[keep]
+
+
+def truth_list(y: np.ndarray, x: np.ndarray) -> list[list[float]]:
+    """``[[y, x], ...]`` as JSON-friendly floats (3 decimals: a thousandth of a pixel)."""
+    return [[round(float(a), 3), round(float(b), 3)] for a, b in zip(y, x)]

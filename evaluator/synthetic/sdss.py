@@ -12,6 +12,9 @@ Physics (Gunn et al. 1998, 2006 for the camera; Stoughton et al. 2002 for the
   transparency and seeing vary per epoch while the objects stay put (aligned
   to < 1 pixel); epochs sorted by TAI (seconds, MJD × 86400);
 - where an epoch does not cover the anchor field the cube holds zeros.
+
+``facts["stars"]`` lists the injected stars of ``cube[0, 2]`` (epoch 0, r
+band, the ``sdss-2d`` item; see :func:`epoch0_r_stars`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from evaluator.synthetic.detector import (
     cosmic_ray_hits,
     sky_gradient,
 )
-from evaluator.synthetic.scene import Catalog, render
+from evaluator.synthetic.scene import Catalog, render, star_positions, truth_list
 
 BANDS: tuple[str, ...] = ("u", "g", "r", "i", "z")
 WAVELENGTH_NM = np.array([355.1, 468.6, 616.6, 748.0, 893.2])
@@ -80,6 +83,21 @@ def draw_epochs(rng: np.random.Generator, n: int, *, missing_probability: float)
     return out
 
 
+def epoch0_r_stars(shape: tuple[int, int], ep: Epoch, cat: Catalog) -> list[list[float]]:
+    """Stars 5 sigma above the r-band sky of epoch ``ep`` (epoch 0), at ``star + ep.offset``, off missing columns."""
+    w = shape[1]
+    sky_e = SKY_DN[2] * ep.sky_factor[2] * GAIN[2]
+    flux_e = cat.star_rate * THROUGHPUT[2] * ep.transparency * EXPTIME  # r is the reference band: colour 1
+    sy, sx = star_positions(cat, shape, flux_e=flux_e, noise_e=float(np.sqrt(sky_e + READNOISE[2] ** 2)),
+                            fwhm=ep.seeing / PIXSCALE, beta=3.5, offset=ep.offset)
+    if ep.missing is not None:
+        side, frac = ep.missing
+        k = max(1, round(frac * w))
+        keep = sx >= k if side == "left" else sx < w - k - 0.5
+        sy, sx = sy[keep], sx[keep]
+    return truth_list(sy, sx)
+
+
 def sdss_cube(shape: tuple[int, int], epochs: list[Epoch], cat: Catalog, *, rng: np.random.Generator,
               cosmic_rays: bool = True) -> tuple[np.ndarray, dict[str, Any]]:
     """Simulate the (T, 5, H, W) uint16 cube; returns ``(cube, facts for meta)``."""
@@ -127,5 +145,6 @@ def sdss_cube(shape: tuple[int, int], epochs: list[Epoch], cat: Catalog, *, rng:
         "n_cosmic_rays": n_cr_total,
         "n_saturated": n_sat,
         "full_well": FULL_WELL,
+        "stars": epoch0_r_stars(shape, epochs[0], cat) if epochs else [],
     }
     return cube, facts

@@ -6,6 +6,7 @@ import pytest
 
 from baselines.baseline_images import baseline_image_folders, dockerfile
 from baselines.classical import CODECS
+from baselines.classical.near_lossless import NEAR_LOSSLESS_CODECS
 from baselines.paper_seeds import paper_codecs
 from baselines.registry import BASELINES, select_baselines
 from baselines.serve import main as serve_main
@@ -24,8 +25,9 @@ def test_every_baseline_has_its_folder_manifest_and_entrypoint() -> None:
 def test_classical_specs_make_the_paper_codecs_and_name_paper_columns() -> None:
     paper = {c.codec for c in paper_codecs()}
     for spec in BASELINES.values():
-        if spec.kind == "classical":
-            assert spec.factory() is CODECS[spec.name]
+        if spec.kind == "classical":  # the paper's codecs, or ours beyond it (near-lossless, no paper column)
+            assert spec.factory() is (NEAR_LOSSLESS_CODECS if spec.near_lossless else CODECS)[spec.name]
+            assert spec.near_lossless == (spec.paper_column is None)
         assert spec.paper_column is None or spec.paper_column in paper
         assert spec.submission == f"baseline-{spec.name}"
 

@@ -23,7 +23,7 @@ def _blocks(lang: str) -> list[str]:
 
 
 def test_contract_is_versioned() -> None:
-    assert "contract_version: 1" in CONTRACT.read_text()
+    assert "contract_version: 2" in CONTRACT.read_text()
 
 
 def test_shell_store_codec_from_the_contract(base_image: str, tmp_path: Path) -> None:
