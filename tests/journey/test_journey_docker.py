@@ -22,7 +22,7 @@ pytestmark = [
     pytest.mark.skipif(not docker_ready(), reason="needs a running Docker engine"),
 ]
 
-TEMPLATE_ROWS = "    rows = np.ascontiguousarray(image).reshape(-1, image.shape[-1])"
+TEMPLATE_ROWS = "    rows = np.ascontiguousarray(quantised).reshape(-1, image.shape[-1])"
 TEMPLATE_DECODE = "    if stream[:4] != MAGIC:"
 
 
@@ -54,8 +54,11 @@ def test_journey_init_build_test_submit_worker_status(home: Path, cli, tmp_path:
 
     history = SubmissionQueue(home / "submissions").get(sub["id"]).history
     assert [h.to_state for h in history] == ["pending", "loading", "running", "finished"]
-    (score,) = sub["scores"]
-    assert score["track"] == "keck" and score["status"] == "ok" and score["ratio_mean"] > 1.2
+    # the template declares the near-lossless mode (it quantises): the worker adds keck's variants
+    scores = {s["track"]: s for s in sub["scores"]}
+    assert set(scores) == {"keck", "keck-nl1", "keck-nl2", "keck-nl4", "keck-nlsigma"}, scores
+    assert all(s["status"] == "ok" for s in scores.values())
+    assert scores["keck"]["ratio_mean"] > 1.2 and scores["keck-nl4"]["ratio_mean"] > scores["keck"]["ratio_mean"]
     assert "finished" in cli("status").output
 
 
@@ -81,7 +84,7 @@ def test_torch_template_journey(home: Path, cli, tmp_path: Path) -> None:
 
 def test_a_lossy_codec_fails_test_and_submit_with_the_reason(home: Path, cli, tmp_path: Path) -> None:
     lossy = python_variant(tmp_path / "lossy", "lossy", replace=(
-        TEMPLATE_ROWS, "    rows = (np.ascontiguousarray(image) & 0xFFFE).reshape(-1, image.shape[-1])"))
+        TEMPLATE_ROWS, "    rows = (np.ascontiguousarray(quantised) & 0xFFFE).reshape(-1, image.shape[-1])"))
     out = cli("test", str(lossy), "--track", "keck", ok=False)
     assert out.exit_code == 1 and "not_lossless" in out.output
     sub = cli("submit", str(lossy), "--participant", "eve", "--track", "keck", ok=False)
@@ -96,7 +99,7 @@ def test_bad_submissions_fail_with_reasons_and_the_good_one_still_finishes(home:
     from submissions.queue import SubmissionQueue
 
     lossy = python_variant(tmp_path / "lossy", "lossy", replace=(
-        TEMPLATE_ROWS, "    rows = (np.ascontiguousarray(image) & 0xFFFE).reshape(-1, image.shape[-1])"))
+        TEMPLATE_ROWS, "    rows = (np.ascontiguousarray(quantised) & 0xFFFE).reshape(-1, image.shape[-1])"))
     crash = python_variant(tmp_path / "crash", "crash", replace=(
         TEMPLATE_DECODE, "    import os\n    os._exit(3)\n" + TEMPLATE_DECODE))
     other = python_variant(tmp_path / "other", "other", replace=("zlib.compress(", "zlib.compress( "))
