@@ -18,7 +18,7 @@ from evaluator.tracks import ALL_TRACKS, ERROR_BOUNDS, LOSSLESS, NEAR_LOSSLESS_T
 
 # (summary field, column title): titles short enough for 80 columns; the caption says what each is.
 ERROR_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("err_rms", "rms"), ("err_mean", "bias"), ("changed_frac", "changed"),
+    ("err_rms", "rms"), ("err_mean", "bias"), ("changed_frac", "chg"),
     ("flux_dev_median", "dF/\u03c3\nmed"), ("flux_dev_worst", "dF/\u03c3\nmax"),
 )
 
@@ -44,7 +44,7 @@ def near_lossless_tables(records: list[Any], name_of: dict[str, str]) -> list[Ta
     tables = []
     for base in tracks:
         table = Table(title=f"{ALL_TRACKS[base].title}: ratio against the per-pixel bound \u03b4 (ADU)",
-                      caption="rms, bias: decoded - original (ADU); changed: fraction of pixels; dF/\u03c3: injected "
+                      caption="rms, bias: decoded - original (ADU); chg: fraction of pixels changed; dF/\u03c3: injected "
                               "stars' aperture-flux change over its Poisson noise (median, worst; synthetic data)",
                       padding=(0, 1))
         table.add_column("codec", no_wrap=True)
