@@ -6,7 +6,8 @@ Dockerfile is its kind's one template (``<kind>/Dockerfile.template``) with
 the baseline's name filled in. The build context is staged here: the
 folder's files, the Dockerfile, the ``baselines`` package's modules (the
 codec base carries only the SDK, as a participant's does) and, for a neural
-baseline, its checkpoint files. Every image runs ``python -m baselines.serve
+baseline, its checkpoint files and ``neural/serving.json``, which checkpoint serves each track
+(`baselines.neural.track_plan`: the image has no track table). Every image runs ``python -m baselines.serve
 <name>``, so it writes exactly the bitstreams of the in-process codec.
 """
 
@@ -17,12 +18,14 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from baselines.model_names import OUR_MODELS
+from baselines.neural.track_plan import SERVING_FILE, serving_json
 from baselines.registry import BASELINES, BaselineSpec
-from evaluator.checksums import file_sha256
+from evaluator.core.checksums import file_sha256
+from evaluator.core.settings import cache_dir
 from evaluator.images import BuiltImage, build_codec_image
 from evaluator.images.codec_build import folder_digest
 from evaluator.images.engine import Progress, hash_parts
-from evaluator.settings import cache_dir
 
 TEMPLATE = "Dockerfile.template"
 IMAGE_INIT = '"""AstroCompress baselines (image copy)."""\n'
@@ -58,6 +61,14 @@ def _weights(spec: BaselineSpec) -> list[Path]:
     return [_package_root() / "neural" / "checkpoints" / w for w in spec.weights]
 
 
+def _generated(spec: BaselineSpec) -> dict[str, str]:
+    """Files the context gets that the repository does not hold (path under the package -> text)."""
+    if not spec.neural:
+        return {}
+    where = SERVING_FILE.relative_to(_package_root()).as_posix()
+    return {where: serving_json({spec.name: OUR_MODELS[spec.name].frames_as_channels})}
+
+
 def stage_context(spec: BaselineSpec) -> Path:
     """A build context: folder files, Dockerfile, ``site-packages/baselines/``, weights.
 
@@ -65,7 +76,9 @@ def stage_context(spec: BaselineSpec) -> Path:
     place atomically, so concurrent builders never see a half-written one.
     """
     folder, root = baseline_images_root() / spec.image_folder, _package_root()
-    inputs = [*folder_digest(folder), IMAGE_INIT, dockerfile(spec)]
+    generated = _generated(spec)
+    inputs = [*folder_digest(folder), IMAGE_INIT, dockerfile(spec),
+              *(part for item in sorted(generated.items()) for part in item)]
     for path in [*_modules(), *_weights(spec)]:
         inputs += [path.relative_to(root).as_posix(), file_sha256(path)]
     context = cache_dir() / "baseline-contexts" / f"{spec.name}-{hash_parts(inputs)[:12]}"
@@ -81,6 +94,8 @@ def stage_context(spec: BaselineSpec) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
     (package / "__init__.py").write_text(IMAGE_INIT)
+    for relative, text in generated.items():
+        (package / relative).write_text(text)
     try:
         staging.rename(context)
     except OSError:  # another process staged the same inputs first

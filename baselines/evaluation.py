@@ -7,14 +7,18 @@ ours, with size and training data, never the paper's bare column name).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from baselines.baseline_images import ensure_baseline_images
 from baselines.registry import BASELINES
-from evaluator.evaluate import evaluate_image
-from evaluator.inprocess import evaluate_inprocess
-from evaluator.records import ResultRecord, ResultStore
-from evaluator.tracks import Track
+from evaluator.core.tracks import Track
+from evaluator.results.records import ResultRecord, ResultStore
+from evaluator.run.evaluate import ImageRun, evaluate_image
+from evaluator.run.inprocess import evaluate_inprocess
+
+log = logging.getLogger(__name__)
 
 # progress_for(codec) -> a progress callback for that codec's run
 ProgressFactory = Callable[[str], Callable[[str], None]]
@@ -31,18 +35,33 @@ def evaluate_baselines(
     progress_for: ProgressFactory | None = None,
     image_progress: Callable[[str], None] | None = None,
 ) -> list[ResultRecord]:
-    """One record per (baseline, track); ``UnknownName`` (a ``KeyError``) for an unknown baseline."""
+    """One record per (baseline, track it codes); ``UnknownName`` (a ``KeyError``) for an unknown baseline.
+
+    A track a baseline does not code (a neural one with no checkpoint for it: ``BaselineSpec.skip_reason``)
+    is skipped, the reason logged and told to ``progress``, not run into a start-up failure.
+    """
     specs = [BASELINES[n] for n in names]
     images = {} if inprocess else ensure_baseline_images([s.name for s in specs], progress=image_progress)
     records: list[ResultRecord] = []
     for spec in specs:
         progress = progress_for(spec.name) if progress_for else None
+        # near-lossless tracks: the evaluator's offer rule (evaluator.core.tracks.offered_tracks) drops them for a
+        # lossless codec
+        skipped = {t.name: reason for t in tracks if not t.near_lossless and (reason := spec.skip_reason(t.name))}
+        for name, reason in skipped.items():
+            log.warning("%s: skipping track %s: %s", spec.name, name, reason)
+            if progress:
+                progress(f"skipping track {name}: {reason}")
+        served = [t for t in tracks if t.name not in skipped]
+        if not served:
+            continue
         if inprocess:
-            records += evaluate_inprocess(spec.factory(), tracks, source, store, submission=spec.submission,
+            records += evaluate_inprocess(spec.factory(), served, source, store, submission=spec.submission,
                                           codec_name=spec.title, progress=progress, neural=spec.neural)
         else:
             built = images[spec.name]
-            records += evaluate_image(built.tag, tracks, source, profile, store, submission=spec.submission,
-                                      codec_name=spec.title, progress=progress,
-                                      image_compressed_size=built.compressed_size_bytes, neural=spec.neural)
+            records += evaluate_image(ImageRun(built.tag, served, source, profile, store, submission=spec.submission,
+                                               codec_name=spec.title, progress=progress,
+                                               image_compressed_size=built.compressed_size_bytes,
+                                               neural=spec.neural))
     return records

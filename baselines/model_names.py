@@ -2,8 +2,10 @@
 
 One table (:data:`OUR_MODELS`) names every neural model we ship, so no row
 of ours carries a bare paper name ("IDF-small (ours, 0.22 M,
-synthetic-trained)", not "IDF"). The baseline registry
-(:mod:`baselines.registry`), the neural codec's ready line
+synthetic-trained)", not "IDF"), and says how each takes a 3D item
+(``frames_as_channels``, which decides the checkpoint serving a track:
+:mod:`baselines.neural.track_plan`). The baseline catalog
+(:mod:`baselines.catalog`), the neural codec's ready line
 (:mod:`baselines.neural.multi`), the VDM estimates and the cross-track
 records all read it. It imports nothing of ours but the table type, so
 any of them can import it without a cycle.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evaluator.named_table import NamedTable
+from evaluator.sdk.named_table import NamedTable
 
 
 def param_text(params: tuple[int, ...]) -> str:
@@ -41,7 +43,9 @@ class OurModel:
     label: str  # the architecture and our configuration ("IDF-small")
     paper_column: str  # the paper's Table 1 column of the same architecture (its models: up to 54 M, real data)
     params: tuple[int, ...]
+    frames_as_channels: bool  # a 3D paper track's frames go in as channels (else: a first frame plus residuals)
     trained_on: str = "synthetic-trained"  # every shipped checkpoint: synthetic-small-s0:full_train, CPU minutes
+    codec: bool = True  # a baseline codec (baselines/neural/<name>.py, a catalog row of its own); False: VDM's bound
 
     @property
     def title(self) -> str:
@@ -54,9 +58,10 @@ class OurModel:
 
 # Our neural models (VDM: a likelihood bound, ``baselines.neural.vdm_records``, not a baseline codec).
 OUR_MODEL_TABLE: tuple[OurModel, ...] = (
-    OurModel("idf", "IDF-small", "IDF", (220_435,)),
-    OurModel("l3c", "L3C-small", "L3C", (563_364, 567_934)),
-    OurModel("pixelcnn", "PixelCNN-lite", "PixelCNN++", (33_903, 35_740)),  # one resolution, other activations
-    OurModel("vdm", "VDM-small", "VDM", (159_237, 162_695)),
+    OurModel("idf", "IDF-small", "IDF", (220_435,), frames_as_channels=False),
+    OurModel("l3c", "L3C-small", "L3C", (563_364, 567_934), frames_as_channels=True),
+    OurModel("pixelcnn", "PixelCNN-lite", "PixelCNN++", (33_903, 35_740),  # one resolution, other activations
+             frames_as_channels=True),
+    OurModel("vdm", "VDM-small", "VDM", (159_237, 162_695), frames_as_channels=True, codec=False),
 )
 OUR_MODELS: NamedTable[OurModel] = NamedTable("neural model", OUR_MODEL_TABLE)

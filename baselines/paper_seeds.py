@@ -31,9 +31,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from evaluator.metrics import RAW_BITS, throughput_mb_s
-from evaluator.records import TRAINED_ON_KEY, ResultRecord, ResultStore
-from evaluator.schema import TrackSummary
+from evaluator.core.metrics import RAW_BITS, throughput_mb_s
+from evaluator.core.schema import TrackSummary
+from evaluator.results.records import TRAINED_ON_KEY, Provenance, ResultRecord, ResultStore
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class PaperCodec:
     codec: str  # the paper's column title
     id: str
     neural: bool
-    provenance: str  # "paper" or "estimate"
+    provenance: Provenance  # "paper" or "estimate"
 
 
 @lru_cache(maxsize=1)
@@ -105,7 +105,7 @@ def paper_records() -> list[ResultRecord]:
                     track=track,
                     profile=PAPER_PROFILE,
                     split=PAPER_SPLIT,
-                    provenance=pc.provenance,  # type: ignore[arg-type]
+                    provenance=pc.provenance,
                     synthetic=False,
                     status="ok",
                     summary=_summary(track, pc.codec, ratio),

@@ -1,13 +1,12 @@
-"""The baseline registry: the one table of every baseline codec the platform ships.
+"""The baseline registry: every baseline codec the platform ships, bound to its implementation.
 
-One :class:`BaselineSpec` per baseline says what it is (classical, neural or archive),
-which column of the paper's Table 1 it verifies, which image folder builds it
-(``baselines/images/<kind>/<name>/``, whose ``codec.toml`` is its manifest),
-the hardware profile it is ranked on, how to make it in this process, and the
-weights it needs. Everything else reads this table: the image entrypoint
+One :class:`BaselineSpec` per row of the catalog (`baselines.catalog`: name, title, kind, the
+paper's Table 1 column, image folder ``baselines/images/<kind>/<name>/`` whose ``codec.toml``
+is its manifest, profile, demo tracks) adds how to make it in this process and the weights
+it needs. Everything else reads this table: the image entrypoint
 (``python -m baselines.serve <name>``), the image builds
 (``baselines.baseline_images``), ``challenge admin evaluate-baselines``, the
-demo, campaigns, and the leaderboard's neural flag and *archive* badge.
+demo and campaigns (the leaderboard, without imagecodecs or torch, reads the catalog).
 
 Imports nothing heavy: the neural factories import torch only when called,
 so classical images (no torch) load this module too.
@@ -16,124 +15,70 @@ so classical images (no torch) load this module too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from baselines.archive import get_archive_codec
+from baselines.catalog import CATALOG, CatalogRow
 from baselines.classical import get_codec
 from baselines.classical.near_lossless import get_near_lossless_codec
 from baselines.model_names import OUR_MODELS, OurModel, param_text  # noqa: F401  (the registry's names)
-from evaluator.named_table import NamedTable
+from baselines.neural.track_plan import NoCheckpoint, checkpoint_plan
+from evaluator.sdk.named_table import NamedTable
 
 if TYPE_CHECKING:  # the images carry the SDK, not the evaluator: a type only
-    from evaluator.inprocess import PythonCodec
-    from evaluator.tracks import Track
-
-try:  # the host's track table; an image carries only the SDK (it serves a codec and never reads demo_tracks)
-    from evaluator.tracks import NEAR_LOSSLESS_TRACKS
-except ImportError:  # pragma: no cover  (inside a baseline image)
-    NEAR_LOSSLESS_TRACKS: dict[str, Track] = {}  # type: ignore[no-redef]
-
-Kind = Literal["classical", "neural", "archive"]
+    from evaluator.run.inprocess import PythonCodec
 
 
 @dataclass(frozen=True)
-class BaselineSpec:
-    name: str  # identifier: image name suffix, submission id ``baseline-<name>``
-    title: str  # display name (records, board, CLI, dataset): ours, never a bare paper column name
-    kind: Kind
-    paper_column: str | None  # the Table 1 column this baseline re-measures (None: not in the paper)
-    factory: Callable[[], PythonCodec]  # the in-process codec (name, title, encode, decode)
-    profile: str = "cpu-1"  # hardware profile it is ranked on
-    weights: tuple[str, ...] = ()  # checkpoint files (under baselines/neural/checkpoints/) the image carries
-    demo_tracks: tuple[str, ...] | None = None  # what `challenge demo` evaluates it on (None: every track asked for)
-    near_lossless: bool = False  # encode takes max_abs_error (its codec.toml declares the near-lossless mode)
+class BaselineSpec(CatalogRow):
+    """A catalog row (`baselines.catalog`) bound to its implementation."""
 
-    @property
-    def submission(self) -> str:
-        return f"baseline-{self.name}"
+    factory: Callable[[], PythonCodec] = field(kw_only=True)  # the in-process codec (name, title, encode, decode)
+    weights: tuple[str, ...] = field(default=(), kw_only=True)  # checkpoint files (baselines/neural/checkpoints/)
 
-    @property
-    def image_folder(self) -> str:
-        """The folder under ``baselines/images/`` with its ``codec.toml``."""
-        return f"{self.kind}/{self.name}"
-
-    @property
-    def neural(self) -> bool:
-        return self.kind == "neural"
-
-
-def _classical(name: str, title: str) -> BaselineSpec:
-    """``title``: our run of the paper's codec, named with the library and settings we ran; the Table 1 column
-    is the codec's own label (``baselines.classical``)."""
-    return BaselineSpec(name, title, "classical", get_codec(name).title, lambda: get_codec(name))
+    def skip_reason(self, track: str) -> str | None:
+        """Why this baseline does not code ``track`` (a neural one with no checkpoint for it), else None."""
+        if not self.neural:
+            return None
+        try:
+            plan = checkpoint_plan(self.name, OUR_MODELS[self.name].frames_as_channels, track)
+        except NoCheckpoint as e:
+            return str(e)
+        if plan.filename not in self.weights:
+            return (f"no {self.name} checkpoint {plan.filename} serves track {track!r}: train one with "
+                    f"python -m baselines.neural.train --model {self.name} --track {track}")
+        return None
 
 
 CHECKPOINTS = Path(__file__).resolve().parent / "neural" / "checkpoints"
-# The neural baselines code ~5 s per synthetic frame each way on one core: the README's main command runs them on
-# three paper tracks (every paper track is covered by the tests and scripts/bench_neural.py).
-NEURAL_DEMO_TRACKS: tuple[str, ...] = ("keck", "hubble", "sdss-2d")
 
 
+def _neural_codec(model: str) -> PythonCodec:
+    from baselines.neural.multi import MultiTrackCodec  # noqa: PLC0415  (heavy optional: torch)
+
+    return MultiTrackCodec(model).preload()
 
 
-def _neural(model: str) -> BaselineSpec:
-    ours = OUR_MODELS[model]
-
-    def make() -> PythonCodec:
-        from baselines.neural.multi import MultiTrackCodec  # noqa: PLC0415  (heavy optional: torch)
-
-        return MultiTrackCodec(model).preload()
-
-    weights = tuple(sorted(p.name for p in CHECKPOINTS.glob(f"{model}-*") if p.suffix in (".pt", ".json")))
-    return BaselineSpec(model, ours.title, "neural", ours.paper_column, make, weights=weights,
-                        demo_tracks=NEURAL_DEMO_TRACKS)
+FACTORY_OF_KIND: dict[tuple[str, bool], Callable[[str], PythonCodec]] = {
+    ("classical", False): get_codec,
+    ("classical", True): get_near_lossless_codec,
+    ("neural", False): _neural_codec,
+    ("archive", False): get_archive_codec,
+}
+"""(kind, near-lossless) -> how a baseline of that kind is made in this process, by name."""
 
 
-# What archives run today (baselines.archive): real tools on the item's FITS file; not in the paper's Table 1.
-# Each sandboxed track costs seconds of container starts, so the README's main command runs the seven on
-# the neural baselines' three paper tracks (every track: the tests, `admin evaluate-baselines`).
-ARCHIVE_DEMO_TRACKS: tuple[str, ...] = NEURAL_DEMO_TRACKS
+def _bind(row: CatalogRow) -> BaselineSpec:
+    make = FACTORY_OF_KIND[(row.kind, row.near_lossless)]
+    weights = tuple(sorted(p.name for p in CHECKPOINTS.glob(f"{row.name}-*") if p.suffix in (".pt", ".json"))) \
+        if row.neural else ()
+    return BaselineSpec(**{f: getattr(row, f) for f in CatalogRow.__dataclass_fields__},
+                        factory=lambda: make(row.name), weights=weights)
 
 
-# The near-lossless baselines (ours, not in the paper): the neural baselines' three paper tracks and their
-# near-lossless variants (every variant of every paper track: `--track near-lossless`, the tests).
-NEAR_LOSSLESS_DEMO_TRACKS: tuple[str, ...] = NEURAL_DEMO_TRACKS + tuple(
-    v.name for v in NEAR_LOSSLESS_TRACKS.values() if v.lossless_track in NEURAL_DEMO_TRACKS)
-
-
-def _near_lossless(name: str, title: str) -> BaselineSpec:
-    """A near-lossless baseline of ``baselines.classical.near_lossless`` (its ``encode`` takes ``max_abs_error``)."""
-    return BaselineSpec(name, title, "classical", None, lambda: get_near_lossless_codec(name),
-                        demo_tracks=NEAR_LOSSLESS_DEMO_TRACKS, near_lossless=True)
-
-
-def _archive(name: str) -> BaselineSpec:
-    return BaselineSpec(name, get_archive_codec(name).title, "archive", None, lambda: get_archive_codec(name),
-                        demo_tracks=ARCHIVE_DEMO_TRACKS)
-
-
-BASELINE_TABLE: tuple[BaselineSpec, ...] = (
-    _classical("jpegxl-max", "JPEG-XL max (ours, libjxl effort 9)"),
-    _classical("jpegxl", "JPEG-XL (ours, libjxl effort 5)"),
-    _classical("jpegls", "JPEG-LS (ours, CharLS)"),
-    _classical("jpeg2000", "JPEG-2000 (ours, OpenJPEG)"),
-    _classical("rice", "RICE (ours, cfitsio rcomp, block 32)"),
-    _near_lossless("jpegls-near", "JPEG-LS near-lossless (ours, CharLS NEAR = δ)"),
-    _near_lossless("quantize-rice", "Quantise 2δ+1 + RICE (ours)"),
-    _near_lossless("quantize-jpegxl", "Quantise 2δ+1 + JPEG-XL (ours, effort 5)"),
-    _neural("idf"),
-    _neural("l3c"),
-    _neural("pixelcnn"),
-    _archive("fpack-rice"),
-    _archive("fpack-hcompress"),
-    _archive("fpack-gzip2"),
-    _archive("bzip2"),
-    _archive("zstd"),
-    _archive("zstd-long"),
-    _archive("xz"),
-)
+BASELINE_TABLE: tuple[BaselineSpec, ...] = tuple(_bind(row) for row in CATALOG)
 
 BASELINES: NamedTable[BaselineSpec] = NamedTable("baseline", BASELINE_TABLE)
 

@@ -13,7 +13,7 @@ import sys
 from importlib import metadata
 
 from baselines.registry import BASELINES
-from evaluator.codec_sdk import TrackSpecific, current_track, serve
+from evaluator.sdk.server import TrackSpecific, current_track, serve
 
 USAGE = f"usage: python -m baselines.serve {{{','.join(BASELINES)}}} encode|decode"
 

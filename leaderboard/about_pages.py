@@ -1,10 +1,10 @@
 """The board's About, How to submit, Rules and Citation pages (issue 23, item 5).
 
 Markdown built from the project's own tables wherever a fact lives in one: the
-tracks (``evaluator.tracks.TRACKS``), the headline metric
-(``evaluator.schema.METRICS``), the badges (``leaderboard.cells.BADGE_HELP``, drawn
-by ``badge``), the hardware profiles and their limits (``evaluator.profiles.PROFILES``),
-the daily submission limit (``submissions.limits``) and the paper's BibTeX
+tracks (``evaluator.core.tracks.TRACKS``), the headline metric
+(``evaluator.core.schema.METRICS``), the badges (``leaderboard.cells.BADGE_HELP``, drawn
+by ``badge``), the hardware profiles and their limits (``evaluator.sandbox.profiles.PROFILES``),
+the daily submission limit (``submissions.queue.limits``) and the paper's BibTeX
 (``leaderboard.dataset_card.PAPER_BIBTEX``, which the results dataset's card cites
 too). Our text only: no participant string reaches these pages; they are
 sanitized all the same, like every Markdown component of the board.
@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from evaluator.profiles import GiB, MiB, PROFILES, Profile
-from evaluator.schema import METRICS
-from evaluator.tracks import ERROR_BOUNDS, TRACKS
+from evaluator.core.schema import METRICS
+from evaluator.core.tracks import ERROR_BOUNDS, TRACKS
+from evaluator.sandbox.profiles import PROFILES, GiB, MiB, Profile
 from leaderboard.cells import BADGE_HELP, badge
 from leaderboard.dataset_card import PAPER_BIBTEX
-from submissions.limits import DEFAULT_PER_DAY, WINDOW_S
+from submissions.queue.limits import DEFAULT_PER_DAY, WINDOW_S
 
 HEADLINE = METRICS["ratio_mean"]
 PAPER_URL = "https://arxiv.org/abs/2506.08306"
@@ -29,7 +29,8 @@ PAPER_URL = "https://arxiv.org/abs/2506.08306"
 # the five classical baselines on all ten tracks in ~4 min, a small neural codec ~5 s per frame each way.
 RUN_TIME_NOTE = ("A run takes what your codec takes: every item of every track is encoded and decoded once, "
                  "in a fresh container per track, plus image start-up. For scale, the five classical "
-                 "baselines (JPEG-XL max and default, JPEG-LS, JPEG-2000, RICE) need about 4 minutes together for all ten tracks "
+                 "baselines (JPEG-XL max and default, JPEG-LS, JPEG-2000, RICE) need about 4 minutes together "
+                 "for all ten tracks "
                  "of the synthetic default on `cpu-1`; our small neural baselines about 5 s per frame each way. "
                  "Runs wait their turn in the queue; the pull request says when yours starts and ends.")
 
@@ -37,7 +38,8 @@ RUN_TIME_NOTE = ("A run takes what your codec takes: every item of every track i
 def tracks_markdown() -> str:
     lines = ["| Track | Title | Dataset | Item | In the paper's Table 1 |", "|---|---|---|---|---|"]
     for name, t in TRACKS.items():
-        lines.append(f"| `{name}` | {t.title} | `AstroCompress/{t.dataset}` | {t.item} | {'yes' if t.paper else 'no'} |")
+        in_paper = "yes" if t.paper else "no"
+        lines.append(f"| `{name}` | {t.title} | `AstroCompress/{t.dataset}` | {t.item} | {in_paper} |")
     bounds = ", ".join(f"`<track>{b.suffix}` ({b.label})" for b in ERROR_BOUNDS)
     lines.append(f"\nEach paper track also has near-lossless variants ({bounds}): every pixel within the bound, "
                  "checked in exact integer arithmetic. They are not lossless results: the **Near-lossless** tab "
@@ -83,8 +85,9 @@ codec beside the paper's numbers. Anyone can take part: see *How to submit*.
 
 ### Headline metric
 
-**{HEADLINE.label}** (`{HEADLINE.name}`): the {HEADLINE.doc}; higher is better. Ranks compare rows measured on the same data only;
-an interval is a bootstrap over the test items, and the line beside a rank column states how ranks are decided.
+**{HEADLINE.label}** (`{HEADLINE.name}`): the {HEADLINE.doc}; higher is better.
+Ranks compare rows measured on the same data only; an interval is a bootstrap over the test items,
+and the line beside a rank column states how ranks are decided.
 
 ### Badges
 

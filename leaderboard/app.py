@@ -5,7 +5,7 @@ The page opens on a one-line header and the data selector
 (``leaderboard.page_header``: one kind of data at a time, real data by
 default, ``leaderboard.data_views``). Tabs: an overview that answers who leads
 (``leaderboard.overview``), the tracks (one view with a selector over the
-track table, ``evaluator.tracks.TRACKS``: the one schema, and a column
+track table, ``evaluator.core.tracks.TRACKS``: the one schema, and a column
 chooser), the generalization table, the near-lossless view
 (``leaderboard.near_lossless_tab``: its records never enter the lossless
 views), a per-submission page, the queue and the About pages. Table headers
@@ -32,10 +32,12 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-from evaluator.tracks import TRACKS
+
+from evaluator.core.tracks import TRACKS
 from leaderboard import column_choice, data_views, tables
 from leaderboard.about_pages import ABOUT_PAGES, about_tabs
 from leaderboard.board_data import OVERVIEW_LIMIT, Filters, LeaderboardData
+from leaderboard.board_reader import BoardReader, open_reader
 from leaderboard.cross_track_view import CROSS_NOTE
 from leaderboard.frontend_assets import asset_middleware
 from leaderboard.html_table import TABLE_CSS, plain_table
@@ -43,11 +45,10 @@ from leaderboard.instruments import sources_markdown
 from leaderboard.near_lossless_tab import NL_TAB, NearLosslessView, build_tab, wire
 from leaderboard.overview import OVERVIEW_RULE, best_css
 from leaderboard.page_header import build_controls, filters_of, profile_choices
-from leaderboard.table_sorter import SORTER_CSS, SORTER_HEAD
-from leaderboard.url_state import TAB_LINK_JS, TABS, url_view
 from leaderboard.submission_page import items_html, submission_html
-from leaderboard.board_reader import BoardReader, open_reader
+from leaderboard.table_sorter import SORTER_CSS, SORTER_HEAD
 from leaderboard.track_pages import cost_view, track_view
+from leaderboard.url_state import TAB_LINK_JS, TABS, url_view
 from leaderboard.view_html import cost_html, cross_html, overview_html, ranking_html, runtime_html
 
 log = logging.getLogger(__name__)
@@ -229,7 +230,7 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
         timer_outputs = [version, overview, *track_outputs, status, f_profile, sub_choice, q_md, q_table]
 
         def update(state_version: int, shown: str, profiles: list[str], provs: list[str], kinds: list[str],
-                   sort_by: str, data_key: str, query: str | None, page_no: Any, force: bool = False) -> list[Any]:
+                   sort_by: str, data_key: str, query: str | None, page_no: Any, *, force: bool = False) -> list[Any]:
             new_version = data.refresh(force=force)
             if new_version == state_version and not force:
                 return [gr.skip()] * len(timer_outputs)
@@ -331,7 +332,8 @@ def build_app(store_url: str, queue_dir: str | Path | None = None, *, refresh_s:
 
 def launch_kwargs() -> dict[str, Any]:
     """Theme and CSS (Gradio 6 takes them at launch), and the front-end build served from memory."""
-    return {"css": APP_CSS + tables.badge_css() + TABLE_CSS + SORTER_CSS + best_css(), "head": SORTER_HEAD + f"<script>{TAB_LINK_JS}</script>",
+    return {"css": APP_CSS + tables.badge_css() + TABLE_CSS + SORTER_CSS + best_css(),
+            "head": SORTER_HEAD + f"<script>{TAB_LINK_JS}</script>",
             "theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate"),
             "app_kwargs": {"middleware": [asset_middleware()]}}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from evaluator.schema import metric
+from evaluator.core.schema import metric
 from leaderboard import tables
 
 

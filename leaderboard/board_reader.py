@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from evaluator.records import ResultRecord
+from evaluator.results.records import ResultRecord
 from leaderboard.ranking import ItemRatios
 from leaderboard.store_reader import StoreReader
 from leaderboard.table_reader import TableReader, has_tables

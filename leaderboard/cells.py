@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leaderboard.cell_values import cell_number
 from leaderboard.safe_text import html_text
 
 BADGE_STYLE: dict[str, tuple[str, str]] = {  # provenance -> (background, text colour)
@@ -74,10 +75,10 @@ def _round(value: object, digits: int) -> float | None:
     if value is None:
         return None
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = cell_number(value)
     except (TypeError, ValueError):
         return None
-    return None if number != number else round(number, digits)
+    return None if number is None else round(number, digits)
 
 
 def _rounded(rows: pd.DataFrame, field: str, digits: int) -> list[float | None]:
@@ -130,9 +131,10 @@ def _badges_html(provenance: str, archive: bool, synthetic: bool, failed: bool) 
 
 
 def _interval_text(low: object, high: object) -> str:
-    if low is None or high is None or pd.isna(low) or pd.isna(high):  # type: ignore[arg-type]
+    lo, hi = cell_number(low), cell_number(high)
+    if lo is None or hi is None:
         return ""
-    return _interval_of(float(low), float(high))  # type: ignore[arg-type]
+    return _interval_of(lo, hi)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -142,10 +144,10 @@ def _interval_of(low: float, high: float) -> str:
 
 def _estimate_spread(row: dict[str, object]) -> str:
     """An estimate's (VDM) spread in the interval column: the bound's standard error over time samples."""
-    se = row.get("bpp_stderr")
-    if se is None or pd.isna(se):  # type: ignore[arg-type]
+    se = cell_number(row.get("bpp_stderr"))
+    if se is None:
         return ""
-    return f"bound ± {float(se):.4f} bpp (s.e. over t)"  # type: ignore[arg-type]
+    return f"bound ± {se:.4f} bpp (s.e. over t)"
 
 
 def _machine_label(hardware: object, profile: object, fingerprint_id: object) -> str:

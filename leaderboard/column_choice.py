@@ -56,7 +56,9 @@ def hide_script(table_selector: str = "#ranking-track table", headers: Iterable[
   const all = {columns}, always = {always};
   const hide = all.map((h, i) => [h, i + 1]).filter(([h]) => !always.includes(h) && !(chosen || []).includes(h));
   let style = document.getElementById('lb-column-style');
-  if (!style) {{ style = document.createElement('style'); style.id = 'lb-column-style'; document.head.appendChild(style); }}
+  if (!style) {{
+    style = document.createElement('style'); style.id = 'lb-column-style'; document.head.appendChild(style);
+  }}
   style.textContent = hide.map(([, i]) => `{table_selector} tr > :nth-child(${{i}}) {{display: none;}}`).join('\\n');
   return chosen;
 }}"""

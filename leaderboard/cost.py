@@ -2,7 +2,7 @@
 
 - **Core-hours per TB of raw data** = ``cores x 1e6 MB / throughput (MB/s) / 3600``,
   for encode and decode, from a record's measured throughput (raw MB per
-  second of wall time, ``evaluator.metrics``) and the cores its profile was
+  second of wall time, ``evaluator.core.metrics``) and the cores its profile was
   granted (the fingerprint's ``cores_granted``; else the profile's). A
   ``gpu-1`` record also held one GPU for those hours.
 - **Per instrument-day** = core-hours per TB x the instrument's daily raw
@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evaluator.profiles import PROFILES
+from baselines.catalog import CATALOG_BY_NAME
+from evaluator.sandbox.profiles import PROFILES
+from leaderboard.cell_values import cell_number
 
 TB_MB = 1e6  # MB per TB (decimal units, like the throughputs)
-RICE_CODEC = "RICE"  # the paper's Table 1 column (its seeded rows keep the paper's names)
-# baselines.registry.baseline_submission("rice"), spelled out: the registry imports imagecodecs, which the
-# hosted Space does not ship (tests/leaderboard/test_cost.py checks the two agree)
-RICE_SUBMISSION = "baseline-rice"
+# The RICE baseline's row of the catalog (pure data: the Space ships neither imagecodecs nor torch).
+RICE_CODEC = str(CATALOG_BY_NAME["rice"].paper_column)  # the paper's Table 1 column (seeded rows keep its names)
+RICE_SUBMISSION = CATALOG_BY_NAME["rice"].submission
 
 
 def core_hours_per_tb(mb_s: float | None, cores: float | None) -> float | None:
@@ -41,8 +42,9 @@ def core_hours_per_tb(mb_s: float | None, cores: float | None) -> float | None:
 
 def profile_cores(profile: str, granted: object) -> float | None:
     """Cores a record ran on: the granted count, else its profile's; None for the paper's machine."""
-    if granted is not None and not pd.isna(granted) and float(granted) > 0:  # type: ignore[arg-type]
-        return float(granted)  # type: ignore[arg-type]
+    cores = cell_number(granted)
+    if cores is not None and cores > 0:
+        return cores
     return float(PROFILES[profile].cores) if profile in PROFILES else None
 
 

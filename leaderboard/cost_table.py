@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from leaderboard.cell_values import cell_number
 from leaderboard.cells import _badges_cell, _codec_cell, _round
 from leaderboard.cost import core_hours_per_tb, gain_vs_rice, profile_cores
 from leaderboard.instruments import INSTRUMENT_TABLE
@@ -51,11 +52,11 @@ def cost_table(frame: pd.DataFrame, track: str, rice: dict[str, float], *,
     rows = rows.sort_values(["profile", "_machine", "_enc"], na_position="last")
     records = []
     for r in _row_dicts(rows, ["_enc", "_dec", "_machine", "decode_mb_s", *CELL_FIELDS]):
-        enc = r["_enc"]
-        gain = gain_vs_rice(r["ratio_mean"], rice.get(r["data"]))
+        enc = cell_number(r["_enc"])
+        gain = gain_vs_rice(cell_number(r["ratio_mean"]), rice.get(str(r["data"])))
         records.append([
             r["profile"], r["_machine"], _codec_cell(r), _badges_cell(r), _round(enc, 2), _round(r["_dec"], 2),
-            *(None if enc is None or pd.isna(enc) else _round(enc * ins.gb_per_day / 1000.0, 2)
+            *(None if enc is None else _round(enc * ins.gb_per_day / 1000.0, 2)
               for ins in INSTRUMENT_TABLE),
             None if gain is None else _round(100.0 * gain, 1), r["data"],
         ])

@@ -14,7 +14,7 @@ import html
 
 import pandas as pd
 
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
 from leaderboard.cells import _badges_cell
 
 CROSS_NOTE = (
@@ -42,7 +42,9 @@ def cross_track_table(rows: pd.DataFrame) -> pd.DataFrame:
     ok = ok.sort_values("created_at").drop_duplicates(["trained_on", "data", "track"], keep="last")
     best = ok.groupby(["data", "track"])["ratio_mean"].max()
     records = []
-    for (data, train), g in sorted(ok.groupby(["data", "trained_on"]), key=lambda kv: (kv[0][0], _order(kv[0][1]))):
+    for (data, trained_on), g in sorted(ok.groupby(["data", "trained_on"]),
+                                        key=lambda kv: (kv[0][0], _order(str(kv[0][1])))):
+        train = str(trained_on)
         by_track = dict(zip(g["track"], g["ratio_mean"]))
         cells = []
         for t in tracks:
@@ -53,5 +55,6 @@ def cross_track_table(rows: pd.DataFrame) -> pd.DataFrame:
                 star = " ★" if v >= best.get((data, t), float("inf")) else ""
                 cells.append(f"{float(v):.2f}{star}")
         title = "all data" if train == "all" else (TRACKS[train].title if train in TRACKS else train)
-        records.append([html.escape(title), _badges_cell(g.iloc[0]), html.escape(str(data)), *cells])
+        first = {str(k): v for k, v in g.iloc[0].items()}
+        records.append([html.escape(title), _badges_cell(first), html.escape(str(data)), *cells])
     return pd.DataFrame(records, columns=headers)

@@ -49,7 +49,7 @@ DATA_VIEWS: dict[str, DataView] = {v.key: v for v in (
 )}
 HIDDEN_NOTE = "A hidden test split: data no participant has seen, evaluated by the organizers."
 
-# Split words: the synthetic generator's default corpus is (small, seed 0) (evaluator.synthetic.corpus)
+# Split words: the synthetic generator's default corpus is (small, seed 0) (evaluator.data.synthetic_corpus)
 _SYNTHETIC = re.compile(r"^synthetic-(?P<size>[a-z]+)-s(?P<seed>\d+)[:\-](?P<part>[a-z_]+)$")
 _PARTS = {"full_test": "full test", "tiny_test": "tiny test", "full_train": "full train", "tiny_train": "tiny train"}
 _HUB = re.compile(r"^hub:(?P<rev>[^:]+):(?P<part>[a-z_]+)$")

@@ -17,7 +17,7 @@ from leaderboard.table_columns import (
     Column,
     column_docs,
 )
-from submissions.queue_snapshot import SNAPSHOT_PATH
+from submissions.service.queue_snapshot import SNAPSHOT_PATH
 
 PAPER_BIBTEX = """@inproceedings{truong2025astrocompress,
   title     = {AstroCompress: A benchmark dataset for multi-purpose compression of astronomical imagery},
@@ -86,7 +86,7 @@ machine fingerprint (`fingerprint_id`). Rows compare within one `data` label.
 - `{RECORDS_TABLE_PATH}`: the `records` table.
 - `{ITEMS_TABLES_GLOB}`: the `items` table, one file per track.
 - `records/<submission>/<track>/<profile>/<split>.json` with `<split>.items.parquet` beside it: the
-  results store's own files (`evaluator.records.ResultStore("hf://datasets/{repo_id}")` reads them).
+  results store's own files (`evaluator.results.records.ResultStore("hf://datasets/{repo_id}")` reads them).
 - `{SNAPSHOT_PATH}` (when the organizer publishes the queue): every submission's state, reason,
   timestamps and per-track scores, never logs of hidden-data runs; `challenge status --from
   hf://datasets/{repo_id}` prints it.

@@ -148,7 +148,9 @@ class FrontendAssets:
             await send({"type": "http.response.body", "body": b""})
             return
         encoding = _encoding(asset, headers.get("accept-encoding", ""))
-        body = asset.encoded.get(encoding) or await anyio.to_thread.run_sync(asset.body, encoding)
+        body = asset.encoded.get(encoding)
+        if not body:
+            body = await anyio.to_thread.run_sync(asset.body, encoding)
         out += [(b"content-type", asset.media_type.encode()), (b"content-length", str(len(body)).encode())]
         if encoding != "identity":  # set: Gradio's own Brotli middleware passes the body on as it is
             out.append((b"content-encoding", encoding.encode()))

@@ -109,7 +109,7 @@ class HfApiTarget:
             if blob_id is None:
                 continue  # a folder
             lfs = getattr(entry, "lfs", None)
-            out[entry.path] = RemoteFile(entry.path, int(entry.size or 0), blob_id,
+            out[entry.path] = RemoteFile(entry.path, int(getattr(entry, "size", 0) or 0), blob_id,
                                          getattr(lfs, "sha256", None) if lfs is not None else None)
         return out
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evaluator.named_table import NamedTable
+from evaluator.sdk.named_table import NamedTable
 
 PAPER = ("Truong, Sudharsan et al., \"AstroCompress: A benchmark dataset for multi-purpose compression of "
          "astronomical imagery\", ICLR 2025, arXiv:2506.08306")

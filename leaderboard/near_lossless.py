@@ -1,12 +1,12 @@
 """The Near-lossless view: rate against error bound for one paper track, and one ranking per bound.
 
-Near-lossless records (``evaluator.tracks.NEAR_LOSSLESS_TRACKS``: ``keck-nl1``,
+Near-lossless records (``evaluator.core.tracks.NEAR_LOSSLESS_TRACKS``: ``keck-nl1``,
 ``keck-nl2``, ``keck-nl4``, ``keck-nlsigma``, ...) are not lossless results:
 they never enter the Tracks tab, the Overview or the cross-track table
 (``leaderboard.board_data`` keeps them out). Here they are shown per paper
 track:
 
-- :func:`bound_tables`: one table per bound (``evaluator.tracks.ERROR_BOUNDS``),
+- :func:`bound_tables`: one table per bound (``evaluator.core.tracks.ERROR_BOUNDS``),
   each ranked by mean ratio within that bound and one data label only (rows
   at different bounds are never ranked together), with the error statistics
   that matter for science and the bound each row was verified at; failed
@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from evaluator.schema import METRICS
-from evaluator.tracks import ERROR_BOUNDS, NEAR_LOSSLESS_TRACKS, PAPER_TRACKS, TRACKS, ErrorBound
+from evaluator.core.schema import METRICS
+from evaluator.core.tracks import ERROR_BOUNDS, NEAR_LOSSLESS_TRACKS, PAPER_TRACKS, TRACKS, ErrorBound
+from leaderboard.cell_values import cell_number
 from leaderboard.cells import _badges_cell, _codec_cell, _round
 from leaderboard.html_table import html_table
 from leaderboard.tables import _row_dicts, dedupe_latest
@@ -112,10 +113,9 @@ def _number(value: object) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     try:
-        number = float(value)  # type: ignore[arg-type]
+        return cell_number(value)
     except (TypeError, ValueError):
         return None
-    return None if pd.isna(number) else number
 
 
 def bound_text(bound_max: object, bound_min: object) -> str:

@@ -14,10 +14,10 @@ Codec names, data labels and submission ids go through
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import pandas as pd
+import plotly.graph_objects as go
 
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
 from leaderboard.near_lossless import bound_text, variants_of
 from leaderboard.plots import _LAYOUT, PALETTE, empty_figure
 from leaderboard.safe_text import plot_text

@@ -53,7 +53,7 @@ class NearLosslessView:
     def rows(self, parent: str, f: Filters) -> pd.DataFrame:
         """The filtered records of ``parent`` and its near-lossless variants."""
         return self._cached(("rows", parent, f.key()), lambda: view_rows(self.data.in_view(self.data.frame(), f),
-                                                                          parent))  # type: ignore[no-any-return]
+                                                                          parent))
 
     def render(self, parent: str | None, f: Filters) -> tuple[str | None, str, Any]:
         """(track shown, note and tables HTML, figure) for ``parent`` (default: the first track with records)."""
@@ -70,7 +70,7 @@ class NearLosslessView:
                        "No near-lossless results for this track on the data chosen above: pick other data "
                        "in the selector at the top.")
             return parent, bound_tables_html(tables, parent, caption), rate_error_figure(rows, parent)
-        return self._cached(("render", parent, f.key()), compute)  # type: ignore[no-any-return]
+        return self._cached(("render", parent, f.key()), compute)
 
     def version(self) -> int:
         """The board's data version as ``LeaderboardData.refresh`` counts it (records and queue)."""

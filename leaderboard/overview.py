@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluator.tracks import PAPER_TRACKS, TRACKS
+from evaluator.core.tracks import PAPER_TRACKS, TRACKS
+from leaderboard.cell_values import is_missing
 from leaderboard.cells import _badges_cell, _codec_cell, _round
 from leaderboard.tables import _row_dicts, dedupe_latest
 
@@ -47,7 +48,7 @@ def _cell(ratio: object, best: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     text = f"{value:g}" if isinstance(value, float) else str(value)
-    if best is not None and not pd.isna(best) and _round(best, 2) == value:
+    if not is_missing(best) and _round(best, 2) == value:
         return f'<b class="{BEST_CLASS}" title="best on this track">{text}</b>'
     return text
 

@@ -38,7 +38,7 @@ class Controls:
     refresh: gr.Button
 
     @property
-    def inputs(self) -> list[gr.components.Component]:
+    def inputs(self) -> list[gr.CheckboxGroup | gr.Dropdown | gr.Radio]:
         return [self.profile, self.provenance, self.kind, self.sort, self.data_pick]
 
 

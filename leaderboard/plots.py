@@ -7,7 +7,7 @@
 - Bits per pixel vs log10 of the background sigma, with the noise-floor
   bound: the entropy of a Gaussian of that sigma rounded to integers (paper
   Figure 5 and Supplement D, Pence et al. 2009;
-  ``evaluator.noise_floor.gaussian_entropy_bits``).
+  ``evaluator.data.noise_floor.gaussian_entropy_bits``).
 
 Plotly reads names, hover text and titles as its own HTML-like markup: every
 codec name, profile, data label and item id goes through
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from evaluator.noise_floor import gaussian_entropy_bits
+from evaluator.data.noise_floor import gaussian_entropy_bits
 from leaderboard.safe_text import plot_text
 
 PALETTE = ("#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d",
@@ -34,8 +34,8 @@ SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross", "
 FRONT_LABEL_POSITION = "top left"  # the codec name beside each front point (the front rises to the left)
 PARETO_POINTS = 300  # points per profile drawn beside the front (a 2,000-codec scatter is slow and unreadable)
 
-_LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 60, "b": 50}, "height": 420,
-               "legend": {"font": {"size": 11}}, "font": {"size": 13}}
+_LAYOUT: dict[str, Any] = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 60, "b": 50}, "height": 420,
+                           "legend": {"font": {"size": 11}}, "font": {"size": 13}}
 
 
 def empty_figure(title: str, message: str) -> go.Figure:

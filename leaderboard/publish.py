@@ -32,7 +32,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 from leaderboard.dataset_card import dataset_card
 from leaderboard.hub_targets import (
     FsspecTarget,
@@ -45,8 +45,8 @@ from leaderboard.hub_targets import (
 from leaderboard.published_tables import table_files
 from leaderboard.space_bundle import SPACE_MANAGED_PREFIXES, space_files
 from leaderboard.table_columns import ITEMS_TABLES_DIR, RECORDS_TABLE_PATH, TABLES_PREFIX
-from submissions.queue import SubmissionQueue
-from submissions.queue_snapshot import SNAPSHOT_PATH, build_snapshot
+from submissions.queue.submission_queue import SubmissionQueue
+from submissions.service.queue_snapshot import SNAPSHOT_PATH, build_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ def _check_repo_id(repo_id: str) -> None:
 
 
 def queue_files(queue_dir: str | Path, store_url: str) -> dict[str, bytes]:
-    """The queue snapshot (:mod:`submissions.queue_snapshot`) by its path in the dataset repo."""
+    """The queue snapshot (:mod:`submissions.service.queue_snapshot`) by its path in the dataset repo."""
     path = Path(queue_dir).expanduser()
     db = path if path.suffix in (".sqlite", ".sqlite3", ".db") else path / "queue.sqlite"
     if not db.is_file():

@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from evaluator.records import ITEMS_SUFFIX, ResultRecord
+from evaluator.results.records import ITEMS_SUFFIX, ResultRecord
 from leaderboard.record_rows import record_row
 from leaderboard.table_columns import (
     FINGERPRINT_FIELDS,
@@ -138,7 +138,7 @@ def table_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
                 rows.append(row)
                 continue
         rows.append(records_row(key, rec, raw, None, None))
-    out = {RECORDS_TABLE_PATH: _parquet(pa.Table.from_pylist(rows, schema=RECORD_SCHEMA))}
+    tables = {RECORDS_TABLE_PATH: _parquet(pa.Table.from_pylist(rows, schema=RECORD_SCHEMA))}
     for path in sorted(p for p, cols in per_track.items() if cols["key"]):
-        out[path] = _parquet(pa.Table.from_pydict(per_track[path], schema=ITEM_SCHEMA))
-    return out
+        tables[path] = _parquet(pa.Table.from_pydict(per_track[path], schema=ITEM_SCHEMA))
+    return tables

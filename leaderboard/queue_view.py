@@ -1,14 +1,14 @@
-"""The Queue tab: the queue snapshot (:mod:`submissions.queue_snapshot`) as counts and a table.
+"""The Queue tab: the queue snapshot (:mod:`submissions.service.queue_snapshot`) as counts and a table.
 
 Where the snapshot comes from: a local queue folder when the board runs
 beside the organizer's queue (``challenge leaderboard --queue DIR``: built
-from the :class:`~submissions.queue.SubmissionQueue` and the store), else
+from the :class:`~submissions.queue.submission_queue.SubmissionQueue` and the store), else
 the ``queue/snapshot.json`` the organizer published into the results
 dataset the board reads (the hosted Space). Either way the tab shows the
 same public fields; hidden-data logs are never in a snapshot.
 
 The tab says when the organizer's service last ran, and warns when that is
-too long ago (:func:`submissions.service_heartbeat.seen_text`): a waiting
+too long ago (:func:`submissions.service.service_heartbeat.seen_text`): a waiting
 submission's position (1 = next) means little while no service runs.
 Every field of a snapshot is shown as text (an HTML table; the counts line
 through :func:`leaderboard.safe_text.markdown_text`).
@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 from leaderboard.safe_text import markdown_text
-from submissions.queue import SubmissionQueue
-from submissions.queue_snapshot import (
+from submissions.queue.submission_queue import SubmissionQueue
+from submissions.service.queue_snapshot import (
     SNAPSHOT_PATH,
     QueueSnapshot,
     SnapshotEntry,
@@ -35,7 +35,7 @@ from submissions.queue_snapshot import (
     build_snapshot,
     read_snapshot,
 )
-from submissions.service_heartbeat import seen_text
+from submissions.service.service_heartbeat import seen_text
 
 log = logging.getLogger(__name__)
 

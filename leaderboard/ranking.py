@@ -52,7 +52,7 @@ from leaderboard.bootstrap import (  # re-exported: the board's readers import I
     SEED,  # noqa: F401
     Z_975,
     ItemRatios,
-    mean_interval,
+    mean_interval,  # noqa: F401
     mean_variances,
     resample_weights,
     weight_cov,
@@ -191,7 +191,7 @@ def paired_ranks(ratios: Mapping[str, ItemRatios]) -> pd.DataFrame:
             shared = ids_a if same else tuple(sorted(set(ids_a) & set(ids_b)))
             cov = weight_cov(shared) if len(shared) >= MIN_PAIRED else None
 
-            def side(members: list[int]) -> _Side:
+            def side(members: list[int], cov: np.ndarray | None = cov, shared: tuple[str, ...] = shared) -> _Side:
                 if cov is not None:
                     return _paired_side(_matrix(ratios, keys, members, shared), cov, tier[members])
                 return _unpaired_side(mean[members], var[members], n_items[members], tier[members])
@@ -234,7 +234,7 @@ def _matrix(ratios: Mapping[str, ItemRatios], keys: list[str], members: list[int
     first = ratios[keys[members[0]]]
     if first.ids == shared:
         return np.vstack([ratios[keys[m]].values for m in members])
-    pos = pd.Index(first.ids).get_indexer(list(shared))  # every member of a block has the same ids
+    pos = pd.Index(first.ids).get_indexer(pd.Index(shared))  # every member of a block has the same ids
     return np.vstack([ratios[keys[m]].values[pos] for m in members])
 
 
@@ -268,8 +268,8 @@ def versus(one: ItemRatios, others: Sequence[ItemRatios]) -> tuple[np.ndarray, n
             sb = _paired_side(_matrix(by_key, keys, members, shared), cov, np.ones(len(members), dtype=bool))
         else:
             sa = own
-            r = _matrix(by_key, keys, members, ids)
-            sb = _unpaired_side(r.mean(axis=1), mean_variances(r, ids), np.full(len(members), len(ids)),
+            block = _matrix(by_key, keys, members, ids)
+            sb = _unpaired_side(block.mean(axis=1), mean_variances(block, ids), np.full(len(members), len(ids)),
                                 np.ones(len(members), dtype=bool))
         other_better[members] = _better_matrix(sa, sb, slice(0, 1), cov)[0]
         one_better[members] = _better_matrix(sb, sa, slice(0, len(members)), cov)[:, 0]

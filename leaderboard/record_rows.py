@@ -12,9 +12,9 @@ import hashlib
 import json
 from typing import Any
 
-from evaluator.profiles import machine_fingerprint
-from evaluator.records import TRAINED_ON_KEY, ResultRecord
-from evaluator.schema import SUMMARY_COLUMNS
+from evaluator.core.schema import SUMMARY_COLUMNS
+from evaluator.results.records import TRAINED_ON_KEY, ResultRecord
+from evaluator.sandbox.profiles import machine_fingerprint
 from leaderboard.tables import LABEL_COLUMNS, row_labels
 
 RECORD_COLUMNS: tuple[str, ...] = (

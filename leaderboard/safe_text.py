@@ -3,7 +3,7 @@
 Codec names, participants, manifests, failure messages with a codec's stderr
 tail, split names, item ids: all of it was written by someone who may want
 to run script in a visitor's browser. Intake refuses the worst
-(:mod:`evaluator.public_text`), but records written before, or by another
+(:mod:`evaluator.core.public_text`), but records written before, or by another
 tool, reach the board too, so every string is escaped where it is rendered,
 with the helper for that place:
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import html
 
-from evaluator.public_text import is_control, is_http_url
+from evaluator.core.public_text import is_control, is_http_url
 
 KEPT_CONTROLS = frozenset("\n\t")  # line breaks and tabs of a stderr tail stay what they are
 # Characters Markdown (with GitHub's extensions and Gradio's LaTeX delimiters) gives a meaning to: written as

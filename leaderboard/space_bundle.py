@@ -18,6 +18,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from evaluator.sdk.errors import PlatformFault
 from leaderboard.import_closure import Closure, closure
 
 SPACE_DATASET_PLACEHOLDER = "__DATASET_REPO__"
@@ -32,7 +33,7 @@ SDK_IMPORT = "gradio"  # pinned by the card's sdk_version, not by requirements.t
 READ_THROUGH: dict[str, tuple[str, ...]] = {"pandas": ("pyarrow",), "fsspec": ("huggingface_hub",)}
 
 
-class SpaceRequirementError(RuntimeError):
+class SpaceRequirementError(PlatformFault, RuntimeError):
     """A package the Space imports is not installed here, so no version can be pinned."""
 
 
@@ -47,8 +48,14 @@ def space_modules() -> tuple[str, ...]:
     return space_closure().modules
 
 
+@lru_cache(maxsize=1)
+def _installed_packages() -> dict[str, list[str]]:
+    """Import name -> distributions: a scan of every installed file (~0.5 s), so once per process."""
+    return dict(metadata.packages_distributions())
+
+
 def _distribution(import_name: str) -> str:
-    dists = metadata.packages_distributions().get(import_name)
+    dists = _installed_packages().get(import_name)
     if not dists:
         raise SpaceRequirementError(
             f"the leaderboard imports {import_name!r}, which is not installed here, so the Space's "
@@ -65,7 +72,7 @@ def space_requirements() -> list[tuple[str, str, str]]:
         why.setdefault(name, f"imported by {files[0]}" + (f" (+{len(files) - 1})" if len(files) > 1 else ""))
         for extra in READ_THROUGH.get(name, ()):
             why.setdefault(extra, f"read through {name}")
-    out = {}
+    out: dict[str, tuple[str, str, str]] = {}
     for name, reason in why.items():
         dist = _distribution(name)
         out.setdefault(dist.lower(), (dist, metadata.version(dist), reason))

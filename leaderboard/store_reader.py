@@ -1,6 +1,6 @@
 """Read a results store into pandas tables, with caching and cheap refresh.
 
-The store is ``evaluator.records.ResultStore`` at any fsspec URL (a local
+The store is ``evaluator.results.records.ResultStore`` at any fsspec URL (a local
 folder by default, ``hf://datasets/ORG/NAME`` when hosted). ``refresh()``
 re-lists the record files with their metadata (size plus mtime, etag or blob
 id, whatever the filesystem reports) and reloads only records that are new or
@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evaluator.records import ResultRecord, ResultStore
-from evaluator.schema import ITEM_COLUMNS
-from evaluator.store_changes import JournalCursor
+from evaluator.core.schema import ITEM_COLUMNS
+from evaluator.results.records import ResultRecord, ResultStore
+from evaluator.results.store_changes import JournalCursor
 from leaderboard.ranking import ItemRatios
 from leaderboard.record_rows import RECORD_COLUMNS, record_row
 
@@ -50,7 +50,7 @@ def file_signature(info: dict[str, Any]) -> str:
 
 def _signatures(infos: dict[str, dict[str, Any]], memo: dict[str, tuple[dict[str, Any], str]]) -> dict[str, str]:
     """``file_signature`` of each listed file, re-using the last one while the listing hands back the same
-    metadata object (``evaluator.store_changes.LocalListing`` does for an unchanged folder)."""
+    metadata object (``evaluator.results.store_changes.LocalListing`` does for an unchanged folder)."""
     out: dict[str, str] = {}
     for key, info in infos.items():
         hit = memo.get(key)
@@ -324,7 +324,7 @@ def _patched(frame: pd.DataFrame, keys: set[str], records: dict[str, _Cached]) -
         if new_type == old_type:
             continue
         if new[col].isna().all() and (pd.api.types.is_float_dtype(old_type) or pd.api.types.is_string_dtype(old_type)
-                                      and old_type != object):
+                                      and old_type != np.dtype(object)):
             new[col] = new[col].astype(old_type)  # a missing number or text: what the old column holds already
             continue
         return None

@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from evaluator.public_text import LINK_FIELDS
+from evaluator.core.public_text import LINK_FIELDS
 from leaderboard import tables
 from leaderboard.board_reader import BoardReader
 from leaderboard.html_table import plain_table

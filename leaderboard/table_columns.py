@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from evaluator.records import safe_component
-from evaluator.schema import ITEM_COLUMNS, METRIC_TABLE
+from evaluator.core.schema import ITEM_COLUMNS, METRIC_TABLE
+from evaluator.results.records import safe_component
 from leaderboard.record_rows import RECORD_COLUMNS
 
 TABLES_PREFIX = "tables/"
@@ -51,7 +51,7 @@ class Column:
 STRING, FLOAT, INT, BOOL = pa.string(), pa.float64(), pa.int64(), pa.bool_()
 STRINGS = pa.list_(pa.string())
 
-# Fingerprint fields (evaluator.profiles.fingerprint) flattened as ``fingerprint_<name>``.
+# Fingerprint fields (evaluator.sandbox.profiles.fingerprint) flattened as ``fingerprint_<name>``.
 FINGERPRINT_FIELDS: tuple[Column, ...] = (
     Column("cpu_model", STRING, "CPU model of the machine that measured the record"),
     Column("cores_granted", INT, "CPU cores the codec container was granted"),
@@ -88,7 +88,7 @@ RECORD_TABLE: tuple[Column, ...] = (
     Column("kind", STRING, "method kind: `classical`, `neural` or `archive`"),
     Column("data_kind", STRING, "`real` or `synthetic`"),
     Column("status", STRING, "`ok` or `failed`"),
-    Column("failure_kind", STRING, "failure kind (evaluator.failures), empty when ok"),
+    Column("failure_kind", STRING, "failure kind (evaluator.core.failures), empty when ok"),
     Column("failure_message", STRING, "what went wrong, for a person; empty when ok"),
     *_SUMMARY,
     Column("encode_s", FLOAT, _RECORD_LEVEL["encode_s"].doc + " (s)"),
@@ -111,11 +111,12 @@ RECORD_TABLE: tuple[Column, ...] = (
     Column("item_rows", INT, "rows of this record in the `items` table (empty: the record has no per-item table)"),
     Column("items_sha256", STRING, "SHA-256 of the record's per-item file in the results store (changes with it)"),
     Column("record_sha256", STRING, "SHA-256 of the record's JSON in the results store (changes with it)"),
-    Column(RECORD_JSON, STRING, "the whole record as JSON (`evaluator.records.ResultRecord.from_dict`), without "
+    Column(RECORD_JSON, STRING, "the whole record as JSON "
+           "(`evaluator.results.records.ResultRecord.from_dict`), without "
                                 "`item_ratios` (the `ok` rows of the `items` table)"),
 )
 
-# The per-item columns (evaluator.schema.ItemRow), one type each (the store's per-record files disagree).
+# The per-item columns (evaluator.core.schema.ItemRow), one type each (the store's per-record files disagree).
 ITEM_FIELDS: tuple[Column, ...] = (
     Column("item_id", STRING, "test item id"),
     Column("shape", STRING, "item shape, `HxW` or `TxHxW`"),
@@ -204,7 +205,7 @@ def _check() -> None:
     if missing or len(set(names)) != len(names):
         raise RuntimeError(f"the records table lacks board columns {missing} or repeats a name")
     if tuple(c.name for c in ITEM_FIELDS) != ITEM_COLUMNS:
-        raise RuntimeError("the items table's columns are not evaluator.schema.ITEM_COLUMNS")
+        raise RuntimeError("the items table's columns are not evaluator.core.schema.ITEM_COLUMNS")
 
 
 _check()

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from evaluator.records import ResultRecord
-from evaluator.schema import ITEM_COLUMNS
+from evaluator.core.schema import ITEM_COLUMNS
+from evaluator.results.records import ResultRecord
 from leaderboard.ranking import ItemRatios
 from leaderboard.record_rows import RECORD_COLUMNS
 from leaderboard.store_reader import file_signature

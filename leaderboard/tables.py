@@ -27,8 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from baselines.archive import ARCHIVE_CODECS
-from evaluator.schema import metric
+from baselines.catalog import ARCHIVE_SUBMISSIONS, PAPER_COLUMNS  # noqa: F401  (part of this module's interface)
+from evaluator.core.schema import metric
+from leaderboard.cell_values import cell_int, cell_number
 from leaderboard.cells import (  # the badges are part of this module's interface (tables.badge, ...)
     BADGE_HELP,  # noqa: F401
     BADGE_STYLE,  # noqa: F401
@@ -44,24 +45,19 @@ from leaderboard.cells import (  # the badges are part of this module's interfac
     portable_badge,  # noqa: F401
 )
 from leaderboard.cost import gain_vs_rice
-from leaderboard.ranking import RANK_NOTE  # noqa: F401  (the rank rule in one line, shown beside the Rank column)
 from leaderboard.data_views import plain_split
 from leaderboard.filter_labels import PROFILE_WORDS
+from leaderboard.ranking import RANK_NOTE  # noqa: F401  (the rank rule in one line, shown beside the Rank column)
 
 PROVENANCES: tuple[str, ...] = ("verified", "paper", "estimate")
-# The paper's Table 1 columns, in its order (the overview lists paper rows this way).
-PAPER_COLUMNS: tuple[str, ...] = (
-    "IDF", "L3C", "PixelCNN++", "VDM", "JPEG-XL (max)", "JPEG-XL", "JPEG-LS", "JPEG-2000", "RICE",
-)
+# The paper's Table 1 columns, in its order (the overview lists paper rows this way), and the archive baselines'
+# submission ids: from `baselines.catalog`, which imports neither imagecodecs nor torch (both absent from the Space).
 KINDS: tuple[str, ...] = ("classical", "neural", "archive")
-# The archive baselines' submission ids (BaselineSpec.submission; not read from baselines.registry, which
-# imports imagecodecs, absent from the Space).
-ARCHIVE_SUBMISSIONS: frozenset[str] = frozenset(f"baseline-{name}" for name in ARCHIVE_CODECS)
 DATA_KINDS: tuple[str, ...] = ("real", "synthetic")
 
 @dataclass(frozen=True)
 class Column:
-    """A metric column: the records-table field and how it is shown (from ``evaluator.schema.METRICS``)."""
+    """A metric column: the records-table field and how it is shown (from ``evaluator.core.schema.METRICS``)."""
 
     field: str
     title: str
@@ -119,7 +115,7 @@ def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
     columns = ("split", "synthetic", "provenance", "neural", "submission", "encode_s_median", "encode_s_mean")
     labels = [row_labels(*values) for values in zip(*(_objects(out, c) for c in columns))]
     for col in LABEL_COLUMNS:
-        out[col] = [row[col] for row in labels]
+        out[col] = pd.Series([row[col] for row in labels], index=out.index)
     out["encode_s"] = pd.to_numeric(out["encode_s"], errors="coerce")
     return out
 
@@ -240,11 +236,13 @@ def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
         ok = rows[(rows["status"] == "ok") & (rows["provenance"] != "estimate")].copy()
         ok["_rank"] = _tied_ranks(ok, stats, sort_by, ascending)
         rows = rows.merge(ok[["key", "_rank"]], on="key", how="left")
-        has_stats = stats is not None and not stats.empty
-        stat_keys = _objects(stats, "key") if has_stats else ()  # type: ignore[arg-type]
-        lows = dict(zip(stat_keys, _objects(stats, "low"))) if has_stats else {}  # type: ignore[arg-type]
-        highs = dict(zip(stat_keys, _objects(stats, "high"))) if has_stats else {}  # type: ignore[arg-type]
-        partial = _incomplete(stats) if has_stats else {}  # type: ignore[arg-type]
+        lows: dict[object, object] = {}
+        highs: dict[object, object] = {}
+        partial: dict[str, str] = {}
+        if stats is not None and not stats.empty:
+            stat_keys = _objects(stats, "key")
+            lows, highs = dict(zip(stat_keys, _objects(stats, "low"))), dict(zip(stat_keys, _objects(stats, "high")))
+            partial = _incomplete(stats)
         # tied ranks list the better value first (a tie never shows 2.37 above 2.93)
         rows = rows.sort_values(["data", "_rank", sort_by, "codec"], ascending=[True, True, ascending, True],
                                 na_position="last")
@@ -253,17 +251,17 @@ def track_table(frame: pd.DataFrame, track: str, *, sort_by: str = "ratio_mean",
         for i, r in enumerate(_row_dicts(rows, fields)):  # dicts, not iterrows: 2,000 rows in milliseconds
             failed = r["status"] != "ok"
             records.append([
-                None if pd.isna(r["_rank"]) else int(r["_rank"]),
+                cell_int(r["_rank"]),
                 _codec_cell(r),
                 _badges_cell(r),
                 *(None if failed else values[i] for values in metric_values),
                 "" if failed else _estimate_spread(r) if r["provenance"] == "estimate"
                 else _interval_text(lows.get(r["key"]), highs.get(r["key"])),
-                None if failed else _round(_gain_percent(r["ratio_mean"], (rice or {}).get(r["data"])), 1),
+                None if failed else _round(_gain_percent(r["ratio_mean"], (rice or {}).get(str(r["data"]))), 1),
                 r["profile"],
                 r["data"],
                 r["submission"],
-                f"failed: {r['failure_kind'] or 'error'}" if failed else partial.get(r["key"], "ok"),
+                f"failed: {r['failure_kind'] or 'error'}" if failed else partial.get(str(r["key"]), "ok"),
             ])
     for codec in missing_paper:
         records.append([None, html.escape(codec), badge("paper"), *(None for _ in METRIC_COLUMNS), "", None,
@@ -281,7 +279,7 @@ def _incomplete(stats: pd.DataFrame) -> dict[str, str]:
 
 
 def _gain_percent(ratio: object, rice: float | None) -> float | None:
-    gain = gain_vs_rice(ratio, rice)  # type: ignore[arg-type]
+    gain = gain_vs_rice(cell_number(ratio), rice)
     return None if gain is None else 100.0 * gain
 
 
@@ -307,8 +305,8 @@ def runtime_table(frame: pd.DataFrame, track: str) -> pd.DataFrame:
         runtime_values = [_rounded(rows, c.field, c.digits) for c in RUNTIME_COLUMNS]
         for i, r in enumerate(_row_dicts(rows, ["machine", "_rank", *CELL_FIELDS])):
             records.append([
-                PROFILE_WORDS.get(r["profile"], r["profile"]), r["machine"],
-                None if pd.isna(r["_rank"]) else int(r["_rank"]),
+                PROFILE_WORDS.get(str(r["profile"]), r["profile"]), r["machine"],
+                cell_int(r["_rank"]),
                 _codec_cell(r), _badges_cell(r),
                 *(values[i] for values in runtime_values), r["data"],
             ])

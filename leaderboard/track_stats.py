@@ -18,6 +18,7 @@ import threading
 import numpy as np
 import pandas as pd
 
+from leaderboard.board_reader import BoardReader
 from leaderboard.ranking import (
     RANK_COLUMNS,
     ItemRatios,
@@ -28,7 +29,6 @@ from leaderboard.ranking import (
     paired_ranks,
     versus,
 )
-from leaderboard.board_reader import BoardReader
 
 STATS_COLUMNS: tuple[str, ...] = RANK_COLUMNS
 _MAX_GROUPS = 256
@@ -139,10 +139,10 @@ def update_ranks(stats: pd.DataFrame, ratios: dict[str, ItemRatios], removed: li
         old[key] = new
         better[key], complete[key] = int(other_better.sum()), tier
         numbers[key] = (len(new.ids), *mean_interval(new))
-    keys = list(numbers)
-    out = pd.DataFrame({"key": keys, "n_items": [numbers[k][0] for k in keys]})
+    rows = list(numbers)
+    out = pd.DataFrame({"key": rows, "n_items": [numbers[k][0] for k in rows]})
     for i, col in enumerate(("mean", "low", "high"), start=1):
-        out[col] = np.array([np.nan if numbers[k][i] is None else numbers[k][i] for k in keys], dtype=float)
-    out["complete"] = [complete[k] for k in keys]
-    out["expected"], out["better"] = expected, [better[k] for k in keys]
+        out[col] = np.array([np.nan if numbers[k][i] is None else numbers[k][i] for k in rows], dtype=float)
+    out["complete"] = [complete[k] for k in rows]
+    out["expected"], out["better"] = expected, [better[k] for k in rows]
     return final_ranks(out)

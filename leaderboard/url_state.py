@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from evaluator.tracks import NEAR_LOSSLESS_TRACKS, TRACKS
+from evaluator.core.tracks import NEAR_LOSSLESS_TRACKS, TRACKS
 
 TABS: tuple[str, ...] = ("overview", "tracks", "cross-track", "near-lossless", "submission", "queue")  # the Tabs' ids
 
@@ -20,7 +20,7 @@ TABS: tuple[str, ...] = ("overview", "tracks", "cross-track", "near-lossless", "
 @dataclass(frozen=True)
 class UrlView:
     tab: str = "overview"
-    track: str | None = None  # a lossless track's name (``evaluator.tracks.TRACKS``)
+    track: str | None = None  # a lossless track's name (``evaluator.core.tracks.TRACKS``)
     data: str | None = None  # a data view key (checked against the store by the caller)
     submission: str | None = None  # a submission id (checked against the store by the caller)
 

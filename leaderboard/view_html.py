@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
 from leaderboard import column_choice, tables
 from leaderboard.cost_table import COST_DATATYPES, COST_LIMIT
 from leaderboard.html_table import html_table, plain_table

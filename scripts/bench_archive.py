@@ -25,9 +25,9 @@ from rich.table import Table
 
 from baselines.archive import ARCHIVE_CODECS
 from baselines.classical import CODECS
-from evaluator.data_source import resolve_source
-from evaluator.metrics import compression_ratio
-from evaluator.tracks import select_tracks
+from evaluator.core.metrics import compression_ratio
+from evaluator.core.tracks import select_tracks
+from evaluator.data.data_source import resolve_source
 
 
 def main() -> None:

@@ -10,11 +10,11 @@ the cluster is started before the clock runs). Printed per worker count:
 - throughput: items evaluated per second of campaign wall time, and the
   speed-up of 2 workers over 1 (goal >= 1.8x where the machine has 2 free cores);
 - per task: the codec time (every timed encode + decode, repeats included), the
-  sandbox time around it (containers, files, checks: ``run_shard`` wall minus
+  sandbox time around it (containers, files, checks: ``run_task`` wall minus
   codec), and Dask's overhead: from Dask's task stream, the gaps on each worker
   between the end of one task and the start of its next (scheduling, result
   transfer, the client keeping shard records) plus compute time outside
-  ``run_shard`` (deserialization), divided by the tasks, and relative to the
+  ``run_task`` (deserialization), divided by the tasks, and relative to the
   codec time (goal <= 1 %).
 
 The campaign's own records go to a temporary store. Run it on an idle
@@ -38,8 +38,8 @@ os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
 import pandas as pd  # noqa: E402
 from distributed import Client, LocalCluster, get_task_stream  # noqa: E402
 
-from evaluator.synthetic.corpus import generate  # noqa: E402
-from submissions.campaign import (  # noqa: E402
+from evaluator.data.synthetic_corpus import generate  # noqa: E402
+from submissions.campaign.campaign import (  # noqa: E402
     CoreSlots,
     baseline_targets,
     plan_campaign,

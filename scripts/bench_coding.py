@@ -1,4 +1,4 @@
-"""Benchmark the shared entropy coder (evaluator.coding) on a frame's worth of pixel mixtures.
+"""Benchmark the shared entropy coder (evaluator.sdk.coding) on a frame's worth of pixel mixtures.
 
 Draws ``side x side`` symbols from realistic raw 16-bit mixtures (K components close
 together, logistic scales around ``--scale``: ~5.3 bits per pixel at the default 5,
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "tests" / "coding"))  # the realistic mixture fact
 
 from mixture_factory import draw, realistic_params
 
-from evaluator.coding import (
+from evaluator.sdk.coding import (
     MixtureParams,
     MixtureRangeDecoder,
     MixtureRangeEncoder,
@@ -42,7 +42,7 @@ from evaluator.coding import (
     encode_mixture,
     ideal_bits,
 )
-from evaluator.coding.logistic import HALF_WIDTHS, window_layout
+from evaluator.sdk.coding.logistic import HALF_WIDTHS, window_layout
 
 
 def best_of(repeat: int, fn: Callable[[], object]) -> tuple[float, object]:

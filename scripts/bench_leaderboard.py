@@ -58,15 +58,16 @@ from browser_support import (
 from lb_factory import BASELINES, verified_record
 
 from baselines.paper_seeds import seed_paper_results
-from evaluator.records import ResultStore
-from evaluator.tracks import TRACKS
-
+from evaluator.core.tracks import TRACKS
+from evaluator.results.records import ResultStore
 
 # In-page timings (performance.now() in the page, not Selenium round trips): the first animation frame
 # after the table has rows, from navigation start or from the click.
 _PAINTED_JS = """
 const [id, min, done] = arguments;
-const count = () => { const t = document.getElementById(id); return t ? t.querySelectorAll('[role=row] [role=gridcell]').length : 0; };
+const count = () => {
+  const t = document.getElementById(id); return t ? t.querySelectorAll('[role=row] [role=gridcell]').length : 0;
+};
 const finish = () => requestAnimationFrame(() => done(performance.now()));
 if (count() > min) { finish(); return; }
 const obs = new MutationObserver(() => { if (count() > min) { obs.disconnect(); finish(); } });
@@ -74,8 +75,11 @@ obs.observe(document.body, {childList: true, subtree: true});
 """
 _SWITCH_JS = """
 const [title, id, min, done] = arguments;
-const count = () => { const t = document.getElementById(id); return t ? t.querySelectorAll('[role=row] [role=gridcell]').length : 0; };
-const pick = () => Array.from(document.querySelectorAll('#track-choice label')).find(l => l.innerText.trim() === title && l.offsetParent);
+const count = () => {
+  const t = document.getElementById(id); return t ? t.querySelectorAll('[role=row] [role=gridcell]').length : 0;
+};
+const pick = () => Array.from(document.querySelectorAll('#track-choice label'))
+  .find(l => l.innerText.trim() === title && l.offsetParent);
 const t0 = performance.now();
 let picked = false;
 const step = () => {
@@ -84,15 +88,22 @@ const step = () => {
 };
 const obs = new MutationObserver(step);
 obs.observe(document.body, {childList: true, subtree: true});
-if (!pick()) { Array.from(document.querySelectorAll('button[role=tab]')).find(b => b.innerText.trim() === 'Tracks').click(); }
+if (!pick()) {
+  Array.from(document.querySelectorAll('button[role=tab]')).find(b => b.innerText.trim() === 'Tracks').click();
+}
 step();
 """
 _REFRESH_JS = """
 const [id, text, done] = arguments;
-const seen = () => { const t = document.getElementById(id); return t && Array.from(t.querySelectorAll('[role=gridcell]')).some(c => c.innerText.trim().startsWith(text)); };
+const seen = () => {
+  const t = document.getElementById(id);
+  return t && Array.from(t.querySelectorAll('[role=gridcell]')).some(c => c.innerText.trim().startsWith(text));
+};
 const button = document.getElementById('refresh-button');
 const t0 = performance.now();
-const obs = new MutationObserver(() => { if (seen()) { obs.disconnect(); requestAnimationFrame(() => done(performance.now() - t0)); } });
+const obs = new MutationObserver(() => {
+  if (seen()) { obs.disconnect(); requestAnimationFrame(() => done(performance.now() - t0)); }
+});
 obs.observe(document.body, {childList: true, subtree: true, characterData: true});
 (button.querySelector('button') || button).click();
 """

@@ -23,21 +23,22 @@ import time
 import numpy as np
 import torch
 
+from baselines.catalog import NEURAL_BASELINES
 from baselines.classical import CODECS
 from baselines.neural import common
 from baselines.neural.checkpoints import checkpoint_path
 from baselines.neural.codec import load_codec
-from evaluator.data_source import resolve_source
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import PAPER_TRACKS, TRACKS
+from evaluator.data.data_source import resolve_source
 
-PAPER = ("lco", "keck", "hubble", "jwst-2d", "jwst-2d-res", "sdss-2d", "sdss-3d-lambda", "sdss-3d-time")
+PAPER = PAPER_TRACKS
 FRAME = 800 * 800
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tracks", default="paper")
-    ap.add_argument("--models", default="idf,l3c,pixelcnn")
+    ap.add_argument("--models", default=",".join(NEURAL_BASELINES))
     ap.add_argument("--full-frame", action="store_true", help="also time one 800x800 sdss-2d frame per model")
     ap.add_argument("--data", default="synthetic")
     ap.add_argument("--max-items", type=int, default=0, help="0 = all test items")
@@ -86,8 +87,9 @@ def main() -> None:
             wins[model] += r >= jr
             table.setdefault(track, {"jpegxl-max": jr})[model] = r
             params = int(json.loads(checkpoint_path(model, track).with_suffix(".json").read_text())["params"])
-            print(f"{model:5} {track:15} {len(items):5} {codec.label:12} {codec.variant:8} {params:8d} {nll / npix:8.4f} "
-                  f"{bits / npix:8.4f} {100 * (bits - nll) / nll:6.2f} {r:6.3f} {jr:7.3f} {('yes' if r >= jr else 'no'):>5} "
+            beats = "yes" if r >= jr else "no"
+            print(f"{model:5} {track:15} {len(items):5} {codec.label:12} {codec.variant:8} {params:8d} "
+                  f"{nll / npix:8.4f} {bits / npix:8.4f} {100 * (bits - nll) / nll:6.2f} {r:6.3f} {jr:7.3f} {beats:>5} "
                   f"{enc_s / npix * FRAME:8.2f} {dec_s / npix * FRAME:8.2f} {('yes' if exact else 'NO'):>5}")
     models = a.models.split(",")
     print(f"\n{'track':15} " + " ".join(f"{m:>9}" for m in (*models, "jpegxl-max")))

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """How much does the sandbox cost? Sandboxed vs in-process vs bare codec calls.
 
-On one Hubble-size synthetic frame (4144 x 2068 uint16, ``evaluator.synthetic.sky.make_file``
+On one Hubble-size synthetic frame (4144 x 2068 uint16, ``evaluator.data.synthetic_sky.make_file``
 with ``size="full"``), for RICE and JPEG-LS, interleaved, median of ``--repeats`` runs:
 
 - *sandboxed*: one request to the baseline codec image in its hardened
   container (profile cpu-1), timed by the evaluator from sending the request
   line to reading the ``ok`` line;
 - *in-process*: the same work in this process, timed the same way
-  (``evaluator.inprocess``: load the .npy, encode, write the bitstream;
+  (``evaluator.run.inprocess``: load the .npy, encode, write the bitstream;
   read the bitstream, decode, write the .npy);
 - *bare*: the codec call alone (``codec.encode(array)`` / ``codec.decode(bytes)``).
 
@@ -43,7 +43,7 @@ import numpy as np
 
 def hubble_frame(seed: int = 0) -> np.ndarray:
     try:
-        from evaluator.synthetic.sky import make_file  # noqa: PLC0415
+        from evaluator.data.synthetic_sky import make_file  # noqa: PLC0415
 
         frame = make_file("SBI-16-2D", seed, 0, size="full").samples[0]
         return np.ascontiguousarray(frame, dtype=np.uint16)
@@ -67,8 +67,8 @@ def peak_rss() -> int:
 
 def rss_child(image: str, npy: str, repeats: int) -> None:
     """Child mode: peak RSS of the evaluator during sandboxed round trips of one frame."""
-    from evaluator.profiles import PROFILES  # noqa: PLC0415
-    from evaluator.sandbox import SandboxedCodec  # noqa: PLC0415
+    from evaluator.sandbox.codec_pair import SandboxedCodec  # noqa: PLC0415
+    from evaluator.sandbox.profiles import PROFILES  # noqa: PLC0415
 
     frame = np.load(npy)
     with SandboxedCodec(image, PROFILES["cpu-1"]) as sc:
@@ -100,9 +100,9 @@ def main() -> int:
 
     from baselines.baseline_images import ensure_baseline_images  # noqa: PLC0415
     from baselines.classical import get_codec  # noqa: PLC0415
-    from evaluator.inprocess import InProcessCodec  # noqa: PLC0415
-    from evaluator.profiles import PROFILES, cpu_model, grant  # noqa: PLC0415
-    from evaluator.sandbox import SandboxedCodec  # noqa: PLC0415
+    from evaluator.run.inprocess import InProcessCodec  # noqa: PLC0415
+    from evaluator.sandbox.codec_pair import SandboxedCodec  # noqa: PLC0415
+    from evaluator.sandbox.profiles import PROFILES, cpu_model, grant  # noqa: PLC0415
 
     console = Console(width=140)
     if args.inproc_dir:

@@ -44,9 +44,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from bench_leaderboard import _PAINTED_JS, BROWSER_SETTLE_S, build_store
 from browser_support import browser_available, free_port, start_chromium, stop_chromium
 
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 from leaderboard.publish import publish
-from submissions.queue import SubmissionQueue
+from submissions.queue.submission_queue import SubmissionQueue
 
 # Runs the Space's app.py as ``python app.py`` would, logging every file opened under BENCH_ROOT (with the time).
 LAUNCHER = """

@@ -2,8 +2,8 @@
 """Encode times with 1 and with 2 concurrent workers on this host (issue 11: disjoint cpusets).
 
 Each "worker" is a thread running the organizers' evaluator
-(``evaluator.evaluate.evaluate_image``, profile ``cpu-1``) on the same
-items; each evaluation leases its own core (``evaluator.cpu_lease``), so
+(``evaluator.run.evaluate.evaluate_image``, profile ``cpu-1``) on the same
+items; each evaluation leases its own core (``evaluator.sandbox.cpu_lease``), so
 with two workers the records show two cpusets. Printed per setting: the
 cpuset of each worker's record, the median and mean per-item encode time,
 and the wall time. On an idle host with at least two free cores the two
@@ -27,10 +27,10 @@ import numpy as np
 
 from baselines.baseline_images import ensure_baseline_image
 from baselines.registry import select_baselines
-from evaluator.evaluate import ItemsSource, evaluate_image
-from evaluator.items import Item
-from evaluator.records import ResultRecord, ResultStore
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
+from evaluator.data.items import Item
+from evaluator.results.records import ResultRecord, ResultStore
+from evaluator.run.evaluate import ImageRun, ItemsSource, evaluate_image
 
 
 def items(n: int, size: int, seed: int) -> list[Item]:
@@ -51,8 +51,8 @@ def run(image: str, n_workers: int, data: list[Item]) -> tuple[list[tuple[Result
     def one(w: int) -> None:
         source = ItemsSource({"hubble": data}, label="bench-workers", synthetic=True)
         store = ResultStore(f"memory://bench-workers-{n_workers}-{w}")
-        (rec,) = evaluate_image(image, [TRACKS["hubble"]], source, "cpu-1", store, measure_image_size=False,
-                                submission=f"bench-w{w}")
+        (rec,) = evaluate_image(ImageRun(image, [TRACKS["hubble"]], source, "cpu-1", store,
+                                         measure_image_size=False, submission=f"bench-w{w}"))
         with lock:
             records.append((rec, [float(t) for t in store.items(rec.key)["encode_s"].dropna()]))
 

@@ -26,9 +26,9 @@ from rich.table import Table
 
 from baselines.classical import CODECS
 from baselines.paper_seeds import paper_results
-from evaluator.metrics import compression_ratio
-from evaluator.synthetic.calibration import ratio_table, track_items
-from evaluator.tracks import PAPER_TRACKS, TRACKS
+from evaluator.core.metrics import compression_ratio
+from evaluator.core.tracks import PAPER_TRACKS, TRACKS
+from evaluator.data.synthetic_calibration import ratio_table, track_items
 
 
 def main() -> None:

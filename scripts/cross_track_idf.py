@@ -22,8 +22,8 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from baselines.neural.cross_track import TABLE2_TRACKS, cross_track_idf, ratio_matrix
-from evaluator.records import ResultStore
-from evaluator.settings import default_store_url
+from evaluator.core.settings import default_store_url
+from evaluator.results.records import ResultStore
 
 
 def main() -> None:

@@ -4,8 +4,10 @@
 # integration, headless-Chromium browser, adversarial).
 #
 #   bash scripts/test.sh            everything (what CI runs)
-#   bash scripts/test.sh --fast     the tier to run after every change: no Docker, no browser, no slow tests
-# Other arguments go to pytest (e.g. a test file, -k NAME, -x).
+#   bash scripts/test.sh --fast     the tier to run after every change: no Docker, no browser, no slow
+#                                   tests, one pytest-xdist worker per core (-n 0 after --fast: one process)
+# Other arguments go to pytest (e.g. a test file, -k NAME, -x). The full run lists its 30 slowest
+# tests (--durations=30) so CI logs show where the time goes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fast=0
@@ -18,8 +20,9 @@ export CHALLENGE_HOME="${CHALLENGE_HOME:-$PWD/.cache/test-home}"
 export CHALLENGE_CACHE="${CHALLENGE_CACHE:-$PWD/.cache/test-cache}"
 echo "lint-imports: the layers contract of pyproject.toml"
 .venv/bin/lint-imports --no-cache
+bash scripts/lint.sh
 if [ "$fast" = 1 ]; then
-  exec .venv/bin/python -m pytest -q --timeout=300 -m "not docker and not browser and not slow" "$@"
+  exec .venv/bin/python -m pytest -q --timeout=300 -n auto --dist worksteal -m "not docker and not browser and not slow" "$@"
 fi
 export CHALLENGE_REQUIRE_DOCKER=1
-exec .venv/bin/python -m pytest -q --timeout=900 "$@"
+exec .venv/bin/python -m pytest -q --timeout=900 --durations=30 "$@"

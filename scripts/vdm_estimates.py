@@ -32,8 +32,8 @@ from baselines.neural.vdm_estimate import (
 )
 from baselines.neural.vdm_records import CODEC, estimate_record, shipped_entries, write_shipped
 from baselines.neural.vdm_train import PAPER_TRACKS
-from evaluator.records import ResultStore, utcnow
-from evaluator.settings import default_store_url
+from evaluator.core.settings import default_store_url
+from evaluator.results.records import ResultStore, utcnow
 
 
 def main() -> None:

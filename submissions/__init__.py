@@ -1,6 +1,6 @@
 """Submissions: intake, the durable queue and its states, the submission store, the worker.
 
-The leaderboard reads the queue through :class:`submissions.queue.SubmissionQueue`.
+The leaderboard reads the queue through :class:`submissions.queue.submission_queue.SubmissionQueue`.
 """
 
-from submissions.queue import Submission, SubmissionQueue, Transition  # noqa: F401
+from submissions.queue.submission_queue import Submission, SubmissionQueue, Transition  # noqa: F401

@@ -3,20 +3,20 @@
 :func:`submit_codec` runs the steps in order, and refuses with :class:`SubmitRefused`
 (the message says why and what to do) before anything is queued or uploaded:
 
-0. a hosted inbox is checked first (:func:`submissions.inbox_url.parse_destination`:
+0. a hosted inbox is checked first (:func:`submissions.inbox.inbox_url.parse_destination`:
    a lookalike URL is refused before anything is built), then asked for the
    token's Hub account (the identity) and the organizer's recipient;
-1. the image: the folder built (:func:`submissions.intake.build`), or an
+1. the image: the folder built (:func:`submissions.evaluation.intake.build`), or an
    already-built image pinned by id (``REF`` or ``REF@sha256:...``);
 2. for the local queue, the duplicate-digest and daily-limit checks, before
    any long work (the hosted inbox's are the organizer's, at ingest);
 3. the self-check: the organizers' evaluator on one item per track;
 4. the export (``docker save | gzip`` of the image id, so the digest is
    frozen), then the local queue (the tar next to it) or the hosted inbox
-   (:mod:`submissions.inbox`: on the Hub, a pull request from the
+   (:mod:`submissions.inbox.inbox`: on the Hub, a pull request from the
    participant's own account). For an inbox with a recipient (the Hub
    always), the archive is encrypted for the organizer first
-   (:mod:`submissions.inbox_crypto`, streaming) and only the ciphertext is
+   (:mod:`submissions.inbox.inbox_crypto`, streaming) and only the ciphertext is
    sent; the request's JSON then carries the image id sealed too (it would
    otherwise say which image it is) and the plaintext archive's SHA-256.
 
@@ -34,14 +34,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from evaluator.manifest import Manifest, ManifestError, load_manifest
-from evaluator.tracks import Track
-from submissions.inbox import Inbox, SubmissionStoreError
-from submissions.inbox_crypto import InboxKeyError, parse_recipient, seal_file
-from submissions.inbox_image import seal_fields
-from submissions.inbox_url import InboxDestination, open_inbox, parse_destination
-from submissions.ingest import images_dir
-from submissions.intake import (
+from evaluator.core.manifest import Manifest, ManifestError, load_manifest
+from evaluator.core.tracks import Track
+from evaluator.sdk.errors import BadInput
+from submissions.evaluation.intake import (
     BUILD_ERRORS,
     IntakeError,
     Progress,
@@ -51,11 +47,16 @@ from submissions.intake import (
     resolve_pinned_image,
     self_check,
 )
-from submissions.limits import LimitExceeded
-from submissions.queue import DuplicateSubmission, SubmissionQueue, new_submission_id
+from submissions.inbox.inbox import Inbox, SubmissionStoreError
+from submissions.inbox.inbox_crypto import InboxKeyError, parse_recipient, seal_file
+from submissions.inbox.inbox_image import seal_fields
+from submissions.inbox.inbox_url import InboxDestination, open_inbox, parse_destination
+from submissions.inbox.ingest import images_dir
+from submissions.queue.limits import LimitExceeded
+from submissions.queue.submission_queue import DuplicateSubmission, SubmissionQueue, new_submission_id
 
 
-class SubmitRefused(RuntimeError):
+class SubmitRefused(BadInput, RuntimeError):
     """Nothing was submitted; the message says why and what to do."""
 
 

@@ -1,12 +1,38 @@
 """Suite-wide guard: where Docker is required (CI, scripts/test.sh), a missing
-engine is an error, never a silent skip of the real-container tests."""
+engine is an error, never a silent skip of the real-container tests. Also what
+makes the suite safe under pytest-xdist (``scripts/test.sh --fast``)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
+
+
+def _home_per_xdist_worker() -> None:
+    """Under pytest-xdist (``scripts/test.sh --fast`` runs ``-n auto``) each worker gets its own
+    CHALLENGE_HOME: stores, queues and CPU leases are per-process state. CHALLENGE_CACHE stays
+    shared: its writers (synthetic corpus, wheels, build contexts) lock and move finished folders
+    into place, so workers reuse one copy."""
+    worker, home = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get("CHALLENGE_HOME", "").strip()
+    if worker and home:
+        os.environ["CHALLENGE_HOME"] = str(Path(home) / f"xdist-{worker}")
+
+
+_home_per_xdist_worker()  # at import: before any test module reads the settings
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes() -> None:
+    """Start the xdist workers with the environment this run began with. ``import readline`` (pytest's
+    debugger support) writes COLUMNS/LINES into the process's C environment, which every process
+    started later inherits; a rich Console made with COLUMNS set keeps that width, so a worker would
+    print the CLI's tables 80 columns wide where a test asks for more (CliRunner's env)."""
+    for name in ("COLUMNS", "LINES"):
+        if name not in os.environ:
+            os.unsetenv(name)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

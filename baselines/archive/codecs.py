@@ -38,13 +38,14 @@ from pathlib import Path
 import numpy as np
 
 from baselines.archive.fits_file import fits_bytes, read_fits_bytes
+from evaluator.sdk.errors import PlatformFault
 
 # The Debian package of each tool (for the messages and the image's build check).
 PACKAGES: dict[str, str] = {"fpack": "libcfitsio-bin", "funpack": "libcfitsio-bin", "bzip2": "bzip2",
                             "zstd": "zstd", "xz": "xz-utils"}
 
 
-class ArchiveToolError(RuntimeError):
+class ArchiveToolError(PlatformFault, RuntimeError):
     """The tool is missing or failed; the message says which and why."""
 
 
@@ -53,7 +54,8 @@ def run_tool(argv: list[str], cwd: Path) -> bytes:
     try:
         proc = subprocess.run(argv, cwd=cwd, capture_output=True, check=False)
     except FileNotFoundError:
-        raise ArchiveToolError(f"{argv[0]} is not installed: apt-get install {PACKAGES.get(argv[0], argv[0])}") from None
+        package = PACKAGES.get(argv[0], argv[0])
+        raise ArchiveToolError(f"{argv[0]} is not installed: apt-get install {package}") from None
     if proc.returncode != 0:
         err = proc.stderr.decode(errors="replace").strip().splitlines()[-6:]
         raise ArchiveToolError(f"`{' '.join(argv)}` failed (exit {proc.returncode}): " + " | ".join(err))

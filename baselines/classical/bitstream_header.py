@@ -11,13 +11,15 @@ import struct
 
 import numpy as np
 
+from evaluator.sdk.errors import BadInput
+
 MAGIC = b"AC"
 VERSION = 1
 _DTYPES: dict[int, np.dtype] = {1: np.dtype("<u2"), 2: np.dtype("<i2"), 3: np.dtype("u1")}
 _CODES: dict[np.dtype, int] = {v: k for k, v in _DTYPES.items()}
 
 
-class BitstreamError(ValueError):
+class BitstreamError(BadInput, ValueError):
     """The bytes are not a bitstream this codec wrote (truncated or foreign)."""
 
 

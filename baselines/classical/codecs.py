@@ -19,8 +19,8 @@ Settings (paper Section 4.1 and Supplement C; ``shared/DATA.md``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import imagecodecs
 import numpy as np

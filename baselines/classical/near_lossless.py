@@ -30,7 +30,7 @@ import numpy as np
 from baselines.classical.bitstream_header import BitstreamError
 from baselines.classical.codecs import get_codec
 
-BOUND_KEYWORD = "max_abs_error"  # the SDK's keyword (evaluator.codec_sdk.BOUND_KEYWORD)
+BOUND_KEYWORD = "max_abs_error"  # the SDK's keyword (evaluator.sdk.server.BOUND_KEYWORD)
 UINT16_MAX = 65535
 CHARLS_MAX_NEAR = 255  # CharLS refuses a larger NEAR ("outside the range [0, 255]")
 _QUANT = struct.Struct("<cH")  # b"Q", δ
@@ -100,14 +100,12 @@ class QuantizeThenCode:
 
 NearLosslessCodec = JpeglsNear | QuantizeThenCode
 
-NEAR_LOSSLESS_CODECS: dict[str, NearLosslessCodec] = {
-    c.name: c
-    for c in [
-        JpeglsNear("jpegls-near", "JPEG-LS near-lossless"),
-        QuantizeThenCode("quantize-rice", "Quantise 2δ+1 + RICE", "rice"),
-        QuantizeThenCode("quantize-jpegxl", "Quantise 2δ+1 + JPEG-XL", "jpegxl"),
-    ]
-}
+_CODEC_LIST: list[NearLosslessCodec] = [
+    JpeglsNear("jpegls-near", "JPEG-LS near-lossless"),
+    QuantizeThenCode("quantize-rice", "Quantise 2δ+1 + RICE", "rice"),
+    QuantizeThenCode("quantize-jpegxl", "Quantise 2δ+1 + JPEG-XL", "jpegxl"),
+]
+NEAR_LOSSLESS_CODECS: dict[str, NearLosslessCodec] = {c.name: c for c in _CODEC_LIST}
 
 
 def get_near_lossless_codec(name: str) -> NearLosslessCodec:

@@ -5,7 +5,9 @@ A checkpoint ``checkpoints/<model>-<dataset>.pt`` holds ``{"meta": ..., "state_d
 tracks, data label and revision, steps, minutes, validation bits/pixel, sha256) for
 people and tools that do not load torch. The sha256 is over the weights themselves
 (sorted names, dtypes, shapes and bytes), not over the pickle, so it names the
-numbers a bitstream depends on and goes into every `StreamHeader`.
+numbers a bitstream depends on and goes into every `StreamHeader`. Which checkpoint serves a
+track follows from the track's fields (`baselines.neural.track_plan`); which network a file holds,
+from its ``model`` field (`baselines.neural.models.MODELS`).
 """
 
 from __future__ import annotations
@@ -19,35 +21,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from baselines.neural.idf import IDF, IDF_CONFIGS, IDFConfig
-from baselines.neural.l3c import L3C, L3C_CONFIGS, L3CConfig
-from baselines.neural.pixelcnn import PIXELCNN_CONFIGS, PixelCNN, PixelCNNConfig
+from baselines.neural.model_api import NeuralModel
+from baselines.neural.models import MODELS, frames_as_channels
+from baselines.neural.track_plan import NoCheckpoint, checkpoint_plan
+from evaluator.sdk.errors import BadInput
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
-MODELS: tuple[str, ...] = ("idf", "l3c", "pixelcnn")
-
-IDF_DATASET_OF_TRACK: dict[str, str] = {
-    "lco": "lco", "keck": "keck", "hubble": "hubble", "jwst-2d": "jwst-2d", "jwst-2d-res": "jwst-2d-res",
-    "jwst-3d": "jwst-2d", "sdss-2d": "sdss", "sdss-3d-lambda": "sdss", "sdss-3d-time": "sdss", "sdss-4d": "sdss",
-}
-"""IDF codes 3D items as a first frame plus residuals: one SDSS model serves every SDSS track."""
-
-L3C_DATASET_OF_TRACK: dict[str, str] = {
-    **{t: t for t in ("lco", "keck", "hubble", "jwst-2d", "jwst-2d-res", "sdss-2d", "sdss-3d-lambda", "sdss-3d-time")},
-    "jwst-3d": "jwst-2d", "sdss-4d": "sdss-2d",
-}
-"""L3C takes a 3D item's three frames as channels (the paper's choice): one model per 3D track."""
-
-PIXELCNN_DATASET_OF_TRACK: dict[str, str] = dict(L3C_DATASET_OF_TRACK)
-"""PixelCNN++ also takes a 3D item's three frames as channels, modelled autoregressively (as RGB)."""
-
-DATASET_OF_TRACK: dict[str, dict[str, str]] = {
-    "idf": IDF_DATASET_OF_TRACK, "l3c": L3C_DATASET_OF_TRACK, "pixelcnn": PIXELCNN_DATASET_OF_TRACK,
-}
-"""Per model: which checkpoint (by dataset name) serves each track."""
 
 
-class CheckpointError(ValueError):
+class CheckpointError(BadInput, ValueError):
     """A checkpoint that is missing, unreadable, or whose weights do not match their recorded hash."""
 
 
@@ -60,29 +42,27 @@ def weights_sha256(state_dict: dict[str, torch.Tensor]) -> str:
     return h.hexdigest()
 
 
-def build_model(model: str, config: dict[str, int], in_channels: int) -> nn.Module:
-    if model == "idf":
-        return IDF(IDFConfig(**config), in_channels)
-    if model == "l3c":
-        return L3C(L3CConfig(**config), in_channels)
-    if model == "pixelcnn":
-        return PixelCNN(PixelCNNConfig(**config), in_channels)  # type: ignore[arg-type]
-    raise CheckpointError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+def build_model(model: str, config: dict[str, Any], in_channels: int) -> nn.Module:
+    """An untrained ``model`` (a row of `baselines.neural.models.MODELS`) of ``config`` on ``in_channels``."""
+    if model not in MODELS:
+        raise CheckpointError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    net: NeuralModel = MODELS[model].build(config, in_channels)
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"{model}: SPEC.build must return an nn.Module, got {type(net).__name__}")
+    return net
 
 
 def named_config(model: str, name: str) -> dict[str, Any]:
-    table: dict[str, Any] = {"idf": IDF_CONFIGS, "l3c": L3C_CONFIGS, "pixelcnn": PIXELCNN_CONFIGS}[model]
-    if name not in table:
-        raise ValueError(f"unknown {model} config {name!r}; choose one of {', '.join(table)}")
-    return dict(table[name].to_dict())
+    return MODELS[model].config(name)
 
 
 def checkpoint_path(model: str, track: str, folder: Path | None = None) -> Path:
-    """Where the checkpoint serving ``track`` lives."""
-    table = DATASET_OF_TRACK.get(model, {})
-    if track not in table:
-        raise CheckpointError(f"no {model} checkpoint serves track {track!r}; known: {', '.join(table)}")
-    return (folder or CHECKPOINT_DIR) / f"{model}-{table[track]}.pt"
+    """Where the checkpoint serving ``track`` lives (derived from the track's fields: `track_plan`)."""
+    try:
+        plan = checkpoint_plan(model, frames_as_channels(model), track)
+    except NoCheckpoint as e:
+        raise CheckpointError(str(e)) from e
+    return (folder or CHECKPOINT_DIR) / plan.filename
 
 
 @dataclass
@@ -116,7 +96,8 @@ def load_checkpoint(path: Path) -> Checkpoint:
         raise CheckpointError(f"checkpoint {path} is unreadable: {e}") from e
     digest = weights_sha256(state)
     if digest != meta.get("sha256"):
-        raise CheckpointError(f"checkpoint {path}: weights hash {digest[:12]} != recorded {str(meta.get('sha256'))[:12]}")
+        recorded = str(meta.get("sha256"))[:12]
+        raise CheckpointError(f"checkpoint {path}: weights hash {digest[:12]} != recorded {recorded}")
     model = build_model(meta["model"], meta["config"], int(meta["in_channels"]))
     model.load_state_dict(state)
     model.eval()

@@ -1,16 +1,19 @@
-"""The IDF and L3C baselines as real codecs: ``encode(uint16 array) -> bytes`` and back, bit-exact.
+"""The neural baselines as real codecs: ``encode(uint16 array) -> bytes`` and back, bit-exact.
 
-Bitstream: `evaluator.coding.StreamHeader` (shape, dtype, model id, weights sha256, the
+One codec for every model: each chunk goes to the model's own coder (`model_api.NeuralModel`:
+``encode_chunk`` / ``decode_chunk``), its chunk size and title come from its row (`models.MODELS`).
+
+Bitstream: `evaluator.sdk.coding.StreamHeader` (shape, dtype, model id, weights sha256, the
 float environment, and in ``extra`` the variant, frame handling, patch and chunk sizes),
 then the raw side information of every patch of every plane, then one range-coded
 stream. A frame is cut into 32x32 patches after reflect padding
-(`evaluator.coding.to_patches`); patches go through the network in chunks of
+(`evaluator.sdk.coding.to_patches`); patches go through the network in chunks of
 ``CHUNK`` (the same chunks in encoder and decoder), on CPU, float32, one thread.
 
 Items: 2D as they are (the ``jwst-2d-res`` checkpoint first shifts the residual by
 2^15); 3D and 4D items as frames: IDF (and any 1-plane model) codes the first frame
 then the residuals of the following frames (`common.frames_to_planes`), each as a 2D
-image; an L3C model trained with the frames as channels codes them together.
+image; a model trained with the frames as channels (L3C, PixelCNN++) codes them together.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -26,20 +30,11 @@ from torch import nn
 from baselines.neural import common
 from baselines.neural.checkpoints import Checkpoint, checkpoint_path, load_checkpoint
 from baselines.neural.exact import make_exact
-from baselines.neural.pixelcnn_stream import (
-    pixelcnn_decode,
-    pixelcnn_encode,
-    real_pixels,
-)
-from baselines.neural.streams import (
-    LATENT_MAX_SYMBOL,
-    Tally,
-    idf_decode,
-    idf_encode,
-    l3c_decode,
-    l3c_encode,
-)
-from evaluator.coding import (
+from baselines.neural.model_api import Chunk, ModelSpec, NeuralModel
+from baselines.neural.models import MODELS
+from baselines.neural.pixelcnn_stream import real_pixels
+from baselines.neural.streams import Tally
+from evaluator.sdk.coding import (
     BitstreamError,
     MixtureRangeDecoder,
     MixtureRangeEncoder,
@@ -55,15 +50,11 @@ from evaluator.coding import (
 log = logging.getLogger(__name__)
 
 PATCH = 32
-CHUNK = 256
-CHUNK_OF_KIND: dict[str, int] = {"pixelcnn": 1024}
-"""Patches coded together: PixelCNN++ advances a chunk's patches together through 1,024 raster steps."""
-TITLE_OF_KIND: dict[str, str] = {"idf": "IDF", "l3c": "L3C", "pixelcnn": "PixelCNN++"}
 
 
 @dataclass
 class NeuralCodec:
-    """One trained model as a `evaluator.inprocess.PythonCodec` (``name``, ``title``, ``encode``, ``decode``)."""
+    """One trained model as a `evaluator.run.inprocess.PythonCodec` (``name``, ``title``, ``encode``, ``decode``)."""
 
     model: nn.Module
     kind: str
@@ -82,19 +73,29 @@ class NeuralCodec:
         return f"{self.kind}-{self.label}" if self.label else self.kind
 
     @property
+    def spec(self) -> ModelSpec:
+        """The model's row (`baselines.neural.models.MODELS`): chunk size, title."""
+        return MODELS[self.kind]
+
+    @property
+    def net(self) -> NeuralModel:
+        """The model as a chunk coder (`baselines.neural.model_api.NeuralModel`)."""
+        return cast(NeuralModel, self.model)  # every MODELS row builds an nn.Module that is one
+
+    @property
     def title(self) -> str:
-        return f"{TITLE_OF_KIND.get(self.kind, self.kind.upper())} ({self.label or 'untrained'}, {self.variant})"
+        return f"{self.spec.title} ({self.label or 'untrained'}, {self.variant})"
 
     @property
     def chunk(self) -> int:
-        return CHUNK_OF_KIND.get(self.kind, CHUNK)
+        return self.spec.chunk
 
     @property
     def model_id(self) -> str:
         return f"{self.kind}:{self.label}"
 
     def _max_symbol(self) -> int:
-        return LATENT_MAX_SYMBOL if self.kind == "idf" else common.variant_max_symbol(self.variant)
+        return self.net.max_symbol(self.variant)
 
     def _images(self, x: np.ndarray) -> list[np.ndarray]:
         return common.item_images(x, self.frames, self.residual_input)
@@ -108,7 +109,8 @@ class NeuralCodec:
             raise ValueError(f"{self.name} encodes uint16 arrays of 2 to 4 dims, got {x.dtype} {x.shape}")
         torch.set_num_threads(1)
         header = StreamHeader(
-            shape=tuple(int(d) for d in x.shape), dtype="<u2", model_id=self.model_id, weights_sha256=self.weights_sha256,
+            shape=tuple(int(d) for d in x.shape), dtype="<u2", model_id=self.model_id,
+            weights_sha256=self.weights_sha256,
             float_env=float_environment(),
             extra={"variant": self.variant, "frames": self.frames, "residual_input": self.residual_input,
                    "patch": PATCH, "chunk": self.chunk, "kind": self.kind},
@@ -136,23 +138,16 @@ class NeuralCodec:
         """
         return next(self.model.parameters(), next(self.model.buffers(), torch.zeros(()))).dtype
 
-    def _tensors(self, info: common.SideInfo, start: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def _chunk(self, info: common.SideInfo, start: int, n: int, real: np.ndarray) -> Chunk:
         s = torch.from_numpy(info.scales[start : start + n].copy()).to(self.dtype)
         off = torch.from_numpy(info.offsets[start : start + n].astype(np.float32)).to(self.dtype)
-        return s, off
+        return Chunk(s, off, info.codes[start : start + n], real[start : start + n], self._max_symbol(), PATCH)
 
-    def _encode_chunk(self, p: np.ndarray, info: common.SideInfo, start: int, real: np.ndarray, enc: MixtureRangeEncoder,
-                      tally: Tally) -> None:
-        s, off = self._tensors(info, start, p.shape[0])
-        u = torch.from_numpy(p.astype(np.float32)).to(self.dtype) - off.view(*off.shape, 1, 1)
-        if self.kind == "idf":
-            idf_encode(self.model, u.contiguous(), s, enc, tally)  # type: ignore[arg-type]
-        elif self.kind == "pixelcnn":
-            n = p.shape[0]
-            pixelcnn_encode(self.model, u.contiguous(), s, info.codes[start : start + n], off,  # type: ignore[arg-type]
-                            real[start : start + n], enc, tally, self._max_symbol())
-        else:
-            l3c_encode(self.model, u.contiguous(), s, off, enc, tally, self._max_symbol())  # type: ignore[arg-type]
+    def _encode_chunk(self, p: np.ndarray, info: common.SideInfo, start: int, real: np.ndarray,
+                      enc: MixtureRangeEncoder, tally: Tally) -> None:
+        chunk = self._chunk(info, start, p.shape[0], real)
+        u = torch.from_numpy(p.astype(np.float32)).to(self.dtype) - chunk.offset.view(*chunk.offset.shape, 1, 1)
+        self.net.encode_chunk(u.contiguous(), chunk, enc, tally)
 
     def decode(self, data: bytes) -> np.ndarray:
         header, pos = unpack_header(data)
@@ -188,15 +183,9 @@ class NeuralCodec:
 
     def _decode_chunk(self, info: common.SideInfo, start: int, n: int, real: np.ndarray,
                       dec: MixtureRangeDecoder) -> np.ndarray:
-        s, off = self._tensors(info, start, n)
-        if self.kind == "idf":
-            u = idf_decode(self.model, s, dec, n, PATCH)  # type: ignore[arg-type]
-        elif self.kind == "pixelcnn":
-            u = pixelcnn_decode(self.model, s, info.codes[start : start + n], off,  # type: ignore[arg-type]
-                                real[start : start + n], dec, n, PATCH)
-        else:
-            u = l3c_decode(self.model, s, off, dec, n, PATCH)  # type: ignore[arg-type]
-        x = (u + off.view(*off.shape, 1, 1)).numpy()
+        chunk = self._chunk(info, start, n, real)
+        u = self.net.decode_chunk(chunk, dec)
+        x = (u + chunk.offset.view(*chunk.offset.shape, 1, 1)).numpy()
         return np.rint(x).astype(np.int64)
 
     def _check_header(self, h: StreamHeader) -> None:
@@ -217,9 +206,10 @@ class NeuralCodec:
 
 
 def codec_from_checkpoint(ckpt: Checkpoint) -> NeuralCodec:
-    """The checkpoint's codec; PixelCNN++ always exact (its encoder's full pass and decoder's steps agree only then)."""
+    """The checkpoint's codec; exact where its model asks (`ModelSpec.always_exact`: PixelCNN++, whose encoder's
+    full pass and decoder's steps agree only then)."""
     m = ckpt.meta
-    model = make_exact(ckpt.model) if m["model"] == "pixelcnn" else ckpt.model
+    model = make_exact(ckpt.model) if MODELS[str(m["model"])].always_exact else ckpt.model
     return NeuralCodec(model=model, kind=str(m["model"]), variant=str(m["variant"]), frames=int(m.get("frames", 1)),
                        residual_input=bool(m.get("residual_input", False)), weights_sha256=ckpt.sha256,
                        label=str(m["dataset"]))

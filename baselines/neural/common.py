@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 VARIANTS: tuple[str, ...] = ("direct", "msb-lsb")
 RESIDUAL_SHIFT = 1 << 15
@@ -103,7 +104,8 @@ def item_images(x: np.ndarray, frames: int = 1, residual_input: bool = False) ->
     return [p[None] for p in frames_to_planes(stack)]
 
 
-def images_item(images: list[np.ndarray], shape: tuple[int, ...], frames: int = 1, residual_input: bool = False) -> np.ndarray:
+def images_item(images: list[np.ndarray], shape: tuple[int, ...], frames: int = 1,
+                residual_input: bool = False) -> np.ndarray:
     """The inverse of `item_images`."""
     if len(shape) == 2:
         img = images[0][0]
@@ -196,6 +198,13 @@ def logistic_mixture_log2p(
     log_mass = torch.clamp(log_mass, min=-60.0)
     total = torch.logsumexp(log_mass + F.log_softmax(logits, dim=1), dim=1, keepdim=True)
     return total / math.log(2.0)
+
+
+def conv_bias(conv: nn.Conv2d | nn.ConvTranspose2d) -> torch.Tensor:
+    """The bias of a convolution the models build (always with one; ``bias=False`` would be a bug here)."""
+    if conv.bias is None:
+        raise ValueError("this convolution was built without a bias")
+    return conv.bias
 
 
 def init_mixture_bias(bias: torch.Tensor, k: int, groups: int, log_scale: float = -0.6) -> None:

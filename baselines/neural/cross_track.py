@@ -3,7 +3,7 @@
 Each committed IDF checkpoint (``checkpoints/idf-<dataset>.pt``) codes the
 first items of every other single-frame track, in this process, through the
 same evaluation loop the in-process baselines use
-(``evaluator.inprocess.evaluate_inprocess``): real range-coded bitstreams of
+(``evaluator.run.inprocess.evaluate_inprocess``): real range-coded bitstreams of
 the exact model (``baselines.neural.exact``), each decoded and compared bit
 for bit. One record per (training track, tested track), provenance
 *verified*, its data label the source's (synthetic by default), with the
@@ -21,18 +21,18 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from baselines.model_names import OUR_MODELS
 from baselines.neural.checkpoints import (
-    CHECKPOINT_DIR,
-    IDF_DATASET_OF_TRACK,
+    CheckpointError,
+    checkpoint_path,
     load_checkpoint,
 )
 from baselines.neural.codec import codec_from_checkpoint
-from baselines.model_names import OUR_MODELS
-from evaluator.data_source import DataSource
-from evaluator.evaluate import first_items, resolve
-from evaluator.inprocess import evaluate_inprocess
-from evaluator.records import TRAINED_ON_KEY, ResultRecord, ResultStore
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
+from evaluator.data.data_source import DataSource
+from evaluator.results.records import TRAINED_ON_KEY, ResultRecord, ResultStore
+from evaluator.run.evaluate import first_items, resolve
+from evaluator.run.inprocess import evaluate_inprocess
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +56,16 @@ def cross_track_idf(source: DataSource | str, store: ResultStore, *, train: Sequ
     """
     for name in (*train, *test):
         TRACKS[name]  # UnknownName, listing the tracks, before anything runs
-        if name not in IDF_DATASET_OF_TRACK:
-            raise KeyError(f"no IDF checkpoint serves track {name!r}")
+        try:
+            checkpoint_path("idf", name)
+        except CheckpointError as e:
+            raise KeyError(str(e)) from e
     src = first_items(resolve(source), n_items)
     scratch = ResultStore("memory://cross-track-idf")
     start = time.perf_counter()
     out: list[ResultRecord] = []
     for trained in train:
-        path = CHECKPOINT_DIR / f"idf-{IDF_DATASET_OF_TRACK[trained]}.pt"
+        path = checkpoint_path("idf", trained)
         ckpt = load_checkpoint(path)
         codec = codec_from_checkpoint(ckpt)
         if progress:

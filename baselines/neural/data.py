@@ -16,9 +16,9 @@ import numpy as np
 import torch
 
 from baselines.neural import common
-from evaluator.coding import to_patches
-from evaluator.data_source import resolve_source
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
+from evaluator.data.data_source import resolve_source
+from evaluator.sdk.coding import to_patches
 
 PATCH = 32
 VAL_FRACTION = 0.15

@@ -44,11 +44,15 @@ def quantize(x: torch.Tensor) -> torch.Tensor:
 class ExactConv2d(nn.Module):
     """A trained ``nn.Conv2d`` (or ``nn.ConvTranspose2d``), computed exactly (see the module docstring)."""
 
+    weight: torch.Tensor  # buffers (register_buffer below)
+    bias: torch.Tensor
+
     def __init__(self, conv: nn.Conv2d | nn.ConvTranspose2d) -> None:
         super().__init__()
         self.transposed = isinstance(conv, nn.ConvTranspose2d)
         channels = conv.out_channels if self.transposed else conv.in_channels  # the summed ones: weight dim 1
-        fan_in = (conv.in_channels if self.transposed else channels) // conv.groups * conv.kernel_size[0] * conv.kernel_size[1]
+        kh, kw = conv.kernel_size[0], conv.kernel_size[1]
+        fan_in = (conv.in_channels if self.transposed else channels) // conv.groups * kh * kw
         if fan_in > MAX_FAN_IN:
             raise ValueError(f"a convolution with fan-in {fan_in} > {MAX_FAN_IN} cannot be summed exactly")
         if conv.padding_mode != "zeros":
@@ -64,6 +68,7 @@ class ExactConv2d(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = quantize(x)
         if self.transposed:
+            assert not isinstance(self.padding, str)  # nn.ConvTranspose2d takes no "same"/"valid" padding
             return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
                                       self.groups, self.dilation)
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)

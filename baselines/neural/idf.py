@@ -17,11 +17,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, cast
 
+import numpy as np
 import torch
 from torch import nn
 
-from baselines.neural.common import init_mixture_bias, logistic_mixture_log2p, round_ste
+from baselines.neural.common import conv_bias, init_mixture_bias, logistic_mixture_log2p, round_ste
+from baselines.neural.model_api import Chunk, ModelSpec
+from baselines.neural.streams import Tally, mixture_rows
+from evaluator.sdk.coding import MixtureParams, MixtureRangeDecoder, MixtureRangeEncoder
+
+if TYPE_CHECKING:
+    from baselines.neural.data import Batch
 
 MAX_TRANSLATION = float(1 << 17)
 """Coupling translations are clamped to +-2^17 counts: latents stay far inside the coder's range."""
@@ -53,7 +61,8 @@ IDF_CONFIGS: dict[str, IDFConfig] = {
 class DenseLayer(nn.Module):
     def __init__(self, n_in: int, growth: int) -> None:
         super().__init__()
-        self.nn = nn.Sequential(nn.Conv2d(n_in, growth, 1), nn.ReLU(), nn.Conv2d(growth, growth, 3, padding=1), nn.ReLU())
+        self.nn = nn.Sequential(nn.Conv2d(n_in, growth, 1), nn.ReLU(),
+                                nn.Conv2d(growth, growth, 3, padding=1), nn.ReLU())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.cat([x, self.nn(x)], dim=1)
@@ -68,6 +77,7 @@ def densenet(n_in: int, n_out: int, channels: int, depth: int) -> nn.Sequential:
         layers.append(DenseLayer(width, growth))
         width, future = width + growth, future - growth
     out = nn.Conv2d(width, n_out, 3, padding=1)
+    assert out.bias is not None  # nn.Conv2d makes one unless bias=False
     nn.init.zeros_(out.weight)
     nn.init.zeros_(out.bias)
     return nn.Sequential(*layers, out)
@@ -85,6 +95,9 @@ def unsqueeze(x: torch.Tensor) -> torch.Tensor:
 
 class Coupling(nn.Module):
     """A fixed permutation, then ``x_b -= round(scale * NN(x_a / scale))``."""
+
+    perm: torch.Tensor  # buffers (register_buffer below)
+    inv_perm: torch.Tensor
 
     def __init__(self, c: int, cfg: IDFConfig, generator: torch.Generator) -> None:
         super().__init__()
@@ -114,7 +127,7 @@ class FactorPrior(nn.Module):
         super().__init__()
         self.c_out, self.k = c_out, cfg.components
         self.nn = densenet(c_keep, c_out * 3 * self.k, cfg.channels, cfg.depth)
-        init_mixture_bias(self.nn[-1].bias, self.k, c_out)
+        init_mixture_bias(conv_bias(cast(nn.Conv2d, self.nn[-1])), self.k, c_out)  # densenet ends in a Conv2d
 
     def forward(self, keep: torch.Tensor, s: torch.Tensor) -> Params:
         b, _, h, w = keep.shape
@@ -150,7 +163,8 @@ class IDF(nn.Module):
         self.top = nn.Parameter(top.view(c, 3, cfg.components))
 
     def top_params(self, b: int, h: int, w: int, s: torch.Tensor) -> Params:
-        p = self.top.permute(1, 2, 0)[None, :, :, :, None, None].expand(b, 3, self.cfg.components, self.top_channels, h, w)
+        p = self.top.permute(1, 2, 0)[None, :, :, :, None, None].expand(b, 3, self.cfg.components,
+                                                                         self.top_channels, h, w)
         return scale_params(p, s)
 
     def latents(self, u: torch.Tensor, s: torch.Tensor) -> list[tuple[torch.Tensor, Params]]:
@@ -160,7 +174,7 @@ class IDF(nn.Module):
         x = u
         for level, flows in enumerate(self.levels):
             x = squeeze(x)
-            for flow in flows:
+            for flow in cast(nn.ModuleList, flows):
                 x = flow(x, s4)
             if level < len(self.priors):
                 c = x.shape[1] // 2
@@ -179,8 +193,8 @@ class IDF(nn.Module):
         for level in range(len(self.levels) - 1, -1, -1):
             if level < len(self.priors):
                 x = torch.cat([x, decode(self.priors[level](x, s))], dim=1)
-            for flow in reversed(self.levels[level]):
-                x = flow.inverse(x, s4)
+            for flow in reversed(cast(nn.ModuleList, self.levels[level])):
+                x = cast(Coupling, flow).inverse(x, s4)
             x = unsqueeze(x)
         return x
 
@@ -191,5 +205,73 @@ class IDF(nn.Module):
             total = total - logistic_mixture_log2p(z.unsqueeze(1), m, ls, lg).flatten(1).sum(1)
         return total
 
+    # The chunk coder (`baselines.neural.model_api.NeuralModel`): the latents, centred, in one range-coded stream.
+    def batch_bits(self, b: Batch, device: torch.device) -> torch.Tensor:
+        return self.nll_bits(b.u.to(device), b.s.to(device))
 
-__all__ = ["IDF", "IDFConfig", "IDF_CONFIGS", "Params"]
+    def max_symbol(self, variant: str) -> int:
+        return LATENT_MAX_SYMBOL  # latents, not pixels: the same for every variant
+
+    def encode_chunk(self, u: torch.Tensor, chunk: Chunk, enc: MixtureRangeEncoder, tally: Tally) -> None:
+        for z, params in self.latents(u, chunk.s):
+            centre, mp = _centred(params)
+            r = (z - centre).reshape(-1).numpy().astype(np.int64) + LATENT_OFFSET
+            sym = np.clip(r, 0, LATENT_MAX_SYMBOL)
+            enc.encode(sym, mp)
+            ends = (sym == 0) | (sym == LATENT_MAX_SYMBOL)
+            _encode_excess(enc, np.abs(r[ends] - sym[ends]))
+            tally.add(sym, mp, LATENT_MAX_SYMBOL)
+
+    def decode_chunk(self, chunk: Chunk, dec: MixtureRangeDecoder) -> torch.Tensor:
+        def decode(params: Params) -> torch.Tensor:
+            centre, mp = _centred(params)
+            sym = dec.decode(mp)
+            ends = (sym == 0) | (sym == LATENT_MAX_SYMBOL)
+            e = _decode_excess(dec, int(ends.sum()))
+            sym[ends] += np.where(sym[ends] == 0, -e, e)
+            r = torch.from_numpy((sym - LATENT_OFFSET).astype(np.float32)).to(centre.dtype).view(centre.shape)
+            return (r + centre).contiguous()
+
+        return self.reconstruct(chunk.s, decode, chunk.n, chunk.size)
+
+
+LATENT_OFFSET = 1 << 15
+"""IDF latents are coded as ``z - centre + LATENT_OFFSET``, clipped to 0 .. 65535; at the two
+end symbols (which own the mixture's tails) the distance beyond them follows (`_encode_excess`)."""
+LATENT_MAX_SYMBOL = 65535
+_EXCESS_LO = MixtureParams(np.zeros((1, 1), np.float32), np.full((1, 1), np.log(4096.0), np.float32),
+                           np.zeros((1, 1), np.float32))
+_EXCESS_HI = MixtureParams(np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32))
+
+
+def _excess_params(base: MixtureParams, n: int) -> MixtureParams:
+    return MixtureParams(*(np.repeat(a, n, axis=0) for a in (base.means, base.log_scales, base.logit_weights)))
+
+
+def _encode_excess(enc: MixtureRangeEncoder, e: np.ndarray) -> None:
+    """Non-negative distances beyond an end symbol: low 16 bits, then the rest."""
+    if e.size:
+        enc.encode(e & 0xFFFF, _excess_params(_EXCESS_LO, e.size))
+        enc.encode(e >> 16, _excess_params(_EXCESS_HI, e.size))
+
+
+def _decode_excess(dec: MixtureRangeDecoder, n: int) -> np.ndarray:
+    if not n:
+        return np.zeros(0, np.int64)
+    lo = dec.decode(_excess_params(_EXCESS_LO, n))
+    return lo + (dec.decode(_excess_params(_EXCESS_HI, n)) << 16)
+
+
+def _centred(params: Params) -> tuple[torch.Tensor, MixtureParams]:
+    """Integer centre per latent (B, C, h, w) and the mixture relative to it, shifted into range."""
+    m, ls, lg = params
+    centre = torch.round((torch.softmax(lg, dim=1) * m).sum(dim=1))
+    shifted = m - centre.unsqueeze(1) + float(LATENT_OFFSET)
+    return centre, MixtureParams(mixture_rows(shifted), mixture_rows(ls), mixture_rows(lg))
+
+
+SPEC = ModelSpec("idf", "IDF", lambda config, channels: IDF(IDFConfig(**config), channels), IDF_CONFIGS,
+                 {"optimizer": "adamax", "lr": 1e-3, "batch": 256, "decay": 0.999})
+"""The paper's Adamax at 1e-3, batch 256, lr x0.999 per epoch (Supplement C)."""
+
+__all__ = ["IDF", "IDFConfig", "IDF_CONFIGS", "Params", "SPEC"]

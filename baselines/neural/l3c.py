@@ -19,12 +19,20 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from baselines.neural.common import init_mixture_bias, logistic_mixture_log2p
+from baselines.neural.common import conv_bias, init_mixture_bias, logistic_mixture_log2p, variant_max_symbol
+from baselines.neural.model_api import Chunk, ModelSpec
+from baselines.neural.streams import Tally, mixture_rows, probabilities
+from evaluator.sdk.coding import MixtureParams, MixtureRangeDecoder, MixtureRangeEncoder
+
+if TYPE_CHECKING:
+    from baselines.neural.data import Batch
 
 Params = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
@@ -90,27 +98,31 @@ class Decoder(nn.Module):
 class L3C(nn.Module):
     """``in_channels``: coded channels per patch (1 direct, 2 msb-lsb, 3 frames, ...)."""
 
+    centers: torch.Tensor  # a buffer (register_buffer below)
+
     def __init__(self, cfg: L3CConfig, in_channels: int = 1) -> None:
         super().__init__()
         self.cfg, self.in_channels = cfg, in_channels
         k, c, lat, lv = cfg.components, in_channels, cfg.latent_channels, cfg.levels
         self.pairs = c * (c - 1) // 2
-        self.encoders = nn.ModuleList(Encoder(c if s == 0 else cfg.cf, cfg) for s in range(cfg.scales))
+        encoders = [Encoder(c if s == 0 else cfg.cf, cfg) for s in range(cfg.scales)]
+        self.encoders = nn.ModuleList(encoders)
         heads = [c * 3 * k + self.pairs * k] + [lat * lv] * (cfg.scales - 1)
-        self.decoders = nn.ModuleList(Decoder(cfg, heads[s]) for s in range(cfg.scales))
+        decoders = [Decoder(cfg, heads[s]) for s in range(cfg.scales)]
+        self.decoders = nn.ModuleList(decoders)
         with torch.no_grad():
-            out = self.decoders[0].out
+            out = decoders[0].out
             out.weight.mul_(0.01)
-            out.bias.zero_()
-            init_mixture_bias(out.bias[: c * 3 * k], k, c)
+            conv_bias(out).zero_()
+            init_mixture_bias(conv_bias(out)[: c * 3 * k], k, c)
             # start with constant latents (all at the centre level, nearly free): the model begins
             # as a per-patch logistic and learns to spend latent bits where they pay (CPU budgets)
-            for enc in self.encoders:
+            for enc in encoders:
                 enc.to_z.weight.mul_(0.01)
-                enc.to_z.bias.zero_()
-            for dec in self.decoders[1:]:
+                conv_bias(enc.to_z).zero_()
+            for dec in decoders[1:]:
                 dec.out.weight.mul_(0.01)
-                dec.out.bias.view(lat, lv)[:, lv // 2] = 6.0
+                conv_bias(dec.out).view(lat, lv)[:, lv // 2] = 6.0
         top = torch.zeros(lat, lv)
         top[:, lv // 2] = 6.0
         self.top_logits = nn.Parameter(top)
@@ -122,7 +134,8 @@ class L3C(nn.Module):
         hard = self.centers[idx]
         return (z + (hard - z).detach()) if self.training else hard, idx
 
-    def encode_latents(self, xn: torch.Tensor, raw: list[torch.Tensor] | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    def encode_latents(self, xn: torch.Tensor,
+                       raw: list[torch.Tensor] | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """(value, index) of every scale's latents, scale 1 first; ``xn`` is the normalized input.
         ``raw`` collects the unquantized latents (training: the rate's gradient)."""
         out, f = [], xn
@@ -136,7 +149,8 @@ class L3C(nn.Module):
     def latent_bits(self, z: torch.Tensor, idx: torch.Tensor, log_p: torch.Tensor) -> torch.Tensor:
         """Bits per sample of latents ``idx`` under ``log_p`` (..., L); the gradient reaches ``z``
         through a soft assignment to the levels (straight-through: the value is the hard one)."""
-        soft = torch.softmax(-4.0 * (z.unsqueeze(-1) - self.centers) ** 2 / (self.centers[1] - self.centers[0]) ** 2, dim=-1)
+        step = self.centers[1] - self.centers[0]
+        soft = torch.softmax(-4.0 * (z.unsqueeze(-1) - self.centers) ** 2 / step ** 2, dim=-1)
         hard = F.one_hot(idx, self.cfg.levels).to(soft.dtype)
         onehot = hard + soft - soft.detach()
         return -(onehot * log_p).sum(-1).flatten(1).sum(1) / math.log(2.0)
@@ -155,7 +169,8 @@ class L3C(nn.Module):
         return head.view(b, self.cfg.latent_channels, self.cfg.levels, h, w).permute(0, 1, 3, 4, 2)
 
     def run_decoders(self, values: list[torch.Tensor],
-                     decode: Callable[[int, torch.Tensor], torch.Tensor] | None = None) -> tuple[torch.Tensor, list[torch.Tensor]]:
+                     decode: Callable[[int, torch.Tensor], torch.Tensor] | None = None,
+                     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Top-down; ``values[s]`` the latents of scale s (top one given); with ``decode``,
         ``decode(scale, logits)`` supplies the latent values of the scale below (decoder side).
         Returns the first scale's head (pixel parameters) and the logits predicted for scales 0..S-2."""
@@ -198,5 +213,68 @@ class L3C(nn.Module):
         for c in range(self.in_channels):
             m, ls, lg = self.pixel_params(head, xn, s, c)
             lo, hi = low[:, c].view(-1, 1, 1, 1, 1), high[:, c].view(-1, 1, 1, 1, 1)
-            total = total - logistic_mixture_log2p(u[:, c : c + 1].unsqueeze(1), m, ls, lg, low=lo, high=hi).flatten(1).sum(1)
+            log2p = logistic_mixture_log2p(u[:, c : c + 1].unsqueeze(1), m, ls, lg, low=lo, high=hi)
+            total = total - log2p.flatten(1).sum(1)
         return total
+
+    # The chunk coder (`baselines.neural.model_api.NeuralModel`): latents top-down, then the pixels channel by channel.
+    def batch_bits(self, b: Batch, device: torch.device) -> torch.Tensor:
+        return self.nll_bits(b.u.to(device), b.s.to(device), b.low.to(device), b.high.to(device))
+
+    def max_symbol(self, variant: str) -> int:
+        return variant_max_symbol(variant)
+
+    def _pixel_rows(self, head: torch.Tensor, xn: torch.Tensor, s: torch.Tensor, c: int,
+                    offset: torch.Tensor) -> MixtureParams:
+        m, ls, lg = self.pixel_params(head, xn, s, c)
+        return MixtureParams(mixture_rows(m + offset[:, c].view(-1, 1, 1, 1, 1)), mixture_rows(ls), mixture_rows(lg))
+
+    def encode_chunk(self, u: torch.Tensor, chunk: Chunk, enc: MixtureRangeEncoder, tally: Tally) -> None:
+        s, offset = chunk.s, chunk.offset
+        xn = u / s.view(-1, 1, 1, 1)
+        lat = self.encode_latents(xn)
+        b, _, h, w = lat[-1][1].shape
+        top_idx = lat[-1][1].reshape(-1).numpy().astype(np.int64)
+        probs = probabilities(self.top_probs(b, h, w))
+        enc.encode_categorical(top_idx, probs)
+        tally.add_categorical(top_idx, probs)
+        head, logits = self.run_decoders([v for v, _ in lat])
+        for scale in range(len(lat) - 2, -1, -1):
+            idx = lat[scale][1].reshape(-1).numpy().astype(np.int64)
+            p = probabilities(logits[scale])
+            enc.encode_categorical(idx, p)
+            tally.add_categorical(idx, p)
+        x = (u + offset.view(*offset.shape, 1, 1)).numpy().astype(np.int64)
+        for c in range(self.in_channels):
+            mp = self._pixel_rows(head, xn, s, c, offset)
+            enc.encode(x[:, c].reshape(-1), mp)
+            tally.add(x[:, c].reshape(-1), mp, chunk.max_symbol)
+
+    def decode_chunk(self, chunk: Chunk, dec: MixtureRangeDecoder) -> torch.Tensor:
+        """Decoded ``u`` (B, C, S, S) float32."""
+        s, offset, b, size = chunk.s, chunk.offset, chunk.n, chunk.size
+        side = size >> self.cfg.scales
+        lat_c = self.cfg.latent_channels
+        top_p = probabilities(self.top_probs(b, side, side))
+        top = torch.from_numpy(dec.decode_categorical(top_p)).view(b, lat_c, side, side)
+        values: list[torch.Tensor] = [torch.empty(0)] * (self.cfg.scales - 1) + [self.centers[top]]
+
+        def decode(scale: int, logits: torch.Tensor) -> torch.Tensor:
+            idx = torch.from_numpy(dec.decode_categorical(probabilities(logits))).view(logits.shape[:-1])
+            return self.centers[idx]
+
+        head, _ = self.run_decoders(values, decode)
+        s4 = s.view(-1, 1, 1, 1)
+        xn = torch.zeros(b, self.in_channels, size, size, dtype=s.dtype)
+        u = torch.zeros(b, self.in_channels, size, size, dtype=s.dtype)
+        for c in range(self.in_channels):
+            mp = self._pixel_rows(head, xn, s, c, offset)
+            x = torch.from_numpy(dec.decode(mp).astype(np.float32)).to(s.dtype).view(b, size, size)
+            u[:, c] = x - offset[:, c].view(-1, 1, 1)
+            xn[:, c] = u[:, c] / s4[:, 0]
+        return u
+
+
+SPEC = ModelSpec("l3c", "L3C", lambda config, channels: L3C(L3CConfig(**config), channels), L3C_CONFIGS,
+                 {"optimizer": "rmsprop", "lr": 1e-4, "batch": 256, "decay": 0.999})
+"""The paper's RMSprop at 1e-4, batch 256 (Supplement C)."""

@@ -2,7 +2,7 @@
 
 The image of ``idf`` (or ``l3c``) carries the checkpoint of every track. The
 encoder picks the one serving its track (the evaluator names the track in
-``$ASTROCOMPRESS_TRACK``: ``evaluator.codec_sdk.current_track``; in process,
+``$ASTROCOMPRESS_TRACK``: ``evaluator.sdk.server.current_track``; in process,
 ``for_track``); the decoder needs nothing but the bitstream: its header
 records the weights sha256, which selects the checkpoint. Checkpoints load
 lazily, each once, their hashes checked (``checkpoints.load_checkpoint``),
@@ -18,19 +18,19 @@ from typing import Any
 
 import numpy as np
 
+from baselines.model_names import OUR_MODELS
 from baselines.neural.checkpoints import (
     CHECKPOINT_DIR,
-    DATASET_OF_TRACK,
     CheckpointError,
     checkpoint_path,
     load_checkpoint,
 )
-from baselines.neural.codec import TITLE_OF_KIND, NeuralCodec, codec_from_checkpoint
-from baselines.model_names import OUR_MODELS
+from baselines.neural.codec import NeuralCodec, codec_from_checkpoint
 from baselines.neural.exact import make_exact
-from evaluator.coding import BitstreamError, unpack_header
+from baselines.neural.models import MODELS, frames_as_channels
+from baselines.neural.track_plan import CheckpointPlan, plans
+from evaluator.sdk.coding import BitstreamError, unpack_header
 
-TRACKS_OF_MODEL: dict[str, dict[str, str]] = DATASET_OF_TRACK
 # What a record names of the checkpoint that coded its items (from the checkpoint's metadata).
 INFO_FIELDS: tuple[str, ...] = ("model", "config_name", "params", "variant", "sha256", "val_bpp", "steps", "minutes",
                                 "data", "revision")
@@ -62,8 +62,8 @@ class MultiTrackCodec:
     """Every checkpoint of ``model``; ``for_track`` gives the encoder of one track."""
 
     def __init__(self, model: str, folder: Path | None = None) -> None:
-        if model not in TRACKS_OF_MODEL:
-            raise ValueError(f"unknown neural baseline {model!r}; choose one of {', '.join(TRACKS_OF_MODEL)}")
+        if model not in MODELS:
+            raise ValueError(f"unknown neural baseline {model!r}; choose one of {', '.join(MODELS)}")
         self.kind, self.folder = model, folder or CHECKPOINT_DIR
         self._by_path: dict[Path, NeuralCodec] = {}
         self._info: dict[Path, dict[str, Any]] = {}
@@ -76,11 +76,12 @@ class MultiTrackCodec:
     @property
     def title(self) -> str:
         """The registry's display name (size and training data in it), never the paper's bare column name."""
-        return OUR_MODELS[self.kind].title if self.kind in OUR_MODELS else TITLE_OF_KIND.get(self.kind, self.kind)
+        return OUR_MODELS[self.kind].title if self.kind in OUR_MODELS else MODELS[self.kind].title
 
     def preload(self) -> MultiTrackCodec:
         """Load (and hash-check) every checkpoint now: at image start-up, timed apart from the items."""
-        for path in sorted({checkpoint_path(self.kind, t, self.folder) for t in TRACKS_OF_MODEL[self.kind]}):
+        served = plans(self.kind, frames_as_channels(self.kind)).values()
+        for path in sorted({self.folder / p.filename for p in served if isinstance(p, CheckpointPlan)}):
             if path.is_file():
                 self._codec(path)
         return self
@@ -96,7 +97,7 @@ class MultiTrackCodec:
         return self._by_path[path]
 
     def for_track(self, track: str) -> TrackCodec:
-        """The codec of the checkpoint serving ``track`` (``CheckpointError`` names the tracks served)."""
+        """The codec of the checkpoint serving ``track`` (``CheckpointError`` says why none does)."""
         path = checkpoint_path(self.kind, track, self.folder)
         return TrackCodec(self._codec(path), self._info[path])
 

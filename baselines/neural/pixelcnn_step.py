@@ -31,15 +31,20 @@ rounding (fine for a likelihood, not for a codec).
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import nn
 
 from baselines.neural.exact import BOUND, GRID, ExactConv2d
-from baselines.neural.pixelcnn import GatedResnet, PixelCNN, ShiftedConv
+from baselines.neural.pixelcnn_net import GatedResnet, PixelCNNNetwork, ShiftedConv
 
 
-def _inner(conv: nn.Module) -> nn.Module:
-    return conv.conv if isinstance(conv, ShiftedConv) else conv
+def _inner(conv: nn.Module) -> nn.Conv2d | nn.ConvTranspose2d | ExactConv2d:
+    inner = conv.conv if isinstance(conv, ShiftedConv) else conv
+    if not isinstance(inner, nn.Conv2d | nn.ConvTranspose2d | ExactConv2d):
+        raise TypeError(f"the cached decoder reads convolutions, not {type(inner).__name__}")
+    return inner
 
 
 class _Matmul:
@@ -53,13 +58,13 @@ class _Matmul:
 
     def __init__(self, conv: nn.Module, unit: float) -> None:
         inner = _inner(conv)
-        w = inner.weight  # type: ignore[union-attr]
-        b = inner.bias if inner.bias is not None else torch.zeros(w.shape[0], dtype=w.dtype)  # type: ignore[union-attr]
-        flat = w.permute(0, 3, 2, 1)  # type: ignore[union-attr]  # (out, kw, kh, in)
-        self.wt = [flat.flip(2).reshape(w.shape[0], -1).t().contiguous(),  # type: ignore[union-attr]
-                   flat.reshape(w.shape[0], -1).t().contiguous()]  # type: ignore[union-attr]
+        w = inner.weight
+        b = inner.bias if inner.bias is not None else torch.zeros(w.shape[0], dtype=w.dtype)
+        flat = w.permute(0, 3, 2, 1)  # (out, kw, kh, in)
+        self.wt = [flat.flip(2).reshape(w.shape[0], -1).t().contiguous(),
+                   flat.reshape(w.shape[0], -1).t().contiguous()]
         self.b = b * unit
-        self.kw = int(w.shape[3])  # type: ignore[union-attr]
+        self.kw = int(w.shape[3])
 
     def __call__(self, window: torch.Tensor, slot: int = 1) -> torch.Tensor:
         """(N, ...) flattened per patch -> (N, out)."""
@@ -81,8 +86,8 @@ class _Block:
     def __init__(self, g: GatedResnet, n: int, width: int, pad: tuple[int, int], dtype: torch.dtype,
                  unit: float) -> None:
         cols = width + pad[0] + pad[1]
-        self.rin = torch.zeros(n, cols, 2, _inner(g.conv_in).weight.shape[1], dtype=dtype)  # type: ignore[union-attr]
-        self.rout = torch.zeros(n, cols, 2, _inner(g.conv_out).weight.shape[1], dtype=dtype)  # type: ignore[union-attr]
+        self.rin = torch.zeros(n, cols, 2, _inner(g.conv_in).weight.shape[1], dtype=dtype)
+        self.rout = torch.zeros(n, cols, 2, _inner(g.conv_out).weight.shape[1], dtype=dtype)
         self.conv_in, self.conv_out = _Matmul(g.conv_in, unit), _Matmul(g.conv_out, unit)
         self.skip = _Matmul(g.skip, unit) if g.skip is not None else None
         self.slot = 1
@@ -93,14 +98,14 @@ class _Block:
 
 
 class CachedPixelCNN:
-    """Incremental evaluation of a ``levels=1`` `PixelCNN` over ``n`` patches of ``size`` x ``size``.
+    """Incremental evaluation of a ``levels=1`` `PixelCNNNetwork` over ``n`` patches of ``size`` x ``size``.
 
     Per row ``i``: `start_row` (after every pixel of row ``i - 1`` was `put`); per
     pixel ``j``: `head` gives the mixture head at ``(i, j)`` (N, head), then `put`
     stores the pixel's normalised values.
     """
 
-    def __init__(self, model: PixelCNN, n: int, size: int) -> None:
+    def __init__(self, model: PixelCNNNetwork, n: int, size: int) -> None:
         if model.cfg.levels != 1:
             raise ValueError(f"the cached decoder runs one resolution; this PixelCNN has levels={model.cfg.levels} "
                              "(evaluate its likelihood with the full forward pass)")
@@ -109,12 +114,12 @@ class CachedPixelCNN:
         self.m, self.n, self.size = model, n, size
         self.exact = isinstance(_inner(model.u_init), ExactConv2d)
         self.unit = GRID if self.exact else 1.0  # activations are kept in these units
-        self.dtype = model.head.weight.dtype  # type: ignore[union-attr]
+        self.dtype = model.head.weight.dtype
         cin = model.in_channels + 1
         self.x = torch.zeros(n, size + 2, 3, cin, dtype=self.dtype)  # rows i-2, i-1, i; a zero column each side
 
         def blocks(gs: nn.Module, pad: tuple[int, int]) -> list[_Block]:
-            return [_Block(g, n, size, pad, self.dtype, self.unit) for g in gs]  # type: ignore[arg-type]
+            return [_Block(cast(GatedResnet, g), n, size, pad, self.dtype, self.unit) for g in cast(nn.ModuleList, gs)]
 
         self.u_up, self.u_down = blocks(model.up_u[0], (1, 1)), blocks(model.down_u[0], (1, 1))
         self.ul_up, self.ul_down = blocks(model.up_ul[0], (1, 0)), blocks(model.down_ul[0], (1, 0))

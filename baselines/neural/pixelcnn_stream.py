@@ -10,7 +10,7 @@ gives the same bits on the exact network (tested) but costs as many FLOPs, in
 float64 convolutions that run slower than the step's matrix products.
 
 Padding: a frame whose sides are not multiples of 32 is cut with reflect padding
-(`evaluator.coding.to_patches`). PixelCNN++ does not code the padded pixels: both
+(`evaluator.sdk.coding.to_patches`). PixelCNN++ does not code the padded pixels: both
 sides know where they are (`real_pixels`, from the frame's shape) and set them to
 the patch offset (``xn = 0``) before any pixel that sees them is coded. On the
 synthetic default's small frames that saves ~15 % of the pixels IDF and L3C code.
@@ -25,10 +25,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from baselines.neural.pixelcnn import LN2_OVER_STEPS, PixelCNN
+from baselines.neural.pixelcnn_net import LN2_OVER_STEPS, PixelCNNNetwork
 from baselines.neural.pixelcnn_step import CachedPixelCNN
 from baselines.neural.streams import Tally
-from evaluator.coding import (
+from evaluator.sdk.coding import (
     MixtureParams,
     MixtureRangeDecoder,
     MixtureRangeEncoder,
@@ -40,9 +40,12 @@ def _f32(t: torch.Tensor) -> np.ndarray:
     return np.ascontiguousarray(t.numpy(), np.float32)
 
 
-def mixture_rows(model: PixelCNN, head: torch.Tensor, xn: torch.Tensor, c: int, s: torch.Tensor,
+def mixture_rows(model: PixelCNNNetwork, head: torch.Tensor, xn: torch.Tensor, c: int, s: torch.Tensor,
                  log_s: torch.Tensor, off: torch.Tensor) -> MixtureParams:
-    """Channel ``c``'s mixtures over raw symbols at one position: head (N, H), xn (N, C), per patch s, log_s, off (N, ...)."""
+    """Channel ``c``'s mixtures over raw symbols at one position.
+
+    head (N, H), xn (N, C), per patch s, log_s, off (N, ...).
+    """
     m, ls, lg = model.channel_params(head, xn, c)
     return MixtureParams(_f32(m * s.view(-1, 1) + off[:, c].view(-1, 1)), _f32(ls + log_s.view(-1, 1)), _f32(lg))
 
@@ -60,7 +63,7 @@ def real_pixels(grid: PatchGrid) -> np.ndarray:
     return (rows & cols).reshape(grid.count, grid.size, grid.size)
 
 
-def pixelcnn_encode(model: PixelCNN, u: torch.Tensor, s: torch.Tensor, codes: np.ndarray, off: torch.Tensor,
+def pixelcnn_encode(model: PixelCNNNetwork, u: torch.Tensor, s: torch.Tensor, codes: np.ndarray, off: torch.Tensor,
                     real: np.ndarray, enc: MixtureRangeEncoder, tally: Tally, max_symbol: int) -> None:
     """``u = x - offset`` (N, C, S, S) in the model's dtype, scales (N,), scale codes (N,), offsets (N, C),
     ``real`` (N, S, S) the pixels in the frame."""
@@ -100,7 +103,7 @@ def _coded(real: np.ndarray) -> np.ndarray | None:
     return None if real.all() else np.flatnonzero(real)
 
 
-def pixelcnn_decode(model: PixelCNN, s: torch.Tensor, codes: np.ndarray, off: torch.Tensor, real: np.ndarray,
+def pixelcnn_decode(model: PixelCNNNetwork, s: torch.Tensor, codes: np.ndarray, off: torch.Tensor, real: np.ndarray,
                     dec: MixtureRangeDecoder, n: int, size: int) -> torch.Tensor:
     """Decoded ``u`` (N, C, S, S) in the model's dtype."""
     cache = CachedPixelCNN(model, n, size)

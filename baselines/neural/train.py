@@ -1,15 +1,16 @@
-"""Train an IDF or L3C baseline and write its checkpoint.
+"""Train a neural baseline (any row of `baselines.neural.models.MODELS`) and write its checkpoint.
 
     python -m baselines.neural.train --model idf --track hubble --data synthetic --minutes 5
 
-Defaults are the paper's hyper-parameters (Supplement C): IDF Adamax lr 1e-3, batch
-256, lr x0.999 per epoch; L3C RMSprop lr 1e-4, batch 256. On one CPU core for a few
+Defaults are the paper's hyper-parameters (Supplement C), each model's ``SPEC.hparams``: IDF
+Adamax lr 1e-3, batch 256, lr x0.999 per epoch; L3C RMSprop lr 1e-4, batch 256. On one CPU core for a few
 minutes a batch of 256 buys only ~100 steps, so the committed checkpoints were trained
 with ``--batch 64`` (and L3C with ``--lr 2e-4``: at 1e-4 RMSprop barely moves off its
 initialisation in a few hundred steps); the checkpoint's metadata records what was used.
 ``--variant auto`` trains ``direct`` and ``msb-lsb`` for a quarter of the budget each,
 keeps the one with the lower validation bits/pixel and spends the rest on it.
-A GPU is used when present.
+The checkpoint's name, input layout and training tracks follow from ``--track``'s fields
+(`baselines.neural.track_plan`). A GPU is used when present.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -27,7 +29,6 @@ from torch import nn
 from baselines.neural import common
 from baselines.neural.checkpoints import (
     CHECKPOINT_DIR,
-    DATASET_OF_TRACK,
     build_model,
     named_config,
     save_checkpoint,
@@ -40,49 +41,34 @@ from baselines.neural.data import (
     make_batch,
     validation_patches,
 )
+from baselines.neural.model_api import NeuralModel
+from baselines.neural.models import MODELS, frames_as_channels
+from baselines.neural.track_plan import CheckpointPlan, checkpoint_plan
 
 log = logging.getLogger("baselines.neural.train")
 
-PAPER_HPARAMS: dict[str, dict[str, Any]] = {
-    "idf": {"optimizer": "adamax", "lr": 1e-3, "batch": 256, "decay": 0.999},
-    "l3c": {"optimizer": "rmsprop", "lr": 1e-4, "batch": 256, "decay": 0.999},
-    "pixelcnn": {"optimizer": "adam", "lr": 2e-4, "batch": 16, "decay": 0.999},
-}
-"""PixelCNN++: the paper's Adam at 2e-4 (Supplement C.2) with pixel-cnn-pp's batch of 16."""
-THREE_D = ("sdss-3d-lambda", "sdss-3d-time")
-FRAMES_AS_CHANNELS = ("l3c", "pixelcnn")
-"""Models that take a 3D item's three frames as channels (IDF codes a first frame and residuals)."""
-OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
+OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "adamax": torch.optim.Adamax, "rmsprop": torch.optim.RMSprop, "adam": torch.optim.Adam,
 }
 
 
-def dataset_tracks(model: str, track: str) -> tuple[str, list[str]]:
-    """The checkpoint's dataset name and the tracks whose training items feed it."""
-    table = DATASET_OF_TRACK[model]
-    dataset = table[track]
-    tracks = [t for t, d in table.items() if d == dataset and t in _PAPER_TRACKS]
-    return dataset, tracks
+def training_plan(model: str, track: str) -> CheckpointPlan:
+    """The checkpoint serving ``track``: its name, input layout and the tracks whose training items feed it."""
+    return checkpoint_plan(model, frames_as_channels(model), track)
 
 
-_PAPER_TRACKS = ("lco", "keck", "hubble", "jwst-2d", "jwst-2d-res", "sdss-2d", "sdss-3d-lambda", "sdss-3d-time")
+def batch_bits(model: nn.Module, b: Batch, device: torch.device) -> torch.Tensor:
+    return cast(NeuralModel, model).batch_bits(b, device)
 
 
-def batch_bits(model: nn.Module, kind: str, b: Batch, device: torch.device) -> torch.Tensor:
-    u, s = b.u.to(device), b.s.to(device)
-    if kind == "idf":
-        return model.nll_bits(u, s)  # type: ignore[operator]
-    return model.nll_bits(u, s, b.low.to(device), b.high.to(device))  # type: ignore[operator]
-
-
-def evaluate(model: nn.Module, kind: str, patches: np.ndarray, variant: str, device: torch.device) -> float:
+def evaluate(model: nn.Module, patches: np.ndarray, variant: str, device: torch.device) -> float:
     """Validation bits per 16-bit pixel, side information included."""
     model.eval()
     bits, pixels = 0.0, 0
     with torch.no_grad():
         for start in range(0, patches.shape[0], 128):
             b = make_batch(patches[start : start + 128], variant)
-            bits += float(batch_bits(model, kind, b, device).sum()) + b.side_bits
+            bits += float(batch_bits(model, b, device).sum()) + b.side_bits
             pixels += b.pixels
     model.train()
     return bits / max(pixels, 1)
@@ -114,7 +100,7 @@ class Run:
         while time.monotonic() < end:
             t0 = time.monotonic()
             b = self.sampler.sample(self.hp["batch"])
-            loss = batch_bits(self.model, self.kind, b, self.device).sum() / b.pixels
+            loss = batch_bits(self.model, b, self.device).sum() / b.pixels
             self.opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(self.model.parameters(), 5.0)
@@ -133,7 +119,7 @@ class Run:
                          self.seconds)
 
     def val_bpp(self) -> float:
-        return evaluate(self.model, self.kind, self.val, self.variant, self.device)
+        return evaluate(self.model, self.val, self.variant, self.device)
 
     def keep_best(self) -> float:
         """Validation bpp of the final weights or of the lowest-loss snapshot, whichever is better (kept)."""
@@ -149,8 +135,8 @@ class Run:
 
 def main(argv: list[str] | None = None) -> Path:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", choices=tuple(PAPER_HPARAMS), required=True)
-    ap.add_argument("--track", required=True, help="a paper track; its checkpoint's dataset decides the training items")
+    ap.add_argument("--model", choices=tuple(MODELS), required=True)
+    ap.add_argument("--track", required=True, help="a track; the checkpoint serving it decides the training items")
     ap.add_argument("--data", default="synthetic", help="synthetic | a corpus folder | hub@REV (training split)")
     ap.add_argument("--minutes", type=float, default=5.0)
     ap.add_argument("--config", default="small", help="small | paper | tiny (L3C also paper-3d)")
@@ -158,16 +144,16 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--batch", type=int, default=None)
     ap.add_argument("--lr", type=float, default=None)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", type=Path, default=None, help=f"checkpoint path (default {CHECKPOINT_DIR}/<model>-<dataset>.pt)")
+    ap.add_argument("--out", type=Path, default=None,
+                    help=f"checkpoint path (default {CHECKPOINT_DIR}/<model>-<dataset>.pt)")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     torch.set_num_threads(1)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    hp = dict(PAPER_HPARAMS[a.model])
+    hp = dict(MODELS[a.model].hparams)
     hp.update({k: v for k, v in (("batch", a.batch), ("lr", a.lr)) if v is not None})
-    dataset, tracks = dataset_tracks(a.model, a.track)
-    frames = 3 if a.model in FRAMES_AS_CHANNELS and dataset in THREE_D else 1
-    residual = dataset == "jwst-2d-res"
+    plan = training_plan(a.model, a.track)
+    dataset, tracks, frames, residual = plan.name, list(plan.tracks), plan.frames, plan.residual_input
     data = load_images(a.data, tracks, frames=frames, residual_input=residual, seed=a.seed)
     config = named_config(a.model, a.config)
     budget = a.minutes * 60.0
@@ -194,10 +180,11 @@ def main(argv: list[str] | None = None) -> Path:
         "hparams": hp, "val_bpp": round(val, 4), "val_bpp_by_variant": {k: round(v, 4) for k, v in scores.items()},
         "device": device.type, "params": common.count_params(run.model),
     }
-    path = a.out or CHECKPOINT_DIR / f"{a.model}-{dataset}.pt"
+    path = a.out or CHECKPOINT_DIR / plan.filename
     run.model.to("cpu")
     meta = save_checkpoint(path, run.model, meta)
-    log.info("wrote %s: %s %s, %d steps, val %.4f bpp, sha256 %s", path, a.model, best, run.steps, val, meta["sha256"][:12])
+    log.info("wrote %s: %s %s, %d steps, val %.4f bpp, sha256 %s", path, a.model, best, run.steps, val,
+             meta["sha256"][:12])
     return path
 
 

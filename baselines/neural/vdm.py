@@ -118,6 +118,7 @@ class ResBlock(nn.Module):
         self.n2 = nn.GroupNorm(min(8, c), c)
         self.c2 = nn.Conv2d(c, c, 3, padding=1)
         self.skip = nn.Conv2d(c_in, c, 1) if c_in != c else nn.Identity()
+        assert self.c2.bias is not None  # nn.Conv2d makes one unless bias=False
         nn.init.zeros_(self.c2.weight)
         nn.init.zeros_(self.c2.bias)
 
@@ -154,6 +155,7 @@ class ScoreNet(nn.Module):
         self.up = nn.ModuleList(ResBlock(2 * c, c, emb) for _ in range(cfg.blocks + 1))
         self.out_norm = nn.GroupNorm(min(8, c), c)
         self.out = nn.Conv2d(c, in_channels, 3, padding=1)
+        assert self.out.bias is not None  # nn.Conv2d makes one unless bias=False
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 

@@ -2,7 +2,7 @@
 
 An item becomes the images its checkpoint models (`common.item_images`: a 2D frame, a
 ``jwst-2d-res`` residual shifted by 2^15, or a 3D item's frames as channels), cut into
-reflect-padded 32x32 patches (`evaluator.coding.patches.to_patches`, as the codecs cut
+reflect-padded 32x32 patches (`evaluator.sdk.coding.patches.to_patches`, as the codecs cut
 them). One **sample** of the bound is one diffusion time per patch from VDM's
 low-discrepancy sampler (``(u0 + i / N) mod 1`` over the item's N patches) and fresh
 Gaussian noise for ``z_t`` and ``z_0``, seeded by (seed, item id, sample number): an
@@ -33,11 +33,11 @@ import torch
 from baselines.neural import common
 from baselines.neural.vdm import VDM, stratified_times
 from baselines.neural.vdm_train import checkpoint_path, load_vdm, patch_bound_bits
-from evaluator.coding import to_patches
-from evaluator.data_source import DataSource
-from evaluator.evaluate import resolve
-from evaluator.items import Item
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
+from evaluator.data.data_source import DataSource
+from evaluator.data.items import Item
+from evaluator.run.evaluate import resolve
+from evaluator.sdk.coding import to_patches
 
 PATCH = 32
 DEFAULT_SAMPLES = 16
@@ -137,7 +137,8 @@ def to_entry(est: TrackEstimate, created_at: str) -> dict[str, Any]:
             "steps": m.get("steps"), "minutes": m.get("minutes"), "data": m.get("data"), "params": m.get("params"),
             "val_bpp": m.get("val_bpp"), "samples": est.samples, "seed": est.seed}
     items = [{"item_id": i.item_id, "shape": list(i.shape), "npix": i.npix, "bpp": round(i.bpp, 6),
-              "stderr": round(i.stderr, 6), "side_bpp": round(i.side_bpp, 6), "samples": [round(s, 6) for s in i.samples],
+              "stderr": round(i.stderr, 6), "side_bpp": round(i.side_bpp, 6),
+              "samples": [round(s, 6) for s in i.samples],
               "seconds": round(i.seconds, 3)} for i in est.items]
     return {"track": est.track, "split": est.split, "synthetic": est.synthetic, "created_at": created_at,
             "info": info, "items": items}

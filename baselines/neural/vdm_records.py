@@ -26,9 +26,9 @@ from typing import Any
 import pandas as pd
 
 from baselines.model_names import OUR_MODELS
-from evaluator.metrics import RAW_BITS
-from evaluator.records import ResultRecord, ResultStore
-from evaluator.schema import ITEM_COLUMNS, TrackSummary
+from evaluator.core.metrics import RAW_BITS
+from evaluator.core.schema import ITEM_COLUMNS, TrackSummary
+from evaluator.results.records import ResultRecord, ResultStore
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,11 @@ At the end the validation bound (fixed seed, 2 time samples) of the final weight
 compared with that of the initial ones (the Gaussian-noise model the preconditioning
 starts from) and the better weights are kept; the metadata says which.
 
-One checkpoint per paper track: single-frame tracks are 2D models; the two 3D SDSS
-tracks take their three frames as channels (one model each: spectral and temporal
-neighbours are different kinds of data); ``jwst-2d-res`` models the residual frames
-shifted by 2^15 (`common.item_images`).
+One checkpoint per paper track, its name and layout from the track's fields
+(`baselines.neural.track_plan`, VDM taking frames as channels): single-frame tracks are
+2D models; the 3D paper tracks take their three frames as channels (one model each:
+spectral and temporal neighbours are different kinds of data); a residual track
+(``jwst-2d-res``) models the residual frames shifted by 2^15 (`common.item_images`).
 """
 
 from __future__ import annotations
@@ -43,28 +44,31 @@ from baselines.neural.data import (
     make_batch,
     validation_patches,
 )
+from baselines.neural.models import frames_as_channels
+from baselines.neural.track_plan import CheckpointPlan, NoCheckpoint, checkpoint_plan
 from baselines.neural.vdm import VDM, VDM_CONFIGS, VDMConfig, stratified_times
+from evaluator.core.tracks import PAPER_TRACKS
 
 log = logging.getLogger("baselines.neural.vdm_train")
 
-PAPER_TRACKS: tuple[str, ...] = (
-    "lco", "keck", "hubble", "jwst-2d", "jwst-2d-res", "sdss-2d", "sdss-3d-lambda", "sdss-3d-time")
-VDM_DATASET_OF_TRACK: dict[str, str] = {t: t for t in PAPER_TRACKS}
-"""One VDM checkpoint per paper track (the 3D ones take their frames as channels)."""
-THREE_D = ("sdss-3d-lambda", "sdss-3d-time")
 VAL_PATCHES = 256
 VAL_SAMPLES = 2
 
 
-def track_layout(dataset: str) -> tuple[int, bool]:
-    """(frames as channels, residual input) of a dataset's model."""
-    return (3 if dataset in THREE_D else 1), dataset == "jwst-2d-res"
+def vdm_plan(track: str) -> CheckpointPlan:
+    """The VDM checkpoint of ``track``: a bound is of the track its model was trained on (paper tracks only)."""
+    try:
+        plan = checkpoint_plan("vdm", frames_as_channels("vdm"), track)
+    except NoCheckpoint as e:
+        raise CheckpointError(str(e)) from e
+    if track not in plan.tracks:
+        raise CheckpointError(f"no VDM checkpoint serves track {track!r}: VDM has one per paper track "
+                              f"({', '.join(PAPER_TRACKS)})")
+    return plan
 
 
 def checkpoint_path(track: str, folder: Path | None = None) -> Path:
-    if track not in VDM_DATASET_OF_TRACK:
-        raise CheckpointError(f"no VDM checkpoint serves track {track!r}; known: {', '.join(VDM_DATASET_OF_TRACK)}")
-    return (folder or CHECKPOINT_DIR) / f"vdm-{VDM_DATASET_OF_TRACK[track]}.pt"
+    return (folder or CHECKPOINT_DIR) / vdm_plan(track).filename
 
 
 def load_vdm(path: Path) -> tuple[VDM, dict[str, Any]]:
@@ -139,13 +143,14 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", type=Path, default=None, help=f"checkpoint path (default {CHECKPOINT_DIR}/vdm-<dataset>.pt)")
+    ap.add_argument("--out", type=Path, default=None,
+                    help=f"checkpoint path (default {CHECKPOINT_DIR}/vdm-<dataset>.pt)")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     torch.set_num_threads(1)
     torch.manual_seed(a.seed)
-    dataset = VDM_DATASET_OF_TRACK[a.track]
-    frames, residual = track_layout(dataset)
+    plan = vdm_plan(a.track)
+    dataset, frames, residual = plan.name, plan.frames, plan.residual_input
     data = load_images(a.data, [a.track], frames=frames, residual_input=residual, seed=a.seed)
     config = VDM_CONFIGS[a.config]
     model = VDM(config, frames)
@@ -169,7 +174,7 @@ def main(argv: list[str] | None = None) -> Path:
         "val_bpp_final": round(final, 4), "kept": kept, "val_patches": int(val.shape[0]),
         "val_samples": VAL_SAMPLES, "device": "cpu", "params": common.count_params(model), "seed": a.seed,
     }
-    path = a.out or CHECKPOINT_DIR / f"vdm-{dataset}.pt"
+    path = a.out or CHECKPOINT_DIR / plan.filename
     meta = save_checkpoint(path, model, meta)
     log.info("wrote %s: %d steps in %.1f min, val %.4f bpp (initial %.4f, final %.4f, kept %s)", path, steps,
              spent / 60, meta["val_bpp"], initial, final, kept)

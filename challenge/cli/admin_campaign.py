@@ -1,7 +1,7 @@
 """``challenge admin campaign``: re-evaluate every finished submission (and the baselines) on Dask.
 
 DESIGN.md "Results, queue, publishing": a campaign fans out (submission x
-track x shard) tasks (:mod:`submissions.campaign`) on a local Dask cluster, or
+track x shard) tasks (:mod:`submissions.campaign.campaign`) on a local Dask cluster, or
 on any Dask scheduler given by address (dask-jobqueue on Slurm, Kubernetes).
 Shows a progress bar over tasks and a table of the merged (submission, track)
 records at the end; ``--dry-run`` prints the plan only.
@@ -21,8 +21,8 @@ from rich.table import Table
 from challenge.cli.console_style import task_progress
 from challenge.cli.errors import WORK_FAILED, fail
 from challenge.cli.options import Store, Track, data_option, profile_option, queue_option
-from evaluator.settings import default_queue_dir, default_store_url
-from submissions.queue import SubmissionQueue
+from evaluator.core.settings import default_queue_dir, default_store_url
+from submissions.queue.submission_queue import SubmissionQueue
 
 err = Console(stderr=True)
 out = Console()
@@ -81,12 +81,12 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
 
         if not logging.getLogger().isEnabledFor(logging.DEBUG):  # quiet Dask unless --verbose (workers too)
             os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
-        from submissions.campaign import (  # noqa: PLC0415
+        from submissions.campaign.campaign import (  # noqa: PLC0415
             baseline_targets,
             finished_targets,
             plan_campaign,
         )
-        from submissions.campaign_history import UnknownCampaign, load_campaign  # noqa: PLC0415
+        from submissions.campaign.campaign_history import load_campaign  # noqa: PLC0415
 
         if scheduler and workers:
             fail("--workers sizes the local cluster; with --scheduler the cluster's own workers run the tasks",
@@ -94,10 +94,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         url = store or default_store_url()
         resumed = None
         if resume:
-            try:
-                resumed = load_campaign(url, resume).log
-            except UnknownCampaign as exc:
-                fail(str(exc).strip("'\""), code=WORK_FAILED)
+            resumed = load_campaign(url, resume).log  # UnknownCampaign: bad input, exit 2 (cli/errors.py)
             _run(resumed.campaign_tasks(), url, scheduler, workers, resumed)
             return
         targets = finished_targets(SubmissionQueue(queue_dir or default_queue_dir()))
@@ -112,8 +109,8 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
             fail("nothing to evaluate: no finished submission in the queue (and --no-baselines)", code=WORK_FAILED)
         try:
             tasks = plan_campaign(targets, track, data, profile, shards)
-        except (KeyError, ValueError) as exc:
-            fail(str(exc).strip("'\""), code=WORK_FAILED)
+        except (KeyError, ValueError) as exc:  # a bad --track, --data, --profile or --shards
+            fail(str(exc).strip("'\""))
         if not tasks:
             fail(f"no task: no target is evaluated on the tracks {track!r}", code=WORK_FAILED)
         if dry_run:
@@ -125,7 +122,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
 
 
 def _run(tasks: list[Any], url: str, scheduler: str | None, workers: int | None, campaign: Any) -> None:
-    from submissions.campaign import run_campaign  # noqa: PLC0415
+    from submissions.campaign.campaign import run_campaign  # noqa: PLC0415
 
     with task_progress(err) as bar:
         job = bar.add_task("campaign tasks", total=len(tasks))

@@ -1,8 +1,8 @@
 """``challenge admin campaigns`` (the history) and ``challenge admin drift A B`` (compare two campaigns).
 
 Campaigns and their records are kept in the results store
-(``submissions.campaign_history``); the drift report
-(``submissions.campaign_drift``) is printed and written beside them as
+(``submissions.campaign.campaign_history``); the drift report
+(``submissions.campaign.campaign_drift``) is printed and written beside them as
 Markdown and JSON.
 """
 
@@ -16,16 +16,15 @@ from rich.table import Table
 
 from challenge.cli.errors import WORK_FAILED, fail
 from challenge.cli.options import Store
-from evaluator.settings import default_store_url
-from submissions.campaign_drift import (
+from evaluator.core.settings import default_store_url
+from submissions.campaign.campaign_drift import (
     DriftReport,
     compare_campaigns,
     ratio_cell,
     write_report,
 )
-from submissions.campaign_history import (
+from submissions.campaign.campaign_history import (
     CampaignLog,
-    UnknownCampaign,
     list_campaigns,
     load_campaign,
 )
@@ -94,10 +93,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         Exits 1 when any codec wrote a different size for an item (a reproducibility failure).
         """
         url = store or default_store_url()
-        try:
-            arch_a, arch_b = load_campaign(url, campaign_a), load_campaign(url, campaign_b)
-        except UnknownCampaign as exc:
-            fail(str(exc).strip("'\""), code=WORK_FAILED)
+        arch_a, arch_b = load_campaign(url, campaign_a), load_campaign(url, campaign_b)  # UnknownCampaign: exit 2
         report = compare_campaigns(arch_a, arch_b)
         if not report.pairs:
             fail(f"campaigns {campaign_a} and {campaign_b} have no (submission, track) record in common",

@@ -8,10 +8,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from challenge.cli.errors import WORK_FAILED, fail
-from evaluator.fits_reader import FitsFormatError
-from evaluator.hidden_splits import SplitChangedError, count_samples, list_splits, register_split
-from evaluator.hidden_splits import verify as verify_split
+from challenge.cli.errors import fail
+from evaluator.data.hidden_splits import SplitChangedError, check_files, list_splits, register_split
+from evaluator.data.hidden_splits import verify as verify_split
 
 
 def register_split_cmd(
@@ -21,7 +20,8 @@ def register_split_cmd(
     field: list[str] = typer.Option([], "--field", help="Extra row field for every file, KEY=VALUE "
                                     "(e.g. telescope=LCO); repeatable."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing registration."),
-    check: bool = typer.Option(True, "--check/--no-check", help="Read every file once to refuse odd ones now."),
+    check: bool = typer.Option(True, "--check/--no-check", help="Read every file once first; any file that "
+                               "cannot be read is listed and nothing is registered."),
 ) -> None:
     """Register a local folder as a hidden test split (checksums recorded; data stay in place)."""
 
@@ -29,19 +29,11 @@ def register_split_cmd(
     for spec in field:
         key, sep, value = spec.partition("=")
         if not sep or not key:
-            fail(f"--field {spec!r}: use KEY=VALUE", code=WORK_FAILED)
+            fail(f"--field {spec!r}: use KEY=VALUE")
         fields[key] = value
-    try:
-        manifest = register_split(name, dataset, directory, fields=fields, overwrite=overwrite)
-    except (ValueError, FileNotFoundError, FileExistsError) as exc:
-        fail(str(exc), code=WORK_FAILED)
-    n_samples = 0
-    if check:
-        try:
-            n_samples = count_samples(manifest)
-        except FitsFormatError as exc:
-            fail(f"{exc}\n(the split is registered; fix or remove the file and register again with --overwrite)",
-                 code=WORK_FAILED)
+    # errors (a bad name, folder or file: every unreadable file listed) are bad input, exit 2 (cli/errors.py)
+    n_samples = check_files(name, dataset, directory, overwrite=overwrite) if check else 0
+    manifest = register_split(name, dataset, directory, fields=fields, overwrite=overwrite)
     Console().print(f"hidden split [bold]{name}[/bold]: {len(manifest.files)} files"
                     + (f", {n_samples} samples" if check else "")
                     + f", {manifest.total_bytes / 1e6:.1f} MB of {dataset}; revision {manifest.sha256[:16]}")

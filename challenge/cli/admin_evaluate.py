@@ -1,6 +1,6 @@
 """``challenge admin evaluate`` and ``challenge admin evaluate-baselines``: the organizer's evaluator.
 
-Runs ``evaluator.evaluate.evaluate_image`` (sandboxed, DESIGN.md "Sandbox")
+Runs ``evaluator.run.evaluate.evaluate_image`` (sandboxed, DESIGN.md "Sandbox")
 with a rich progress bar (items x tracks) and prints a summary table, or a
 JSON object keyed by track with ``--json``.
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from typing import Annotated, Any, Callable, Optional
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,20 +21,17 @@ from rich.table import Table
 from baselines.evaluation import evaluate_baselines
 from baselines.registry import select_baselines
 from challenge.cli.console_style import fmt_number, fmt_portable, portable_notes, task_progress
-from challenge.cli.errors import WORK_FAILED, fail
 from challenge.cli.options import Data, Profile, Split, Store, Track, inprocess_option, json_option, profile_option
-from evaluator.data_source import resolve_source
-from evaluator.evaluate import evaluate_image
-from evaluator.named_table import UnknownName
-from evaluator.profiles import ProfileUnavailable
-from evaluator.schema import metric
-from evaluator.settings import default_store_url
-from evaluator.tracks import select_tracks
+from evaluator.core.schema import metric
+from evaluator.core.settings import default_store_url
+from evaluator.core.tracks import select_tracks
+from evaluator.data.data_source import resolve_source
+from evaluator.run.evaluate import ImageRun, ProgressEvent, evaluate_image
 
 err = Console(stderr=True)
 
 
-# The per-track numbers `admin evaluate` prints and writes as JSON (names from evaluator.schema.METRICS).
+# The per-track numbers `admin evaluate` prints and writes as JSON (names from evaluator.core.schema.METRICS).
 TABLE_METRICS: tuple[str, ...] = ("ratio_mean", "ratio_aggregate", "bpp_mean", "encode_s_median", "decode_s_median")
 JSON_METRICS: tuple[str, ...] = (*TABLE_METRICS, "n_items")
 
@@ -85,18 +83,16 @@ class _Bar:
         self.tasks: dict[str, Any] = {}
 
     def __call__(self, event: str) -> None:
-        track = getattr(event, "track", None)
-        kind = getattr(event, "kind", None)
-        if track is None:
+        if not isinstance(event, ProgressEvent):  # a plain line: printed as it is
             self.progress.console.log(str(event))
             return
+        track, kind = event.track, event.kind
         if kind == "track_start":
             self.tasks[track] = self.progress.add_task(f"{self.prefix}{track}", total=None)
         elif kind == "item":
-            self.progress.update(self.tasks[track], completed=event.done)  # type: ignore[attr-defined]
+            self.progress.update(self.tasks[track], completed=event.done)
         elif kind == "track_end":
-            done = event.done  # type: ignore[attr-defined]
-            ok = event.ok  # type: ignore[attr-defined]
+            done, ok = event.done, event.ok
             self.progress.update(self.tasks[track], total=max(done, 1), completed=max(done, 1) if ok else done,
                                  description=f"{self.prefix}{track} " + ("[green]ok" if ok else "[red]failed"))
 
@@ -118,28 +114,21 @@ def _progress() -> Progress:
     return task_progress(err)
 
 
+# A bad --data, --track, --codec or --profile raises evaluator.sdk.errors.BadInput (a corpus error, an unknown
+# name, ProfileUnavailable): challenge/cli/errors.py reports it once, exit 2.
 def _source(data: str, split: str) -> Any:
-    try:
-        return resolve_source(data, split=split)
-    except Exception as exc:  # noqa: BLE001  (a bad --data is the user's to fix: say so)
-        fail(f"cannot open data {data!r}: {exc}", code=WORK_FAILED)
+    return resolve_source(data, split=split)
 
 
 def _tracks(track: str) -> list[Any]:
-    try:
-        return select_tracks(track)
-    except KeyError as exc:
-        fail(str(exc), code=WORK_FAILED)
+    return select_tracks(track)
 
 
 def _run(fn: Callable[[Callable[[str], None]], list[Any]], quiet: bool, prefix: str = "") -> list[Any]:
-    try:
-        if quiet:
-            return fn(lambda _e: None)
-        with _progress() as progress:
-            return fn(_Bar(progress, prefix))
-    except ProfileUnavailable as exc:
-        fail(str(exc), code=WORK_FAILED)
+    if quiet:
+        return fn(lambda _e: None)
+    with _progress() as progress:
+        return fn(_Bar(progress, prefix))
 
 
 def _echo_codec_logs() -> None:
@@ -161,8 +150,8 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         split: Split = "full_test",
         profile: Profile = "cpu-1",
         store: Store = None,
-        name: Optional[str] = typer.Option(None, "--name", help="Codec display name (default: the image)."),
-        submission: Optional[str] = typer.Option(None, "--submission", help="Submission id for the records."),
+        name: str | None = typer.Option(None, "--name", help="Codec display name (default: the image)."),
+        submission: str | None = typer.Option(None, "--submission", help="Submission id for the records."),
         as_json: Annotated[bool, json_option("Print a JSON object keyed by track.")] = False,
         show_logs: bool = typer.Option(False, "--show-logs", help="Log the codec's stderr (never for hidden data)."),
     ) -> None:
@@ -173,9 +162,9 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         url = store or default_store_url()
         if show_logs:
             _echo_codec_logs()
-        records = _run(lambda progress: evaluate_image(
+        records = _run(lambda progress: evaluate_image(ImageRun(
             image, tracks, source, profile, url, submission=submission, codec_name=name, progress=progress,
-            show_logs=show_logs), quiet=False)
+            show_logs=show_logs)), quiet=False)
         if as_json:
             typer.echo(json.dumps({r.track: record_json(r) for r in records}, indent=2))
         else:
@@ -191,16 +180,14 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         split: Split = "full_test",
         profile: Annotated[str, profile_option("Hardware profile (sandboxed runs).")] = "cpu-1",
         store: Store = None,
-        codec: Optional[str] = typer.Option(None, "--codec", help="Comma list of baselines (default: all of the registry)."),
+        codec: str | None = typer.Option(None, "--codec",
+                                         help="Comma list of baselines (default: all of the registry)."),
         inprocess: Annotated[bool, inprocess_option("Run in this process (no Docker).")] = False,
         as_json: Annotated[bool, json_option("Print JSON keyed by codec, then track.")] = False,
     ) -> None:
         """Evaluate the registry's baselines (ids baseline-<name>)."""
 
-        try:
-            names = [b.name for b in select_baselines(codec)]
-        except UnknownName as exc:
-            fail(str(exc), code=WORK_FAILED)
+        names = [b.name for b in select_baselines(codec)]
         tracks = _tracks(track)
         source = _source(data, split)
         url = store or default_store_url()

@@ -18,15 +18,15 @@ from rich.console import Console
 from rich.table import Table
 
 from baselines.baseline_images import ensure_baseline_images
-from challenge.cli.errors import WORK_FAILED, fail
+from challenge.cli.errors import fail
 from challenge.cli.options import sizes_option
-from evaluator.docker_engine import EngineUnavailable
-from evaluator.images import BuiltImage, ImageBuildError, build_codec_image, ensure_base_image
+from evaluator.images import BuiltImage, build_codec_image, ensure_base_image
 from evaluator.images.codec_base import REPOSITORIES, Variant
 
 images_app = typer.Typer(help="Build the offline images: the codec base, the baselines, a codec folder.",
                          no_args_is_help=True)
 _err = Console(stderr=True)
+# ImageBuildError, EngineUnavailable (evaluator.sdk.errors.PlatformFault): challenge/cli/errors.py reports them, exit 1.
 
 
 def _progress(message: str) -> None:
@@ -42,24 +42,19 @@ def _table(images: dict[str, BuiltImage], sizes: bool) -> Table:
 
 
 @images_app.command("base")
-def base_cmd(variant: str = typer.Option("python", "--variant",
-                                         help="python, torch (adds CPU torch) or archive (adds fpack, bzip2, zstd, xz).")) -> None:
+def base_cmd(variant: str = typer.Option(
+        "python", "--variant",
+        help="python, torch (adds CPU torch) or archive (adds fpack, bzip2, zstd, xz).")) -> None:
     """Build (or find) the codec base image and print its tag."""
     if variant not in REPOSITORIES:
         fail(f"--variant must be one of {', '.join(REPOSITORIES)}, got {variant!r}")
-    try:
-        typer.echo(ensure_base_image(cast(Variant, variant), progress=_progress))
-    except (ImageBuildError, EngineUnavailable) as exc:
-        fail(str(exc), code=WORK_FAILED)
+    typer.echo(ensure_base_image(cast(Variant, variant), progress=_progress))
 
 
 @images_app.command("baselines")
 def baselines_cmd(sizes: Annotated[bool, sizes_option("Also measure docker save | gzip sizes.")] = False) -> None:
     """Build (or find) every baseline image."""
-    try:
-        Console().print(_table(ensure_baseline_images(progress=_progress), sizes))
-    except (ImageBuildError, EngineUnavailable) as exc:
-        fail(str(exc), code=WORK_FAILED)
+    Console().print(_table(ensure_baseline_images(progress=_progress), sizes))
 
 
 @images_app.command("build")
@@ -69,10 +64,7 @@ def build_cmd(
     sizes: Annotated[bool, sizes_option("Also measure docker save | gzip size.")] = False,
 ) -> None:
     """Build a codec folder's image."""
-    try:
-        built = build_codec_image(folder, tag=tag, progress=_progress)
-    except (ImageBuildError, EngineUnavailable) as exc:
-        fail(str(exc), code=WORK_FAILED)
+    built = build_codec_image(folder, tag=tag, progress=_progress)
     Console().print(_table({folder.name: built}, sizes))
 
 

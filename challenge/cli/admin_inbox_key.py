@@ -15,9 +15,9 @@ import typer
 from rich.console import Console
 
 from challenge.cli.errors import USAGE_ERROR, WORK_FAILED, fail
-from submissions.inbox import SubmissionStoreError
-from submissions.inbox_crypto import InboxKeyError, create_identity, identity_path, recipient_of
-from submissions.inbox_url import InboxUrlError, open_inbox
+from submissions.inbox.inbox import SubmissionStoreError
+from submissions.inbox.inbox_crypto import create_identity, identity_path, recipient_of
+from submissions.inbox.inbox_url import open_inbox
 
 console = Console()
 
@@ -33,15 +33,10 @@ def inbox_key_cmd(
     """Create the inbox's encryption key pair (age), keep the secret half, publish the public half."""
 
     path = key_file or identity_path()
-    try:
-        box = open_inbox(inbox) if inbox else None
-    except InboxUrlError as exc:
-        fail(str(exc), code=USAGE_ERROR)
+    # InboxUrlError (a bad --inbox) and InboxKeyError (an unusable key file) are bad input: exit 2 (cli/errors.py)
+    box = open_inbox(inbox) if inbox else None
     if path.exists() and not force:
-        try:
-            recipient = recipient_of(path)
-        except InboxKeyError as exc:
-            fail(str(exc), code=WORK_FAILED)
+        recipient = recipient_of(path)
         if box is None:
             fail(f"an inbox key already exists at {path} (recipient {recipient}); it was not replaced. Publish it "
                  "with --inbox URL, or pass --force to replace it (requests encrypted for the old key can then no "
@@ -50,8 +45,8 @@ def inbox_key_cmd(
     else:
         try:
             recipient = create_identity(path, force=force)
-        except (InboxKeyError, OSError) as exc:
-            fail(str(exc), code=WORK_FAILED)
+        except OSError as exc:
+            fail(f"cannot write the inbox key {path}: {exc}", code=WORK_FAILED)
         console.print(f"[green]created[/] the inbox key {path} (mode 0600: keep it secret, back it up)",
                       soft_wrap=True, highlight=False)
     console.print(f"recipient: {recipient}", soft_wrap=True, highlight=False, markup=False)

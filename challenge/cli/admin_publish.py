@@ -10,7 +10,7 @@ from rich.console import Console
 
 from challenge.cli.errors import USAGE_ERROR, WORK_FAILED, fail
 from challenge.cli.options import queue_option, store_option
-from evaluator.settings import default_store_url
+from evaluator.core.settings import default_store_url
 from leaderboard.publish import publish
 
 

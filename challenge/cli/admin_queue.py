@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from challenge.cli.errors import WORK_FAILED, fail
+from challenge.cli.errors import fail
 from challenge.cli.options import (
     QueueDir,
     data_option,
@@ -23,15 +23,15 @@ from challenge.cli.options import (
     store_option,
     track_option,
 )
-from evaluator.settings import default_queue_dir, default_store_url
-from evaluator.tracks import select_tracks
-from submissions.inbox import SubmissionStoreError
-from submissions.inbox_url import open_inbox
-from submissions.ingest import answer
-from submissions.ingest import ingest as run_ingest
-from submissions.queue import SubmissionNotFound, SubmissionQueue
-from submissions.states import PENDING, TransitionError
-from submissions.worker import DataPlan, WorkerConfig, run_worker
+from evaluator.core.settings import default_queue_dir, default_store_url
+from evaluator.core.tracks import select_tracks
+from submissions.inbox.inbox import SubmissionStoreError
+from submissions.inbox.inbox_url import open_inbox
+from submissions.inbox.ingest import answer
+from submissions.inbox.ingest import ingest as run_ingest
+from submissions.queue.states import PENDING
+from submissions.queue.submission_queue import SubmissionQueue
+from submissions.service.worker import DataPlan, WorkerConfig, run_worker
 
 console = Console()
 
@@ -48,7 +48,8 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         store: Annotated[str | None, store_option("Results store URL.")] = None,
         track: Annotated[str, track_option("Tracks to evaluate (name, comma list, paper, all).")] = "all",
         profile: Annotated[str | None, profile_option("Override the manifests' profile.")] = None,
-        lease: float = typer.Option(120.0, "--lease", help="Lease seconds; a worker silent this long is presumed dead."),
+        lease: float = typer.Option(120.0, "--lease",
+                                    help="Lease seconds; a worker silent this long is presumed dead."),
         poll: float = typer.Option(2.0, "--poll", help="Seconds between polls of an empty queue."),
         inbox: str | None = typer.Option(None, "--inbox", help="Hosted inbox URL to ingest requests from."),
         queue_dir: QueueDir = None,
@@ -60,8 +61,8 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         try:
             select_tracks(track)
             plan = DataPlan.from_file(data_map) if data_map else DataPlan()
-        except (KeyError, ValueError, OSError) as exc:
-            fail(str(exc), code=WORK_FAILED)
+        except (KeyError, ValueError, OSError) as exc:  # a bad --track or --data-map
+            fail(str(exc))
         if data:
             plan.default = data
         queue = SubmissionQueue(queue_dir or default_queue_dir())
@@ -72,11 +73,9 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         except SubmissionStoreError as exc:
             fail(str(exc))  # a URL that names no inbox: the message shows the right form
         console.print(f"worker {cfg.worker_id}: queue {queue.db_path}, store {cfg.store}")
-        try:
+        try:  # SubmissionStoreError (inbox unreadable: exit 1; organizer's key missing: 2) is reported centrally
             done = run_worker(queue, cfg, once=once, inbox=inbox_,
                               notify=lambda m: console.print(m, markup=False, highlight=False))
-        except SubmissionStoreError as exc:  # the inbox cannot be read, or the organizer's key is missing
-            fail(str(exc), code=WORK_FAILED)
         except KeyboardInterrupt:
             console.print("stopped; a submission in progress is retried after its lease expires")
             raise typer.Exit(130) from None
@@ -95,8 +94,8 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         queue = SubmissionQueue(queue_dir or default_queue_dir())
         try:
             subs = queue.submissions(participant=participant, state=state, limit=limit)
-        except ValueError as exc:
-            fail(str(exc), code=WORK_FAILED)
+        except ValueError as exc:  # a bad --state
+            fail(str(exc))
         if as_json:
             typer.echo(json.dumps({"counts": queue.counts(), "submissions": [s.to_dict() for s in subs]},
                                   indent=2, default=str))
@@ -116,10 +115,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     ) -> None:
         """Cancel a pending or running submission."""
 
-        try:
-            sub = SubmissionQueue(queue_dir or default_queue_dir()).cancel(submission_id, reason)
-        except (SubmissionNotFound, TransitionError) as exc:
-            fail(str(exc), code=WORK_FAILED)
+        sub = SubmissionQueue(queue_dir or default_queue_dir()).cancel(submission_id, reason)  # errors: exit 2
         console.print(f"{sub.id}: {sub.state} ({sub.reason})")
 
     @admin.command()
@@ -130,10 +126,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     ) -> None:
         """Put a failed submission back in the queue (e.g. after an infrastructure fault)."""
 
-        try:
-            sub = SubmissionQueue(queue_dir or default_queue_dir()).transition(submission_id, PENDING, reason)
-        except (SubmissionNotFound, TransitionError) as exc:
-            fail(str(exc), code=WORK_FAILED)
+        sub = SubmissionQueue(queue_dir or default_queue_dir()).transition(submission_id, PENDING, reason)
         console.print(f"{sub.id}: {sub.state} ({sub.reason})")
 
     @admin.command()
@@ -145,11 +138,8 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         """Queue the inbox's new requests (answering each), close those whose evaluation ended."""
 
         queue = SubmissionQueue(queue_dir or default_queue_dir())
-        try:
-            inbox_ = open_inbox(source)
-            report = answer(inbox_, queue, store or default_store_url(), run_ingest(inbox_, queue))
-        except SubmissionStoreError as exc:
-            fail(str(exc), code=WORK_FAILED)
+        inbox_ = open_inbox(source)  # SubmissionStoreError: reported by challenge/cli/errors.py
+        report = answer(inbox_, queue, store or default_store_url(), run_ingest(inbox_, queue))
         for sid in report.accepted:
             console.print(f"[green]queued[/] {sid}")
         for rid, reason in report.rejected:

@@ -1,7 +1,8 @@
-"""``challenge admin serve``: the organizer's unattended service (``submissions.service``).
+"""``challenge admin serve``: the organizer's unattended service (``submissions.service.service``).
 
 Ingest the hosted inbox, run N workers, publish the results on an interval,
-log a health line each cycle; SIGTERM (``systemctl stop``) stops it cleanly:
+log a health line each cycle (``--scheduler ADDRESS``: the evaluations run on
+that Dask cluster, as campaigns do); SIGTERM (``systemctl stop``) stops it cleanly:
 in-flight submissions go back to the queue, nothing is lost or counted twice.
 The README's "Running the organizer service" has a systemd unit.
 """
@@ -25,14 +26,15 @@ from challenge.cli.options import (
     store_option,
     track_option,
 )
-from evaluator.settings import default_queue_dir, default_store_url
-from evaluator.tracks import select_tracks
+from evaluator.core.settings import default_queue_dir, default_store_url
+from evaluator.core.tracks import select_tracks
 from leaderboard.publish import publish
-from submissions.inbox import SubmissionStoreError
-from submissions.inbox_url import open_inbox
-from submissions.queue import SubmissionQueue
-from submissions.service import Service, ServiceConfig
-from submissions.worker import DataPlan, WorkerConfig
+from submissions.evaluation.task_dispatch import SchedulerUnreachable
+from submissions.inbox.inbox import SubmissionStoreError
+from submissions.inbox.inbox_url import open_inbox
+from submissions.queue.submission_queue import SubmissionQueue
+from submissions.service.service import Service, ServiceConfig
+from submissions.service.worker import DataPlan, WorkerConfig
 
 
 def _say(message: str) -> None:
@@ -70,6 +72,9 @@ def serve_cmd(
                                "from the engine (their saved tar stays)."),
     image_size: bool = typer.Option(True, "--image-size/--no-image-size",
                                     help="Measure each image's compressed size (docker save | gzip)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Evaluate on the Dask cluster of this scheduler "
+                                         "(tcp://HOST:8786), as campaigns do; --workers is then how many "
+                                         "submissions are in flight. Without it: in this process."),
     queue_dir: QueueDir = None,
 ) -> None:
     """Run the organizer's service: ingest, N workers, publish on an interval, a health line each cycle."""
@@ -78,8 +83,8 @@ def serve_cmd(
         select_tracks(track)
         plan = DataPlan.from_file(data_map) if data_map else DataPlan()
         box = open_inbox(inbox) if inbox else None
-    except (KeyError, ValueError, OSError, SubmissionStoreError) as exc:
-        fail(str(exc), code=WORK_FAILED)
+    except (KeyError, ValueError, OSError, SubmissionStoreError) as exc:  # a bad --track, --data-map or --inbox
+        fail(str(exc))
     if data:
         plan.default = data
     store_url = store or default_store_url()
@@ -93,7 +98,8 @@ def serve_cmd(
         return "; ".join(publish(store_url, repo, space_id=space, hub_url=to, queue_dir=queue_root).lines())
 
     svc = Service(queue, worker, ServiceConfig(workers=workers, cycle_s=cycle, publish_every_s=publish_every,
-                                               prune_images=prune, stop_timeout_s=stop_timeout),
+                                               prune_images=prune, stop_timeout_s=stop_timeout,
+                                               scheduler=scheduler),
                   inbox=box, publish=publish_results if repo else None, say=_say)
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -102,7 +108,10 @@ def serve_cmd(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    svc.run()
+    try:
+        svc.run()
+    except SchedulerUnreachable as exc:
+        fail(f"{exc}; {exc.fix}", code=WORK_FAILED)
 
 
 def register(app: typer.Typer, admin: typer.Typer) -> None:

@@ -13,11 +13,12 @@ from rich.table import Table
 
 from challenge.cli.errors import WORK_FAILED, fail
 from challenge.cli.options import data_option, limit_option, split_option, track_option
-from evaluator.data_source import resolve_source
-from evaluator.dataset_export import to_hf_dataset
-from evaluator.noise_floor import background_sigma
-from evaluator.synthetic.corpus import default_synthetic_dir, generate
-from evaluator.tracks import get_track
+from evaluator.core.tracks import get_track
+from evaluator.data.data_source import resolve_source
+from evaluator.data.dataset_export import to_hf_dataset
+from evaluator.data.noise_floor import background_sigma
+from evaluator.data.synthetic.common import is_size
+from evaluator.data.synthetic_corpus import default_synthetic_dir, generate
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,8 @@ def synth(
 ) -> None:
     """Generate the deterministic synthetic corpus (all five datasets, Hub layout), offline."""
 
-    if size not in ("small", "full"):
-        fail(f"--size {size!r}: use small or full", code=WORK_FAILED)
+    if not is_size(size):
+        fail(f"--size {size!r}: use small or full")
     target = out or default_synthetic_dir(size, seed)
     console = Console()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -50,7 +51,7 @@ def synth(
             bar.update(tasks[dataset], completed=done)
 
         try:
-            path = generate(target, size=size, seed=seed, n_test=n_test, n_train=n_train,  # type: ignore[arg-type]
+            path = generate(target, size=size, seed=seed, n_test=n_test, n_train=n_train,
                             progress=progress, force=force)
         except (FileExistsError, ValueError, ImportError) as exc:
             fail(str(exc), code=WORK_FAILED)
@@ -75,33 +76,28 @@ def show(
     for col in ("id", "shape", "exptime", "sigma (ADU)", "source file"):
         table.add_column(col)
     count = 0
-    try:
-        for item in source.iter_items(t):
-            if count >= limit:
-                break
-            exptime = item.meta.get("exptime")
-            table.add_row(item.id, "x".join(map(str, item.data.shape)),
-                          f"{exptime:g}" if isinstance(exptime, (int, float)) else "-",
-                          f"{background_sigma(item.data):.2f}" if sigma else "-",
-                          str(item.meta.get("source_file", "")))
-            count += 1
-    except (ValueError, RuntimeError, OSError) as exc:
-        fail(str(exc), code=WORK_FAILED)
+    for item in source.iter_items(t):  # a corpus error (missing file, offline Hub) is bad input: see errors.py
+        if count >= limit:
+            break
+        exptime = item.meta.get("exptime")
+        table.add_row(item.id, "x".join(map(str, item.data.shape)),
+                      f"{exptime:g}" if isinstance(exptime, (int, float)) else "-",
+                      f"{background_sigma(item.data):.2f}" if sigma else "-",
+                      str(item.meta.get("source_file", "")))
+        count += 1
     Console().print(table)
     if source.synthetic:
         Console().print("[yellow]synthetic data[/yellow]: numbers on it are labelled synthetic everywhere.")
 
 
 def _public_track_source(track: str, data: str, split: str, hidden_refusal: str) -> tuple[Any, Any]:
-    """The track and the data source, or a clear exit; hidden splits are refused with ``hidden_refusal``."""
+    """The track and the data source (an unknown one raises ``BadInput``); hidden splits are refused with
+    ``hidden_refusal``."""
 
-    try:
-        t = get_track(track)
-        source = resolve_source(data, split=split)
-    except (KeyError, ValueError, RuntimeError, OSError) as exc:
-        fail(str(exc), code=WORK_FAILED)
+    t = get_track(track)
+    source = resolve_source(data, split=split)
     if source.hidden:
-        fail(hidden_refusal, code=WORK_FAILED)
+        fail(hidden_refusal)
     return t, source
 
 
@@ -116,10 +112,7 @@ def export(
     """Export a track's items to a Hugging Face ``datasets.Dataset`` on disk."""
 
     t, source = _public_track_source(track, data, split, "hidden splits are never exported")
-    try:
-        ds = to_hf_dataset(source, t)
-    except (ValueError, RuntimeError, OSError) as exc:
-        fail(str(exc), code=WORK_FAILED)
+    ds = to_hf_dataset(source, t)
     ds.save_to_disk(str(out))
     Console().print(f"{len(ds)} items of {t.name} from {source.label} saved to {out}")
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import TaskID
 from rich.table import Table
 
 from baselines.evaluation import evaluate_baselines
@@ -33,13 +34,13 @@ from challenge.cli.options import (
     profile_option,
     track_option,
 )
-from evaluator.data_source import resolve_source
-from evaluator.records import ResultStore
-from evaluator.settings import default_queue_dir, default_store_url
-from evaluator.tracks import TRACKS, offered_tracks, select_tracks
+from evaluator.core.settings import default_queue_dir, default_store_url
+from evaluator.core.tracks import TRACKS, offered_tracks, select_tracks
+from evaluator.data.data_source import resolve_source
+from evaluator.results.records import ResultStore
 
 console = Console()
-TABLE_WIDTH = 120  # the ratio tables need ~100 columns: printed at least this wide, never truncated to fit 80
+TABLE_COLUMNS = 5  # baselines per ratio table: track + 5 codecs fit an 80-column terminal, nothing truncated
 
 
 def short_label(title: str) -> str:
@@ -47,13 +48,23 @@ def short_label(title: str) -> str:
     return title.split(" (", 1)[0]
 
 
+def ratio_tables(records: list[Any], paper: dict[str, dict[str, float | None]], title: str,
+                 kinds: tuple[str, ...] = ("classical", "neural"), columns: int = TABLE_COLUMNS) -> list[Table]:
+    """The baselines of ``kinds`` that were evaluated, :data:`TABLE_COLUMNS` per table (80 columns wide at most)."""
+    # the lossless comparison: a near-lossless baseline's lossless runs stand in its own table (near_lossless_table)
+    ran = {r.submission.removeprefix("baseline-") for r in records}
+    names = [n for n, spec in BASELINES.items() if spec.kind in kinds and not spec.near_lossless and n in ran]
+    chunks = [names[i:i + columns] for i in range(0, len(names), columns)]
+    return [ratio_table(records, paper, title + (f" ({k + 1}/{len(chunks)})" if len(chunks) > 1 else ""), chunk)
+            for k, chunk in enumerate(chunks)]
+
+
 def ratio_table(records: list[Any], paper: dict[str, dict[str, float | None]], title: str,
-                kinds: tuple[str, ...] = ("classical", "neural")) -> Table:
-    """Tracks as rows, the baselines of ``kinds`` as columns: our mean ratio, the paper's beside it."""
+                names: list[str]) -> Table:
+    """Tracks as rows, the baselines ``names`` as columns: our mean ratio, the paper's beside it."""
 
     cell: dict[tuple[str, str], Any] = {(r.track, r.submission.removeprefix("baseline-")): r for r in records}
-    # the lossless comparison: a near-lossless baseline's lossless runs stand in its own table (near_lossless_table)
-    specs = {name: spec for name, spec in BASELINES.items() if spec.kind in kinds and not spec.near_lossless}
+    specs = {name: BASELINES[name] for name in names}
     caption = ("each cell: ours, below it (the paper's Table 1)" if any(s.paper_column for s in specs.values())
                else "ours (the paper did not measure these codecs)")
     # columns headed by the short label (an 80-column terminal truncates the full names, and the numbers with
@@ -118,8 +129,21 @@ def demo(
                                     description=f"{codec:<11} {name} " + ("[green]ok" if ok else "[red]failed"))
             return on_event
 
+        image_task: TaskID | None = None
+
         def image_progress(message: str) -> None:
-            progress.console.log(message)
+            # one line per image in the scrollback ("built ..." or "... is up to date", full build
+            # output in $CHALLENGE_HOME/logs/builds); every other step only updates a status line
+            nonlocal image_task
+            if message.startswith("built ") or message.endswith(" is up to date"):
+                progress.console.log(message)
+                if image_task is not None:
+                    progress.remove_task(image_task)
+                    image_task = None
+            elif image_task is None:
+                image_task = progress.add_task(message[:100], total=None)
+            else:
+                progress.update(image_task, description=message[:100])
 
         if not inprocess:
             console.print(f"building (or reusing) the offline base images and the {len(BASELINES)} baseline images ...")
@@ -136,12 +160,12 @@ def demo(
                                               image_progress=image_progress)
 
     paper = paper_results()["table1_ratio"]
-    wide = Console(width=max(console.width, TABLE_WIDTH))
-    wide.print(ratio_table(records, paper, f"Mean compression ratio per track: {source.label}"
-                                                 f" ({'in-process' if inprocess else profile})"))
-    if any(BASELINES[r.submission.removeprefix("baseline-")].kind == "archive" for r in records):
-        wide.print(ratio_table(records, paper, "What archives run today (fpack, bzip2, zstd, xz on the item's "
-                                  "FITS file), same data", kinds=("archive",)))
+    for table in ratio_tables(records, paper, f"Mean compression ratio per track: {source.label}"
+                                              f" ({'in-process' if inprocess else profile})"):
+        console.print(table)
+    for table in ratio_tables(records, paper, "What archives run today (fpack, bzip2, zstd, xz on the item's "
+                                              "FITS file), same data", kinds=("archive",)):
+        console.print(table)
     short = {r.submission: short_label(BASELINES[r.submission.removeprefix("baseline-")].title) for r in records}
     for table in near_lossless_tables(records, short):
         console.print(table)
@@ -150,7 +174,8 @@ def demo(
                       "the paper's numbers (in brackets) are on the real test splits.[/yellow]")
     failed = [r for r in records if r.status != "ok"]
     for r in failed:
-        console.print(f"[red]{r.codec} on {r.track}: {r.failure.kind}: {r.failure.message}[/red]")
+        why = f"{r.failure.kind}: {r.failure.message}" if r.failure is not None else "failed"
+        console.print(f"[red]{r.codec} on {r.track}: {why}[/red]")
 
     console.rule("[bold]4/4  leaderboard")
     seed_paper_results(results)

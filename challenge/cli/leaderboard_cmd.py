@@ -12,8 +12,8 @@ from baselines.neural.vdm_records import seed_vdm_estimates
 from baselines.paper_seeds import seed_paper_results, seed_paper_table2
 from challenge.cli.errors import USAGE_ERROR, fail
 from challenge.cli.options import host_option, port_option, queue_option, store_option
-from evaluator.records import ResultStore
-from evaluator.settings import default_queue_dir, default_store_url
+from evaluator.core.settings import default_queue_dir, default_store_url
+from evaluator.results.records import ResultStore
 
 
 def leaderboard(
@@ -23,7 +23,8 @@ def leaderboard(
                                                "(default: the local one, when it exists).")] = None,
     port: Annotated[int, port_option("Port to listen on.")] = 7860,
     host: Annotated[str, host_option("Address to bind; 0.0.0.0 to serve the network.")] = "127.0.0.1",
-    seed: bool = typer.Option(True, "--seed/--no-seed", help="Write the paper's Table 1/3 numbers and our shipped VDM estimates into the "
+    seed: bool = typer.Option(True, "--seed/--no-seed",
+                              help="Write the paper's Table 1/3 numbers and our shipped VDM estimates into the "
                               "store first (idempotent)."),
     refresh: float = typer.Option(5.0, "--refresh", help="Seconds between store re-reads."),
 ) -> None:

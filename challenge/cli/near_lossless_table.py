@@ -2,7 +2,7 @@
 
 One table per paper track: a row per codec and bound (δ = 0 is the codec's lossless record on the track
 itself, then δ = 1, 2, 4 and ⌊σ/2⌋ from the near-lossless variants), with the mean ratio and the error
-statistics every item was measured with (``evaluator.schema`` metric table: RMS error, bias, fraction of
+statistics every item was measured with (``evaluator.core.schema`` metric table: RMS error, bias, fraction of
 pixels changed, the injected stars' aperture-flux change over their Poisson noise). Rows at different
 bounds are listed, never ranked together. Narrow enough for an 80-column terminal.
 """
@@ -13,8 +13,8 @@ from typing import Any
 
 from rich.table import Table
 
-from evaluator.schema import TrackSummary, metric
-from evaluator.tracks import ALL_TRACKS, ERROR_BOUNDS, LOSSLESS, NEAR_LOSSLESS_TRACKS
+from evaluator.core.schema import TrackSummary, metric
+from evaluator.core.tracks import ALL_TRACKS, ERROR_BOUNDS, LOSSLESS, NEAR_LOSSLESS_TRACKS
 
 # (summary field, column title): titles short enough for 80 columns; the caption says what each is.
 ERROR_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -44,7 +44,8 @@ def near_lossless_tables(records: list[Any], name_of: dict[str, str]) -> list[Ta
     tables = []
     for base in tracks:
         table = Table(title=f"{ALL_TRACKS[base].title}: ratio against the per-pixel bound \u03b4 (ADU)",
-                      caption="rms, bias: decoded - original (ADU); chg: fraction of pixels changed; dF/\u03c3: injected "
+                      caption="rms, bias: decoded - original (ADU); chg: fraction of pixels changed; "
+                              "dF/\u03c3: injected "
                               "stars' aperture-flux change over its Poisson noise (median, worst; synthetic data)",
                       padding=(0, 1))
         table.add_column("codec", no_wrap=True)

@@ -28,7 +28,7 @@ SPLIT_HELP = "Split of the data source."
 
 
 def track_option(text: str = TRACK_HELP) -> OptionInfo:
-    """``--track/-t``: what :func:`evaluator.tracks.select_tracks` (or ``get_track``) reads."""
+    """``--track/-t``: what :func:`evaluator.core.tracks.select_tracks` (or ``get_track``) reads."""
     return typer.Option("--track", "-t", help=text)
 
 
@@ -38,7 +38,7 @@ def store_option(text: str = STORE_HELP) -> OptionInfo:
 
 
 def data_option(text: str = DATA_HELP) -> OptionInfo:
-    """``--data``: a data source spec (:func:`evaluator.data_source.resolve_source`)."""
+    """``--data``: a data source spec (:func:`evaluator.data.data_source.resolve_source`)."""
     return typer.Option("--data", help=text)
 
 
@@ -48,7 +48,7 @@ def queue_option(text: str = QUEUE_HELP) -> OptionInfo:
 
 
 def profile_option(text: str = PROFILE_HELP) -> OptionInfo:
-    """``--profile``: a hardware profile (:mod:`evaluator.profiles`)."""
+    """``--profile``: a hardware profile (:mod:`evaluator.sandbox.profiles`)."""
     return typer.Option("--profile", help=text)
 
 

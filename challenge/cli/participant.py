@@ -29,7 +29,7 @@ from challenge.cli.console_style import (
     portable_notes,
     task_progress,
 )
-from challenge.cli.errors import USAGE_ERROR, WORK_FAILED, fail
+from challenge.cli.errors import fail
 from challenge.cli.options import (
     Profile,
     Track,
@@ -42,20 +42,20 @@ from challenge.cli.options import (
     track_option,
 )
 from challenge.cli.significance import comparisons, scratch_store, significance_table
-from challenge.scaffold import ScaffoldError, create_codec_folder, default_author
-from evaluator import settings
-from evaluator.data_source import resolve_source
-from evaluator.evaluate import evaluate_image
+from challenge.scaffold import create_codec_folder, default_author
+from evaluator.core import settings
+from evaluator.core.manifest import Manifest
+from evaluator.core.schema import TrackSummary, metric
+from evaluator.core.settings import default_queue_dir, default_store_url
+from evaluator.core.tracks import get_track, select_tracks
+from evaluator.data.data_source import resolve_source
 from evaluator.images import BuiltImage
-from evaluator.manifest import Manifest
-from evaluator.records import ResultStore
-from evaluator.schema import TrackSummary, metric
-from evaluator.settings import default_queue_dir, default_store_url
-from evaluator.tracks import get_track, select_tracks
-from submissions.inbox_url import InboxUrlError, parse_destination
-from submissions.intake import BUILD_ERRORS, Progress, build
-from submissions.queue import SubmissionQueue
-from submissions.submit import Phase, SubmitRefused, SubmitRequest, submit_codec
+from evaluator.results.records import ResultStore
+from evaluator.run.evaluate import ImageRun, evaluate_image
+from submissions.evaluation.intake import Progress, build
+from submissions.inbox.inbox_url import parse_destination
+from submissions.queue.submission_queue import SubmissionQueue
+from submissions.submit import Phase, SubmitRequest, submit_codec
 
 console = Console()
 
@@ -74,11 +74,9 @@ def _building(folder: Path) -> Iterator[Progress]:
 
 
 def _build(folder: Path) -> tuple[Manifest, BuiltImage]:
-    try:
-        with _building(folder) as progress:
-            return build(folder, progress=progress)
-    except BUILD_ERRORS as exc:
-        fail(str(exc), code=WORK_FAILED)
+    """Build ``folder``; its errors (a bad folder exits 2, a failed build 1) are the CLI's to report."""
+    with _building(folder) as progress:
+        return build(folder, progress=progress)
 
 
 class _SubmitView:
@@ -111,7 +109,7 @@ class _EvalProgress:
         self.progress, self.task = progress, task
 
     def __call__(self, event: str) -> None:
-        # evaluator.evaluate.ProgressEvent: a str with .kind (track_start, item, track_end)
+        # evaluator.run.evaluate.ProgressEvent: a str with .kind (track_start, item, track_end)
         kind = getattr(event, "kind", "")
         if kind == "item":
             self.progress.advance(self.task)
@@ -123,9 +121,10 @@ def _evaluate_with_progress(image: str, tracks: list[Any], source: Any, profile:
 
     with task_progress(console, transient=True) as progress:
         task = progress.add_task("starting the sandbox ...", total=None)
-        return evaluate_image(image, tracks, source, profile, store, submission=f"local-test-{codec_name}",
-                              codec_name=codec_name, manifest=manifest, progress=_EvalProgress(progress, task),
-                              show_logs=True, measure_image_size=False)
+        return evaluate_image(ImageRun(image, tracks, source, profile, store, submission=f"local-test-{codec_name}",
+                                       codec_name=codec_name, manifest=manifest,
+                                       progress=_EvalProgress(progress, task), show_logs=True,
+                                       measure_image_size=False))
 
 
 def _baseline_rows(store_url: str, label: str, profile: str, tracks: set[str]) -> dict[str, list[Any]]:
@@ -152,7 +151,7 @@ def _baseline_rows(store_url: str, label: str, profile: str, tracks: set[str]) -
     return out
 
 
-# The columns of `challenge test`'s table (names from evaluator.schema.METRICS).
+# The columns of `challenge test`'s table (names from evaluator.core.schema.METRICS).
 RATIO_METRICS: tuple[str, ...] = ("ratio_mean", "ratio_aggregate", "bpp_mean")
 SPEED_METRICS: tuple[str, ...] = ("encode_mb_s", "decode_mb_s")
 SPEED_FORMAT = ".1f"  # a terminal is narrower than the board
@@ -224,16 +223,14 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     @app.command()
     def init(
         folder: Path = typer.Argument(..., help="New codec folder to create."),
-        lang: str = typer.Option("python", "--lang", help="Template language: python, c, shell or torch (a small neural codec)."),
+        lang: str = typer.Option("python", "--lang",
+                                 help="Template language: python, c, shell or torch (a small neural codec)."),
         name: str | None = typer.Option(None, "--name", help="Codec name (default: the folder name)."),
         force: bool = typer.Option(False, "--force", help="Write into a non-empty folder."),
     ) -> None:
         """Create a working codec folder (Dockerfile, code, codec.toml, README)."""
 
-        try:
-            written = create_codec_folder(folder, lang=lang, name=name, authors=default_author(), force=force)
-        except ScaffoldError as exc:
-            fail(str(exc), code=WORK_FAILED)
+        written = create_codec_folder(folder, lang=lang, name=name, authors=default_author(), force=force)
         console.print(f"[green]created[/] {folder} ({lang}):")
         for path in written:
             console.print(f"  {path}")
@@ -259,12 +256,9 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         """Build if needed, then run the organizers' evaluator on public/synthetic data."""
 
         if data.startswith("hidden:"):
-            fail("hidden splits are for the organizers' worker; test on synthetic, hub or a folder", code=WORK_FAILED)
-        try:
-            tracks = select_tracks(track)
-            source = resolve_source(data)
-        except (KeyError, ValueError) as exc:
-            fail(str(exc), code=WORK_FAILED)
+            fail("hidden splits are for the organizers' worker; test on synthetic, hub or a folder")
+        tracks = select_tracks(track)  # an unknown track or data source is bad input (cli/errors.py maps it)
+        source = resolve_source(data)
         manifest, built = _build(folder)
         console.print(f"image {built.tag} ({built.image_id[:19]}...), data [bold]{source.label}[/]"
                       + (" [yellow](synthetic)[/]" if source.synthetic else ""))
@@ -296,15 +290,9 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     ) -> None:
         """Validate, self-check on one item per track, freeze the image digest and queue it (or send it to --to)."""
 
-        try:  # the destination first: a wrong --to must not cost a build
-            dest = parse_destination(to) if to is not None else None
-        except InboxUrlError as exc:
-            fail(str(exc), code=USAGE_ERROR)
+        dest = parse_destination(to) if to is not None else None  # first: a wrong --to must not cost a build
         who = participant or settings.participant_name()
-        try:
-            tracks = select_tracks(track)
-        except KeyError as exc:
-            fail(str(exc), code=WORK_FAILED)
+        tracks = select_tracks(track)
         if dest is not None and dest.hosted:
             console.print(f"hosted inbox {dest.url}: your Hugging Face account (the token's) is your identity; "
                           "the pull request and its request metadata are public, the image is encrypted for the "
@@ -314,16 +302,13 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
                               "inbox: the account that opens the pull request is the participant", soft_wrap=True,
                               markup=True, highlight=False)
         request = SubmitRequest(folder, who, tracks, data=data, image=image, inbox=dest.url if dest else None)
-        try:
-            result = submit_codec(request, SubmissionQueue(queue_dir or default_queue_dir()),
-                                  _SubmitView(folder, len(tracks), data))
-        except SubmitRefused as exc:
-            fail(str(exc), code=WORK_FAILED)
+        result = submit_codec(request, SubmissionQueue(queue_dir or default_queue_dir()),
+                              _SubmitView(folder, len(tracks), data))  # SubmitRefused: bad input, exit 2
         if result.request_id is not None:
             sealed = "encrypted, " if result.encrypted else ""
             console.print(f"[green]uploaded[/] request {result.request_id} to {request.inbox} as "
-                          f"{escape(str(result.sender))} (image {result.image_id[:19]}..., {sealed}{_mb(result.tar_bytes)})", soft_wrap=True,
-                          highlight=False)
+                          f"{escape(str(result.sender))} (image {result.image_id[:19]}..., "
+                          f"{sealed}{_mb(result.tar_bytes)})", soft_wrap=True, highlight=False)
             console.print(f"follow it at {result.request_url}", soft_wrap=True, markup=False, highlight=False)
             return
         console.print(f"[green]queued[/] {result.submission_id} ({who}/{result.codec}, "

@@ -16,7 +16,7 @@ from rich import box
 from rich.table import Table
 
 from baselines.registry import BASELINES, baseline_submission
-from evaluator.records import ResultRecord, ResultStore
+from evaluator.results.records import ResultRecord, ResultStore
 from leaderboard.ranking import Comparison, ItemRatios, compare, mean_interval
 
 REFERENCE = "jpegxl-max"  # the best classical codec of the paper

@@ -1,6 +1,6 @@
 """``challenge status --from URL``: the queue snapshot the organizer published, for participants.
 
-Reads ``queue/snapshot.json`` of a results dataset (:mod:`submissions.queue_snapshot`)
+Reads ``queue/snapshot.json`` of a results dataset (:mod:`submissions.service.queue_snapshot`)
 at any fsspec URL: ``hf://datasets/ORG/results`` through huggingface_hub's file
 system (a private dataset needs ``huggingface-cli login``), ``file://`` or a folder.
 Each pending submission shows its position (1 = next to run on its profile), and
@@ -21,29 +21,29 @@ from rich.markup import escape
 from rich.table import Table
 
 from challenge.cli.console_style import fmt_number
-from challenge.cli.errors import WORK_FAILED, fail
-from submissions.queue_snapshot import (
+from challenge.cli.errors import fail
+from submissions.service.queue_snapshot import (
     QueueSnapshot,
     SnapshotEntry,
     SnapshotMissing,
     read_snapshot,
 )
-from submissions.service_heartbeat import seen_text
+from submissions.service.service_heartbeat import seen_text
 
 STATE_COLORS = {"finished": "green", "failed": "red", "cancelled": "dim", "running": "yellow", "loading": "yellow"}
 
 
 def load(source: str) -> QueueSnapshot:
+    """The snapshot at ``source``; every failure is of the URL the user gave: bad input, exit 2."""
     try:
         return read_snapshot(source)
-    except SnapshotMissing as exc:
-        fail(str(exc), code=WORK_FAILED)
+    except SnapshotMissing:
+        raise  # says what to do; cli/errors.py reports it
     except ValueError as exc:
-        fail(f"{source}: {exc}", code=WORK_FAILED)
+        fail(f"{source}: {exc}")
     except Exception as exc:  # noqa: BLE001  (network, authentication, a repository that does not exist)
         fail(f"could not read the queue snapshot of {source} ({type(exc).__name__}: {exc}); check the URL "
-             "(hf://datasets/ORG/NAME), the network, and for a private dataset `huggingface-cli login`",
-             code=WORK_FAILED)
+             "(hf://datasets/ORG/NAME), the network, and for a private dataset `huggingface-cli login`")
 
 
 def _detail(entry: SnapshotEntry) -> str:

@@ -9,11 +9,14 @@ from rich.console import Console
 from rich.table import Table
 
 from challenge.cli.options import json_option
-from evaluator.tracks import ERROR_BOUNDS, NEAR_LOSSLESS_TRACKS, SAMPLE_LAYOUT, TRACKS, tracks_json
+from evaluator.core.tracks import ERROR_BOUNDS, NEAR_LOSSLESS_TRACKS, SAMPLE_LAYOUT, TRACKS, tracks_json
 
 
 def tracks(as_json: Annotated[bool, json_option("Print a JSON list instead of a table.")] = False) -> None:
-    """List the challenge tracks: the ten lossless ones (paper Table 1, jwst-3d, sdss-4d), then the near-lossless ones."""
+    """List the challenge tracks.
+
+    The ten lossless ones (paper Table 1, jwst-3d, sdss-4d), then the near-lossless ones.
+    """
     if as_json:
         typer.echo(tracks_json())
         return

@@ -13,8 +13,9 @@ import stat
 from importlib import resources
 from pathlib import Path
 
-from evaluator.manifest import MANIFEST_NAME, render_manifest
-from evaluator.settings import author_name
+from evaluator.core.manifest import MANIFEST_NAME, render_manifest
+from evaluator.core.settings import author_name
+from evaluator.sdk.errors import BadInput
 
 LANGUAGES: dict[str, str] = {
     "python": "Python with challenge.sdk: delta filter + zigzag + byte planes + zlib",
@@ -47,7 +48,7 @@ BINARY_SUFFIXES = (".pt",)  # copied as they are (no {{name}} substitution)
 _NAME = re.compile(r"[^a-z0-9_-]+")
 
 
-class ScaffoldError(ValueError):
+class ScaffoldError(BadInput, ValueError):
     """The target folder or options cannot be used."""
 
 

@@ -1,10 +1,10 @@
 """The codec SDK, by its public name: ``from challenge.sdk import serve``.
 
-The implementation is ``evaluator.codec_sdk`` (the bottom layer, so the
+The implementation is ``evaluator.sdk.server`` (the bottom layer, so the
 baselines use the very same server); codec base images carry it under both
 names.
 """
 
-from evaluator.codec_sdk import BOUND_KEYWORD, Decoder, Encoder, RequestError, serve, supports_bound
+from evaluator.sdk.server import BOUND_KEYWORD, Decoder, Encoder, RequestError, serve, supports_bound
 
 __all__ = ["BOUND_KEYWORD", "Decoder", "Encoder", "RequestError", "serve", "supports_bound"]

@@ -2,9 +2,9 @@
 
 Discretized logistic mixtures over 16-bit (or 8-bit) symbols, categorical
 tables, a range coder for autoregressive models, patches and a bitstream
-header (``evaluator.coding``, on constriction). The torch base image carries
+header (``evaluator.sdk.coding``, on constriction). The torch base image carries
 it; the plain base image does not (no constriction there).
 """
 
-from evaluator.coding import *  # noqa: F403  (the public API is evaluator.coding.__all__)
-from evaluator.coding import __all__ as __all__  # noqa: PLC0414
+from evaluator.sdk.coding import *  # noqa: F403  (the public API is evaluator.sdk.coding.__all__)
+from evaluator.sdk.coding import __all__ as __all__  # noqa: PLC0414

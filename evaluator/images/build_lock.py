@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import fcntl
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
-from evaluator.settings import cache_dir
+from evaluator.core.settings import cache_dir
 
 
 @contextmanager

@@ -18,11 +18,7 @@ COPY requirements.txt /tmp/requirements.txt
 RUN python3 -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-index --no-cache-dir --disable-pip-version-check \
       --find-links /tmp/wheels -r /tmp/requirements.txt
-COPY site-packages /tmp/site-packages
-RUN SITE="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
- && cp -r /tmp/site-packages/. "$SITE/" \
- && /opt/venv/bin/python -m compileall -q "$SITE/challenge" "$SITE/evaluator" \
- && /opt/venv/bin/python -c "import numpy, imagecodecs; from challenge.sdk import serve"
+RUN /opt/venv/bin/python -c "import numpy, imagecodecs; from challenge.sdk import serve"
 
 FROM runtime
 COPY --from=venv /opt/venv /opt/venv

@@ -23,7 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evaluator.checksums import file_sha256
+from evaluator.core.checksums import file_sha256
+from evaluator.core.manifest import LABEL_MODES, MODES
+from evaluator.core.settings import cache_dir
+from evaluator.core.versions import CONTRACT_VERSION
 from evaluator.images.codec_base import LABEL_CONTRACT, LABEL_INPUTS, REPOSITORIES, Variant, ensure_base_image
 from evaluator.images.engine import (
     ImageBuildError,
@@ -34,9 +37,6 @@ from evaluator.images.engine import (
     report,
     stream_build,
 )
-from evaluator.manifest import LABEL_MODES, MODES
-from evaluator.settings import cache_dir
-from evaluator.versions import CONTRACT_VERSION
 
 LABEL_BASE = "org.astrocompress.base_image"
 LABEL_NAME = "org.astrocompress.codec"
@@ -107,7 +107,8 @@ def build_codec_image(folder: Path, *, tag: str | None = None, progress: Progres
     name = str(manifest.get("name") or folder.name)
     variant: Variant = manifest.get("base", "python")
     if variant not in REPOSITORIES:
-        raise ImageBuildError(f"{folder / 'codec.toml'}: base must be one of {', '.join(REPOSITORIES)}, got {variant!r}")
+        raise ImageBuildError(f"{folder / 'codec.toml'}: base must be one of {', '.join(REPOSITORIES)}, "
+                              f"got {variant!r}")
     base_tag = ensure_base_image(variant, progress=progress)
     digest = hash_parts([CONTRACT_VERSION, base_tag, *folder_digest(folder)])
     final_tag = tag or f"astrocompress/codec-{image_slug(name)}:{digest[:12]}"

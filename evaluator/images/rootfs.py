@@ -24,11 +24,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from evaluator import settings
+from evaluator.core import settings
+from evaluator.core.settings import BASE_FROM_ENV, MIRROR_ENV, cache_dir
 from evaluator.images.engine import (
-    ImageBuildError, Progress, docker_client, hash_parts, image_exists, report, stream_build,
+    ImageBuildError,
+    Progress,
+    docker_client,
+    hash_parts,
+    image_exists,
+    report,
+    stream_build,
 )
-from evaluator.settings import BASE_FROM_ENV, MIRROR_ENV, cache_dir
 
 SUITE = "bookworm"
 VARIANT = "minbase"

@@ -26,9 +26,9 @@ from typing import Literal
 
 from packaging.requirements import Requirement
 
-from evaluator.checksums import file_sha256
+from evaluator.core.checksums import file_sha256
+from evaluator.core.settings import cache_dir
 from evaluator.images.engine import ImageBuildError, Progress, hash_parts, report
-from evaluator.settings import cache_dir
 
 Variant = Literal["python", "torch"]
 
@@ -92,7 +92,7 @@ def requirements_for(variant: Variant) -> tuple[tuple[str, ...], tuple[str, ...]
     platform_reqs = [host_pin(p) for p in PYTHON_PACKAGES]
     local_reqs: list[str] = []
     if variant == "torch":
-        # torch, and constriction for the SDK's entropy-coding layer (evaluator.coding)
+        # torch, and constriction for the SDK's entropy-coding layer (evaluator.sdk.coding)
         platform_reqs += [host_pin(p) for p in (*runtime_dependencies("torch"), *TORCH_EXTRAS)]
         local_reqs.append(host_pin("torch"))
     elif variant != "python":

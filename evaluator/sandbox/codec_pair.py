@@ -26,17 +26,17 @@ from typing import Any, Self
 
 import numpy as np
 
-from evaluator.codec_sdk import TRACK_ENV
-from evaluator.docker_engine import docker_client
-from evaluator.portability import PortableEnv, PortableRun, Sample
-from evaluator.profiles import Grant, Profile
-from evaluator.profiles import grant as grant_profile
-from evaluator.sandbox.container import CodecContainer
+from evaluator.results.portability import PortableEnv, PortableRun, Sample
+from evaluator.sandbox.container import CodecContainer, ContainerRun
+from evaluator.sandbox.docker_engine import docker_client
 from evaluator.sandbox.image import ImageInfo, image_info
 from evaluator.sandbox.policy import fsize_limit, out_mount_bytes
 from evaluator.sandbox.portable import run_portable_check
+from evaluator.sandbox.profiles import Grant, Profile
+from evaluator.sandbox.profiles import grant as grant_profile
 from evaluator.sandbox.round_trip import RoundTrip, decode_item, encode_item, round_trip
 from evaluator.sandbox.workspace import Workspace
+from evaluator.sdk.server import TRACK_ENV
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class SandboxedCodec:
     granted: Grant | None = None
     startup_s: float | None = None
     tmpfs_out: bool = True  # False: plain host folders for /work/out (what a non-root evaluator gets)
-    track: str | None = None  # named to both containers as $ASTROCOMPRESS_TRACK (evaluator.codec_sdk.TRACK_ENV)
+    track: str | None = None  # named to both containers as $ASTROCOMPRESS_TRACK (evaluator.sdk.server.TRACK_ENV)
     _seq: int = 0
     _fsize: int = 0
     _enc: CodecContainer | None = None
@@ -91,12 +91,15 @@ class SandboxedCodec:
         """What every container of this run is told besides the thread settings: the track."""
         return {TRACK_ENV: self.track} if self.track else {}
 
+    def _container_run(self) -> ContainerRun:
+        assert self.info is not None and self.granted is not None, "open() first"
+        return ContainerRun(self.client, self.info, self.profile, self.granted, self.run_id)
+
     def _start_containers(self) -> float:
         assert self._ws is not None and self.info is not None and self.granted is not None
-        self._enc = CodecContainer(self.client, self.info, "encode", self.profile, self.granted,
-                                   self._ws.enc_in, self._ws.enc_out, self._fsize, self.run_id, env=self.track_env())
-        self._dec = CodecContainer(self.client, self.info, "decode", self.profile, self.granted,
-                                   self._ws.dec_in, self._ws.dec_out, self._fsize, self.run_id, env=self.track_env())
+        run = self._container_run()
+        self._enc = CodecContainer(run, "encode", self._ws.enc_in, self._ws.enc_out, self._fsize, env=self.track_env())
+        self._dec = CodecContainer(run, "decode", self._ws.dec_in, self._ws.dec_out, self._fsize, env=self.track_env())
         t_enc = self._enc.start()
         t_dec = self._dec.start()
         return max(t_enc, t_dec)
@@ -141,8 +144,7 @@ class SandboxedCodec:
 
         def decoder(env: PortableEnv) -> CodecContainer:
             assert self._ws is not None and self.info is not None and self.granted is not None
-            c = CodecContainer(self.client, self.info, "decode", self.profile, self.granted, self._ws.dec_in,
-                               self._ws.dec_out, self._fsize, self.run_id,
+            c = CodecContainer(self._container_run(), "decode", self._ws.dec_in, self._ws.dec_out, self._fsize,
                                env={**self.track_env(), **env.variables(self.granted.cores)},
                                who=f"decoder ({env.name} environment)")
             self._portable.append(c)

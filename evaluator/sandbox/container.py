@@ -2,8 +2,8 @@
 
 A :class:`CodecContainer` is one running ``IMAGE encode`` or ``IMAGE decode``
 server with the host config of ``evaluator.sandbox.policy``. Its stdin,
-stdout and stderr travel over one attach socket (``evaluator.protocol``):
-JSON lines each way, stderr kept bounded (:class:`~evaluator.protocol.StderrTail`).
+stdout and stderr travel over one attach socket (``evaluator.sandbox.protocol``):
+JSON lines each way, stderr kept bounded (:class:`~evaluator.sandbox.protocol.StderrTail`).
 
 Two layers of timeout (STYLE.md): the protocol client waits at most the
 startup or request timeout, and a watchdog thread kills the container at the
@@ -22,34 +22,45 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evaluator.docker_engine import docker_client
-from evaluator.failures import CodecFailure
-from evaluator.portability import thread_env
-from evaluator.profiles import Grant, Profile
-from evaluator.protocol import JsonLinesClient, StderrTail
+from evaluator.core.failures import CodecFailure
+from evaluator.results.portability import thread_env
+from evaluator.sandbox.docker_engine import docker_client
 from evaluator.sandbox.image import ImageInfo
 from evaluator.sandbox.policy import LABEL, host_config_kwargs
-from evaluator.verify import oversized_output
+from evaluator.sandbox.profiles import Grant, Profile
+from evaluator.sandbox.protocol import JsonLinesClient, StderrTail
+from evaluator.sandbox.verify import oversized_output
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ContainerRun:
+    """What every container of one sandboxed run shares: the engine, the image, the profile and grant, the run id."""
+
+    client: Any  # a docker client
+    info: ImageInfo
+    profile: Profile
+    granted: Grant
+    run_id: str  # labels every container of the run (cleanup finds them by it)
 
 
 class CodecContainer:
     """One running ``IMAGE encode`` or ``IMAGE decode`` server."""
 
-    def __init__(self, client: Any, info: ImageInfo, role: str, profile: Profile, granted: Grant,
-                 in_dir: Path, out_dir: Path, fsize: int, run_id: str, *,
+    def __init__(self, run: ContainerRun, role: str, in_dir: Path, out_dir: Path, fsize: int, *,
                  env: Mapping[str, str] | None = None, who: str | None = None) -> None:
-        self.client, self.info, self.role = client, info, role
-        self.profile, self.granted = profile, granted
-        self.in_dir, self.out_dir, self.fsize, self.run_id = in_dir, out_dir, fsize, run_id
+        self.client, self.info, self.role = run.client, run.info, role
+        self.profile, self.granted = run.profile, run.granted
+        self.in_dir, self.out_dir, self.fsize, self.run_id = in_dir, out_dir, fsize, run.run_id
         self.env_overrides = dict(env or {})  # over the normal environment (the portable-decode check)
         self.who = who or f"{role}r"  # "encoder" / "decoder"
         self.id: str | None = None
-        self.stderr = StderrTail(profile.stderr_keep_bytes)
+        self.stderr = StderrTail(run.profile.stderr_keep_bytes)
         self.proto: JsonLinesClient | None = None
         self.ready: dict[str, Any] = {}
         self._killed_by_deadline = False

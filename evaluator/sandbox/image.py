@@ -1,4 +1,4 @@
-"""What the sandbox reads from a codec image before running it: id, digest, size label, and its user.
+"""What the sandbox reads from a codec image before running it: its identity (id, digest, size label, modes) and user.
 
 :func:`image_info` inspects a local image (``image_error`` when it is absent);
 :func:`resolve_user` turns the image's ``USER`` into the numeric ``uid:gid``
@@ -16,8 +16,9 @@ import tarfile
 from dataclasses import dataclass
 from typing import Any
 
-from evaluator.failures import CodecFailure
-from evaluator.manifest import LABEL_MODES, modes_near_lossless
+from evaluator.core.failures import CodecFailure
+from evaluator.core.manifest import LABEL_MODES
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.sandbox.policy import LABEL, NOBODY
 
 log = logging.getLogger(__name__)
@@ -28,20 +29,15 @@ _MAX_PROBE_BYTES = 4 << 20  # a passwd or group file larger than this is not rea
 
 @dataclass(frozen=True)
 class ImageInfo:
-    ref: str  # what the caller named
-    id: str  # sha256:...
-    digest: str  # RepoDigest when the image came from a registry, else the image id
+    """An inspected local image: which image it is (what records keep) and the user its containers run as."""
+
+    identity: ImageIdentity  # ref, id, digest, compressed size, modes
     user: str  # "uid:gid" the containers run as, never root
-    compressed_size_bytes: int | None
-    modes: str = "lossless"  # the image's ``org.astrocompress.modes`` label (no label: lossless-only, contract 1)
 
     @property
-    def near_lossless(self) -> bool:
-        return modes_near_lossless(self.modes)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"ref": self.ref, "id": self.id, "digest": self.digest, "user": self.user,
-                "compressed_size_bytes": self.compressed_size_bytes}
+    def id(self) -> str:
+        """The local image id (sha256:...) containers are created from."""
+        return self.identity.id or self.identity.digest
 
 
 def _read_image_file(client: Any, image_id: str, path: str) -> str | None:
@@ -127,5 +123,7 @@ def image_info(client: Any, image: str, compressed_size_bytes: int | None = None
     if compressed_size_bytes is None:
         label = labels.get(SIZE_LABEL)
         compressed_size_bytes = int(label) if label and str(label).isdigit() else None
-    return ImageInfo(ref=image, id=img.id, digest=digests[0] if digests else img.id, user=user,
-                     compressed_size_bytes=compressed_size_bytes, modes=str(labels.get(LABEL_MODES) or "lossless"))
+    identity = ImageIdentity(digest=digests[0] if digests else img.id, id=img.id, ref=image,
+                             compressed_size_bytes=compressed_size_bytes,
+                             modes=str(labels.get(LABEL_MODES) or "lossless"))
+    return ImageInfo(identity, user)

@@ -20,8 +20,8 @@ stops) plus the limits of its hardware profile, all put together by
 - the two mounts: ``/work/in`` read-only, ``/work/out`` writable.
 
 The per-profile numbers (timeouts per pixel, output caps, line caps, ...)
-are the fields of :class:`evaluator.profiles.Profile`, whose table is
-:data:`evaluator.profiles.PROFILES`; :func:`limits_table_markdown` renders
+are the fields of :class:`evaluator.sandbox.profiles.Profile`, whose table is
+:data:`evaluator.sandbox.profiles.PROFILES`; :func:`limits_table_markdown` renders
 them as the limits table of ``challenge/CONTRACT.md`` (a test keeps the two
 equal), and ``tests/sandbox/test_hardening.py`` reads its expected flags from
 :data:`HARDENING_FLAGS` to compare with what Docker reports for a running
@@ -37,7 +37,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
-from evaluator.profiles import PROFILES, GiB, Grant, KiB, MiB, Profile
+from evaluator.sandbox.profiles import PROFILES, GiB, Grant, KiB, MiB, Profile
 
 NOBODY: Final = "65534:65534"  # who a codec runs as when its image says root
 LABEL: Final = "org.astrocompress.evaluator"  # on every container the evaluator creates (stale ones are found by it)

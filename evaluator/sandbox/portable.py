@@ -1,6 +1,6 @@
 """The portable-decode check in the sandbox: a fresh decoder container per environment of the table.
 
-``evaluator.portability`` holds the environments and the sample; this module
+``evaluator.results.portability`` holds the environments and the sample; this module
 runs them. Per environment, in table order: start one fresh decoder
 container of the same image (same hardening and limits, only the
 environment differs), decode every sampled bitstream with the same checks as
@@ -15,8 +15,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 
-from evaluator.failures import CodecFailure, failure_kind
-from evaluator.portability import PORTABLE_ENVS, PortableEnv, PortableRun, Sample
+from evaluator.core.failures import CodecFailure, failure_kind
+from evaluator.results.portability import PORTABLE_ENVS, PortableEnv, PortableRun, Sample
 from evaluator.sandbox.container import CodecContainer
 from evaluator.sandbox.round_trip import decode_item
 

@@ -2,13 +2,14 @@
 
 Data flow: the item's ``.npy`` is written to the encoder's host *in* folder
 (``/work/in``, read-only inside); the bitstream comes back through the
-encoder's ``/work/out``, is read once into memory (``evaluator.verify``) and
+encoder's ``/work/out``, is read once into memory (``evaluator.sandbox.verify``) and
 written to the decoder's *in* folder, which never holds an original. The
 decoded ``.npy`` is checked against the evaluator's own copy of the item, bit
 for bit, or on a near-lossless track against its bound (every pixel within
 ``max_abs_error`` ADU, in exact integer arithmetic; the bound travels in the
-encode request only: the bitstream must say all the decoder needs). Each request's timeout and output cap scale with the original item
-(its pixels, its raw bytes); both folders are emptied after every request.
+encode request only: the bitstream must say all the decoder needs). Each
+request's timeout and output cap scale with the original item (its pixels, its
+raw bytes); both folders are emptied after every request.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import Final
 import numpy as np
 
 from evaluator.sandbox.container import CodecContainer
+from evaluator.sandbox.verify import check_bound, check_output_folder, load_decoded, read_output
 from evaluator.sandbox.workspace import Workspace
-from evaluator.verify import check_bound, check_output_folder, load_decoded, read_output
 
 ENCODE_FILES: Final = (".npy", ".bin")  # suffixes of the request's input and output files
 DECODE_FILES: Final = (".bin", ".npy")

@@ -25,7 +25,7 @@ from typing import Final
 import numpy as np
 import psutil
 
-from evaluator import settings
+from evaluator.core import settings
 from evaluator.sandbox.policy import TMPFS_FLAGS
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from baselines.archive import ARCHIVE_CODECS, get_archive_codec
 from baselines.archive.codecs import ArchiveToolError
 from baselines.archive.fits_file import fits_bytes, read_fits_bytes
 from baselines.registry import BASELINES
-from evaluator.data_source import resolve_source
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
+from evaluator.data.data_source import resolve_source
 
 SHAPES = [(130, 151), (3, 64, 80), (2, 3, 48, 40)]  # big enough that 2880-byte FITS blocks are not most of it
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 
 CODECS = Path(__file__).parent / "codecs"
 CONTRACT = Path(__file__).parent.parent / "sandbox" / "hostile" / "_common" / "contract.py"

@@ -8,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from challenge.cli import app
-from evaluator.records import ResultStore
-from submissions import states
-from submissions.limits import SubmissionLimits
-from submissions.queue import SubmissionQueue
+from evaluator.results.records import ResultStore
+from submissions.queue import states
+from submissions.queue.limits import SubmissionLimits
+from submissions.queue.submission_queue import SubmissionQueue
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +46,7 @@ def test_cli_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     _finished(tmp_path / "q", "sha256:" + "b" * 64)
     bad = runner.invoke(app, ["admin", "campaign", "--no-baselines", "--queue", str(tmp_path / "q"),
                               "--profile", "cpu-9", "--dry-run"])
-    assert bad.exit_code == 1 and "choose one of" in bad.output
+    assert bad.exit_code == 2 and "choose one of" in bad.output  # an unknown profile is bad input
 
 
 @pytest.mark.docker

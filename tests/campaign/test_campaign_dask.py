@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.evaluate import evaluate_image
-from evaluator.records import ResultStore
-from evaluator.tracks import select_tracks
-from submissions.campaign import CampaignTarget, TaskDone, plan_campaign, run_campaign
+from evaluator.core.tracks import select_tracks
+from evaluator.results.records import ResultStore
+from evaluator.run.evaluate import ImageRun, evaluate_image
+from submissions.campaign.campaign import CampaignTarget, TaskDone, plan_campaign, run_campaign
 
 pytestmark = pytest.mark.docker
 
@@ -67,7 +67,7 @@ def client(cluster: object) -> Iterator[object]:
 def rice(home: Path) -> CampaignTarget:
     if not _docker_ok():
         pytest.skip("Docker engine not reachable")
-    from submissions.campaign import baseline_targets  # noqa: PLC0415
+    from submissions.campaign.campaign import baseline_targets  # noqa: PLC0415
 
     return baseline_targets(["rice"])[0]
 
@@ -84,9 +84,9 @@ def test_sharded_campaign_equals_one_unsharded_run(rice: CampaignTarget, client:
 
     # the same image, unsharded, in this process
     ref_store = ResultStore(str(tmp_path / "ref"))
-    ref = evaluate_image(rice.image, select_tracks(TRACKS), "synthetic", "cpu-1", ref_store,
-                         submission=rice.submission, codec_name=rice.codec_name, measure_image_size=False,
-                         image_compressed_size=rice.image_compressed_size)
+    ref = evaluate_image(ImageRun(rice.image, select_tracks(TRACKS), "synthetic", "cpu-1", ref_store,
+                                  submission=rice.submission, codec_name=rice.codec_name, measure_image_size=False,
+                                  image_compressed_size=rice.image_compressed_size))
     assert store.keys() == ref_store.keys() and len(store.keys()) == 2  # one record per (submission, track)
     for rec in ref:
         key = rec.key
@@ -98,7 +98,8 @@ def test_sharded_campaign_equals_one_unsharded_run(rice: CampaignTarget, client:
         for f in EXACT:
             assert getattr(merged.summary, f) == pytest.approx(getattr(rec.summary, f)), f
         for f in ("encode_s_median", "decode_s_median", "encode_mb_s"):  # measured, so only present and sane
-            assert getattr(merged.summary, f) is not None and math.isfinite(getattr(merged.summary, f)) and getattr(merged.summary, f) > 0
+            value = getattr(merged.summary, f)
+            assert value is not None and math.isfinite(value) and value > 0
         got, want = store.items(key), ref_store.items(key)
         assert list(got["item_id"]) == list(want["item_id"])  # item order kept across shards
         assert got.loc[:, list(ROW_EXACT)].equals(want.loc[:, list(ROW_EXACT)])
@@ -158,9 +159,9 @@ def test_local_workers_get_their_own_cores(client: object) -> None:
     """CoreSlots: worker k hands its containers the k-th block of cores from the end (no sharing)."""
     import os  # noqa: PLC0415
 
-    from evaluator.profiles import PROFILES, grant  # noqa: PLC0415
-    from submissions import campaign_shards  # noqa: PLC0415
-    from submissions.campaign import CoreSlots  # noqa: PLC0415
+    from evaluator.sandbox.profiles import PROFILES, grant  # noqa: PLC0415
+    from submissions.campaign.campaign import CoreSlots  # noqa: PLC0415
+    from submissions.evaluation import evaluation_task  # noqa: PLC0415
 
     cpus = sorted(os.sched_getaffinity(0))
     if len(cpus) < 2:
@@ -168,9 +169,9 @@ def test_local_workers_get_their_own_cores(client: object) -> None:
     client.register_plugin(CoreSlots(1))  # type: ignore[attr-defined]
 
     def granted() -> tuple[list[int] | None, str]:
-        if campaign_shards._SLOT_CPUS:
-            os.sched_setaffinity(0, campaign_shards._SLOT_CPUS)  # as run_shard does
-        return campaign_shards._SLOT_CPUS, grant(PROFILES["cpu-1"]).cpuset
+        if evaluation_task.SLOT_CPUS:
+            os.sched_setaffinity(0, evaluation_task.SLOT_CPUS)  # as evaluate_task does
+        return evaluation_task.SLOT_CPUS, grant(PROFILES["cpu-1"]).cpuset
 
     got = client.run(granted)  # type: ignore[attr-defined]
     slots = {tuple(s or ()) for s, _ in got.values()}

@@ -17,15 +17,15 @@ from campaign_support import build_padded, docker_ok, local_cluster
 from typer.testing import CliRunner
 
 from challenge.cli import app
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 from leaderboard.store_reader import StoreReader
-from submissions.campaign import (
+from submissions.campaign.campaign import (
     CampaignReport,
     CampaignTarget,
     plan_campaign,
     run_campaign,
 )
-from submissions.campaign_history import list_campaigns
+from submissions.campaign.campaign_history import list_campaigns
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -39,7 +39,7 @@ def two_campaigns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         pytest.skip("Docker engine not reachable")
     from distributed import Client  # noqa: PLC0415
 
-    from submissions.campaign import baseline_targets  # noqa: PLC0415
+    from submissions.campaign.campaign import baseline_targets  # noqa: PLC0415
 
     root = tmp_path_factory.mktemp("drift")
     with pytest.MonkeyPatch.context() as mp:

@@ -7,10 +7,11 @@ from pathlib import Path
 import pandas as pd
 from test_campaign_plan import _row, _shard, _task
 
-from evaluator.records import Failure, ResultStore
-from submissions.campaign_drift import compare_campaigns, to_markdown
-from submissions.campaign_history import CampaignArchive, CampaignLog, list_campaigns, load_campaign
-from submissions.campaign_shards import ShardResult, failed_shard, merge_shards
+from evaluator.results.records import Failure, ResultStore
+from submissions.campaign.campaign_drift import compare_campaigns, to_markdown
+from submissions.campaign.campaign_history import CampaignArchive, CampaignLog, list_campaigns, load_campaign
+from submissions.campaign.campaign_shards import merge_shards
+from submissions.evaluation.evaluation_task import TaskResult, failed_task
 
 
 def _archive(url: str, tasks: list) -> CampaignArchive:
@@ -25,8 +26,8 @@ def test_shard_records_round_trip_and_say_what_resume_runs(tmp_path: Path) -> No
     arch = _archive(url, tasks)
     ok = _shard(0, 4, [_row(0, 50), _row(4, 70)])
     verdict = _shard(1, 4, [_row(1, 60)], failure=Failure("not_lossless", "differs", "it1"))
-    fault = ShardResult(_task(2, 4), ok.rows.iloc[:0], None, error=Failure("evaluator_error", "engine gone"))
-    for res in (ok, verdict, fault, failed_shard(_task(3, 4), Failure("startup_failed", "no GPU"))):
+    fault = TaskResult(_task(2, 4), ok.rows.iloc[:0], None, error=Failure("evaluator_error", "engine gone"))
+    for res in (ok, verdict, fault, failed_task(_task(3, 4), Failure("startup_failed", "no GPU"))):
         arch.save_shard(res)
     again = load_campaign(url, arch.log.id)
     assert again.log.campaign_tasks() == tasks and again.log.status == "unfinished"
@@ -46,7 +47,7 @@ def test_merged_records_are_kept_per_campaign_and_accepted_ones_go_on_the_board(
     arch = _archive(url, [_task(0, 1)])
     record, rows = merge_shards([_shard(0, 1, [_row(0, 50)])])
     arch.publish(record, rows, board)
-    fault, _ = merge_shards([ShardResult(_task(0, 1), rows.iloc[:0], None,
+    fault, _ = merge_shards([TaskResult(_task(0, 1), rows.iloc[:0], None,
                                          error=Failure("evaluator_error", "engine gone"))])
     later = _archive(url, [_task(0, 1)])
     later.publish(fault, rows.iloc[:0], board)  # a platform fault is kept in its campaign, not put on the board
@@ -84,8 +85,8 @@ def test_cli_names_an_unknown_campaign_and_what_to_do(tmp_path: Path) -> None:
     known = _archive(url, [_task(0, 1)]).log.id
     runner = CliRunner()
     res = runner.invoke(app, ["admin", "campaign", "--resume", "c-nope", "--store", url])
-    assert res.exit_code == 1 and "no campaign 'c-nope'" in res.output and known in res.output
+    assert res.exit_code == 2 and "no campaign 'c-nope'" in res.output and known in res.output  # bad input
     res = runner.invoke(app, ["admin", "drift", known, "c-nope", "--store", url])
-    assert res.exit_code == 1 and "admin campaigns" in res.output
+    assert res.exit_code == 2 and "admin campaigns" in res.output
     res = runner.invoke(app, ["admin", "campaigns", "--store", url], env={"COLUMNS": "250"})
     assert res.exit_code == 0 and known in res.output and "unfinished" in res.output

@@ -8,28 +8,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluator.evaluate import ItemsSource
-from evaluator.items import Item
-from evaluator.metrics import summarize
-from evaluator.records import ITEM_COLUMNS, Failure, ResultRecord
-from evaluator.schema import TrackSummary
-from evaluator.tracks import get_track
-from submissions import states
-from submissions.campaign import (
+from evaluator.core.metrics import summarize
+from evaluator.core.schema import TrackSummary
+from evaluator.core.tracks import get_track
+from evaluator.data.items import Item
+from evaluator.results.records import ITEM_COLUMNS, Failure, ResultRecord
+from evaluator.run.evaluate import ItemsSource
+from submissions.campaign.campaign import (
     CampaignTarget,
     finished_targets,
     plan_campaign,
     submit_kwargs,
 )
-from submissions.campaign_shards import (
-    ORDER_COLUMN,
-    CampaignTask,
-    ShardResult,
-    ShardSource,
-    merge_shards,
-)
-from submissions.limits import SubmissionLimits
-from submissions.queue import SubmissionQueue
+from submissions.campaign.campaign_shards import merge_shards
+from submissions.evaluation.evaluation_task import ORDER_COLUMN, EvaluationTask, ShardSource, TaskResult
+from submissions.queue import states
+from submissions.queue.limits import SubmissionLimits
+from submissions.queue.submission_queue import SubmissionQueue
 
 
 @pytest.fixture(autouse=True)
@@ -123,8 +118,8 @@ def test_finished_targets_are_the_finished_submissions(tmp_path: Path) -> None:
 # -- the merge step ---------------------------------------------------------------------------
 
 
-def _task(index: int, count: int) -> CampaignTask:
-    return CampaignTask(submission="s", codec_name="S", image="img", track="keck", shard_index=index,
+def _task(index: int, count: int) -> EvaluationTask:
+    return EvaluationTask(submission="s", codec_name="S", image="img", track="keck", shard_index=index,
                         shard_count=count, needs_gpu=False, profile="cpu-1", data_spec="synthetic",
                         split_label="mem", synthetic=True)
 
@@ -138,11 +133,11 @@ def _row(i: int, nbytes: int, status: str = "ok", kind: str | None = None) -> di
 
 
 def _shard(index: int, count: int, rows: list[dict[str, object]], failure: Failure | None = None,
-           startup: float = 1.0) -> ShardResult:
+           startup: float = 1.0) -> TaskResult:
     rec = ResultRecord(submission="s", codec="S", track="keck", profile="cpu-1", split="mem", provenance="verified",
                        synthetic=True, status="failed" if failure else "ok", failure=failure, startup_s=startup,
                        fingerprint={"profile": "cpu-1"})
-    return ShardResult(_task(index, count), pd.DataFrame(rows, columns=[*ITEM_COLUMNS, ORDER_COLUMN]), rec)
+    return TaskResult(_task(index, count), pd.DataFrame(rows, columns=[*ITEM_COLUMNS, ORDER_COLUMN]), rec)
 
 
 def test_merge_restores_item_order_and_recomputes_the_summary() -> None:
@@ -168,7 +163,7 @@ def test_merge_fails_the_track_with_the_earliest_failure() -> None:
     assert record.summary == TrackSummary.failed(2)
     assert list(rows["item_id"]) == ["it0", "it1", "it2", "it4"]
     # a task that raised (no record, no rows) outranks item failures: the whole run is suspect
-    raised = ShardResult(_task(1, 2), pd.DataFrame(columns=[*ITEM_COLUMNS, ORDER_COLUMN]), None,
+    raised = TaskResult(_task(1, 2), pd.DataFrame(columns=[*ITEM_COLUMNS, ORDER_COLUMN]), None,
                          error=Failure("crash", "the evaluation task raised KeyError"))
     record2, _ = merge_shards([shards[0], raised])
     assert record2.status == "failed" and record2.failure is not None and "KeyError" in record2.failure.message

@@ -21,13 +21,13 @@ from campaign_support import docker_ok, remove_own_containers, remove_own_probes
 from typer.testing import CliRunner
 
 from challenge.cli import app
-from evaluator.evaluate import evaluate_image
-from evaluator.records import ResultStore
-from evaluator.tracks import select_tracks
-from submissions import states
-from submissions.campaign_history import list_campaigns
-from submissions.limits import SubmissionLimits
-from submissions.queue import SubmissionQueue
+from evaluator.core.tracks import select_tracks
+from evaluator.results.records import ResultStore
+from evaluator.run.evaluate import ImageRun, evaluate_image
+from submissions.campaign.campaign_history import list_campaigns
+from submissions.queue import states
+from submissions.queue.limits import SubmissionLimits
+from submissions.queue.submission_queue import SubmissionQueue
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -93,8 +93,8 @@ def test_resume_after_the_campaign_process_is_killed(tmp_path: Path, monkeypatch
     assert done.status == "finished" and done.resumed_at and done.counts["tasks_kept"] == len(before)
 
     ref = ResultStore(str(tmp_path / "ref"))  # the uninterrupted run of the same image
-    evaluate_image(rice.image_id, select_tracks(TRACKS), "synthetic", "cpu-1", ref, submission=sid,
-                   codec_name="my rice", measure_image_size=False)
+    evaluate_image(ImageRun(rice.image_id, select_tracks(TRACKS), "synthetic", "cpu-1", ref, submission=sid,
+                            codec_name="my rice", measure_image_size=False))
     board = ResultStore(str(store))
     assert board.keys() == ref.keys() and sizes(board) == sizes(ref)
     for key in ref.keys():

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from campaign_support import docker_ok, local_cluster, remove_own_containers, remove_own_probes, sizes
 
-from evaluator.evaluate import evaluate_image
-from evaluator.records import ResultStore
-from evaluator.tracks import select_tracks
-from submissions.campaign import CampaignReport, plan_campaign, run_campaign
+from evaluator.core.tracks import select_tracks
+from evaluator.results.records import ResultStore
+from evaluator.run.evaluate import ImageRun, evaluate_image
+from submissions.campaign.campaign import CampaignReport, plan_campaign, run_campaign
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -33,7 +33,7 @@ def test_killed_worker_task_is_retried_elsewhere(tmp_path: Path, monkeypatch: py
     import docker  # noqa: PLC0415
     from distributed import Client  # noqa: PLC0415
 
-    from submissions.campaign import baseline_targets  # noqa: PLC0415
+    from submissions.campaign.campaign import baseline_targets  # noqa: PLC0415
 
     monkeypatch.setenv("CHALLENGE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DASK_LOGGING__DISTRIBUTED", "error")
@@ -79,8 +79,8 @@ def test_killed_worker_task_is_retried_elsewhere(tmp_path: Path, monkeypatch: py
     assert len(store.keys()) == 4  # (image, track), each once
     ref = ResultStore(str(tmp_path / "ref"))
     for t in targets:  # the sequential run
-        evaluate_image(t.image, select_tracks(TRACKS), "synthetic", "cpu-1", ref, submission=t.submission,
-                       codec_name=t.codec_name, image_compressed_size=t.image_compressed_size)
+        evaluate_image(ImageRun(t.image, select_tracks(TRACKS), "synthetic", "cpu-1", ref, submission=t.submission,
+                                codec_name=t.codec_name, image_compressed_size=t.image_compressed_size))
     got = sizes(store)
     assert got == sizes(ref) and all(len(v) == 3 for v in got.values())
     # the campaign kept exactly one shard record per task, none doubled by the retry

@@ -6,13 +6,14 @@ import numpy as np
 import pandas as pd
 
 from baselines.classical.codecs import get_codec
-from evaluator.evaluate import ItemsSource
-from evaluator.inprocess import InProcessCodec
-from evaluator.items import Item
-from evaluator.metrics import relative_spread, track_summary
-from evaluator.profiles import PROFILES
-from evaluator.track_run import run_track
-from evaluator.tracks import get_track
+from evaluator.core.metrics import relative_spread, track_summary
+from evaluator.core.tracks import get_track
+from evaluator.data.items import Item
+from evaluator.results.records import item_frame
+from evaluator.run.evaluate import ItemsSource
+from evaluator.run.inprocess import InProcessCodec
+from evaluator.run.track_run import run_track
+from evaluator.sandbox.profiles import PROFILES
 from leaderboard.tables import RUNTIME_TABLE_HEADERS, runtime_table
 
 
@@ -31,17 +32,17 @@ def test_short_items_are_timed_three_times_with_their_spread() -> None:
     outcome = run_track(InProcessCodec(get_codec("rice"), "keck"), track, items, source, hidden=False,
                         log_name="timing-test", repeats=PROFILES["cpu-1"].repeats_for)
     assert outcome.failure is None
-    rows = pd.DataFrame(outcome.rows)
+    rows = item_frame(outcome.rows)
     assert list(rows["timing_repeats"]) == [3, 3, 3]
     assert rows["encode_s_spread"].notna().all() and (rows["encode_s_spread"] >= 0).all()
     summary = track_summary(outcome.rows, failed=False)
     assert summary.encode_s_spread == rows["encode_s_spread"].median()
     once = run_track(InProcessCodec(get_codec("rice"), "keck"), track, items, source, hidden=False,
                      log_name="timing-test")
-    assert [r["timing_repeats"] for r in once.rows] == [1, 1, 1]
+    assert [r.timing_repeats for r in once.rows] == [1, 1, 1]
     assert track_summary(once.rows, failed=False).encode_s_spread is None
     # same bytes whatever the repeats: only the timing changes
-    assert [r["compressed_bytes"] for r in once.rows] == list(rows["compressed_bytes"])
+    assert [r.compressed_bytes for r in once.rows] == list(rows["compressed_bytes"])
 
 
 def test_runtime_table_shows_the_spread_next_to_the_time() -> None:

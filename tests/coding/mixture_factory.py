@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evaluator.coding import MixtureParams
+from evaluator.sdk.coding import MixtureParams
 
 
 def realistic_params(

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from mixture_factory import draw, realistic_params
 
-from evaluator.coding import (
+from evaluator.sdk.coding import (
     BitstreamError,
     MixtureParams,
     MixtureRangeDecoder,
@@ -23,7 +23,7 @@ from evaluator.coding import (
     mixture_cdf,
     symbol_log2_probs,
 )
-from evaluator.coding.logistic import HALF_WIDTHS, window_layout
+from evaluator.sdk.coding.logistic import HALF_WIDTHS, window_layout
 
 
 def roundtrip(x: np.ndarray, p: MixtureParams, top: int = 65535) -> bytes:
@@ -217,7 +217,7 @@ def test_decoding_garbage_raises_or_differs_never_crashes() -> None:
 
 
 def test_the_coding_layer_does_not_import_torch() -> None:
-    code = "import sys, evaluator.coding; assert 'torch' not in sys.modules, 'torch imported'"
+    code = "import sys, evaluator.sdk.coding; assert 'torch' not in sys.modules, 'torch imported'"
     repo = Path(__file__).resolve().parents[2]
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=60, check=False

@@ -11,7 +11,7 @@ import zlib
 import numpy as np
 import pytest
 
-from evaluator.coding import (
+from evaluator.sdk.coding import (
     PINNED_ENV,
     BitstreamError,
     StreamHeader,
@@ -22,8 +22,8 @@ from evaluator.coding import (
     to_patches,
     unpack_header,
 )
-from evaluator.coding import header as header_module
-from evaluator.coding.patches import reflect_indices
+from evaluator.sdk.coding import header as header_module
+from evaluator.sdk.coding.patches import reflect_indices
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (5, 3), (32, 32), (33, 65), (2, 1, 1), (3, 40, 7)])

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from baselines.classical.bitstream_header import BitstreamError
 from baselines.classical import CODECS, get_codec
+from baselines.classical.bitstream_header import BitstreamError
 
 
 def _sky(shape, seed=0):

@@ -8,24 +8,23 @@ ratio table, the VDM estimates and the cross-track records.
 
 from __future__ import annotations
 
-from rich.console import Console
-
 import io
 import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from rich.console import Console
 
 from baselines.evaluation import evaluate_baselines
 from baselines.neural.vdm_records import CODEC as VDM_CODEC
 from baselines.neural.vdm_records import shipped_entries
 from baselines.paper_seeds import paper_codecs, paper_results, seed_paper_results, seed_paper_table2
 from baselines.registry import BASELINES, CHECKPOINTS, OUR_MODELS, param_text
-from challenge.cli.demo_cmd import TABLE_WIDTH, ratio_table, short_label
-from evaluator.evaluate import first_items
-from evaluator.records import ResultStore
-from evaluator.tracks import TRACKS
+from challenge.cli.demo_cmd import TABLE_COLUMNS, ratio_tables, short_label
+from evaluator.core.tracks import TRACKS
+from evaluator.results.records import ResultStore
+from evaluator.run.evaluate import first_items
 from leaderboard.cost import rice_ratios
 from leaderboard.published_tables import table_files
 from leaderboard.table_columns import RECORDS_TABLE_PATH
@@ -120,17 +119,27 @@ def test_records_and_the_published_dataset_carry_the_registry_names(tmp_path: Pa
         pytest.approx(ours.summary.ratio_mean)
     assert len(rice_ratios(frame, "keck")) == 2
 
-    # the CLI's table beside the paper's: one column per baseline, headed by its registry name
-    cli = ratio_table(records, paper_results()["table1_ratio"], "t")
-    titles = [s.title for s in BASELINES.values() if s.kind in ("classical", "neural") and not s.near_lossless]
-    headers = [str(c.header).replace("\n", " ") for c in cli.columns[1:]]
+    # the CLI's tables beside the paper's: one column per baseline, headed by its registry name, 5 per table
+    tables = ratio_tables(records, paper_results()["table1_ratio"], "t")
+    ran = {r.submission.removeprefix("baseline-") for r in records}
+    titles = [s.title for n, s in BASELINES.items()
+              if s.kind in ("classical", "neural") and not s.near_lossless and n in ran]
+    headers = [str(c.header).replace("\n", " ") for cli in tables for c in cli.columns[1:]]
     assert headers == [short_label(t) for t in titles]  # the registry names, before their parenthesis
+    assert all(len(cli.columns) <= TABLE_COLUMNS + 1 for cli in tables)
     neural = [short_label(s.title) for s in BASELINES.values() if s.kind == "neural"]
     assert not {_norm(h) for h in neural} & {_norm(n) for n in _paper_names()}  # our models: never a paper name
-    assert all(f"{short_label(t)} = {t}" in str(cli.caption) for t in titles)  # the full names stand below
-    console = Console(width=TABLE_WIDTH, record=True, file=io.StringIO())  # how demo prints it: nothing truncated
-    console.print(cli)
-    assert "…" not in console.export_text()
+    captions = " ".join(str(cli.caption) for cli in tables)
+    assert all(f"{short_label(t)} = {t}" in captions for t in titles)  # the full names stand below
+    # how demo prints them on an 80-column terminal: every number whole, no line wider than the terminal
+    console = Console(width=80, record=True, file=io.StringIO())
+    for cli in tables:
+        console.print(cli)
+    text = console.export_text()
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
+    shown = {n for n in ran if BASELINES[n].kind in ("classical", "neural")}
+    assert all(f"{r.summary.ratio_mean:.2f}" in text
+               for r in records if r.submission.removeprefix("baseline-") in shown)
 
 
 def test_the_shipped_vdm_estimates_carry_the_registry_name() -> None:

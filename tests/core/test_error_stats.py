@@ -1,4 +1,4 @@
-"""evaluator.error_stats: exact pixel statistics and the photometry check on synthetic stars."""
+"""evaluator.run.error_stats: exact pixel statistics and the photometry check on synthetic stars."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from evaluator.error_stats import APERTURE_RADIUS, ErrorStats, error_stats, item_gain
-from evaluator.noise_floor import background_sigma
-from evaluator.synthetic.sky import make_file
-from evaluator.tracks import HUBBLE, KECK
+from evaluator.core.tracks import HUBBLE, KECK
+from evaluator.data.noise_floor import background_sigma
+from evaluator.data.synthetic_sky import make_file
+from evaluator.run.error_stats import APERTURE_RADIUS, ErrorStats, error_stats, item_gain
 
 N_APERTURE = 29  # pixels within 3 px of a pixel centre
 

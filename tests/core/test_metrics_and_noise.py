@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from evaluator.metrics import bits_per_pixel, compression_ratio, summarize
-from evaluator.noise_floor import background_sigma, gaussian_entropy_bits, noise_floor
+from evaluator.core.metrics import bits_per_pixel, compression_ratio, summarize
+from evaluator.data.noise_floor import background_sigma, gaussian_entropy_bits, noise_floor
 
 
 def test_ratio_and_bpp_follow_the_paper():

@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from baselines.baseline_images import baseline_image_folders, dockerfile
 from baselines.classical import get_codec
 from baselines.classical.near_lossless import NEAR_LOSSLESS_CODECS, get_near_lossless_codec
-from baselines.baseline_images import baseline_image_folders, dockerfile
 from baselines.registry import BASELINES
-from evaluator.codec_sdk import supports_bound
-from evaluator.evaluate import first_items
-from evaluator.inprocess import evaluate_inprocess
-from evaluator.manifest import load_manifest, modes_near_lossless
-from evaluator.synthetic.calibration import track_items
-from evaluator.tracks import NEAR_LOSSLESS_TRACKS, select_tracks
+from evaluator.core.manifest import load_manifest, modes_near_lossless
+from evaluator.core.tracks import NEAR_LOSSLESS_TRACKS, select_tracks
+from evaluator.data.synthetic_calibration import track_items
+from evaluator.run.evaluate import first_items
+from evaluator.run.inprocess import evaluate_inprocess
+from evaluator.sdk.server import supports_bound
 
 NAMES = list(NEAR_LOSSLESS_CODECS)
 BOUNDS = (0, 1, 2, 4, 7)

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from baselines.registry import BASELINES
-from evaluator.data_source import resolve_source
-from evaluator.inprocess import evaluate_inprocess
-from evaluator.tracks import select_tracks
+from evaluator.core.tracks import select_tracks
+from evaluator.data.data_source import resolve_source
+from evaluator.run.inprocess import evaluate_inprocess
 
 TRACKS = "keck-nlsigma,hubble-nlsigma"
 

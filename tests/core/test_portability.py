@@ -11,11 +11,10 @@ import numpy as np
 import pytest
 
 from baselines.classical import get_codec
-from evaluator.evaluate import ItemsSource
-from evaluator.failures import CodecFailure
-from evaluator.inprocess import evaluate_inprocess
-from evaluator.items import Item
-from evaluator.portability import (
+from evaluator.core.failures import CodecFailure
+from evaluator.core.tracks import TRACKS
+from evaluator.data.items import Item
+from evaluator.results.portability import (
     PORTABLE_ENVS,
     THREAD_ENV,
     PortableCheck,
@@ -25,9 +24,10 @@ from evaluator.portability import (
     merge_checks,
     thread_env,
 )
-from evaluator.records import ResultRecord, ResultStore
-from evaluator.track_run import _shown_portable
-from evaluator.tracks import TRACKS
+from evaluator.results.records import ResultRecord, ResultStore
+from evaluator.run.evaluate import ItemsSource
+from evaluator.run.inprocess import evaluate_inprocess
+from evaluator.run.track_run import _shown_portable
 
 CONTRACT = Path(__file__).resolve().parents[2] / "challenge" / "CONTRACT.md"
 CHECK = PortableCheck(ok=False, environment="generic", env=PORTABLE_ENVS["generic"].variables(1), items_checked=1,

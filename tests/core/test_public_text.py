@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.manifest import ManifestError, load_manifest, validate_manifest
-from evaluator.public_text import TEXT_CAPS, is_http_url, link_problem, text_problem
-from submissions.ingest import ingest
-from submissions.queue import SubmissionQueue
-from submissions.request_fields import request_refusal
-from submissions.submission_store import SubmissionStore
+from evaluator.core.manifest import ManifestError, load_manifest, validate_manifest
+from evaluator.core.public_text import TEXT_CAPS, is_http_url, link_problem, text_problem
+from submissions.inbox.ingest import ingest
+from submissions.inbox.submission_store import SubmissionStore
+from submissions.queue.request_fields import request_refusal
+from submissions.queue.submission_queue import SubmissionQueue
 
 GOOD = {"name": "delta-zlib", "version": "1.0.0", "authors": ["Ada Lovelace"], "license": "MIT",
         "description": "delta + zlib", "url": "https://github.com/ada/delta-zlib"}
@@ -53,7 +53,8 @@ def test_manifest_accepts_http_and_https_links_and_no_link() -> None:
 @pytest.mark.parametrize("field", ["name", "version", "license", "description", "paper"])
 def test_every_public_text_field_is_capped(field: str) -> None:
     cap = TEXT_CAPS[field]
-    assert f"{field} is {cap + 1} characters long, more than {cap}; shorten it" in problems_of(**{field: "a" * (cap + 1)})
+    problems = problems_of(**{field: "a" * (cap + 1)})
+    assert f"{field} is {cap + 1} characters long, more than {cap}; shorten it" in problems
 
 
 def test_authors_are_capped_together_as_the_board_shows_them() -> None:
@@ -124,7 +125,8 @@ def test_queue_refuses_a_participant_or_name_the_board_could_not_show(tmp_path: 
     with pytest.raises(ValueError, match="name is 70 characters long"):
         queue.enqueue(participant="eve", name="n" * 70, image_digest="sha256:" + "1" * 64)
     assert queue.submissions() == []
-    assert queue.enqueue(participant="Émilie <em>", name="c", image_digest="sha256:" + "1" * 64).participant == "Émilie <em>"
+    entry = queue.enqueue(participant="Émilie <em>", name="c", image_digest="sha256:" + "1" * 64)
+    assert entry.participant == "Émilie <em>"
 
 
 def test_ingest_refuses_hostile_request_fields_before_downloading_the_image(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from evaluator.records import ITEM_COLUMNS, Failure, ResultRecord, ResultStore
+from evaluator.results.records import ITEM_COLUMNS, Failure, ResultRecord, ResultStore
 
 
 def _record(**kw):

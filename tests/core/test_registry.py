@@ -10,8 +10,8 @@ from baselines.classical.near_lossless import NEAR_LOSSLESS_CODECS
 from baselines.paper_seeds import paper_codecs
 from baselines.registry import BASELINES, select_baselines
 from baselines.serve import main as serve_main
-from evaluator.manifest import load_manifest
-from evaluator.named_table import UnknownName
+from evaluator.core.manifest import load_manifest
+from evaluator.sdk.named_table import UnknownName
 
 
 def test_every_baseline_has_its_folder_manifest_and_entrypoint() -> None:

@@ -7,10 +7,10 @@ from dataclasses import fields
 
 import pytest
 
-from evaluator.failures import FAILURE_KIND_TABLE, FAILURE_KINDS, CodecFailure, failure_kind
-from evaluator.metrics import track_summary
-from evaluator.records import Failure, RecordQuery, ResultRecord, ResultStore
-from evaluator.schema import ITEM_COLUMNS, METRIC_TABLE, METRICS, SUMMARY_COLUMNS, ItemRow, TrackSummary
+from evaluator.core.failures import FAILURE_KIND_TABLE, FAILURE_KINDS, CodecFailure, failure_kind
+from evaluator.core.metrics import track_summary
+from evaluator.core.schema import ITEM_COLUMNS, METRIC_TABLE, METRICS, SUMMARY_COLUMNS, ItemRow, TrackSummary
+from evaluator.results.records import Failure, RecordQuery, ResultRecord, ResultStore
 from leaderboard.store_reader import RECORD_COLUMNS
 from leaderboard.tables import METRIC_COLUMNS, RUNTIME_COLUMNS
 

@@ -1,7 +1,7 @@
 """The generator's injected stars reach the items of the 2D frame tracks (``Item.meta["true_sources"]``).
 
 The synthetic corpus writes ``<DATASET>/truth/<image_id>.json`` beside its
-files (``evaluator.synthetic.truth``); ``CorpusSource`` attaches the list on
+files (``evaluator.data.synthetic_truth``); ``CorpusSource`` attaches the list on
 lco, keck, hubble, jwst-2d and sdss-2d only. Pixel data stay as they were.
 """
 
@@ -17,15 +17,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evaluator.corpus import LocalCorpus
-from evaluator.data_source import CorpusSource, resolve_source
-from evaluator.items import Item
-from evaluator.layouts.lris import lris_paste_order
-from evaluator.noise_floor import background_sigma
-from evaluator.synthetic.corpus import MARKER, generate
-from evaluator.synthetic.sky import make_file
-from evaluator.synthetic.truth import TRUTH_DIR, carries_true_sources
-from evaluator.tracks import DATASETS, TRACKS, get_track
+from evaluator.core.tracks import DATASETS, TRACKS, get_track
+from evaluator.data.corpus import LocalCorpus
+from evaluator.data.data_source import CorpusSource, resolve_source
+from evaluator.data.items import Item
+from evaluator.data.layouts.lris import lris_paste_order
+from evaluator.data.noise_floor import background_sigma
+from evaluator.data.synthetic_corpus import MARKER, generate
+from evaluator.data.synthetic_sky import make_file
+from evaluator.data.synthetic_truth import TRUTH_DIR, carries_true_sources
 
 FRAME_TRACKS = ("lco", "keck", "hubble", "jwst-2d", "sdss-2d")
 

@@ -5,7 +5,7 @@ import pytest
 from typer.testing import CliRunner
 
 from challenge.cli import app
-from evaluator.tracks import (
+from evaluator.core.tracks import (
     ALL_TRACKS,
     PAPER_TRACKS,
     TRACKS,

@@ -44,7 +44,8 @@ def thumbnail_fits(request: pytest.FixtureRequest) -> Path:
     if not target.is_file():
         wheels = cache / "wheels"
         proc = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                               ASTROQUERY, "-d", str(wheels), "-q"], check=False, capture_output=True, text=True, timeout=300)
+                               ASTROQUERY, "-d", str(wheels), "-q"],
+                              check=False, capture_output=True, text=True, timeout=300)
         found = sorted(wheels.glob("astroquery-0.4.11-*.whl")) if wheels.is_dir() else []
         if proc.returncode != 0 or not found:
             pytest.skip(f"cannot download {ASTROQUERY} from PyPI (no network?): {proc.stderr.strip()[-300:]}")
@@ -63,8 +64,8 @@ def gmos_multi_fits(request: pytest.FixtureRequest) -> Path:
             pytest.skip("apt-get/dpkg-deb not available to fetch python3-skimage's multi.fits")
         debs = cache / "debs"
         debs.mkdir(exist_ok=True)
-        proc = subprocess.run(["apt-get", "download", SKIMAGE_DEB], cwd=debs, check=False, capture_output=True, text=True,
-                              timeout=300)
+        proc = subprocess.run(["apt-get", "download", SKIMAGE_DEB], cwd=debs, check=False, capture_output=True,
+                              text=True, timeout=300)
         found = sorted(debs.glob("python3-skimage_*.deb"))
         if proc.returncode != 0 or not found:
             pytest.skip(f"cannot download the Debian package {SKIMAGE_DEB} (no network?): {proc.stderr.strip()[-300:]}")
@@ -81,12 +82,12 @@ def gmos_multi_fits(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture(scope="session")
 def synthetic_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A cache folder holding the default synthetic corpus (generated once per session)."""
-    pytest.importorskip("evaluator.synthetic.sky", reason="evaluator.synthetic.sky (sky physics) not available yet")
+    pytest.importorskip("evaluator.data.synthetic_sky", reason="the sky physics not available yet")
     cache = tmp_path_factory.mktemp("cache")
     old = os.environ.get("CHALLENGE_CACHE")
     os.environ["CHALLENGE_CACHE"] = str(cache)
     try:
-        from evaluator.synthetic.corpus import default_synthetic_dir, generate
+        from evaluator.data.synthetic_corpus import default_synthetic_dir, generate
 
         generate(default_synthetic_dir("small", 0), size="small", seed=0)
     finally:
@@ -101,6 +102,6 @@ def synthetic_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def synthetic_source(synthetic_cache: Path, monkeypatch: pytest.MonkeyPatch):
     """``resolve_source('synthetic')`` against the session's generated corpus."""
     monkeypatch.setenv("CHALLENGE_CACHE", str(synthetic_cache))
-    from evaluator.data_source import resolve_source
+    from evaluator.data.data_source import resolve_source
 
     return resolve_source("synthetic")

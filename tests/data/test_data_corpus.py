@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from data_helpers import rand_u16
 
-from evaluator import hub_layout
-from evaluator.corpus import CorpusError, FsspecCorpus, HubCorpus, LocalCorpus, parse_rows
-from evaluator.data_source import CorpusSource
-from evaluator.tracks import HUBBLE, get_track
+from evaluator.core.tracks import HUBBLE, get_track
+from evaluator.data import hub_layout
+from evaluator.data.corpus import CorpusError, FsspecCorpus, HubCorpus, LocalCorpus, parse_rows
+from evaluator.data.data_source import CorpusSource
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from evaluator.datasets import DATASET_TABLE, get_dataset
-from evaluator.hub_layout import relative_path
-from evaluator.synthetic.sky import sample_shapes
-from evaluator.tracks import DATASETS, HUBBLE, JWST, KECK, LEGACY, SAMPLE_LAYOUT, SDSS, TRACKS
+from evaluator.core.tracks import DATASETS, HUBBLE, JWST, KECK, LEGACY, SAMPLE_LAYOUT, SDSS, TRACKS
+from evaluator.data.datasets import DATASET_TABLE, get_dataset
+from evaluator.data.hub_layout import relative_path
+from evaluator.data.synthetic_sky import sample_shapes
 
 
 def test_one_record_per_dataset_of_the_track_table() -> None:

@@ -9,9 +9,9 @@ import pytest
 from astropy.io import fits
 from data_helpers import rand_u16
 
-from evaluator import hub_layout
-from evaluator.fits_reader import FitsFormatError, read_samples
-from evaluator.tracks import HUBBLE, JWST, KECK, LEGACY, SDSS
+from evaluator.core.tracks import HUBBLE, JWST, KECK, LEGACY, SDSS
+from evaluator.data import hub_layout
+from evaluator.data.fits_reader import FitsFormatError, read_samples
 
 
 def _refused(path, dataset, *words):

@@ -10,10 +10,10 @@ import pytest
 from astropy.io import fits
 from data_helpers import rand_u16
 
-from evaluator import fits_reader, hub_layout
-from evaluator.fits_reader import read_samples
-from evaluator.layouts.lris import AmpGeometry, paste_lris_amplifiers
-from evaluator.tracks import HUBBLE, JWST, KECK, LEGACY, SDSS
+from evaluator.core.tracks import HUBBLE, JWST, KECK, LEGACY, SDSS
+from evaluator.data import fits_reader, hub_layout
+from evaluator.data.fits_reader import read_samples
+from evaluator.data.layouts.lris import AmpGeometry, paste_lris_amplifiers
 
 
 def _roundtrip(tmp_path: Path, dataset: str, samples: list[np.ndarray], meta: dict | None = None,

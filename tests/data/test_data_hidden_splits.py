@@ -10,17 +10,18 @@ import pytest
 from data_helpers import rand_u16
 from typer.testing import CliRunner
 
-from evaluator import hub_layout
-from evaluator.data_source import HiddenSource, resolve_source
-from evaluator.hidden_splits import (
+from evaluator.core.tracks import HUBBLE, LEGACY, get_track
+from evaluator.data import hub_layout
+from evaluator.data.data_source import HiddenSource, resolve_source
+from evaluator.data.hidden_splits import (
     SplitChangedError,
     UnknownSplitError,
     list_splits,
+    list_splits_names,
     load_split,
     read_manifest,
     register_split,
 )
-from evaluator.tracks import HUBBLE, LEGACY, get_track
 
 
 @pytest.fixture
@@ -148,7 +149,8 @@ def test_admin_cli(hidden_dir, tmp_path):
     bad.mkdir()
     (bad / "x.fits").write_bytes(b"SIMPLE  = nonsense")
     res = runner.invoke(app, ["admin", "register-split", "bad", "--dataset", HUBBLE, "--dir", str(bad)])
-    assert res.exit_code == 1 and "truncated" in res.output
+    assert res.exit_code == 2 and "truncated" in res.output and "nothing was registered" in res.output
+    assert "bad" not in list_splits_names()
 
 
 def test_lco_filter_from_headers_when_rows_have_no_telescope(tmp_path, rng):

@@ -7,9 +7,9 @@ import pytest
 from astropy.io import fits
 from data_helpers import ASTROPY_DATA
 
-from evaluator import hub_layout
-from evaluator.fits_reader import FitsFormatError, read_samples
-from evaluator.tracks import HUBBLE, JWST, KECK, LEGACY
+from evaluator.core.tracks import HUBBLE, JWST, KECK, LEGACY
+from evaluator.data import hub_layout
+from evaluator.data.fits_reader import FitsFormatError, read_samples
 
 
 def test_thumbnail_gzip_uint16(thumbnail_fits, tmp_path):

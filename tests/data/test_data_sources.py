@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 from data_helpers import rand_u16
 
-from evaluator import hub_layout
-from evaluator.data_source import DataSource, DataSpecError, item_id, resolve_source
-from evaluator.data_source import iter_items
-from evaluator.items import Item
-from evaluator.layouts.lris import lris_paste_order
-from evaluator.tracks import JWST, KECK, LEGACY, SDSS, TRACKS, get_track, residual_inverse
+from evaluator.core.tracks import JWST, KECK, LEGACY, SDSS, TRACKS, get_track, residual_inverse
+from evaluator.data import hub_layout
+from evaluator.data.data_source import DataSource, DataSpecError, item_id, iter_items, resolve_source
+from evaluator.data.items import Item
+from evaluator.data.layouts.lris import lris_paste_order
 
 
 def _index(image_id: str) -> int:
@@ -47,7 +46,7 @@ def test_synthetic_source_shapes_every_track(synthetic_source):
 
 
 def test_items_match_the_generator(synthetic_source):
-    from evaluator.synthetic.sky import make_file
+    from evaluator.data.synthetic_sky import make_file
 
     src = synthetic_source
     for item in src.iter_items(get_track("sdss-3d-lambda")):
@@ -68,7 +67,7 @@ def test_items_match_the_generator(synthetic_source):
 
 
 def test_jwst_residuals_invert_to_next_frame(synthetic_source):
-    from evaluator.synthetic.sky import make_file
+    from evaluator.data.synthetic_sky import make_file
 
     items = list(synthetic_source.iter_items(get_track("jwst-2d-res")))
     by_file: dict[str, list[Item]] = {}
@@ -87,7 +86,7 @@ def test_jwst_residuals_invert_to_next_frame(synthetic_source):
 def test_lco_row_filter(synthetic_source):
     lco = list(synthetic_source.iter_items(get_track("lco")))
     assert lco and all(i.meta["telescope"] == "LCO" for i in lco)
-    from evaluator.corpus import LocalCorpus
+    from evaluator.data.corpus import LocalCorpus
 
     corpus = synthetic_source.corpus
     assert isinstance(corpus, LocalCorpus)
@@ -159,7 +158,7 @@ def test_bad_specs(spec):
 
 
 def test_bad_split(tmp_path):
-    from evaluator.corpus import CorpusError
+    from evaluator.data.corpus import CorpusError
 
     tmp_path.joinpath("x").mkdir()
     with pytest.raises(CorpusError, match="unknown split"):
@@ -167,7 +166,7 @@ def test_bad_split(tmp_path):
 
 
 def test_split_path_cannot_escape(tmp_path, rng):
-    from evaluator.corpus import CorpusError
+    from evaluator.data.corpus import CorpusError
 
     w = hub_layout.HubDatasetWriter(tmp_path, LEGACY)
     w.add("a", [rand_u16(rng, 8, 8)], {"telescope": "LCO"}, splits=["full_test"])
@@ -179,7 +178,7 @@ def test_split_path_cannot_escape(tmp_path, rng):
 
 
 def test_missing_file_listed_in_split(tmp_path, rng):
-    from evaluator.corpus import CorpusError
+    from evaluator.data.corpus import CorpusError
 
     w = hub_layout.HubDatasetWriter(tmp_path, LEGACY)
     w.add("a", [rand_u16(rng, 8, 8)], {"telescope": "LCO"}, splits=["full_test"])

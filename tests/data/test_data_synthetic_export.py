@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from evaluator.hub_layout import SPLITS
-from evaluator.tracks import DATASETS, LEGACY, get_track
+from evaluator.core.tracks import DATASETS, LEGACY, get_track
+from evaluator.data.hub_layout import SPLITS
 
-pytest.importorskip("evaluator.synthetic.sky", reason="evaluator.synthetic.sky (sky physics) not available yet")
+pytest.importorskip("evaluator.data.synthetic_sky", reason="the sky physics not available yet")
 
-from evaluator.synthetic.corpus import MARKER, generate
+from evaluator.data.synthetic_corpus import MARKER, generate
 
 
 def _tree(root):
@@ -67,7 +67,7 @@ def test_refuses_foreign_folder(tmp_path):
 
 
 def test_export_to_datasets(synthetic_source):
-    from evaluator.dataset_export import image_from_row, to_hf_dataset
+    from evaluator.data.dataset_export import image_from_row, to_hf_dataset
 
     track = get_track("sdss-3d-lambda")
     items = list(synthetic_source.iter_items(track))
@@ -86,7 +86,7 @@ def test_export_to_datasets(synthetic_source):
 
 def test_data_cli(tmp_path, synthetic_cache, monkeypatch):
     from challenge.cli import app
-    from evaluator.synthetic.sky import make_file
+    from evaluator.data.synthetic_sky import make_file
 
     jw = make_file("SBI-16-3D", 1, 0, "small").samples[0]
     sd = make_file("GBI-16-4D", 0, 0, "small").samples[0]
@@ -102,7 +102,7 @@ def test_data_cli(tmp_path, synthetic_cache, monkeypatch):
     res = runner.invoke(app, ["data", "show", "--track", "sdss-3d-lambda"])  # default: synthetic
     assert res.exit_code == 0 and "3x" + "x".join(map(str, sd.shape[2:])) in res.output and "synthetic" in res.output
     res = runner.invoke(app, ["data", "show", "--data", "nowhere-at-all", "--track", "lco"])
-    assert res.exit_code == 1 and "unknown data source" in res.output
+    assert res.exit_code == 2 and "unknown data source" in res.output  # bad input (evaluator.sdk.errors.BadInput)
     res = runner.invoke(app, ["data", "export", "--out", str(tmp_path / "hf"), "--data", str(out), "--track", "lco"])
     assert res.exit_code == 0, res.output
     import datasets

@@ -1,14 +1,18 @@
 """The README's main job, in its in-process form (the sandboxed form is covered
 by the sandbox tests, which evaluate the same baseline images)."""
 
+import pytest
 from typer.testing import CliRunner
 
 from baselines.registry import BASELINES
 from challenge.cli import app
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 from leaderboard.tables import PAPER_COLUMNS
 
 
+# The whole README job end to end (every classical, archive and neural baseline on two tracks,
+# ~30 s): integration-sized, so the full tier runs it and `scripts/test.sh --fast` leaves it out.
+@pytest.mark.slow
 def test_demo_inprocess_prints_the_ratio_table_and_seeds_the_paper(tmp_path, monkeypatch):
     monkeypatch.setenv("CHALLENGE_HOME", str(tmp_path / "home"))
     store = tmp_path / "results"

@@ -15,10 +15,10 @@ import pytest
 from images_jsonl_client import CodecContainer
 
 from baselines.baseline_images import baseline_image_folders, stage_context
-from baselines.registry import BASELINES
 from baselines.classical import CODECS
+from baselines.registry import BASELINES
+from evaluator.core.versions import CONTRACT_VERSION
 from evaluator.images import BuiltImage
-from evaluator.versions import CONTRACT_VERSION
 
 pytestmark = pytest.mark.docker
 

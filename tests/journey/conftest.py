@@ -23,8 +23,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     if queue_db.exists():
         import docker
 
-        from submissions.queue import SubmissionQueue
-        from submissions.worker import SUBMISSION_REPOSITORY
+        from submissions.queue.submission_queue import SubmissionQueue
+        from submissions.service.worker import SUBMISSION_REPOSITORY
 
         client = docker.from_env()
         for sub in SubmissionQueue(queue_db).submissions():

@@ -50,7 +50,7 @@ def test_journey_init_build_test_submit_worker_status(home: Path, cli, tmp_path:
     cli("admin", "worker", "--once", "--track", "keck", "--poll", "0.5")
     (sub,) = json.loads(cli("status", "--json", "--participant", "ada").output)
     assert sub["state"] == "finished", sub
-    from submissions.queue import SubmissionQueue
+    from submissions.queue.submission_queue import SubmissionQueue
 
     history = SubmissionQueue(home / "submissions").get(sub["id"]).history
     assert [h.to_state for h in history] == ["pending", "loading", "running", "finished"]
@@ -88,15 +88,15 @@ def test_a_lossy_codec_fails_test_and_submit_with_the_reason(home: Path, cli, tm
     out = cli("test", str(lossy), "--track", "keck", ok=False)
     assert out.exit_code == 1 and "not_lossless" in out.output
     sub = cli("submit", str(lossy), "--participant", "eve", "--track", "keck", ok=False)
-    assert sub.exit_code == 1 and "self-check failed" in sub.output and "nothing was submitted" in sub.output
+    assert sub.exit_code == 2 and "self-check failed" in sub.output and "nothing was submitted" in sub.output
     assert json.loads(cli("status", "--json").output) == []
 
 
 def test_bad_submissions_fail_with_reasons_and_the_good_one_still_finishes(home: Path, cli, tmp_path: Path) -> None:
-    from evaluator.settings import default_queue_dir
-    from submissions.ingest import images_dir
-    from submissions.intake import build, export_image
-    from submissions.queue import SubmissionQueue
+    from evaluator.core.settings import default_queue_dir
+    from submissions.evaluation.intake import build, export_image
+    from submissions.inbox.ingest import images_dir
+    from submissions.queue.submission_queue import SubmissionQueue
 
     lossy = python_variant(tmp_path / "lossy", "lossy", replace=(
         TEMPLATE_ROWS, "    rows = (np.ascontiguousarray(quantised) & 0xFFFE).reshape(-1, image.shape[-1])"))
@@ -156,7 +156,7 @@ def test_killed_worker_is_retried_and_finishes_exactly_once(home: Path, cli, tmp
     args = [sys.executable, "-m", "challenge", "admin", "worker", "--once", "--lease", "3", "--poll", "0.3",
             "--track", "keck,sdss-2d"]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    from submissions.queue import SubmissionQueue
+    from submissions.queue.submission_queue import SubmissionQueue
 
     queue = SubmissionQueue(home / "submissions")
     deadline = time.time() + 120
@@ -199,7 +199,7 @@ def test_hosted_inbox_and_hidden_split(home: Path, cli, tmp_path: Path) -> None:
     """submit --to an fsspec inbox, the worker ingests it and evaluates on the registered hidden split."""
     import numpy as np
 
-    from evaluator.hidden_splits import register_split
+    from evaluator.data.hidden_splits import register_split
 
     hidden = tmp_path / "hidden-keck"
     hidden.mkdir()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib
 import json
-import sys
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from challenge.scaffold import LANGUAGES, ScaffoldError, create_codec_folder
-from evaluator.manifest import ManifestError, load_manifest, validate_manifest
-from submissions.ingest import ingest
-from submissions.queue import SubmissionQueue
-from submissions.submission_store import SubmissionStore
+from evaluator.core.manifest import ManifestError, load_manifest, validate_manifest
+from submissions.inbox.ingest import ingest
+from submissions.inbox.submission_store import SubmissionStore
+from submissions.queue.submission_queue import SubmissionQueue
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = {"name": "delta-zlib", "version": "1.0.0", "authors": ["Ada"], "license": "MIT", "description": "d"}
@@ -110,9 +110,10 @@ def test_non_python_templates_speak_the_contract_on_the_host(tmp_path: Path, lan
     enc = _speak(cmd, "encode", [{"input": str(tmp_path / f"{k}.npy"), "id": k, "output": str(tmp_path / f"{k}.bin")}
                                  for k in arrays], tmp_path)
     assert enc[0]["ready"] is True and [r["ok"] for r in enc[1:]] == [True, True]
-    dec = _speak(cmd, "decode", [{"id": k, "input": str(tmp_path / f"{k}.bin"), "output": str(tmp_path / f"{k}.out.npy")}
-                                 for k in arrays] + [{"id": "x", "input": str(tmp_path / "missing"),
-                                                      "output": str(tmp_path / "x.npy")}], tmp_path)
+    requests = [{"id": k, "input": str(tmp_path / f"{k}.bin"), "output": str(tmp_path / f"{k}.out.npy")}
+                for k in arrays]
+    requests.append({"id": "x", "input": str(tmp_path / "missing"), "output": str(tmp_path / "x.npy")})
+    dec = _speak(cmd, "decode", requests, tmp_path)
     assert [r["ok"] for r in dec[1:]] == [True, True, False] and dec[-1]["id"] == "x"
     for k, a in arrays.items():
         assert np.array_equal(np.load(tmp_path / f"{k}.out.npy", allow_pickle=False), a)
@@ -147,7 +148,7 @@ def test_test_table_shows_baselines_on_the_same_data_only(capsys: pytest.Capture
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "160")
     from challenge.cli import participant
-    from evaluator.records import Failure, ResultRecord, ResultStore
+    from evaluator.results.records import Failure, ResultRecord, ResultStore
 
     url = "memory://journey-baselines"
     store = ResultStore(url)

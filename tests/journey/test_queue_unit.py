@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from submissions import states
-from submissions.limits import LimitExceeded, SubmissionLimits
-from submissions.queue import (
+from submissions.queue import states
+from submissions.queue.limits import LimitExceeded, SubmissionLimits
+from submissions.queue.states import TransitionError, check_transition
+from submissions.queue.submission_queue import (
     DuplicateSubmission,
     LeaseLost,
     SubmissionNotFound,
     SubmissionQueue,
 )
-from submissions.states import TransitionError, check_transition
 
 D1 = "sha256:" + "1" * 64
 D2 = "sha256:" + "2" * 64
@@ -164,8 +164,8 @@ def test_concurrent_workers_never_claim_the_same_submission(tmp_path: Path) -> N
 def test_data_plan_prefers_registered_hidden_splits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
 
-    from evaluator.hidden_splits import register_split
-    from submissions.worker import DataPlan
+    from evaluator.data.hidden_splits import register_split
+    from submissions.service.worker import DataPlan
 
     monkeypatch.setenv("CHALLENGE_HOME", str(tmp_path / "home"))
     data = tmp_path / "keck"

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # lb_factory
 
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 
 
 @pytest.fixture

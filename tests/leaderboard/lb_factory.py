@@ -3,7 +3,7 @@
 Records look like what the sandbox evaluator writes for the classical
 baselines on the synthetic split (submission ids ``baseline-<codec>``, the
 paper's column titles as codec names, ``synthetic=True``), with per-item rows
-whose summary is computed by ``evaluator.metrics.summarize`` (not typed in).
+whose summary is computed by ``evaluator.core.metrics.summarize`` (not typed in).
 The numbers are drawn at random around plausible values: test data only.
 """
 
@@ -14,9 +14,9 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from evaluator.metrics import summarize
-from evaluator.noise_floor import gaussian_entropy_bits
-from evaluator.records import Failure, ResultRecord, ResultStore
+from evaluator.core.metrics import summarize
+from evaluator.data.noise_floor import gaussian_entropy_bits
+from evaluator.results.records import Failure, ResultRecord, ResultStore
 
 BASELINES: dict[str, str] = {
     "jpegxl-max": "JPEG-XL (max)", "jpegxl": "JPEG-XL", "jpegls": "JPEG-LS", "jpeg2000": "JPEG-2000", "rice": "RICE",

@@ -14,9 +14,9 @@ from dataclasses import replace
 import pandas as pd
 from lb_factory import verified_record
 
-from evaluator.metrics import summarize
-from evaluator.records import Failure, ResultRecord, ResultStore
-from evaluator.tracks import NEAR_LOSSLESS_TRACKS
+from evaluator.core.metrics import summarize
+from evaluator.core.tracks import NEAR_LOSSLESS_TRACKS
+from evaluator.results.records import Failure, ResultRecord, ResultStore
 
 # codec id -> (display name, ratio factor over its lossless ratio per bound delta; None = the sigma bound)
 CODECS: dict[str, str] = {"nlcodec-a": "Alpha NL", "nlcodec-b": "Beta NL"}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from evaluator.profiles import PROFILES
-from evaluator.schema import METRICS
-from evaluator.tracks import TRACKS
-from leaderboard.about_pages import ABOUT_PAGES, ABOUT_MD, CITATION_MD, RULES_MD, SUBMIT_MD, profile_line
+from evaluator.core.schema import METRICS
+from evaluator.core.tracks import TRACKS
+from evaluator.sandbox.profiles import PROFILES
+from leaderboard.about_pages import ABOUT_MD, ABOUT_PAGES, CITATION_MD, RULES_MD, SUBMIT_MD, profile_line
 from leaderboard.cells import BADGE_HELP
 from leaderboard.dataset_card import PAPER_BIBTEX
-from submissions.limits import DEFAULT_PER_DAY
+from submissions.queue.limits import DEFAULT_PER_DAY
 
 
 def test_about_names_every_track_the_headline_and_every_badge() -> None:

@@ -14,8 +14,8 @@ from lb_factory import write_baselines
 from typer.testing import CliRunner
 
 from baselines.paper_seeds import seed_paper_results
-from evaluator.records import ResultStore
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
+from evaluator.results.records import ResultStore
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -65,7 +65,7 @@ def test_queue_view_without_queue(store, tmp_path: Path) -> None:
 
 
 def test_queue_view_with_a_queue(store, tmp_path: Path) -> None:
-    queue_mod = pytest.importorskip("submissions.queue")
+    queue_mod = pytest.importorskip("submissions.queue.submission_queue")
     from leaderboard.board_data import LeaderboardData
     from leaderboard.store_reader import StoreReader
 
@@ -122,7 +122,8 @@ def test_leaderboard_cli_seeds_and_serves(tmp_path: Path) -> None:
 
     port = free_port()
     store_dir = tmp_path / "results"
-    proc = subprocess.Popen([sys.executable, "-m", "challenge", "leaderboard", "--store", str(store_dir), "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "challenge", "leaderboard", "--store", str(store_dir),
+                             "--port", str(port),
                              "--queue", str(tmp_path / "no-queue")], cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     try:

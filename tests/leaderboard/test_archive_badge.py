@@ -23,7 +23,8 @@ def test_archive_rows_carry_the_archive_badge_and_filter(store) -> None:
     frame = tables.with_labels(reader.records_frame())
     kinds = dict(zip(frame["submission"], frame["kind"]))
     assert kinds == {"baseline-fpack-rice": "archive", "baseline-fpack-hcompress": "archive",
-                     "baseline-fpack-gzip2": "archive", "baseline-rice": "classical", "baseline-jpegxl-max": "classical"}
+                     "baseline-fpack-gzip2": "archive", "baseline-rice": "classical",
+                     "baseline-jpegxl-max": "classical"}
 
     table = tables.track_table(frame, "hubble")
     badges = dict(zip(table["Submission"], table["Badges"]))

@@ -29,7 +29,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from baselines.paper_seeds import seed_paper_results
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 from leaderboard.ranking import ItemRatios, paired_ranks
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not browser_available(), reason="no chromium/chromedriver"),
@@ -219,7 +219,9 @@ const pick = () => Array.from(document.querySelectorAll('#track-choice label')).
 const obs = new MutationObserver(() => { if (pick()) { obs.disconnect(); setTimeout(() => pick().click(), 300); } });
 obs.observe(document.body, {childList: true, subtree: true});
 Array.from(document.querySelectorAll('button[role=tab]')).find(b => b.innerText.trim() === 'Overview').click();
-setTimeout(() => Array.from(document.querySelectorAll('button[role=tab]')).find(b => b.innerText.trim() === 'Tracks').click(), 300);
+const tracksTab = () => Array.from(document.querySelectorAll('button[role=tab]'))
+  .find(b => b.innerText.trim() === 'Tracks');
+setTimeout(() => tracksTab().click(), 300);
 """
 
 

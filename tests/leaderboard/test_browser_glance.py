@@ -26,8 +26,8 @@ from selenium.webdriver.common.by import By
 from test_browser_hostile import _RAN_JS, _hostile_record, img, js_url, md_link, script, svg
 
 from baselines.paper_seeds import seed_paper_results
-from evaluator.records import ResultStore
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
+from evaluator.results.records import ResultStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not browser_available(), reason="no chromium/chromedriver"),
               pytest.mark.timeout(300)]
@@ -201,7 +201,8 @@ def test_about_submit_rules_and_citation_are_on_the_page(served, driver) -> None
     for title, words in expected.items():
         open_tab(driver, title)
         page_id = {"About": "about", "How to submit": "submit", "Rules": "rules", "Citation": "citation"}[title]
-        text = wait_for(lambda: driver.find_element(By.ID, f"{page_id}-text").text, what=f"the {title} text")
+        text = wait_for(lambda page_id=page_id: driver.find_element(By.ID, f"{page_id}-text").text,
+                        what=f"the {title} text")
         for word in words:
             assert word.lower() in text.lower(), (title, word)
     open_tab(driver, "Overview")
@@ -215,7 +216,8 @@ const at = {clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubble
 drag.dispatchEvent(new MouseEvent('mouseover', at));
 drag.dispatchEvent(new MouseEvent('mousemove', at));
 """
-UNHOVER_JS = "document.querySelector('#pareto-track .nsewdrag').dispatchEvent(new MouseEvent('mouseout', {bubbles: true}))"
+UNHOVER_JS = ("document.querySelector('#pareto-track .nsewdrag')"
+              ".dispatchEvent(new MouseEvent('mouseout', {bubbles: true}))")
 
 
 def test_pareto_hover_names_the_codec(driver) -> None:

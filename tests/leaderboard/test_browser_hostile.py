@@ -31,11 +31,11 @@ from browser_support import (
 from lb_factory import FINGERPRINT_CPU1, verified_record, write_baselines
 from selenium.webdriver.common.by import By
 
-from evaluator.records import Failure, ResultRecord, ResultStore, TrackSummary
+from evaluator.results.records import Failure, ResultRecord, ResultStore, TrackSummary
 from leaderboard.publish import publish
-from submissions import states
-from submissions.limits import SubmissionLimits
-from submissions.queue import SubmissionQueue
+from submissions.queue import states
+from submissions.queue.limits import SubmissionLimits
+from submissions.queue.submission_queue import SubmissionQueue
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not browser_available(), reason="no chromium/chromedriver"),
               pytest.mark.timeout(300)]

@@ -20,7 +20,7 @@ from lb_factory import verified_record, write_baselines
 from selenium.webdriver.common.by import By
 
 from baselines.paper_seeds import seed_paper_results, seed_paper_table2
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not browser_available(), reason="no chromium/chromedriver"),
               pytest.mark.timeout(300)]

@@ -25,7 +25,7 @@ from nl_factory import CODECS, near_lossless_record, write_near_lossless
 from selenium.webdriver.common.by import By
 from test_browser_hostile import assert_nothing_ran, img, svg
 
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 from leaderboard.near_lossless import BOUND_TITLE
 from leaderboard.safe_text import plot_text
 

@@ -28,7 +28,7 @@ from lb_factory import BASELINES, verified_record
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 from leaderboard.ranking import ItemRatios, paired_ranks
 from leaderboard.track_pages import GROUP_ROWS, PAGE_ROWS
 

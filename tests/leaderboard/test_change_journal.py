@@ -8,8 +8,8 @@ import threading
 
 from lb_factory import verified_record
 
-from evaluator.records import ResultStore
-from evaluator.store_changes import JOURNAL_NAME, ChangeJournal
+from evaluator.results.records import ResultStore
+from evaluator.results.store_changes import JOURNAL_NAME, ChangeJournal
 from leaderboard import store_reader
 from leaderboard.store_reader import StoreReader
 

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from baselines.registry import BASELINES
 from challenge.cli.significance import comparisons, scratch_store, significance_table
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 
 LABEL = "synthetic-small-s0:full_test"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evaluator.tracks import PAPER_TRACKS, TRACKS
+from evaluator.core.tracks import PAPER_TRACKS, TRACKS
 from leaderboard import column_choice, data_views, tables
 from leaderboard.filter_labels import KIND_WORDS, PROFILE_WORDS, PROVENANCE_WORDS, labelled
 from leaderboard.overview import BEST_CLASS, OVERVIEW_HEADERS, overview_table

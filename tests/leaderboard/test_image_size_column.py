@@ -1,6 +1,6 @@
 """DESIGN.md "Measurement": the codec image's compressed size is recorded and shown."""
 
-from evaluator.records import ResultRecord, ResultStore
+from evaluator.results.records import ResultRecord, ResultStore
 from leaderboard import tables
 from leaderboard.store_reader import StoreReader
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from lb_factory import verified_record
 
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 from leaderboard.board_data import Filters, LeaderboardData
 from leaderboard.ranking import ItemRatios, paired_ranks
 from leaderboard.store_reader import StoreReader

@@ -9,8 +9,8 @@ import pytest
 from lb_factory import write_baselines
 from nl_factory import CODECS, FACTORS, FAILED, SIGMA_BOUNDS, near_lossless_record, write_near_lossless
 
-from evaluator.records import ResultStore
-from evaluator.tracks import ERROR_BOUNDS, NEAR_LOSSLESS_TRACKS, TRACKS
+from evaluator.core.tracks import ERROR_BOUNDS, NEAR_LOSSLESS_TRACKS, TRACKS
+from evaluator.results.records import ResultStore
 from leaderboard.board_data import Filters, LeaderboardData
 from leaderboard.near_lossless import (
     BOUND_TITLE,

@@ -15,7 +15,7 @@ from baselines.paper_seeds import (
     paper_results,
     seed_paper_results,
 )
-from evaluator.tracks import PAPER_TRACKS
+from evaluator.core.tracks import PAPER_TRACKS
 
 PAPER_TEXT = Path("/work/shared/seed/astrocompress-paper.txt")
 ROW_TITLES = {"LCO": "lco", "Keck": "keck", "Hubble": "hubble", "JWST-2D": "jwst-2d", "SDSS-2D": "sdss-2d",

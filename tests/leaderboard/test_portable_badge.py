@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lb_factory import verified_record
 
-from evaluator.portability import PortableCheck
+from evaluator.results.portability import PortableCheck
 from leaderboard import tables
 from leaderboard.store_reader import RECORD_COLUMNS, StoreReader
 

@@ -80,7 +80,8 @@ def test_publish_to_fsspec_stand_in(store, tmp_path: Path) -> None:
     assert fourth.dataset.added == ["README.md", *tables]
 
     space = FsspecTarget(f"{hub}/spaces/org/board").list_files()
-    assert {"app.py", "requirements.txt", "README.md", "leaderboard/app.py", "evaluator/records.py"} <= set(space)
+    assert {"app.py", "requirements.txt", "README.md", "leaderboard/app.py",
+            "evaluator/results/records.py"} <= set(space)
 
 
 def test_space_files_front_matter_and_dataset() -> None:

@@ -11,8 +11,8 @@ import pytest
 from lb_factory import failed_record, verified_record, write_baselines
 
 from baselines.paper_seeds import seed_paper_results
-from evaluator.records import ResultStore
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
+from evaluator.results.records import ResultStore
 from leaderboard.dataset_card import PAPER_BIBTEX
 from leaderboard.publish import FsspecTarget, publish
 from leaderboard.table_columns import ITEM_SCHEMA, ITEM_TABLE, RECORD_SCHEMA, RECORD_TABLE
@@ -133,7 +133,7 @@ def test_publish_batches_and_is_idempotent(tmp_path: Path) -> None:
 
 
 def test_queue_only_publish_has_empty_tables(tmp_path: Path) -> None:
-    from submissions.queue import SubmissionQueue
+    from submissions.queue.submission_queue import SubmissionQueue
 
     queue = SubmissionQueue(tmp_path / "queue")
     queue.enqueue(participant="alice", name="Nebula", image_digest="sha256:" + "a" * 64)

@@ -12,16 +12,16 @@ import pytest
 from lb_factory import verified_record
 from typer.testing import CliRunner
 
-from evaluator.records import Failure, ResultRecord, ResultStore
+from evaluator.results.records import Failure, ResultRecord, ResultStore
 from leaderboard.board_data import LeaderboardData
 from leaderboard.publish import FsspecTarget, publish
 from leaderboard.queue_view import QueueSource, queue_frame
 from leaderboard.store_reader import StoreReader
-from submissions import states
-from submissions.intake import describe_failures
-from submissions.limits import SubmissionLimits
-from submissions.queue import SubmissionQueue
-from submissions.queue_snapshot import (
+from submissions.evaluation.intake import describe_failures
+from submissions.queue import states
+from submissions.queue.limits import SubmissionLimits
+from submissions.queue.submission_queue import SubmissionQueue
+from submissions.service.queue_snapshot import (
     SNAPSHOT_FORMAT,
     SNAPSHOT_PATH,
     QueueSnapshot,
@@ -29,7 +29,7 @@ from submissions.queue_snapshot import (
     build_snapshot,
     read_snapshot,
 )
-from submissions.service_heartbeat import (
+from submissions.service.service_heartbeat import (
     IDLE_PERIOD_S,
     STALE_PERIODS,
     ServiceSeen,
@@ -168,7 +168,7 @@ def test_publish_snapshot_and_status_from_the_published_dataset(board, tmp_path:
     assert res.exit_code == 0 and PUBLIC_LOG in res.output  # the submitter sees the public-data log
 
     empty = runner.invoke(app, ["status", "--from", f"file://{tmp_path / 'nothing-here'}"])
-    assert empty.exit_code == 1 and "no queue snapshot" in empty.output
+    assert empty.exit_code == 2 and "no queue snapshot" in empty.output  # a URL with no snapshot: bad input
 
     # the board reading the published dataset shows the same queue
     text, frame = LeaderboardData(StoreReader(results_url), None).queue_view()
@@ -271,8 +271,8 @@ def test_heartbeat_is_coarse_so_an_idle_queue_commits_nothing_new(tmp_path: Path
 
 
 def test_service_cycle_records_its_heartbeat_in_the_published_snapshot(tmp_path: Path) -> None:
-    from submissions.service import Service, ServiceConfig
-    from submissions.worker import WorkerConfig
+    from submissions.service.service import Service, ServiceConfig
+    from submissions.service.worker import WorkerConfig
 
     store = ResultStore(str(tmp_path / "results"))
     queue = SubmissionQueue(tmp_path / "queue")

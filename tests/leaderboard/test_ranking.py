@@ -72,7 +72,8 @@ def test_track_table_shows_intervals_and_tied_ranks(store) -> None:
     twin["compressed_bytes"] = twin["compressed_bytes"] + np.resize([3, -3], len(twin))  # no consistent difference
     twin["ratio"] = 16.0 * twin["npix"] / (8.0 * twin["compressed_bytes"])
     rec_twin, _ = verified_record("jpegxl-max", "keck", codec="Twin", submission="sub-twin", n_items=12, seed=1)
-    rec_twin.summary = type(rec_twin.summary)(**{**rec_twin.summary.to_dict(), "ratio_mean": float(twin["ratio"].mean())})
+    twin_mean = float(twin["ratio"].mean())
+    rec_twin.summary = type(rec_twin.summary)(**{**rec_twin.summary.to_dict(), "ratio_mean": twin_mean})
     store.write(rec_twin, twin)
     worse = items.copy()
     worse["compressed_bytes"] = (worse["compressed_bytes"] * 1.3).astype(int)

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from evaluator.inprocess import inprocess_fingerprint
+from evaluator.run.inprocess import inprocess_fingerprint
 from leaderboard import plots, tables
 from leaderboard.record_rows import fingerprint_id, hardware_label
 from leaderboard.safe_text import plot_text
@@ -29,7 +29,7 @@ def _runtime_rows(fingerprints: dict[str, dict[str, object]]) -> pd.DataFrame:
 
 
 def test_in_process_runs_of_one_machine_are_one_runtime_group() -> None:
-    fps = {codec: inprocess_fingerprint(codec, SOURCE) for codec in ("rice", "jpegls", "zstd")}
+    fps = {codec: inprocess_fingerprint(codec, SOURCE).to_json() for codec in ("rice", "jpegls", "zstd")}
     assert len({fp["inprocess_codec"] for fp in fps.values()}) == 3  # the fingerprints do differ per run
     assert len({fingerprint_id(fp) for fp in fps.values()}) == 1
     table = tables.runtime_table(_runtime_rows(fps), "keck")
@@ -38,8 +38,8 @@ def test_in_process_runs_of_one_machine_are_one_runtime_group() -> None:
 
 
 def test_another_machine_is_another_runtime_group() -> None:
-    here = inprocess_fingerprint("rice", SOURCE)
-    there = dict(inprocess_fingerprint("jpegls", SOURCE), cpu_model="Another CPU", hostname="elsewhere")
+    here = inprocess_fingerprint("rice", SOURCE).to_json()
+    there = dict(inprocess_fingerprint("jpegls", SOURCE).to_json(), cpu_model="Another CPU", hostname="elsewhere")
     assert fingerprint_id(here) != fingerprint_id(there)
     table = tables.runtime_table(_runtime_rows({"rice": here, "jpegls": there}), "keck")
     assert table["Machine"].nunique() == 2 and list(table["Rank"]) == [1, 1]

@@ -11,7 +11,7 @@ import pytest
 from lb_factory import verified_record
 from markdown_it import MarkdownIt
 
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 from leaderboard import plots
 from leaderboard.board_data import Filters, LeaderboardData
 from leaderboard.html_table import plain_table

@@ -52,21 +52,25 @@ def test_space_modules_are_grimps_import_closure() -> None:
     wanted = {"leaderboard.app"} | graph.find_upstream_modules("leaderboard.app")
     with_parents = {".".join(m.split(".")[:i]) for m in wanted for i in range(1, m.count(".") + 2)}
     assert set(space_modules()) == with_parents
-    assert {"evaluator.profiles", "submissions.queue_snapshot", "leaderboard.queue_view"} <= with_parents
+    assert {"evaluator.sandbox.profiles", "submissions.service.queue_snapshot",
+            "leaderboard.queue_view"} <= with_parents
     assert not any(m.startswith("challenge") for m in space_modules())  # above the leaderboard: never
-    # of the baselines only the archive codecs' names and FITS layout (numpy only); no registry, no models
+    # of the baselines only the catalog (plain data: names, titles, paper columns), the archive codecs' names
+    # and FITS layout (numpy only); no registry, no models, nothing that imports torch or imagecodecs
     assert {m for m in space_modules() if m.startswith("baselines")} <= {
-        "baselines", "baselines.archive", "baselines.archive.codecs", "baselines.archive.fits_file"}
+        "baselines", "baselines.catalog", "baselines.model_names",
+        "baselines.archive", "baselines.archive.codecs", "baselines.archive.fits_file"}
 
 
 def test_requirements_are_the_imports_pinned_here() -> None:
     reqs = {dist.lower().replace("_", "-"): (version, why) for dist, version, why in space_requirements()}
+    installed = metadata.packages_distributions()  # a scan of every installed file: once
     for imported in space_closure().required:
         if imported != "gradio":
-            dist = metadata.packages_distributions()[imported][0].lower().replace("_", "-")
+            dist = installed[imported][0].lower().replace("_", "-")
             assert dist in reqs, f"{imported} is imported by {space_closure().required[imported]}"
     assert {"psutil", "platformdirs", "pyarrow", "huggingface-hub"} <= set(reqs)
-    assert reqs["psutil"] == (metadata.version("psutil"), "imported by evaluator/profiles.py")
+    assert reqs["psutil"] == (metadata.version("psutil"), "imported by evaluator/sandbox/profiles.py")
     assert reqs["pyarrow"][1] == "read through pandas"
     assert "gradio" not in reqs and "docker" not in reqs  # gradio: the card; docker: function-level only
     files = space_files("org/results")

@@ -36,11 +36,11 @@ from typer.testing import CliRunner
 
 from baselines.paper_seeds import paper_records, seed_paper_results
 from challenge.cli import app
-from evaluator import settings
-from evaluator.records import ResultStore
-from submissions import states
-from submissions.limits import SubmissionLimits
-from submissions.queue import SubmissionQueue
+from evaluator.core import settings
+from evaluator.results.records import ResultStore
+from submissions.queue import states
+from submissions.queue.limits import SubmissionLimits
+from submissions.queue.submission_queue import SubmissionQueue
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(1500),
               pytest.mark.skipif(not browser_available(), reason="no chromium/chromedriver")]
@@ -69,7 +69,8 @@ def _clean_venv(root: Path, requirements: Path) -> Path:
     offline = ("install", "--no-compile", "--no-index", "--find-links", str(wheels), "-r", str(requirements))
     if _pip(python, *offline).returncode != 0:  # first run, or new pins: fetch the wheels from PyPI once
         got = _pip(python, "download", "--only-binary=:all:", "-d", str(wheels), "-r", str(requirements))
-        assert got.returncode == 0, f"pip download from PyPI failed (network?):\n{got.stdout[-3000:]}{got.stderr[-3000:]}"
+        assert got.returncode == 0, \
+            f"pip download from PyPI failed (network?):\n{got.stdout[-3000:]}{got.stderr[-3000:]}"
         done = _pip(python, *offline)
         assert done.returncode == 0, f"pip install failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
     return python
@@ -152,7 +153,8 @@ def test_published_space_runs_in_a_clean_venv(tmp_path: Path, artifacts_dir: Pat
              "    except ModuleNotFoundError: missing.append(name)\n"
              "print(json.dumps({'files': [m.__file__ for m in (evaluator, leaderboard, submissions)],\n"
              "                  'gradio': gradio.__version__, 'missing': missing, 'path': sys.path}))\n")
-    out = subprocess.run([str(python), "-c", probe], check=False, cwd=space, env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run([str(python), "-c", probe], check=False, cwd=space, env=env, capture_output=True, text=True,
+                         timeout=120)
     assert out.returncode == 0, out.stderr
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert all(Path(f).resolve().is_relative_to(space.resolve()) for f in seen["files"]), seen["files"]

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from lb_factory import failed_record, verified_record
 
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 from leaderboard.store_reader import StoreReader
 
 

@@ -13,7 +13,7 @@ from fsspec.implementations.local import LocalFileSystem
 from lb_factory import failed_record, verified_record, write_baselines
 
 from baselines.paper_seeds import seed_paper_results
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 from leaderboard.board_data import Filters, LeaderboardData
 from leaderboard.board_reader import open_reader
 from leaderboard.publish import publish

@@ -9,14 +9,14 @@ import pytest
 from lb_factory import BASELINES, failed_record, verified_record, write_baselines
 
 from baselines.paper_seeds import seed_paper_results
-from evaluator.noise_floor import gaussian_entropy_bits
-from evaluator.tracks import TRACKS
-from leaderboard.overview import overview_table
-from leaderboard.track_pages import plain
+from evaluator.core.tracks import TRACKS
+from evaluator.data.noise_floor import gaussian_entropy_bits
 from leaderboard import plots, tables
 from leaderboard.board_data import Filters, LeaderboardData
-from leaderboard.store_reader import StoreReader
 from leaderboard.filter_labels import PROFILE_WORDS
+from leaderboard.overview import overview_table
+from leaderboard.store_reader import StoreReader
+from leaderboard.track_pages import plain
 
 
 @pytest.fixture

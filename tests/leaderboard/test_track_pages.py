@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 from lb_factory import verified_record
 
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 from leaderboard import plots, track_pages
 from leaderboard.board_data import Filters, LeaderboardData
 from leaderboard.store_reader import StoreReader

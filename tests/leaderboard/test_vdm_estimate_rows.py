@@ -22,7 +22,7 @@ from selenium.webdriver.common.by import By
 
 from baselines.neural.vdm_records import CODEC, estimate_record, seed_vdm_estimates
 from baselines.paper_seeds import seed_paper_results
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 from leaderboard.board_data import Filters, LeaderboardData
 from leaderboard.store_reader import StoreReader
 from leaderboard.tables import INTERVAL_TITLE
@@ -34,8 +34,8 @@ def _strong_estimate(track: str) -> tuple:
     """An estimate far above every codec, on the same item ids as lb_factory's records (so it would outrank them)."""
     items = [{"item_id": f"synthetic-{track}-{i:03d}", "shape": [256, 256], "npix": 65536, "bpp": 1.6 + 0.01 * i,
               "stderr": 0.01, "samples": [1.6], "seconds": 1.0} for i in range(6)]
-    return estimate_record({"track": track, "split": SPLIT, "synthetic": True, "created_at": "2026-12-01T00:00:00+00:00",
-                            "info": {"samples": 1}, "items": items})
+    return estimate_record({"track": track, "split": SPLIT, "synthetic": True,
+                            "created_at": "2026-12-01T00:00:00+00:00", "info": {"samples": 1}, "items": items})
 
 
 def _ranks(table: pd.DataFrame) -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evaluator.coding import BitstreamError
+from evaluator.sdk.coding import BitstreamError
 
 
 def sky_frame() -> np.ndarray:

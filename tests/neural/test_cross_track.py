@@ -9,7 +9,7 @@ from baselines.neural.cross_track import (
     cross_track_idf,
     ratio_matrix,
 )
-from evaluator.records import ResultStore
+from evaluator.results.records import ResultStore
 from leaderboard.board_data import LeaderboardData
 from leaderboard.store_reader import StoreReader
 

@@ -22,7 +22,7 @@ from baselines.neural.checkpoints import (
 from baselines.neural.codec import NeuralCodec
 from baselines.neural.idf import IDF, IDF_CONFIGS
 from baselines.neural.l3c import L3C, L3C_CONFIGS
-from evaluator.coding import unpack_header
+from evaluator.sdk.coding import unpack_header
 
 
 def _tiny(kind: str, variant: str = "direct", frames: int = 1, residual: bool = False) -> NeuralCodec:

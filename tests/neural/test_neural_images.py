@@ -8,9 +8,9 @@ import pytest
 
 from baselines.baseline_images import ensure_baseline_images
 from baselines.registry import BASELINES
-from evaluator.evaluate import evaluate_image, first_items
-from evaluator.records import ResultStore
-from evaluator.tracks import select_tracks
+from evaluator.core.tracks import select_tracks
+from evaluator.results.records import ResultStore
+from evaluator.run.evaluate import ImageRun, evaluate_image, first_items
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -25,9 +25,9 @@ def test_neural_image_round_trips_in_the_sandbox_and_is_portable(neural_images, 
     spec = BASELINES[model]
     store = ResultStore(str(tmp_path / "results"))
     tracks = select_tracks("keck,sdss-3d-lambda")
-    records = evaluate_image(neural_images[model].tag, tracks, first_items("synthetic", 1), "cpu-1", store,
-                             submission=spec.submission, codec_name=spec.title, neural=True,
-                             measure_image_size=False)
+    records = evaluate_image(ImageRun(neural_images[model].tag, tracks, first_items("synthetic", 1), "cpu-1", store,
+                                      submission=spec.submission, codec_name=spec.title, neural=True,
+                                      measure_image_size=False))
     for rec in records:
         assert rec.status == "ok", (rec.track, rec.failure)
         assert rec.neural and rec.summary.ratio_mean > 1.0

@@ -29,13 +29,14 @@ from baselines.neural.pixelcnn import (
 )
 from baselines.neural.pixelcnn_step import CachedPixelCNN
 from baselines.neural.pixelcnn_stream import real_pixels
-from evaluator.coding import to_patches
+from evaluator.sdk.coding import to_patches
 
 PAPER_TRACKS = ("lco", "keck", "hubble", "jwst-2d", "jwst-2d-res", "sdss-2d", "sdss-3d-lambda", "sdss-3d-time")
 
 
 # The paper's structure (3 resolutions, 5 resnets) at a width a test can afford.
-PIXELCNN_CONFIGS_FOR_TESTS = {**PIXELCNN_CONFIGS, "paper-narrow": PixelCNNConfig(filters=8, resnets=5, levels=3, mixtures=3)}
+PIXELCNN_CONFIGS_FOR_TESTS = {**PIXELCNN_CONFIGS,
+                              "paper-narrow": PixelCNNConfig(filters=8, resnets=5, levels=3, mixtures=3)}
 
 
 def _model(config: str, channels: int, seed: int = 1) -> PixelCNN:
@@ -70,7 +71,8 @@ def test_each_output_sees_only_the_pixels_before_it(config: str, channels: int) 
 
 
 def test_the_paper_configuration_has_the_papers_size() -> None:
-    assert sum(p.numel() for p in PixelCNN(PIXELCNN_CONFIGS["paper"], 1).parameters()) == pytest.approx(53.6e6, rel=0.01)
+    n_params = sum(p.numel() for p in PixelCNN(PIXELCNN_CONFIGS["paper"], 1).parameters())
+    assert n_params == pytest.approx(53.6e6, rel=0.01)
 
 
 def test_channels_are_coupled_within_groups_of_three() -> None:
@@ -176,7 +178,8 @@ def test_committed_checkpoint_round_trip(track: str) -> None:
 def test_training_writes_a_checkpoint_that_codes(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from baselines.neural.train import main
 
-    path = main(["--model", "pixelcnn", "--track", "keck", "--minutes", "0.1", "--config", "tiny",
+    # 1.2 s of training: ~50 steps of the tiny model here (the point is a checkpoint that codes, not a good one)
+    path = main(["--model", "pixelcnn", "--track", "keck", "--minutes", "0.02", "--config", "tiny",
                  "--variant", "direct", "--batch", "8", "--lr", "2e-3", "--out", str(tmp_path / "pixelcnn-keck.pt")])
     ckpt = load_checkpoint(path)
     assert ckpt.meta["steps"] >= 3 and np.isfinite(ckpt.meta["val_bpp"]) and 0 < ckpt.meta["val_bpp"] < 16

@@ -6,12 +6,12 @@ import pytest
 
 from baselines.baseline_images import ensure_baseline_images
 from baselines.registry import BASELINES
-from evaluator.evaluate import ItemsSource, evaluate_image, first_items
-from evaluator.items import Item
-from evaluator.profiles import PROFILES
-from evaluator.records import ResultStore
-from evaluator.synthetic.calibration import track_items
-from evaluator.tracks import select_tracks
+from evaluator.core.tracks import select_tracks
+from evaluator.data.items import Item
+from evaluator.data.synthetic_calibration import track_items
+from evaluator.results.records import ResultStore
+from evaluator.run.evaluate import ImageRun, ItemsSource, evaluate_image, first_items
+from evaluator.sandbox.profiles import PROFILES
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -25,8 +25,8 @@ def image() -> str:
 
 def _evaluate(tag: str, tracks: str, source, store: ResultStore):  # type: ignore[no-untyped-def]
     spec = BASELINES["pixelcnn"]
-    return evaluate_image(tag, select_tracks(tracks), source, "cpu-1", store, submission=spec.submission,
-                          codec_name=spec.title, neural=True, measure_image_size=False)
+    return evaluate_image(ImageRun(tag, select_tracks(tracks), source, "cpu-1", store, submission=spec.submission,
+                                   codec_name=spec.title, neural=True, measure_image_size=False))
 
 
 def test_every_paper_track_round_trips_in_the_sandbox_and_decodes_portably(image: str, tmp_path) -> None:

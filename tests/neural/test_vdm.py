@@ -24,10 +24,10 @@ from baselines.neural.vdm_train import (
     train,
     validation_bpp,
 )
-from evaluator.data_source import resolve_source
-from evaluator.items import Item
-from evaluator.records import ResultStore
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
+from evaluator.data.data_source import resolve_source
+from evaluator.data.items import Item
+from evaluator.results.records import ResultStore
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -60,8 +60,8 @@ def test_bound_of_gaussian_noise_is_near_its_entropy_and_finite():
         low, high = torch.full((n, 1), -30000.0), torch.full((n, 1), 30000.0)
         g = torch.Generator().manual_seed(1)
         with torch.no_grad():
-            bits = [float(model.bound_bits(u, torch.full((n,), sigma), low, high, stratified_times(n, g), g).total.sum())
-                    / u.numel() for _ in range(8)]
+            bits = [float(model.bound_bits(u, torch.full((n,), sigma), low, high, stratified_times(n, g),
+                                           g).total.sum()) / u.numel() for _ in range(8)]
         entropy = math.log2(sigma) + 0.5 * math.log2(2 * math.pi * math.e)
         assert all(math.isfinite(b) for b in bits)
         assert entropy - 0.15 < float(np.mean(bits)) < entropy + 0.4, (sigma, np.mean(bits), entropy)

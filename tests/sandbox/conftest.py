@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evaluator.evaluate import ItemsSource
-from evaluator.items import Item
-from evaluator.profiles import PROFILES, MiB, Profile
+from evaluator.data.items import Item
+from evaluator.run.evaluate import ItemsSource
+from evaluator.sandbox.profiles import PROFILES, MiB, Profile
 
 HOSTILE = Path(__file__).parent / "hostile"
 

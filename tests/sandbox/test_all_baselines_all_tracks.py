@@ -8,9 +8,9 @@ import pytest
 
 from baselines.classical import CODECS
 from baselines.evaluation import evaluate_baselines
-from evaluator.data_source import resolve_source
-from evaluator.records import ResultStore
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
+from evaluator.data.data_source import resolve_source
+from evaluator.results.records import ResultStore
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(900)]
 

@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 from baselines.classical import get_codec
 from baselines.registry import BASELINES
 from challenge.cli import app
-from evaluator.evaluate import evaluate_image
-from evaluator.inprocess import evaluate_inprocess
-from evaluator.records import ResultStore
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
+from evaluator.results.records import ResultStore
+from evaluator.run.evaluate import ImageRun, evaluate_image
+from evaluator.run.inprocess import evaluate_inprocess
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(300)]
 
@@ -28,8 +28,8 @@ def baseline_images(docker_client):
 def test_sandboxed_rice_matches_inprocess_rice(baseline_images, tiny_source, test_profile):
     store = ResultStore("memory://baselines")
     tracks = [TRACKS["hubble"], TRACKS["sdss-3d-lambda"]]
-    sbx = evaluate_image(baseline_images["rice"].tag, tracks, tiny_source, test_profile, store,
-                         submission="baseline-rice", codec_name="RICE", measure_image_size=False)
+    sbx = evaluate_image(ImageRun(baseline_images["rice"].tag, tracks, tiny_source, test_profile, store,
+                                  submission="baseline-rice", codec_name="RICE", measure_image_size=False))
     inp = evaluate_inprocess(get_codec("rice"), tracks, tiny_source, store)
     for a, b in zip(sbx, inp, strict=True):
         assert a.status == b.status == "ok", (a.failure, b.failure)

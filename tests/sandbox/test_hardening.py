@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evaluator.sandbox import SandboxedCodec
+from evaluator.sandbox.codec_pair import SandboxedCodec
 from evaluator.sandbox.policy import HARDENING_FLAGS, NOBODY, fsize_limit, host_config_kwargs
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(120)]
@@ -54,7 +54,7 @@ def test_running_container_is_hardened(hostile_images, docker_client, test_profi
 @pytest.mark.parametrize("tmpfs_out", [True, False])
 def test_output_folders_with_and_without_host_tmpfs(hostile_images, test_profile, tmp_path, monkeypatch, tmpfs_out):
     """Root evaluators get a size-capped tmpfs for /work/out; others a plain folder capped per file by fsize."""
-    from evaluator.failures import CodecFailure  # noqa: PLC0415
+    from evaluator.core.failures import CodecFailure  # noqa: PLC0415
 
     monkeypatch.setenv("CHALLENGE_RUN_DIR", str(tmp_path))
     item = np.arange(64 * 64, dtype=np.uint16).reshape(64, 64)

@@ -16,10 +16,10 @@ import numpy as np
 import psutil
 import pytest
 
-from evaluator.evaluate import evaluate_image
-from evaluator.records import ResultStore
-from evaluator.sandbox import LABEL
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
+from evaluator.results.records import ResultStore
+from evaluator.run.evaluate import ImageRun, evaluate_image
+from evaluator.sandbox.policy import LABEL
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(180)]
 
@@ -57,8 +57,8 @@ def _remember_tags(hostile_images):
 
 def evaluate(tag: str, source, profile, store=None, **kw):
     store = store or ResultStore("memory://hostile")
-    (record,) = evaluate_image(tag, [HUBBLE], source, profile, store, measure_image_size=False,
-                               submission="hostile", **kw)
+    (record,) = evaluate_image(ImageRun(tag, [HUBBLE], source, profile, store, measure_image_size=False,
+                                        submission="hostile", **kw))
     return record, store.items(record.key)
 
 
@@ -169,8 +169,8 @@ def test_host_still_healthy_after_bombs():
 
 def test_good_codec_after_hostile_ones(hostile_images, tiny_source, docker_client, run_dir, test_profile):
     store = ResultStore("memory://after")
-    records = evaluate_image(hostile_images["good"], [HUBBLE, TRACKS["sdss-3d-lambda"]], tiny_source,
-                             test_profile, store, measure_image_size=False, submission="good")
+    records = evaluate_image(ImageRun(hostile_images["good"], [HUBBLE, TRACKS["sdss-3d-lambda"]], tiny_source,
+                                      test_profile, store, measure_image_size=False, submission="good"))
     assert [r.status for r in records] == ["ok", "ok"]
     rec = records[0]
     assert rec.provenance == "verified" and rec.synthetic and rec.summary.n_items == 4
@@ -187,14 +187,14 @@ def test_ctrl_c_mid_track_leaves_nothing_behind(hostile_images, tiny_source, doc
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        evaluate_image(hostile_images["good"], [HUBBLE], tiny_source, test_profile, None,
-                       measure_image_size=False, progress=interrupt)
+        evaluate_image(ImageRun(hostile_images["good"], [HUBBLE], tiny_source, test_profile, None,
+                                measure_image_size=False, progress=interrupt))
     assert_clean(docker_client, run_dir)
 
 
 def test_bigger_item_restarts_codec_with_a_bigger_cap(hostile_images, docker_client, run_dir, test_profile):
-    from evaluator.evaluate import ItemsSource  # noqa: PLC0415
-    from evaluator.items import Item  # noqa: PLC0415
+    from evaluator.data.items import Item  # noqa: PLC0415
+    from evaluator.run.evaluate import ItemsSource  # noqa: PLC0415
 
     small = np.full((64, 64), 7, np.uint16)
     big = np.arange(512 * 1024, dtype=np.uint32).astype(np.uint16).reshape(512, 1024)  # 1 MiB raw: cap 4 MiB

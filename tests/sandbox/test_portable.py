@@ -13,12 +13,13 @@ import json
 
 import pytest
 
-from evaluator.evaluate import ItemsSource, evaluate_image
-from evaluator.named_table import NamedTable
-from evaluator.portability import NPY_AVX512_GROUPS, PORTABLE_ENVS, PortableEnv
-from evaluator.records import ResultStore
-from evaluator.sandbox import LABEL, CodecContainer
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
+from evaluator.results.portability import NPY_AVX512_GROUPS, PORTABLE_ENVS, PortableEnv
+from evaluator.results.records import ResultStore
+from evaluator.run.evaluate import ImageRun, ItemsSource, evaluate_image
+from evaluator.sandbox.container import CodecContainer
+from evaluator.sandbox.policy import LABEL
+from evaluator.sdk.named_table import NamedTable
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(300)]
 
@@ -52,8 +53,8 @@ def _left_containers(docker_client, tag: str) -> list[str]:
 @pytest.mark.parametrize("codec", ["rice", "jpegxl"])
 def test_classical_baselines_are_portable(codec, baseline_images, tiny_source, test_profile, docker_client):
     store = ResultStore(f"memory://portable-{codec}")
-    records = evaluate_image(baseline_images[codec].tag, [HUBBLE, TRACKS["sdss-3d-lambda"]], tiny_source,
-                             test_profile, store, measure_image_size=False)
+    records = evaluate_image(ImageRun(baseline_images[codec].tag, [HUBBLE, TRACKS["sdss-3d-lambda"]], tiny_source,
+                                      test_profile, store, measure_image_size=False))
     for record, n_sampled in zip(records, (3, 2), strict=True):  # 4 items: first, largest, last; 2 items: both
         assert record.status == "ok", record.failure
         check = record.portable
@@ -66,7 +67,8 @@ def test_classical_baselines_are_portable(codec, baseline_images, tiny_source, t
 
 def test_thread_dependent_codec_is_flagged_not_failed(threadsum, tiny_source, test_profile, docker_client):
     store = ResultStore("memory://portable-threadsum")
-    (record,) = evaluate_image(threadsum, [HUBBLE], tiny_source, test_profile, store, measure_image_size=False)
+    (record,) = evaluate_image(ImageRun(threadsum, [HUBBLE], tiny_source, test_profile, store,
+                                        measure_image_size=False))
     assert record.status == "ok" and record.failure is None  # the normal round trips pass: ranked as usual
     assert record.summary.ratio_mean is not None and record.summary.n_items == 4
     check = record.portable
@@ -81,7 +83,7 @@ def test_thread_dependent_codec_is_flagged_not_failed(threadsum, tiny_source, te
 def test_hidden_data_detail_is_the_failure_tables_message(threadsum, tiny_source, test_profile, tmp_path):
     hidden = ItemsSource({"hubble": tiny_source.items["hubble"][:2]}, label="hidden:tiny", synthetic=False,
                          hidden=True)
-    (record,) = evaluate_image(threadsum, [HUBBLE], hidden, test_profile, None, measure_image_size=False)
+    (record,) = evaluate_image(ImageRun(threadsum, [HUBBLE], hidden, test_profile, None, measure_image_size=False))
     assert record.status == "ok" and record.portable is not None and not record.portable.ok
     assert record.portable.detail == ("not_lossless on item tiny-0: the decoded item differs from the original "
                                       "(details are in the organizer log; hidden data)")
@@ -102,7 +104,7 @@ def test_environments_run_in_order_and_stop_at_the_first_break(threadsum, tiny_s
         return real_start(self)
 
     monkeypatch.setattr(CodecContainer, "start", spy)
-    (record,) = evaluate_image(threadsum, [HUBBLE], tiny_source, test_profile, None, measure_image_size=False)
+    (record,) = evaluate_image(ImageRun(threadsum, [HUBBLE], tiny_source, test_profile, None, measure_image_size=False))
     assert started == ["encoder", "decoder", "decoder (same-threads environment)", "decoder (generic environment)"]
     assert record.portable is not None and record.portable.environment == "generic" and not record.portable.ok
 

@@ -6,7 +6,10 @@ import os
 
 import pytest
 
-from evaluator.profiles import (
+from evaluator.results.fingerprints import Fingerprint
+from evaluator.results.image_identity import ImageIdentity
+from evaluator.sandbox.policy import HARDENING, check_hardening, host_config_kwargs
+from evaluator.sandbox.profiles import (
     PROFILES,
     MiB,
     ProfileUnavailable,
@@ -15,7 +18,6 @@ from evaluator.profiles import (
     gpu_info,
     grant,
 )
-from evaluator.sandbox.policy import HARDENING, check_hardening, host_config_kwargs
 
 
 def test_limits_follow_the_design():
@@ -47,7 +49,9 @@ def test_fingerprint_fields():
     class Src:
         label, revision, synthetic = "synthetic-small-s0:full_test", "rev1", True
 
-    fp = fingerprint("cpu-1", {"digest": "sha256:abc", "compressed_size_bytes": 123}, Src())
+    typed = fingerprint("cpu-1", ImageIdentity("sha256:abc", compressed_size_bytes=123), Src())
+    fp = typed.to_json()  # what a record stores
+    assert Fingerprint.from_json(fp) == typed and Fingerprint.from_json(fp).to_json() == fp
     assert fp["cores_granted"] == 1 and fp["image_digest"] == "sha256:abc"
     assert fp["image_compressed_bytes"] == 123 and fp["synthetic"] is True and fp["dataset_revision"] == "rev1"
     for key in ("cpu_model", "memory_granted_bytes", "docker_version", "contract_version", "evaluator_version",

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from evaluator.failures import CodecFailure
-from evaluator.protocol import JsonLinesClient, StderrTail
+from evaluator.core.failures import CodecFailure
+from evaluator.sandbox.protocol import JsonLinesClient, StderrTail
 
 
 def frame(stream: int, data: bytes) -> bytes:

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.evaluate import ItemsSource, evaluate_image
-from evaluator.records import ResultStore
-from evaluator.tracks import TRACKS
-from submissions import states
-from submissions.intake import describe_failures
-from submissions.limits import SubmissionLimits
-from submissions.queue import SubmissionQueue
-from submissions.queue_snapshot import build_snapshot
+from evaluator.core.tracks import TRACKS
+from evaluator.results.records import ResultStore
+from evaluator.run.evaluate import ImageRun, ItemsSource, evaluate_image
+from submissions.evaluation.intake import describe_failures
+from submissions.queue import states
+from submissions.queue.limits import SubmissionLimits
+from submissions.queue.submission_queue import SubmissionQueue
+from submissions.service.queue_snapshot import build_snapshot
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(300)]
 
@@ -33,8 +33,8 @@ def _evaluate_as_the_worker(queue: SubmissionQueue, store: ResultStore, tag: str
     sid = queue.enqueue(participant=who, name="crashmid", image_digest=digest).id
     assert queue.claim("w1") is not None
     queue.transition(sid, states.RUNNING, "evaluating", owner="w1")
-    records = evaluate_image(tag, [HUBBLE], source, profile, store, submission=sid, codec_name="crashmid",
-                             show_logs=False, measure_image_size=False)
+    records = evaluate_image(ImageRun(tag, [HUBBLE], source, profile, store, submission=sid, codec_name="crashmid",
+                                      show_logs=False, measure_image_size=False))
     queue.transition(sid, states.FAILED, "; ".join(describe_failures(records)), owner="w1")
     return sid
 

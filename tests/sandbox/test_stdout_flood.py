@@ -14,11 +14,11 @@ import time
 import numpy as np
 import pytest
 
-from evaluator.evaluate import ItemsSource, evaluate_image
-from evaluator.items import Item
-from evaluator.profiles import PROFILES
-from evaluator.sandbox import LABEL
-from evaluator.tracks import TRACKS
+from evaluator.core.tracks import TRACKS
+from evaluator.data.items import Item
+from evaluator.run.evaluate import ImageRun, ItemsSource, evaluate_image
+from evaluator.sandbox.policy import LABEL
+from evaluator.sandbox.profiles import PROFILES
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(300)]
 
@@ -38,8 +38,8 @@ def test_stdout_flood_fails_with_protocol_fast(name, text, test_codec, docker_cl
     cpu1 = PROFILES["cpu-1"]
     assert cpu1.request_timeout(big.size) > 200  # the deadline is far away
     t0 = time.monotonic()
-    (record,) = evaluate_image(tag, [TRACKS["hubble"]], source, cpu1, None, measure_image_size=False,
-                               submission=f"flood-{name}")
+    (record,) = evaluate_image(ImageRun(tag, [TRACKS["hubble"]], source, cpu1, None, measure_image_size=False,
+                                        submission=f"flood-{name}"))
     took = time.monotonic() - t0
     assert record.failure is not None and record.failure.kind == "protocol", record.failure
     assert text in record.failure.message

@@ -8,8 +8,8 @@ import os
 import numpy as np
 import pytest
 
-from evaluator.failures import CodecFailure
-from evaluator.verify import (
+from evaluator.core.failures import CodecFailure
+from evaluator.sandbox.verify import (
     check_output_folder,
     compare,
     load_decoded,

@@ -1,7 +1,7 @@
 """An ``HfApi`` whose network methods are answered from memory and recorded (imported by name).
 
 It does NOT reach the Hub: it stands in for the server so the tests can
-check what :class:`submissions.hub_inbox.HubInbox` would send (the calls and
+check what :class:`submissions.inbox.hub_inbox.HubInbox` would send (the calls and
 their arguments), and it answers with huggingface_hub's own objects
 (``CommitInfo``, ``Discussion``, ``DiscussionWithDetails``,
 ``DiscussionComment``, ``DiscussionStatusChange``) built the way the library
@@ -91,7 +91,8 @@ class RecordingHfApi(HfApi):
 
     def _event(self, kind: str, data: dict[str, Any], author: str) -> dict[str, Any]:
         return {"id": f"ev{sum(len(p.events) for p in self.prs.values())}", "type": kind,
-                "createdAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "author": {"name": author}, "data": data}
+                "createdAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "author": {"name": author},
+                "data": data}
 
     # -- participant side -----------------------------------------------------
     def create_commit(self, repo_id: str, operations: Any, *, commit_message: str, **kw: Any) -> Any:

@@ -15,9 +15,9 @@ from typing import Any
 from hub_recorder import RecordingHfApi
 from pyrage import x25519
 
-from submissions.inbox import Inbox
-from submissions.inbox_crypto import create_identity, parse_recipient, seal_file
-from submissions.inbox_image import seal_fields
+from submissions.inbox.inbox import Inbox
+from submissions.inbox.inbox_crypto import create_identity, parse_recipient, seal_file
+from submissions.inbox.inbox_image import seal_fields
 
 ORGANIZER = "organizer"
 

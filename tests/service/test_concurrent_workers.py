@@ -18,14 +18,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evaluator.hidden_splits import register_split
-from evaluator.records import ResultStore
-from submissions import states
-from submissions.ingest import images_dir
-from submissions.intake import export_image
-from submissions.queue import SubmissionQueue
-from submissions.service import Service, ServiceConfig
-from submissions.worker import WorkerConfig
+from evaluator.data.hidden_splits import register_split
+from evaluator.results.records import ResultStore
+from submissions.evaluation.intake import export_image
+from submissions.inbox.ingest import images_dir
+from submissions.queue import states
+from submissions.queue.submission_queue import SubmissionQueue
+from submissions.service.service import Service, ServiceConfig
+from submissions.service.worker import WorkerConfig
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 

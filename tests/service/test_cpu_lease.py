@@ -1,4 +1,4 @@
-"""Host-wide core leases (evaluator.cpu_lease) between real processes and threads, without Docker."""
+"""Host-wide core leases (evaluator.sandbox.cpu_lease) between real processes and threads, without Docker."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.cpu_lease import lease_cores
+from evaluator.sandbox.cpu_lease import lease_cores
 
 
 def _hold(folder: str, cpus: list[int], n: int, out: mp.Queue, hold_s: float) -> None:

@@ -20,14 +20,14 @@ from hub_recorder import RecordingHfApi
 from inbox_helpers import ORGANIZER, leaks
 from typer.testing import CliRunner
 
-from evaluator.tracks import select_tracks
-from submissions.hub_inbox import HubInbox
-from submissions.inbox_crypto import create_identity, identity_path
-from submissions.inbox_url import open_inbox
-from submissions.intake import export_image
-from submissions.queue import SubmissionQueue
+from evaluator.core.tracks import select_tracks
+from submissions.evaluation.intake import export_image
+from submissions.inbox.hub_inbox import HubInbox
+from submissions.inbox.inbox_crypto import create_identity, identity_path
+from submissions.inbox.inbox_url import open_inbox
+from submissions.queue.submission_queue import SubmissionQueue
+from submissions.service.worker import SUBMISSION_REPOSITORY, WorkerConfig, run_worker
 from submissions.submit import SubmitRequest, submit_codec
-from submissions.worker import SUBMISSION_REPOSITORY, WorkerConfig, run_worker
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

@@ -23,9 +23,8 @@ from inbox_helpers import ORGANIZER, fake_image, leaks, publish_keys, request_fi
 from pyrage import x25519
 from typer.testing import CliRunner
 
-from submissions import states
-from submissions.hub_inbox import LFS_RULE, HubInbox
-from submissions.inbox_crypto import (
+from submissions.inbox.hub_inbox import LFS_RULE, HubInbox
+from submissions.inbox.inbox_crypto import (
     InboxKeyError,
     SealError,
     create_identity,
@@ -35,9 +34,10 @@ from submissions.inbox_crypto import (
     seal_file,
     sniff,
 )
-from submissions.ingest import answer, ingest, marker
-from submissions.queue import SubmissionQueue
-from submissions.submission_store import SubmissionStore
+from submissions.inbox.ingest import answer, ingest, marker
+from submissions.inbox.submission_store import SubmissionStore
+from submissions.queue import states
+from submissions.queue.submission_queue import SubmissionQueue
 
 REPO = "astro-org/submissions"
 URL = f"hf://datasets/{REPO}"
@@ -117,7 +117,7 @@ def test_sealing_streams(tmp_path: Path) -> None:
     script = f"""
 import os
 from pathlib import Path
-from submissions.inbox_crypto import create_identity, load_identity, open_sealed, seal_file
+from submissions.inbox.inbox_crypto import create_identity, load_identity, open_sealed, seal_file
 from pyrage import x25519
 d = Path({str(tmp_path)!r})
 src = d / "big.bin"

@@ -24,15 +24,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evaluator.hidden_splits import register_split
-from evaluator.records import ResultStore
-from evaluator.sandbox import LABEL
-from submissions import states
-from submissions.intake import export_image
-from submissions.queue import SubmissionQueue
-from submissions.queue_snapshot import read_snapshot
-from submissions.submission_store import SubmissionStore
-from submissions.worker import SUBMISSION_REPOSITORY
+from evaluator.data.hidden_splits import register_split
+from evaluator.results.records import ResultStore
+from evaluator.sandbox.policy import LABEL
+from submissions.evaluation.intake import export_image
+from submissions.inbox.submission_store import SubmissionStore
+from submissions.queue import states
+from submissions.queue.submission_queue import SubmissionQueue
+from submissions.service.queue_snapshot import read_snapshot
+from submissions.service.worker import SUBMISSION_REPOSITORY
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(900)]
 

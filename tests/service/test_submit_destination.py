@@ -10,11 +10,11 @@ from hub_recorder import RecordingHfApi
 from inbox_helpers import ORGANIZER
 from typer.testing import CliRunner
 
-from evaluator.tracks import select_tracks
+from evaluator.core.tracks import select_tracks
 from submissions import submit as submit_module
-from submissions.hub_inbox import HubInbox
-from submissions.inbox_url import InboxUrlError, open_inbox, parse_destination
-from submissions.queue import SubmissionQueue
+from submissions.inbox.hub_inbox import HubInbox
+from submissions.inbox.inbox_url import InboxUrlError, open_inbox, parse_destination
+from submissions.queue.submission_queue import SubmissionQueue
 from submissions.submit import SubmitRefused, SubmitRequest, submit_codec
 
 HUB = "hf://datasets/astro-org/submissions"
@@ -110,7 +110,7 @@ def test_hosted_mode_names_the_identity_and_warns_about_participant(tmp_path: Pa
     out = " ".join(result.output.split())
     assert "your Hugging Face account (the token's) is your identity" in out
     assert "--participant 'bob' is ignored" in out
-    assert result.exit_code == 1 and "hf auth login" in out and no_build == []
+    assert result.exit_code == 2 and "hf auth login" in out and no_build == []  # the user's to fix: log in
 
 
 def _request(tmp_path: Path, inbox: str) -> SubmitRequest:

@@ -1,6 +1,6 @@
 """Shared, session-cached encodings of the default synthetic test items.
 
-The default synthetic corpus (``evaluator.synthetic``) holds
+The default synthetic corpus (``evaluator.data.synthetic``) holds
 ``make_file(dataset, seed=0, index=i)`` for i = 0..2 (Legacy: 0..5, three of
 them LCO); every classical codec encodes every paper-track item once per
 session (JPEG-XL effort 9 is the slow one) and the round trip is checked.
@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from baselines.classical import CODECS
-from evaluator.metrics import compression_ratio
-from evaluator.synthetic.calibration import SyntheticItem, track_items
-from evaluator.synthetic.sky import SyntheticFile
-from evaluator.tracks import PAPER_TRACKS
+from evaluator.core.metrics import compression_ratio
+from evaluator.core.tracks import PAPER_TRACKS
+from evaluator.data.synthetic_calibration import SyntheticItem, track_items
+from evaluator.data.synthetic_sky import SyntheticFile
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ the paper's era; needs numpy < 2), on exactly the items of
 ``resolve_source("synthetic")``, laid out as ``baselines.classical`` does.
 
 Cold run builds the venv (pip from PyPI, binary wheels only) under
-``evaluator.settings.cache_dir() / "paper-era-imagecodecs"``; a stamp file
+``evaluator.core.settings.cache_dir() / "paper-era-imagecodecs"``; a stamp file
 marks it complete and an fcntl lock serializes concurrent builders. If PyPI
 cannot be reached the module is skipped (with pip's error tail); any other
 build failure is a test failure.
@@ -32,10 +32,10 @@ from statistics import fmean
 import numpy as np
 import pytest
 
-from evaluator.data_source import resolve_source
-from evaluator.metrics import compression_ratio
-from evaluator.settings import cache_dir
-from evaluator.tracks import PAPER_TRACKS, TRACKS
+from evaluator.core.metrics import compression_ratio
+from evaluator.core.settings import cache_dir
+from evaluator.core.tracks import PAPER_TRACKS, TRACKS
+from evaluator.data.data_source import resolve_source
 
 pytestmark = pytest.mark.slow
 

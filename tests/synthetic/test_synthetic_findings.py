@@ -18,10 +18,10 @@ from scipy.stats import pearsonr, spearmanr
 
 from baselines.classical import CODECS
 from baselines.paper_seeds import paper_results
-from evaluator.metrics import bits_per_pixel, compression_ratio
-from evaluator.noise_floor import background_sigma
-from evaluator.synthetic.sky import make_file
-from evaluator.tracks import HUBBLE, KECK, LEGACY, PAPER_TRACKS, TRACKS
+from evaluator.core.metrics import bits_per_pixel, compression_ratio
+from evaluator.core.tracks import HUBBLE, KECK, LEGACY, PAPER_TRACKS, TRACKS
+from evaluator.data.noise_floor import background_sigma
+from evaluator.data.synthetic_sky import make_file
 
 PAPER = paper_results()["table1_ratio"]
 

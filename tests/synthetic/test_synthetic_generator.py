@@ -7,11 +7,11 @@ import hashlib
 import numpy as np
 import pytest
 
-from evaluator.synthetic.profiles import HUBBLE as HUBBLE_PROFILE
-from evaluator.synthetic.profiles import KECK as KECK_PROFILE
-from evaluator.synthetic.profiles import LCO as LCO_PROFILE
-from evaluator.synthetic.sky import SyntheticFile, make_file, sample_shapes
-from evaluator.tracks import DATASETS, HUBBLE, JWST, KECK, LEGACY, SDSS, TRACKS
+from evaluator.core.tracks import DATASETS, HUBBLE, JWST, KECK, LEGACY, SDSS, TRACKS
+from evaluator.data.synthetic.profiles import HUBBLE as HUBBLE_PROFILE
+from evaluator.data.synthetic.profiles import KECK as KECK_PROFILE
+from evaluator.data.synthetic.profiles import LCO as LCO_PROFILE
+from evaluator.data.synthetic_sky import SyntheticFile, make_file, sample_shapes
 
 
 def _digest(f: SyntheticFile) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evaluator.synthetic.jwst import GAIN as JWST_GAIN
-from evaluator.synthetic.jwst import READNOISE_FRAME
-from evaluator.synthetic.profiles import HUBBLE as HUBBLE_PROFILE
-from evaluator.synthetic.profiles import LCO as LCO_PROFILE
-from evaluator.synthetic.sky import make_file
-from evaluator.tracks import HUBBLE, JWST, KECK, LEGACY, SDSS
+from evaluator.core.tracks import HUBBLE, JWST, KECK, LEGACY, SDSS
+from evaluator.data.synthetic.jwst import GAIN as JWST_GAIN
+from evaluator.data.synthetic.jwst import READNOISE_FRAME
+from evaluator.data.synthetic.profiles import HUBBLE as HUBBLE_PROFILE
+from evaluator.data.synthetic.profiles import LCO as LCO_PROFILE
+from evaluator.data.synthetic_sky import make_file
 
 
 def _saturated_columns_near_bright_sources(dataset: str, index: int, exptime: float) -> int:
@@ -109,8 +109,8 @@ def test_jwst_ramp_accumulates_charge() -> None:
 
 def test_jwst_saturation_stays_flat() -> None:
     """A star far above the full well: its core ramps up, then stays flat at the full well."""
-    from evaluator.synthetic.jwst import FULL_WELL, RampSetup, jwst_ramp
-    from evaluator.synthetic.scene import make_catalog
+    from evaluator.data.synthetic.jwst import FULL_WELL, RampSetup, jwst_ramp
+    from evaluator.data.synthetic.scene import make_catalog
 
     cat = make_catalog(np.random.default_rng(1), 60, 60, star_density=0.0, galaxy_density=0.0, rate_min=1.0)
     one = np.array([30.0])
@@ -156,7 +156,7 @@ def test_sdss_same_field_every_epoch_different_sky() -> None:
 
 @pytest.mark.parametrize("dataset", [LEGACY, KECK, HUBBLE])
 def test_noise_grows_with_exposure(dataset: str) -> None:
-    from evaluator.noise_floor import background_sigma
+    from evaluator.data.noise_floor import background_sigma
 
     lo, hi = (make_file(dataset, 0, 0, exptime=t).samples[0] for t in (20.0, 600.0))
     assert background_sigma(hi) > 1.3 * background_sigma(lo)

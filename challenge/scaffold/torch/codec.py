@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from model import PATCH, CheckerboardNet, exact_forward
 
 from challenge.sdk import serve
 from challenge.sdk.coding import MixtureParams, decode_mixture, encode_mixture, from_patches, to_patches
-from model import PATCH, CheckerboardNet, exact_forward
 
 HERE = Path(__file__).resolve().parent
 WEIGHTS = HERE / "weights.pt"

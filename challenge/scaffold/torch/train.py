@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-from evaluator.data_source import resolve_source
-from evaluator.tracks import get_track
 from model import PATCH, CheckerboardNet
 
+from evaluator.core.tracks import get_track
+from evaluator.data.data_source import resolve_source
+
 HERE = Path(__file__).resolve().parent
-BLACK = torch.from_numpy((np.add.outer(np.arange(PATCH), np.arange(PATCH)) % 2 == 0))
+BLACK = torch.from_numpy(np.add.outer(np.arange(PATCH), np.arange(PATCH)) % 2 == 0)
 
 
 def frames(track: str, data: str) -> list[np.ndarray]:

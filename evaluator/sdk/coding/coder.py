@@ -1,0 +1,191 @@
+"""Entropy coding of integer symbols under model-given distributions (constriction 0.5.0 range coder).
+
+Two kinds of distribution:
+
+- a discretized logistic mixture per symbol (`MixtureParams`, raw 16-bit pixels or 8-bit
+  bytes): coded as a window `Categorical` plus an escape (see `logistic`); an escaped
+  symbol's distance beyond its window is coded with a `QuantizedCauchy`, whose heavy tail
+  keeps a cosmic ray or a saturated pixel at a few dozen bits;
+- an explicit table per symbol (latents): `Categorical` rows.
+
+One stream is a FIFO `constriction.stream.queue.RangeEncoder`: `MixtureRangeEncoder`
+takes any sequence of ``encode`` / ``encode_categorical`` calls, and a
+`MixtureRangeDecoder` given the same parameters in the same order reads them back.
+That is the autoregressive path (the decoder needs symbol t before it can compute the
+parameters of t + 1); `encode_mixture` / `decode_mixture` are the one-call case.
+Categorical models are always built with ``perfect=False`` (0.5.0's default gives
+another bitstream). Same symbols and bit-identical parameters give the same bytes.
+
+The payload is the range coder's words and nothing else: no length, no checksum. A
+truncated payload may decode to wrong symbols without an error (the coder reads zeros
+past the end); a codec that wants to detect that keeps a checksum in its `StreamHeader`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import constriction
+import numpy as np
+
+from evaluator.sdk.coding.header import BitstreamError
+from evaluator.sdk.coding.logistic import MixtureParams, WindowChunk, window_chunks
+
+__all__ = [
+    "MixtureParams",
+    "MixtureRangeDecoder",
+    "MixtureRangeEncoder",
+    "decode_categorical",
+    "decode_mixture",
+    "encode_categorical",
+    "encode_mixture",
+]
+
+_CATEGORICAL = constriction.stream.model.Categorical(perfect=False)
+
+
+@lru_cache(maxsize=8)
+def _escape_family(max_symbol: int) -> constriction.stream.model.QuantizedCauchy:
+    """Distance beyond the window: v >= 0 above it (x = hi + v), v < 0 below it (x = lo + v)."""
+    return constriction.stream.model.QuantizedCauchy(-(max_symbol + 1), max_symbol + 1)
+
+
+def _escape_params(scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per escaped symbol: the Cauchy's location (between the two sides of the window) and scale."""
+    return np.full(scale.shape, -0.5), np.ascontiguousarray(scale, np.float64)
+
+
+def _check_max_symbol(max_symbol: int) -> int:
+    if not 1 <= int(max_symbol) <= 65535:
+        raise ValueError(f"max_symbol must be in 1 .. 65535 (65535 for raw 16-bit, 255 for bytes), got {max_symbol}")
+    return int(max_symbol)
+
+
+def _check_symbols(symbols: np.ndarray, n: int, max_symbol: int) -> np.ndarray:
+    x = np.asarray(symbols)
+    if not np.issubdtype(x.dtype, np.integer):
+        raise TypeError(f"symbols must be an integer array, got dtype {x.dtype}")
+    x = x.reshape(-1).astype(np.int64)
+    if x.shape[0] != n:
+        raise ValueError(f"{x.shape[0]} symbols but parameters for {n}: one row of parameters per symbol")
+    if x.size and (x.min() < 0 or x.max() > max_symbol):
+        raise ValueError(f"symbols must lie in 0 .. {max_symbol}, got {x.min()} .. {x.max()}")
+    return x
+
+
+def _check_probs(probs: np.ndarray) -> np.ndarray:
+    p = np.ascontiguousarray(probs, np.float32)
+    if p.ndim != 2 or p.shape[1] < 1:
+        raise ValueError(f"probs must be (N, L) with L >= 1, got shape {p.shape}")
+    if not np.all(np.isfinite(p)) or (p.size and p.min() < 0):
+        raise ValueError("probs must be finite and non-negative (they need not sum to one)")
+    if p.size and not np.all(p.sum(axis=1, dtype=np.float64) > 0):
+        raise ValueError("every row of probs needs some positive probability (a row of zeros has no distribution)")
+    return p
+
+
+class MixtureRangeEncoder:
+    """Appends symbols to one range-coded stream, call after call; `finish` gives the bytes."""
+
+    def __init__(self, *, max_symbol: int = 65535) -> None:
+        self.max_symbol = _check_max_symbol(max_symbol)
+        self._coder = constriction.stream.queue.RangeEncoder()
+
+    def encode(self, symbols: np.ndarray, params: MixtureParams) -> None:
+        """Append ``symbols`` (N,) under the mixtures ``params`` (N rows)."""
+        x = _check_symbols(symbols, params.n, self.max_symbol)
+        for chunk in window_chunks(params, max_symbol=self.max_symbol):
+            self._encode_chunk(x[chunk.rows], chunk)
+
+    def _encode_chunk(self, x: np.ndarray, chunk: WindowChunk) -> None:
+        index = x - chunk.lo
+        escaped = (index < 0) | (index >= chunk.width)
+        index[escaped] = chunk.width
+        self._coder.encode(index.astype(np.int32), _CATEGORICAL, chunk.probs)
+        if escaped.any():
+            xe, lo = x[escaped], chunk.lo[escaped]
+            beyond = np.where(xe >= lo + chunk.width, xe - (lo + chunk.width), xe - lo)
+            loc, scale = _escape_params(chunk.escape_scale[escaped])
+            self._coder.encode(beyond.astype(np.int32), _escape_family(self.max_symbol), loc, scale)
+
+    def encode_categorical(self, symbols: np.ndarray, probs: np.ndarray) -> None:
+        """Append ``symbols`` (N,), each under its own row of ``probs`` (N, L) (unnormalised ok)."""
+        p = _check_probs(probs)
+        x = _check_symbols(symbols, p.shape[0], p.shape[1] - 1)
+        if x.size:
+            self._coder.encode(x.astype(np.int32), _CATEGORICAL, p)
+
+    def finish(self) -> bytes:
+        """The stream so far, as bytes (little-endian 32-bit words)."""
+        words: np.ndarray = self._coder.get_compressed()
+        return words.astype("<u4").tobytes()
+
+
+class MixtureRangeDecoder:
+    """Reads back what a `MixtureRangeEncoder` wrote, given the same parameters in the same order."""
+
+    def __init__(self, data: bytes, *, max_symbol: int = 65535) -> None:
+        self.max_symbol = _check_max_symbol(max_symbol)
+        if len(data) % 4:
+            raise BitstreamError(f"coded payload is {len(data)} bytes, not a whole number of 32-bit words: truncated?")
+        self._coder = constriction.stream.queue.RangeDecoder(np.frombuffer(bytes(data), "<u4").astype(np.uint32))
+
+    def decode(self, params: MixtureParams) -> np.ndarray:
+        """The next ``params.n`` symbols (int64), coded by `MixtureRangeEncoder.encode` with these params."""
+        out = np.empty(params.n, np.int64)
+        for chunk in window_chunks(params, max_symbol=self.max_symbol):
+            out[chunk.rows] = self._decode_chunk(chunk)
+        return out
+
+    def _decode_chunk(self, chunk: WindowChunk) -> np.ndarray:
+        try:
+            index = np.asarray(self._coder.decode(_CATEGORICAL, chunk.probs), np.int64)
+            x = chunk.lo + index
+            escaped = index == chunk.width
+            if escaped.any():
+                loc, scale = _escape_params(chunk.escape_scale[escaped])
+                beyond = np.asarray(self._coder.decode(_escape_family(self.max_symbol), loc, scale), np.int64)
+                lo = chunk.lo[escaped]
+                x[escaped] = np.where(beyond >= 0, lo + chunk.width + beyond, lo + beyond)
+        except (RuntimeError, ValueError, AssertionError) as e:
+            raise BitstreamError(f"coded payload is corrupt or was coded with other parameters: {e}") from e
+        if x.min() < 0 or x.max() > self.max_symbol:
+            raise BitstreamError(
+                f"decoded symbols outside 0 .. {self.max_symbol}: the payload is corrupt or the parameters differ "
+                "from the encoder's (check the float environment in the header)"
+            )
+        return x
+
+    def decode_categorical(self, probs: np.ndarray) -> np.ndarray:
+        """The next ``len(probs)`` symbols (int64) coded by `MixtureRangeEncoder.encode_categorical`."""
+        p = _check_probs(probs)
+        if p.shape[0] == 0:
+            return np.empty(0, np.int64)
+        try:
+            return np.asarray(self._coder.decode(_CATEGORICAL, p), np.int64)
+        except (RuntimeError, ValueError, AssertionError) as e:
+            raise BitstreamError(f"coded payload is corrupt or was coded with other probabilities: {e}") from e
+
+
+def encode_mixture(symbols: np.ndarray, params: MixtureParams, *, max_symbol: int = 65535) -> bytes:
+    """All ``symbols`` (N,) under their mixtures (params known up front), as bytes."""
+    encoder = MixtureRangeEncoder(max_symbol=max_symbol)
+    encoder.encode(symbols, params)
+    return encoder.finish()
+
+
+def decode_mixture(data: bytes, params: MixtureParams, *, max_symbol: int = 65535) -> np.ndarray:
+    """The inverse of `encode_mixture`: int64 symbols (N,)."""
+    return MixtureRangeDecoder(data, max_symbol=max_symbol).decode(params)
+
+
+def encode_categorical(symbols: np.ndarray, probs: np.ndarray) -> bytes:
+    """Symbols (N,) in 0 .. L - 1, each under its own row of ``probs`` (N, L), as bytes."""
+    encoder = MixtureRangeEncoder()
+    encoder.encode_categorical(symbols, probs)
+    return encoder.finish()
+
+
+def decode_categorical(data: bytes, probs: np.ndarray) -> np.ndarray:
+    """The inverse of `encode_categorical`: int64 symbols (N,)."""
+    return MixtureRangeDecoder(data).decode_categorical(probs)

@@ -1,0 +1,251 @@
+"""Discretized logistic mixtures over integer symbols, and their window tables for the coder.
+
+A model gives, for each symbol ``i`` (a pixel, or a byte of one), a mixture of ``K``
+logistics: ``means[i, k]``, ``log_scales[i, k]``, ``logit_weights[i, k]``. The
+discretization is PixelCNN++'s: symbol ``x`` gets the mass of ``[x - 0.5, x + 0.5)``,
+and the two end symbols ``0`` and ``max_symbol`` also get the tails beyond them.
+
+A full table of ``max_symbol + 1`` probabilities per symbol does not fit in memory,
+so the coder codes each symbol with a **window**: ``width`` consecutive symbols from
+``lo`` around the mixture's mean, plus one **escape** entry holding the mass outside
+the window (at least ``ESCAPE_FLOOR``, so an outlier costs a few dozen bits, not a
+thousand); an escaped symbol's distance beyond the window is then coded with a Cauchy
+of the scale of the component holding most of the mass outside the window (a heavy
+tail: a cosmic ray costs ~20 bits, a broad outlier component stays cheap).
+The window's half-width is the smallest of ``HALF_WIDTHS`` that reaches
+every bin whose probability is above about ``WINDOW_MIN_PROB``; rows are grouped by
+half-width and cut into chunks of about ``CHUNK_ELEMENTS`` table entries, so every
+table is built by a few whole-array numpy operations (no per-symbol Python loop).
+
+Encoder and decoder both call `window_chunks` on bit-identical parameters and get
+bit-identical tables: same function, same float32 operations, same chunking. Across
+machines the tables follow numpy's SIMD ``exp``: measured, disabling numpy's AVX2/FMA
+dispatch (``NPY_DISABLE_CPU_FEATURES=X86_V3``) changes the bytes, so a stream decodes
+only where numpy dispatches the same way (``float_environment()["numpy_simd"]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+HALF_WIDTHS: tuple[int, ...] = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
+"""Window half-widths (symbols each side of the centre); a window holds ``2 h + 1`` symbols."""
+
+WINDOW_MIN_PROB = 2.0**-9
+"""The window reaches (by the logistic tail bound) every bin more probable than this."""
+
+ESCAPE_FLOOR = 2.0**-12
+"""Least probability of the escape entry: an escaped symbol costs at most ~12 bits plus its value."""
+
+ESCAPE_SCALE_MIN = 1.0
+"""Least Cauchy scale for an escaped symbol's distance beyond its window."""
+
+LOG_SCALE_RANGE = (-30.0, 30.0)
+"""``log_scales`` are clipped to this range (everywhere: tables and `ideal_bits`)."""
+
+CHUNK_ELEMENTS = 1 << 16
+"""Table entries built at once: keeps the float32 temporaries in the CPU cache."""
+
+
+@dataclass(frozen=True)
+class MixtureParams:
+    """Parameters of one discretized logistic mixture per symbol: three float arrays (N, K)."""
+
+    means: np.ndarray
+    log_scales: np.ndarray
+    logit_weights: np.ndarray
+
+    def __post_init__(self) -> None:
+        arrays = (self.means, self.log_scales, self.logit_weights)
+        shapes = {np.shape(a) for a in arrays}
+        if len(shapes) != 1 or len(np.shape(self.means)) != 2 or np.shape(self.means)[1] < 1:
+            raise ValueError(
+                f"MixtureParams needs three arrays of one shape (N, K), K >= 1; got shapes {sorted(shapes)}"
+            )
+        for name, a in zip(("means", "log_scales", "logit_weights"), arrays):
+            if not np.issubdtype(np.asarray(a).dtype, np.floating):
+                raise TypeError(f"MixtureParams.{name} must be a float array, got dtype {np.asarray(a).dtype}")
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"MixtureParams.{name} holds NaN or infinite values: fix the model's output")
+
+    @property
+    def n(self) -> int:
+        """Number of symbols (rows)."""
+        return int(np.shape(self.means)[0])
+
+    @property
+    def k(self) -> int:
+        """Number of mixture components."""
+        return int(np.shape(self.means)[1])
+
+    def take(self, rows: np.ndarray | slice) -> MixtureParams:
+        """The parameters of a subset of rows."""
+        return MixtureParams(self.means[rows], self.log_scales[rows], self.logit_weights[rows])
+
+
+def _log_weights(logit_weights: np.ndarray, dtype: type = np.float64, axis: int = 1) -> np.ndarray:
+    """log softmax over components (along ``axis``)."""
+    lw: np.ndarray = np.asarray(logit_weights, dtype)
+    top = lw.max(axis=axis, keepdims=True)
+    out: np.ndarray = lw - (top + np.log(np.exp(lw - top).sum(axis=axis, keepdims=True)))
+    return out
+
+
+def _clipped_log_scales(log_scales: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+    low, high = (dtype(v) for v in LOG_SCALE_RANGE)
+    out: np.ndarray = np.minimum(np.maximum(np.asarray(log_scales, dtype), low), high)
+    return out
+
+
+@dataclass(frozen=True)
+class _Components:
+    """float32 arrays (K, N) (so reductions over components run along whole rows)."""
+
+    mu: np.ndarray
+    log_w: np.ndarray
+    log_s: np.ndarray
+    w: np.ndarray
+    inv_s: np.ndarray
+
+
+def _components(params: MixtureParams) -> _Components:
+    """Means, log weights, clipped log scales, weights and inverse scales, as float32 (K, N)."""
+
+    def by_component(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.asarray(a, np.float32).T)
+
+    log_w = _log_weights(by_component(params.logit_weights), np.float32, axis=0)
+    log_s = _clipped_log_scales(by_component(params.log_scales), np.float32)
+    return _Components(by_component(params.means), log_w, log_s, np.exp(log_w), np.exp(-log_s))
+
+
+def _layout(c: _Components, max_symbol: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: the index into `HALF_WIDTHS` of its window, its centre symbol, and its escape scale."""
+    f32 = np.float32
+    centre = np.minimum(np.maximum(np.rint((c.w * c.mu).sum(axis=0)), f32(0.0)), f32(max_symbol))
+    # a logistic's bin at distance d from its mean has probability <= (w / s) exp(-d / s):
+    # reach out to where that falls below WINDOW_MIN_PROB
+    nats = c.log_w - c.log_s - f32(np.log(WINDOW_MIN_PROB))
+    reach = np.where(nats > 0, np.abs(c.mu - centre) + nats / c.inv_s, f32(0.0)).max(axis=0)
+    bucket = np.minimum(np.searchsorted(np.asarray(HALF_WIDTHS, f32), reach), len(HALF_WIDTHS) - 1)
+    # the escape's scale: that of the component with the most mass beyond the window (log, roughly)
+    beyond = np.maximum(np.asarray(HALF_WIDTHS, f32)[bucket] - np.abs(c.mu - centre), f32(0.0)) * c.inv_s
+    heaviest = np.argmax(c.log_w - beyond, axis=0)[None]
+    escape_scale = np.maximum(f32(1.0) / np.take_along_axis(c.inv_s, heaviest, axis=0)[0], f32(ESCAPE_SCALE_MIN))
+    return bucket.astype(np.int64), centre.astype(np.int64), escape_scale.astype(np.float64)
+
+
+def _cdf(edges: np.ndarray, mu: np.ndarray, inv_s: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per component ``w / (1 + exp((mean - edge) / scale))`` in float32, summed in component order."""
+    acc = np.empty(edges.shape, np.float32)
+    buf = np.empty_like(acc)
+    with np.errstate(over="ignore"):  # exp -> inf far below a component: w / inf = 0, as it should
+        for k in range(mu.shape[0]):
+            term = acc if k == 0 else buf
+            np.subtract(mu[k, :, None], edges, out=term)
+            term *= inv_s[k, :, None]
+            np.exp(term, out=term)
+            term += np.float32(1.0)
+            np.divide(w[k, :, None], term, out=term)
+            if k:
+                acc += buf
+    return acc
+
+
+def mixture_cdf(edges: np.ndarray, means: np.ndarray, log_scales: np.ndarray, logit_weights: np.ndarray) -> np.ndarray:
+    """The mixture's continuous CDF at ``edges`` (N, M): float32 (N, M); params are (N, K).
+
+    The same float32 operations the window tables are built from.
+    """
+    c = _components(MixtureParams(means, log_scales, logit_weights))
+    return _cdf(np.asarray(edges, np.float32), c.mu, c.inv_s, c.w)
+
+
+def window_layout(params: MixtureParams, *, max_symbol: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: the index into `HALF_WIDTHS` of its window, its centre symbol (int64), its escape scale."""
+    return _layout(_components(params), max_symbol)
+
+
+@dataclass(frozen=True)
+class WindowChunk:
+    """Tables for a group of rows sharing one window width.
+
+    ``probs[j, :width]`` are the probabilities of symbols ``lo[j] .. lo[j] + width - 1``
+    (unnormalised float32, as ``Categorical(perfect=False)`` takes them) and
+    ``probs[j, width]`` is the escape entry; ``escape_scale[j]`` the Cauchy scale an
+    escaped symbol's distance beyond the window is coded with.
+    """
+
+    rows: np.ndarray
+    lo: np.ndarray
+    probs: np.ndarray
+    escape_scale: np.ndarray
+
+    @property
+    def width(self) -> int:
+        """Symbols in each window (the escape entry excluded)."""
+        return int(self.probs.shape[1]) - 1
+
+
+def _window_probs(
+    terms: tuple[np.ndarray, np.ndarray, np.ndarray], lo: np.ndarray, width: int, max_symbol: int
+) -> np.ndarray:
+    """Float32 (N, width + 1): the window probabilities from ``lo`` plus the escape mass."""
+    edges = lo.astype(np.float32)[:, None] + (np.arange(width + 1, dtype=np.float32) - np.float32(0.5))
+    cdf = _cdf(edges, *terms)
+    cdf[lo == 0, 0] = 0.0  # the end symbols own the tails beyond them
+    cdf[lo + width == max_symbol + 1, width] = 1.0
+    probs = np.empty((lo.shape[0], width + 1), np.float32)
+    np.subtract(cdf[:, 1:], cdf[:, :-1], out=probs[:, :width])
+    np.maximum(probs[:, :width], np.float32(0.0), out=probs[:, :width])
+    probs[:, width] = np.maximum(cdf[:, 0] + (np.float32(1.0) - cdf[:, width]), np.float32(ESCAPE_FLOOR))
+    return probs
+
+
+def window_chunks(params: MixtureParams, *, max_symbol: int) -> Iterator[WindowChunk]:
+    """The window tables of every row, grouped by half-width then in row order, chunk by chunk."""
+    c = _components(params)
+    bucket, centre, escape_scale = _layout(c, max_symbol)
+    for b in np.flatnonzero(np.bincount(bucket, minlength=len(HALF_WIDTHS))):
+        half = HALF_WIDTHS[b]
+        rows = np.flatnonzero(bucket == b)
+        width = min(2 * half + 1, max_symbol + 1)
+        lo_all = np.minimum(np.maximum(centre[rows] - half, 0), max_symbol + 1 - width)
+        step = max(1, CHUNK_ELEMENTS // (width + 1))
+        for start in range(0, rows.size, step):
+            r, lo = rows[start : start + step], lo_all[start : start + step]
+            terms = (c.mu[:, r], c.inv_s[:, r], c.w[:, r])
+            yield WindowChunk(r, lo, _window_probs(terms, lo, width, max_symbol), escape_scale[r])
+
+
+def _log_sigmoid(z: np.ndarray) -> np.ndarray:
+    out: np.ndarray = -np.logaddexp(0.0, -z)
+    return out
+
+
+def symbol_log2_probs(symbols: np.ndarray, params: MixtureParams, *, max_symbol: int = 65535) -> np.ndarray:
+    """log2 of each symbol's probability under the exact mixture (float64, stable in the tails)."""
+    x = np.asarray(symbols, np.float64).reshape(-1)
+    if x.shape[0] != params.n:
+        raise ValueError(f"{x.shape[0]} symbols but parameters for {params.n}")
+    mu = np.asarray(params.means, np.float64)
+    inv_s = np.exp(-_clipped_log_scales(params.log_scales))
+    lo = np.where(x[:, None] <= 0, -np.inf, (x[:, None] - 0.5 - mu) * inv_s)
+    hi = np.where(x[:, None] >= max_symbol, np.inf, (x[:, None] + 0.5 - mu) * inv_s)
+    # mass of [lo, hi) = sigmoid(hi) - sigmoid(lo); use the upper tail's form above the mean
+    upper = lo > 0
+    a = np.where(upper, -hi, lo)
+    b = np.where(upper, -lo, hi)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_mass = _log_sigmoid(b) + np.log(-np.expm1(np.minimum(_log_sigmoid(a) - _log_sigmoid(b), -1e-300)))
+    total = np.logaddexp.reduce(log_mass + _log_weights(params.logit_weights), axis=1)
+    log2_probs: np.ndarray = np.maximum(total, np.log(1e-300)) / np.log(2.0)
+    return log2_probs
+
+
+def ideal_bits(symbols: np.ndarray, params: MixtureParams, *, max_symbol: int = 65535) -> float:
+    """The model's code length for ``symbols`` in bits: sum of -log2 p (what a perfect coder would write)."""
+    return float(-symbol_log2_probs(symbols, params, max_symbol=max_symbol).sum())

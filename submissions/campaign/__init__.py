@@ -1,0 +1,2 @@
+"""Campaigns: re-evaluating every submission when hardware or rules change, sharded over a Dask
+cluster, with history and drift."""
