@@ -171,10 +171,10 @@ def main() -> None:
         figures.append((f"build store ({n} records + 69 paper seeds, {args.items} items each)",
                         time.perf_counter() - t0, "setup, not a target"))
 
-    from leaderboard.app import build_app, launch_kwargs
-    from leaderboard.board_data import Filters, LeaderboardData
-    from leaderboard.store_reader import StoreReader
-    from leaderboard.track_pages import track_view
+    from leaderboard.app.page import build_app, launch_kwargs
+    from leaderboard.board.board_data import Filters, LeaderboardData
+    from leaderboard.data.store_reader import StoreReader
+    from leaderboard.views.track_pages import track_view
 
     t0 = time.perf_counter()
     reader = StoreReader(url)

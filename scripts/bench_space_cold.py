@@ -45,7 +45,7 @@ from bench_leaderboard import _PAINTED_JS, BROWSER_SETTLE_S, build_store
 from browser_support import browser_available, free_port, start_chromium, stop_chromium
 
 from evaluator.results.records import ResultStore
-from leaderboard.publish import publish
+from leaderboard.publish.publish import publish
 from submissions.queue.submission_queue import SubmissionQueue
 
 # Runs the Space's app.py as ``python app.py`` would, logging every file opened under BENCH_ROOT (with the time).
@@ -61,7 +61,7 @@ builtins.open = io.open = counting
 sys.argv = ["app.py"]
 runpy.run_path("app.py", run_name="__main__")
 """
-LAUNCHED = "leaderboard at "  # what leaderboard.app.serve logs once Gradio's launch returned
+LAUNCHED = "leaderboard at "  # what leaderboard.app.page.serve logs once Gradio's launch returned
 
 
 def make_queue(folder: Path, store: ResultStore) -> SubmissionQueue:

@@ -11,7 +11,7 @@ from rich.console import Console
 from challenge.cli.errors import USAGE_ERROR, WORK_FAILED, fail
 from challenge.cli.options import queue_option, store_option
 from evaluator.core.settings import default_store_url
-from leaderboard.publish import publish
+from leaderboard.publish.publish import publish
 
 
 def publish_cmd(

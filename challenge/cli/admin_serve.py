@@ -28,7 +28,7 @@ from challenge.cli.options import (
 )
 from evaluator.core.settings import default_queue_dir, default_store_url
 from evaluator.core.tracks import select_tracks
-from leaderboard.publish import publish
+from leaderboard.publish.publish import publish
 from submissions.evaluation.task_dispatch import SchedulerUnreachable
 from submissions.inbox.inbox import SubmissionStoreError
 from submissions.inbox.inbox_url import open_inbox

@@ -185,7 +185,7 @@ def demo(
     console.print(f"results store: {url} ({len(results.keys())} records, the paper's included)")
     if not serve:
         raise typer.Exit(1 if failed else 0)
-    from leaderboard.app import serve as serve_leaderboard  # noqa: PLC0415
+    from leaderboard.app.page import serve as serve_leaderboard  # noqa: PLC0415
 
     console.print(f"serving the leaderboard on http://{'localhost' if host == '0.0.0.0' else host}:{port} "
                   "(Ctrl-C to stop)")

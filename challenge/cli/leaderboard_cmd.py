@@ -41,7 +41,7 @@ def leaderboard(
             fail(f"Cannot write the paper's numbers into {store_url}: {exc}\n"
                  "Use --no-seed for a read-only store, or point --store at a writable folder.", code=USAGE_ERROR)
         console.print(f"[dim]Paper seeds: {len(keys)} records in {store_url}[/dim]")
-    from leaderboard.app import serve
+    from leaderboard.app.page import serve
 
     console.print(f"Leaderboard on http://{host}:{port}/ reading [bold]{store_url}[/bold] (Ctrl-C to stop)")
     try:

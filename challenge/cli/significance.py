@@ -2,7 +2,7 @@
 
 The participant's per-item ratios (kept in an in-memory store during the
 run) are compared with the JPEG-XL (max) baseline's records on the same data
-label, by the leaderboard's paired bootstrap (``leaderboard.ranking``): the
+label, by the leaderboard's paired bootstrap (``leaderboard.data.ranking``): the
 same seeded resamples of the shared items for both codecs, a 95 % interval
 of the difference of mean ratios.
 """
@@ -17,7 +17,7 @@ from rich.table import Table
 
 from baselines.registry import BASELINES, baseline_submission
 from evaluator.results.records import ResultRecord, ResultStore
-from leaderboard.ranking import Comparison, ItemRatios, compare, mean_interval
+from leaderboard.data.ranking import Comparison, ItemRatios, compare, mean_interval
 
 REFERENCE = "jpegxl-max"  # the best classical codec of the paper
 VERDICTS = {"better": "[green]significantly better[/]", "worse": "[red]significantly worse[/]",

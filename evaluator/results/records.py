@@ -120,8 +120,8 @@ class ResultRecord:
     status: Status
     summary: TrackSummary = field(default_factory=TrackSummary)  # a mapping is converted on creation
     failure: Failure | None = None
-    fingerprint: FingerprintJson = field(default_factory=dict)  # Fingerprint.to_json(); paper cells: empty
-    image_digest: str | None = None
+    # Fingerprint.to_json(); paper cells: empty. The image's identity is stored here, once (``image_digest``).
+    fingerprint: FingerprintJson = field(default_factory=dict)
     neural: bool = False
     startup_s: float | None = None
     codec_info: JsonObject = field(default_factory=dict)  # the codec's own ready-line ``info`` (params, weights)
@@ -149,6 +149,12 @@ class ResultRecord:
         data["summary"] = self.summary.to_dict()
         return json.dumps(data, indent=2, sort_keys=True, default=str)
 
+    @property
+    def image_digest(self) -> str | None:
+        """The digest of the codec image measured (the fingerprint's; None: in process, or a paper cell)."""
+        digest = self.fingerprint.get("image_digest")
+        return digest if isinstance(digest, str) and digest else None
+
     def run_fingerprint(self) -> Fingerprint | None:
         """The typed fingerprint (None for a record without one: paper cells, estimates)."""
         return Fingerprint.from_json(self.fingerprint) if self.fingerprint else None
@@ -159,6 +165,10 @@ class ResultRecord:
         data: dict[str, Any] = dict(d)  # stored JSON: each field's shape is checked by the dataclass below
         if data.get("failure"):
             data["failure"] = Failure(**data["failure"])
+        # records written before the identity was stored once kept a copy at the top level: into the fingerprint
+        legacy_digest = data.pop("image_digest", None)
+        if legacy_digest and isinstance(data.get("fingerprint"), dict) and not data["fingerprint"].get("image_digest"):
+            data["fingerprint"] = {**data["fingerprint"], "image_digest": legacy_digest}
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in data.items() if k in known})
 

@@ -11,7 +11,7 @@ through fsspec):
 
 The journal is a shortcut, not the truth: files put into ``records/`` by
 other means (a copy, a download) are not in it, so readers still list the
-whole store now and then (``leaderboard.store_reader.FULL_LISTING_S``).
+whole store now and then (``leaderboard.data.store_reader.FULL_LISTING_S``).
 """
 
 from __future__ import annotations

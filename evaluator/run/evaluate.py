@@ -69,7 +69,7 @@ def _record(track: Track, source: DataSource, outcome: TrackOutcome, ctx: RunCon
         synthetic=bool(getattr(source, "synthetic", False)),
         status="ok" if outcome.failure is None else "failed",
         summary=track_summary(outcome.rows, failed=outcome.failure is not None), failure=outcome.failure,
-        fingerprint=ctx.fingerprint.to_json(), image_digest=ctx.image.digest if ctx.image else None,
+        fingerprint=ctx.fingerprint.to_json(),
         neural=ctx.neural, startup_s=outcome.startup_s, codec_info=dict(outcome.codec_info),
         manifest=dict(ctx.manifest), portable=outcome.portable,
     )

@@ -11,7 +11,7 @@ Space secret (a read token): anonymous reads of the Hub are rate-limited.
 import logging
 import os
 
-from leaderboard.app import serve
+from leaderboard.app.page import serve
 
 logging.basicConfig(level=logging.INFO)
 

@@ -257,20 +257,12 @@ def run_task(task: EvaluationTask) -> TaskResult:
                           error=error_failure(exc), wall_s=time.perf_counter() - t0, worker=_worker_name())
 
 
-def record_results(store: ResultStore | str, results: list[TaskResult]) -> list[ResultRecord]:
-    """Write the record and rows of each unsharded result once; the records written, in order.
-
-    The one process that dispatched the tasks calls this, after the last one
-    came back: whatever Dask re-ran, each (submission, track) is written once.
-    """
-    st = ResultStore(store) if isinstance(store, str) else store
-    records = []
-    for res in results:
-        if res.record is None:  # an empty shard: the codec does not take this track
-            continue
-        st.write(res.record, res.stored_rows())
-        records.append(res.record)
-    return records
+def record_result(store: ResultStore, res: TaskResult) -> ResultRecord | None:
+    """Write one result's record and rows (None: an empty shard, the codec does not take this track)."""
+    if res.record is None:
+        return None
+    store.write(res.record, res.stored_rows())
+    return res.record
 
 
 def failed_task(task: EvaluationTask, failure: Failure) -> TaskResult:

@@ -7,7 +7,8 @@ the way a campaign does (:func:`submissions.evaluation.evaluation_task.submit_kw
 ``resources={"GPU": 1}`` for GPU work, ``retries``): a worker that dies
 mid-task has its task run again on another worker (up to the scheduler's
 ``distributed.scheduler.allowed-failures``). Tasks write nothing; the caller
-records what comes back once (:func:`submissions.evaluation.evaluation_task.record_results`),
+records each result once, as it comes back (``on_result``, which the queue
+worker points at :func:`submissions.evaluation.evaluation_task.record_result`),
 so a task run twice never writes twice.
 
 Both raise :class:`WorkerStopping` when ``stop`` is set and
@@ -43,6 +44,8 @@ class TaskFailed(PlatformFault):
 
 # raises (``submissions.queue.submission_queue.LeaseLost``) once the submission's lease is lost
 LeaseCheck = Callable[[], None]
+# the lease holder's handler of one task's result, called as each comes back (it writes the track's record)
+OnResult = Callable[[TaskResult], None]
 
 
 class Dispatch(Protocol):
@@ -53,7 +56,7 @@ class Dispatch(Protocol):
     def profiles(self) -> list[str]: ...
 
     def run(self, tasks: list[EvaluationTask], *, progress: Progress | None, stop: threading.Event | None,
-            check_lease: LeaseCheck) -> list[TaskResult]: ...
+            check_lease: LeaseCheck, on_result: OnResult | None = None) -> list[TaskResult]: ...
 
 
 def runnable_profiles() -> list[str]:
@@ -78,12 +81,24 @@ class LocalDispatch:
         return runnable_profiles()
 
     def run(self, tasks: list[EvaluationTask], *, progress: Progress | None, stop: threading.Event | None,
-            check_lease: LeaseCheck) -> list[TaskResult]:
+            check_lease: LeaseCheck, on_result: OnResult | None = None) -> list[TaskResult]:
         results = []
         for task in tasks:
             results.append(evaluate_task(task, progress))
             check_lease()
+            if on_result is not None:
+                on_result(results[-1])
         return results
+
+
+def _result(task: EvaluationTask, fut: Future) -> TaskResult:
+    try:
+        res: TaskResult = fut.result()
+    except Exception as exc:  # KilledWorker: its worker died allowed-failures times
+        raise TaskFailed(f"Dask could not run {task.track}: {exc.__class__.__name__}: {exc}") from exc
+    if res.error is not None:
+        raise TaskFailed(f"{task.track}: {res.error.kind}: {res.error.message}")
+    return res
 
 
 def _gpu_workers(client: Client) -> int:
@@ -126,7 +141,7 @@ class DaskDispatch:
         return [name for name, prof in PROFILES.items() if gpu or prof.gpus == 0]
 
     def run(self, tasks: list[EvaluationTask], *, progress: Progress | None, stop: threading.Event | None,
-            check_lease: LeaseCheck) -> list[TaskResult]:
+            check_lease: LeaseCheck, on_result: OnResult | None = None) -> list[TaskResult]:
         from distributed import wait  # noqa: PLC0415
 
         attempt = uuid.uuid4().hex[:12]  # a submission run again (a new claim) gets new keys
@@ -137,6 +152,8 @@ class DaskDispatch:
             futures.append(self.client.submit(run_task, task, **kwargs))
         try:
             pending = set(futures)
+            by_future = {fut: i for i, fut in enumerate(futures)}
+            results: dict[int, TaskResult] = {}
             while pending:
                 if stop is not None and stop.is_set():
                     raise WorkerStopping("the worker was asked to stop")
@@ -145,16 +162,12 @@ class DaskDispatch:
                     done, pending = wait(list(pending), timeout=POLL_S, return_when="FIRST_COMPLETED")
                 except TimeoutError:
                     continue
-            results = []
-            for task, fut in zip(tasks, futures, strict=True):
-                try:
-                    res: TaskResult = fut.result()
-                except Exception as exc:  # KilledWorker: its worker died allowed-failures times
-                    raise TaskFailed(f"Dask could not run {task.track}: {exc.__class__.__name__}: {exc}") from exc
-                if res.error is not None:
-                    raise TaskFailed(f"{task.track}: {res.error.kind}: {res.error.message}")
-                results.append(res)
-            check_lease()
-            return results
+                for fut in sorted(done, key=by_future.__getitem__):  # each future comes back once: handled once
+                    i = by_future[fut]
+                    results[i] = _result(tasks[i], fut)
+                    check_lease()
+                    if on_result is not None:
+                        on_result(results[i])
+            return [results[i] for i in range(len(tasks))]
         finally:
             self.client.cancel(futures)  # nothing left running when we stop, lose the lease or fail

@@ -9,7 +9,7 @@ One process, one queue; each cycle (``cycle_s``):
    (:mod:`submissions.service.service_heartbeat`: coarse, so an idle queue's snapshot
    does not change on every publish), then every ``publish_every_s`` the
    results are published (the ``publish`` callable: the CLI hands in
-   ``leaderboard.publish.publish``, whose queue snapshot carries the heartbeat);
+   ``leaderboard.publish.publish.publish``, whose queue snapshot carries the heartbeat);
 4. one health line is logged: the queue's counts, workers alive, the last publish.
 
 Meanwhile ``workers`` threads each run the ordinary worker loop

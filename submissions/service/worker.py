@@ -10,9 +10,9 @@ One submission at a time:
 3. ``running``: one :class:`submissions.evaluation.evaluation_task.EvaluationTask` per
    track (the tasks campaigns run), in this thread or on a Dask cluster
    (``WorkerConfig.dispatch``, :mod:`submissions.evaluation.task_dispatch`); the tasks
-   write nothing, this worker writes each track's record once when all came
-   back. Records are keyed by (submission, track, profile, split) and replace
-   on rewrite, so a retry after a crash never duplicates them;
+   write nothing, this worker writes each track's record once, as it comes
+   back (a result Dask computed twice still comes back once). Records are
+   keyed by (submission, track, profile, split) and replace on rewrite, so a retry after a crash never duplicates them;
 4. ``finished`` when every track passed, else ``failed`` with the per-track
    reasons (the records of the tracks that passed stay in the store).
 
@@ -39,7 +39,8 @@ from evaluator.core.manifest import modes_near_lossless
 from evaluator.core.tracks import Track, offered_tracks, select_tracks
 from evaluator.data.data_source import resolve_source
 from evaluator.data.hidden_splits import list_splits
-from submissions.evaluation.evaluation_task import EvaluationTask, needs_gpu, record_results
+from evaluator.results.records import ResultRecord, ResultStore
+from submissions.evaluation.evaluation_task import EvaluationTask, TaskResult, needs_gpu, record_result
 from submissions.evaluation.intake import ImageIntegrityError, describe_failures, load_image
 from submissions.evaluation.task_dispatch import Dispatch, LocalDispatch, WorkerStopping
 from submissions.inbox.inbox import Inbox
@@ -202,8 +203,14 @@ def process(queue: SubmissionQueue, sub: Submission, cfg: WorkerConfig, notify: 
             if beat.lost:
                 raise LeaseLost(f"lease on {sub.id} lost during evaluation")
 
-        results = cfg.dispatch.run(tasks, progress=_stop_check(stop), stop=stop, check_lease=check_lease)
-        records = record_results(cfg.store, results)  # once, by the lease holder, whatever ran twice
+        store = ResultStore(cfg.store)
+        records: list[ResultRecord] = []
+
+        def record(res: TaskResult) -> None:  # each track as it comes back, by the lease holder, once
+            if (rec := record_result(store, res)) is not None:
+                records.append(rec)
+
+        cfg.dispatch.run(tasks, progress=_stop_check(stop), stop=stop, check_lease=check_lease, on_result=record)
         failures = describe_failures(records)
         if failures:
             reason = "; ".join(failures)

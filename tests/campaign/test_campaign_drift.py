@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from challenge.cli import app
 from evaluator.results.records import ResultStore
-from leaderboard.store_reader import StoreReader
+from leaderboard.data.store_reader import StoreReader
 from submissions.campaign.campaign import (
     CampaignReport,
     CampaignTarget,

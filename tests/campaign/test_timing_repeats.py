@@ -14,7 +14,7 @@ from evaluator.run.evaluate import ItemsSource
 from evaluator.run.inprocess import InProcessCodec
 from evaluator.run.track_run import run_track
 from evaluator.sandbox.profiles import PROFILES
-from leaderboard.tables import RUNTIME_TABLE_HEADERS, runtime_table
+from leaderboard.views.tables import RUNTIME_TABLE_HEADERS, runtime_table
 
 
 def test_profile_repeats_short_items_only() -> None:

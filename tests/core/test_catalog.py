@@ -20,8 +20,8 @@ import json, sys
 for name in ("torch", "imagecodecs"):
     sys.modules[name] = None  # any import of them raises ImportError
 import baselines.catalog as catalog
-import leaderboard.tables as tables
-import leaderboard.cost as cost
+import leaderboard.views.tables as tables
+import leaderboard.views.cost as cost
 print(json.dumps({"catalog": list(catalog.PAPER_COLUMNS), "leaderboard": list(tables.PAPER_COLUMNS),
                   "archive": sorted(tables.ARCHIVE_SUBMISSIONS), "rice": [cost.RICE_CODEC, cost.RICE_SUBMISSION],
                   "names": [r.name for r in catalog.CATALOG]}))

@@ -25,10 +25,10 @@ from challenge.cli.demo_cmd import TABLE_COLUMNS, ratio_tables, short_label
 from evaluator.core.tracks import TRACKS
 from evaluator.results.records import ResultStore
 from evaluator.run.evaluate import first_items
-from leaderboard.cost import rice_ratios
-from leaderboard.published_tables import table_files
-from leaderboard.table_columns import RECORDS_TABLE_PATH
-from leaderboard.tables import PAPER_COLUMNS
+from leaderboard.data.table_columns import RECORDS_TABLE_PATH
+from leaderboard.publish.published_tables import table_files
+from leaderboard.views.cost import rice_ratios
+from leaderboard.views.tables import PAPER_COLUMNS
 
 
 def _norm(name: str) -> str:

@@ -90,9 +90,16 @@ def test_a_record_gives_its_typed_fingerprint_and_old_records_still_read() -> No
     source = _source(1)
     fp = dataclasses.replace(inprocess_fingerprint("rice", source), image=ImageIdentity("sha256:" + "1" * 64))
     rec = ResultRecord(submission="s", codec="c", track="keck", profile="cpu-1", split="x", provenance="verified",
-                       synthetic=True, status="ok", fingerprint=fp.to_json(), image_digest="sha256:" + "1" * 64)
-    again = ResultRecord.from_dict(json.loads(rec.to_json()))
+                       synthetic=True, status="ok", fingerprint=fp.to_json())
+    stored = json.loads(rec.to_json())
+    assert "image_digest" not in stored and stored["fingerprint"]["image_digest"] == "sha256:" + "1" * 64  # once
+    again = ResultRecord.from_dict(stored)
     assert again.run_fingerprint() == fp and again.fingerprint == rec.fingerprint
+    assert again.image_digest == "sha256:" + "1" * 64
+    # a record written before the identity was stored once: its top-level copy still reads
+    legacy = {**stored, "image_digest": "sha256:" + "2" * 64,
+              "fingerprint": {k: v for k, v in stored["fingerprint"].items() if k != "image_digest"}}
+    assert ResultRecord.from_dict(legacy).image_digest == "sha256:" + "2" * 64
     paper = ResultRecord(submission="paper-x", codec="c", track="keck", profile="paper", split="x",
                          provenance="paper", synthetic=False, status="ok")
     assert paper.run_fingerprint() is None and ResultRecord.from_dict(json.loads(paper.to_json())) == paper

@@ -11,8 +11,8 @@ from evaluator.core.failures import FAILURE_KIND_TABLE, FAILURE_KINDS, CodecFail
 from evaluator.core.metrics import track_summary
 from evaluator.core.schema import ITEM_COLUMNS, METRIC_TABLE, METRICS, SUMMARY_COLUMNS, ItemRow, TrackSummary
 from evaluator.results.records import Failure, RecordQuery, ResultRecord, ResultStore
-from leaderboard.store_reader import RECORD_COLUMNS
-from leaderboard.tables import METRIC_COLUMNS, RUNTIME_COLUMNS
+from leaderboard.data.store_reader import RECORD_COLUMNS
+from leaderboard.views.tables import METRIC_COLUMNS, RUNTIME_COLUMNS
 
 
 def test_every_track_metric_is_a_summary_field_and_shown_columns_are_metrics() -> None:

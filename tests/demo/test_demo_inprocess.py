@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from baselines.registry import BASELINES
 from challenge.cli import app
 from evaluator.results.records import ResultStore
-from leaderboard.tables import PAPER_COLUMNS
+from leaderboard.views.tables import PAPER_COLUMNS
 
 
 # The whole README job end to end (every classical, archive and neural baseline on two tracks,

@@ -71,11 +71,14 @@ def wait_for(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.
 def open_tab(driver: webdriver.Chrome, title: str) -> None:
     """Open the tab called ``title``; a track's title opens the Tracks tab, picks that track and waits for it."""
     def click_tab(name: str) -> bool:
+        # done once the tab is selected: a click that lands before the page's scripts are live is lost
+        # (the button is there, nothing happens), so a later poll clicks again
         for button in driver.find_elements(By.CSS_SELECTOR, "button[role=tab]"):
             if button.text.strip() == name:
-                if button.get_attribute("aria-selected") != "true":
-                    button.click()
-                return True
+                if button.get_attribute("aria-selected") == "true":
+                    return True
+                button.click()
+                return False
         return False
 
     def pick_track() -> bool:

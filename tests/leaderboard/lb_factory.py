@@ -71,7 +71,7 @@ def verified_record(codec_id: str, track: str, *, codec: str | None = None, subm
         submission=submission or f"baseline-{codec_id}", codec=codec or BASELINES.get(codec_id, codec_id),
         track=track, profile=profile, split=split, provenance="verified", synthetic=split.startswith("synthetic"),
         status="ok", summary=s, fingerprint=dict(FINGERPRINT_CPU1, image_digest=f"sha256:{seed:064x}"),
-        image_digest=f"sha256:{seed:064x}", neural=neural,
+        neural=neural,
         manifest={"name": codec or codec_id, "authors": ["AstroCompress Challenge"], "license": "MIT",
                   "description": f"baseline {codec_id}", "link": "https://example.org/codec"},
     )
@@ -84,7 +84,8 @@ def failed_record(submission: str, track: str, *, codec: str = "Broken codec") -
         provenance="verified", synthetic=True, status="failed",
         failure=Failure("not_lossless", "decoded item differs from the original at 12 pixels; "
                         "check your decoder's byte order", item_id="synthetic-hubble-001"),
-        image_digest="sha256:" + "ab" * 32, manifest={"name": codec, "authors": ["Jane Doe"], "license": "MIT"},
+        fingerprint={"image_digest": "sha256:" + "ab" * 32},
+        manifest={"name": codec, "authors": ["Jane Doe"], "license": "MIT"},
     )
 
 

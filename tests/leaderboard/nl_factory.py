@@ -66,5 +66,6 @@ def failed_near_lossless(submission: str, track: str, *, codec: str = "Broken NL
         provenance="verified", synthetic=True, status="failed",
         failure=Failure("bound_exceeded", "|decoded - original| = 3 > 2 ADU at 40 pixels",
                         item_id="synthetic-keck-001"),
-        image_digest="sha256:" + "cd" * 32, manifest={"name": codec, "authors": ["Jane Doe"], "license": "MIT"},
+        fingerprint={"image_digest": "sha256:" + "cd" * 32},
+        manifest={"name": codec, "authors": ["Jane Doe"], "license": "MIT"},
     )

@@ -7,9 +7,9 @@ import json
 from evaluator.core.schema import METRICS
 from evaluator.core.tracks import TRACKS
 from evaluator.sandbox.profiles import PROFILES
-from leaderboard.about_pages import ABOUT_MD, ABOUT_PAGES, CITATION_MD, RULES_MD, SUBMIT_MD, profile_line
-from leaderboard.cells import BADGE_HELP
-from leaderboard.dataset_card import PAPER_BIBTEX
+from leaderboard.app.about_pages import ABOUT_MD, ABOUT_PAGES, CITATION_MD, RULES_MD, SUBMIT_MD, profile_line
+from leaderboard.publish.dataset_card import PAPER_BIBTEX
+from leaderboard.views.cells import BADGE_HELP
 from submissions.queue.limits import DEFAULT_PER_DAY
 
 
@@ -47,7 +47,7 @@ def test_rules_and_the_citation() -> None:
 
 
 def test_build_app_holds_the_four_pages(store) -> None:
-    from leaderboard.app import build_app
+    from leaderboard.app.page import build_app
 
     config = build_app(store.url).get_config_file()
     by_elem = {c["props"].get("elem_id"): c for c in config["components"] if "props" in c}

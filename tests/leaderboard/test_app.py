@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_import_pulls_in_neither_torch_nor_docker() -> None:
-    code = ("import sys, leaderboard.app; "
+    code = ("import sys, leaderboard.app.page; "
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'docker'))))")
     out = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True,
                          check=True, cwd=REPO)
@@ -31,7 +31,7 @@ def test_import_pulls_in_neither_torch_nor_docker() -> None:
 def test_build_app_on_empty_and_seeded_store(store) -> None:
     import gradio as gr
 
-    from leaderboard.app import build_app
+    from leaderboard.app.page import build_app
 
     assert isinstance(build_app(store.url), gr.Blocks)  # empty store: no error
     seed_paper_results(store)
@@ -45,7 +45,7 @@ def test_build_app_on_empty_and_seeded_store(store) -> None:
 
 def test_the_page_holds_one_track_view_whatever_the_number_of_tracks(store) -> None:
     """A cold page sets up every component of its config: ten track tabs of ~22 each cost ~0.35 s of it."""
-    from leaderboard.app import build_app
+    from leaderboard.app.page import build_app
 
     seed_paper_results(store)
     components = build_app(store.url).get_config_file()["components"]
@@ -55,8 +55,8 @@ def test_the_page_holds_one_track_view_whatever_the_number_of_tracks(store) -> N
 
 
 def test_queue_view_without_queue(store, tmp_path: Path) -> None:
-    from leaderboard.board_data import LeaderboardData
-    from leaderboard.store_reader import StoreReader
+    from leaderboard.board.board_data import LeaderboardData
+    from leaderboard.data.store_reader import StoreReader
 
     text, frame = LeaderboardData(StoreReader(store.url), None).queue_view()
     assert "No submission queue" in text and frame.empty
@@ -66,8 +66,8 @@ def test_queue_view_without_queue(store, tmp_path: Path) -> None:
 
 def test_queue_view_with_a_queue(store, tmp_path: Path) -> None:
     queue_mod = pytest.importorskip("submissions.queue.submission_queue")
-    from leaderboard.board_data import LeaderboardData
-    from leaderboard.store_reader import StoreReader
+    from leaderboard.board.board_data import LeaderboardData
+    from leaderboard.data.store_reader import StoreReader
 
     qdir = tmp_path / "queue"
     queue = queue_mod.SubmissionQueue(qdir)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from lb_factory import verified_record
 
 from baselines.registry import BASELINES
-from leaderboard import tables
-from leaderboard.store_reader import StoreReader
+from leaderboard.data.store_reader import StoreReader
+from leaderboard.views import tables
 
 
 def test_archive_rows_carry_the_archive_badge_and_filter(store) -> None:

@@ -30,7 +30,7 @@ from selenium.webdriver.common.keys import Keys
 
 from baselines.paper_seeds import seed_paper_results
 from evaluator.results.records import ResultStore
-from leaderboard.ranking import ItemRatios, paired_ranks
+from leaderboard.data.ranking import ItemRatios, paired_ranks
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not browser_available(), reason="no chromium/chromedriver"),
               pytest.mark.timeout(240)]
@@ -41,7 +41,7 @@ PAPER_HUBBLE = {"IDF": "2.94", "L3C": "2.9", "PixelCNN++": "3.13", "VDM": "3.33"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from leaderboard.app import serve
+    from leaderboard.app.page import serve
 
     root: Path = tmp_path_factory.mktemp("lb-browser")
     store = ResultStore(str(root / "results"))
@@ -227,9 +227,9 @@ setTimeout(() => tracksTab().click(), 300);
 
 def test_a_track_picked_while_the_tracks_tab_opens_is_the_one_shown(served, driver) -> None:
     """The tab's own render (the track it showed last, here slow) and a pick race: the pick must win."""
-    from leaderboard.app import build_app, launch_kwargs
-    from leaderboard.board_data import LeaderboardData
-    from leaderboard.store_reader import StoreReader
+    from leaderboard.app.page import build_app, launch_kwargs
+    from leaderboard.board.board_data import LeaderboardData
+    from leaderboard.data.store_reader import StoreReader
 
     class SlowHubble(LeaderboardData):  # Hubble's tables take 1.5 s to render (a big track, computed cold)
         def render_ranking(self, track, f):  # type: ignore[no-untyped-def]

@@ -39,7 +39,7 @@ SHOTS = Path("/tmp/shots")
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from leaderboard.app import serve
+    from leaderboard.app.page import serve
 
     root: Path = tmp_path_factory.mktemp("lb-glance")
     store = ResultStore(str(root / "results"))

@@ -5,7 +5,7 @@ would run script if it reached the page as markup: ``<script>``, an
 ``<img onerror>``, an ``<svg onload>``, a ``javascript:`` link, Markdown link
 tricks, a quote that breaks out of an attribute, a bidi override. The store
 is published to the local stand-in of the Hub
-(``leaderboard.publish.publish(..., hub_url="file://...")``) and the board is
+(``leaderboard.publish.publish.publish(..., hub_url="file://...")``) and the board is
 served from the published dataset folder, as the Space reads it. Each
 payload sets ``window.__pwned`` to its field's tag and changes the page
 title, so a failure says which field ran.
@@ -32,7 +32,7 @@ from lb_factory import FINGERPRINT_CPU1, verified_record, write_baselines
 from selenium.webdriver.common.by import By
 
 from evaluator.results.records import Failure, ResultRecord, ResultStore, TrackSummary
-from leaderboard.publish import publish
+from leaderboard.publish.publish import publish
 from submissions.queue import states
 from submissions.queue.limits import SubmissionLimits
 from submissions.queue.submission_queue import SubmissionQueue
@@ -111,7 +111,7 @@ def _hostile_queue(folder: Path) -> SubmissionQueue:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from leaderboard.app import serve
+    from leaderboard.app.page import serve
 
     root: Path = tmp_path_factory.mktemp("lb-hostile")
     store = ResultStore(str(root / "results"))

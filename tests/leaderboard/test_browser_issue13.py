@@ -38,7 +38,7 @@ return {names: gd.data.map(t => t.name || ''), title: (gd.layout.title && gd.lay
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from leaderboard.app import serve
+    from leaderboard.app.page import serve
 
     root: Path = tmp_path_factory.mktemp("lb-browser-13")
     store = ResultStore(str(root / "results"))

@@ -26,8 +26,8 @@ from selenium.webdriver.common.by import By
 from test_browser_hostile import assert_nothing_ran, img, svg
 
 from evaluator.results.records import ResultStore
-from leaderboard.near_lossless import BOUND_TITLE
 from leaderboard.safe_text import plot_text
+from leaderboard.views.near_lossless import BOUND_TITLE
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not browser_available(), reason="no chromium/chromedriver"),
               pytest.mark.timeout(300)]
@@ -44,7 +44,7 @@ return plot && plot.data ? plot.data.map(t => [t.name, t.mode, (t.x || []).map(N
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from leaderboard.app import serve
+    from leaderboard.app.page import serve
 
     root: Path = tmp_path_factory.mktemp("lb-near-lossless")
     store = ResultStore(str(root / "results"))

@@ -29,8 +29,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from evaluator.results.records import ResultStore
-from leaderboard.ranking import ItemRatios, paired_ranks
-from leaderboard.track_pages import GROUP_ROWS, PAGE_ROWS
+from leaderboard.data.ranking import ItemRatios, paired_ranks
+from leaderboard.views.track_pages import GROUP_ROWS, PAGE_ROWS
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not browser_available(), reason="no chromium/chromedriver"),
               pytest.mark.timeout(420)]
@@ -40,7 +40,7 @@ N_SUBMISSIONS = 2 * PAGE_ROWS + 30  # three pages
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from leaderboard.app import serve
+    from leaderboard.app.page import serve
 
     root: Path = tmp_path_factory.mktemp("lb-browser-paging")
     store = ResultStore(str(root / "results"))

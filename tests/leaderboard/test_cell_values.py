@@ -1,4 +1,4 @@
-"""leaderboard.cell_values: one table cell read as missing / a number, whatever its column's type."""
+"""leaderboard.views.cell_values: one table cell read as missing / a number, whatever its column's type."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leaderboard.cell_values import cell_int, cell_number, is_missing
+from leaderboard.views.cell_values import cell_int, cell_number, is_missing
 
 
 @pytest.mark.parametrize("value", [None, float("nan"), np.float32("nan"), pd.NA, pd.NaT])

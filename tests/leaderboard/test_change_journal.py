@@ -10,8 +10,8 @@ from lb_factory import verified_record
 
 from evaluator.results.records import ResultStore
 from evaluator.results.store_changes import JOURNAL_NAME, ChangeJournal
-from leaderboard import store_reader
-from leaderboard.store_reader import StoreReader
+from leaderboard.data import store_reader
+from leaderboard.data.store_reader import StoreReader
 
 
 def _write(store: ResultStore, i: int) -> str:

@@ -1,4 +1,4 @@
-"""Cost columns (leaderboard.cost, leaderboard.cost_table), the instrument table, paper Table 2 seeds."""
+"""Cost columns (leaderboard.views.cost, leaderboard.views.cost_table), the instrument table, paper Table 2 seeds."""
 
 from __future__ import annotations
 
@@ -12,18 +12,18 @@ from baselines.paper_seeds import (
     table2_records,
 )
 from baselines.registry import baseline_submission
-from leaderboard.board_data import Filters, LeaderboardData
-from leaderboard.cost import (
+from leaderboard.board.board_data import Filters, LeaderboardData
+from leaderboard.data.store_reader import StoreReader
+from leaderboard.publish.space_bundle import space_modules
+from leaderboard.views.cost import (
     RICE_SUBMISSION,
     core_hours_per_tb,
     gain_vs_rice,
     rice_ratios,
 )
-from leaderboard.cost_table import COST_HEADERS
-from leaderboard.instruments import INSTRUMENT_TABLE, INSTRUMENTS, sources_markdown
-from leaderboard.space_bundle import space_modules
-from leaderboard.store_reader import StoreReader
-from leaderboard.tables import data_label
+from leaderboard.views.cost_table import COST_HEADERS
+from leaderboard.views.instruments import INSTRUMENT_TABLE, INSTRUMENTS, sources_markdown
+from leaderboard.views.tables import data_label
 
 
 def test_the_rice_records_are_the_rice_baselines_and_the_space_needs_no_codec_library() -> None:

@@ -1,4 +1,4 @@
-"""The front-end build served from memory (``leaderboard.frontend_assets``)."""
+"""The front-end build served from memory (``leaderboard.app.frontend_assets``)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from leaderboard.app import launch_kwargs
-from leaderboard.frontend_assets import BUILD_DIR, CACHE_CONTROL, SHARED_CACHE, AssetCache, asset_middleware
+from leaderboard.app.frontend_assets import BUILD_DIR, CACHE_CONTROL, SHARED_CACHE, AssetCache, asset_middleware
+from leaderboard.app.page import launch_kwargs
 
 sys.path.insert(0, str(Path(__file__).parent))
 from browser_support import free_port  # noqa: E402
@@ -111,7 +111,7 @@ def test_not_compressed_twice_under_gradios_brotli_middleware(build: Path) -> No
 
 
 def test_a_real_gradio_page_gets_its_build_from_memory() -> None:
-    """A launched Blocks (as ``leaderboard.app.serve`` launches it): every asset of the page from memory."""
+    """A launched Blocks (as ``leaderboard.app.page.serve`` launches it): every asset of the page from memory."""
     with gr.Blocks() as demo:
         gr.Markdown("hello")
         gr.Dataframe([[1, 2]])

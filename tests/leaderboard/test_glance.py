@@ -5,10 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from evaluator.core.tracks import PAPER_TRACKS, TRACKS
-from leaderboard import column_choice, data_views, tables
-from leaderboard.filter_labels import KIND_WORDS, PROFILE_WORDS, PROVENANCE_WORDS, labelled
-from leaderboard.overview import BEST_CLASS, OVERVIEW_HEADERS, overview_table
-from leaderboard.url_state import url_view
+from leaderboard.app import column_choice
+from leaderboard.app.url_state import url_view
+from leaderboard.data import data_views
+from leaderboard.views import tables
+from leaderboard.views.filter_labels import KIND_WORDS, PROFILE_WORDS, PROVENANCE_WORDS, labelled
+from leaderboard.views.overview import BEST_CLASS, OVERVIEW_HEADERS, overview_table
 
 SYN = "synthetic default (small, seed 0), full test"
 
@@ -108,7 +110,7 @@ def test_the_column_chooser_keeps_rank_and_codec() -> None:
 
 
 def test_queue_times_carry_their_zone() -> None:
-    from leaderboard.queue_view import utc_text
+    from leaderboard.views.queue_view import utc_text
 
     assert utc_text("2026-03-01T12:00:05+02:00") == "2026-03-01 10:00:05 UTC"
     assert utc_text("2026-03-01T12:00:05") == "2026-03-01 12:00:05 UTC"

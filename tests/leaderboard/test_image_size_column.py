@@ -1,8 +1,8 @@
 """DESIGN.md "Measurement": the codec image's compressed size is recorded and shown."""
 
 from evaluator.results.records import ResultRecord, ResultStore
-from leaderboard import tables
-from leaderboard.store_reader import StoreReader
+from leaderboard.data.store_reader import StoreReader
+from leaderboard.views import tables
 
 
 def test_track_table_shows_the_compressed_image_size():
@@ -10,8 +10,8 @@ def test_track_table_shows_the_compressed_image_size():
     store.write(ResultRecord(
         submission="sub-1", codec="mine", track="hubble", profile="cpu-1", split="synthetic-small-s0:full_test",
         provenance="verified", synthetic=True, status="ok", summary={"ratio_mean": 2.5, "bpp_mean": 6.4},
-        fingerprint={"image_compressed_bytes": 102_400_000, "cpu_model": "x", "cores_granted": 1},
-        image_digest="sha256:abc"))
+        fingerprint={"image_compressed_bytes": 102_400_000, "cpu_model": "x", "cores_granted": 1,
+                     "image_digest": "sha256:abc"}))
     reader = StoreReader("memory://image-size-column")
     reader.refresh()
     table = tables.track_table(tables.with_labels(reader.records_frame()), "hubble")

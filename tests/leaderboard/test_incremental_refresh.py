@@ -9,10 +9,10 @@ import pytest
 from lb_factory import verified_record
 
 from evaluator.results.records import ResultStore
-from leaderboard.board_data import Filters, LeaderboardData
-from leaderboard.ranking import ItemRatios, paired_ranks
-from leaderboard.store_reader import StoreReader
-from leaderboard.track_stats import update_ranks
+from leaderboard.board.board_data import Filters, LeaderboardData
+from leaderboard.board.track_stats import update_ranks
+from leaderboard.data.ranking import ItemRatios, paired_ranks
+from leaderboard.data.store_reader import StoreReader
 
 
 class Counting:

@@ -11,8 +11,11 @@ from nl_factory import CODECS, FACTORS, FAILED, SIGMA_BOUNDS, near_lossless_reco
 
 from evaluator.core.tracks import ERROR_BOUNDS, NEAR_LOSSLESS_TRACKS, TRACKS
 from evaluator.results.records import ResultStore
-from leaderboard.board_data import Filters, LeaderboardData
-from leaderboard.near_lossless import (
+from leaderboard.app.near_lossless_tab import NearLosslessView
+from leaderboard.app.url_state import url_view
+from leaderboard.board.board_data import Filters, LeaderboardData
+from leaderboard.data.store_reader import StoreReader
+from leaderboard.views.near_lossless import (
     BOUND_TITLE,
     NL_HEADERS,
     bound_tables,
@@ -20,11 +23,8 @@ from leaderboard.near_lossless import (
     bound_text,
     parent_choices,
 )
-from leaderboard.near_lossless_plot import rate_error_figure
-from leaderboard.near_lossless_tab import NearLosslessView
-from leaderboard.overview import OVERVIEW_HEADERS
-from leaderboard.store_reader import StoreReader
-from leaderboard.url_state import url_view
+from leaderboard.views.near_lossless_plot import rate_error_figure
+from leaderboard.views.overview import OVERVIEW_HEADERS
 
 HOSTILE = "Evil <img src=x onerror=alert(1)> <b>NL</b>"
 RATIO = NL_HEADERS[4]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from lb_factory import verified_record
 
 from evaluator.results.portability import PortableCheck
-from leaderboard import tables
-from leaderboard.store_reader import RECORD_COLUMNS, StoreReader
+from leaderboard.data.store_reader import RECORD_COLUMNS, StoreReader
+from leaderboard.views import tables
 
 
 def test_track_table_shows_portable_and_not_portable(store) -> None:

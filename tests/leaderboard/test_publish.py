@@ -12,7 +12,7 @@ from huggingface_hub.hf_api import RepoFile, RepoFolder
 from lb_factory import verified_record, write_baselines
 
 from baselines.paper_seeds import seed_paper_results
-from leaderboard.publish import (
+from leaderboard.publish.publish import (
     FsspecTarget,
     HfApiTarget,
     RemoteFile,
@@ -80,7 +80,7 @@ def test_publish_to_fsspec_stand_in(store, tmp_path: Path) -> None:
     assert fourth.dataset.added == ["README.md", *tables]
 
     space = FsspecTarget(f"{hub}/spaces/org/board").list_files()
-    assert {"app.py", "requirements.txt", "README.md", "leaderboard/app.py",
+    assert {"app.py", "requirements.txt", "README.md", "leaderboard/app/page.py",
             "evaluator/results/records.py"} <= set(space)
 
 
@@ -163,4 +163,4 @@ def test_publish_through_hfapi_target(store) -> None:
 def test_write_space_folder(tmp_path: Path) -> None:
     written = write_space_folder("org/results", tmp_path / "space")
     assert (tmp_path / "space" / "app.py") in written
-    assert (tmp_path / "space" / "leaderboard" / "tables.py").exists()
+    assert (tmp_path / "space" / "leaderboard" / "views" / "tables.py").exists()

@@ -13,9 +13,9 @@ from lb_factory import failed_record, verified_record, write_baselines
 from baselines.paper_seeds import seed_paper_results
 from evaluator.core.tracks import TRACKS
 from evaluator.results.records import ResultStore
-from leaderboard.dataset_card import PAPER_BIBTEX
-from leaderboard.publish import FsspecTarget, publish
-from leaderboard.table_columns import ITEM_SCHEMA, ITEM_TABLE, RECORD_SCHEMA, RECORD_TABLE
+from leaderboard.data.table_columns import ITEM_SCHEMA, ITEM_TABLE, RECORD_SCHEMA, RECORD_TABLE
+from leaderboard.publish.dataset_card import PAPER_BIBTEX
+from leaderboard.publish.publish import FsspecTarget, publish
 
 HOSTILE = '<img src=x onerror="document.title=1">[x](javascript:alert(1))'
 

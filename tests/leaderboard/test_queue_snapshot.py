@@ -13,10 +13,10 @@ from lb_factory import verified_record
 from typer.testing import CliRunner
 
 from evaluator.results.records import Failure, ResultRecord, ResultStore
-from leaderboard.board_data import LeaderboardData
-from leaderboard.publish import FsspecTarget, publish
-from leaderboard.queue_view import QueueSource, queue_frame
-from leaderboard.store_reader import StoreReader
+from leaderboard.board.board_data import LeaderboardData
+from leaderboard.data.store_reader import StoreReader
+from leaderboard.publish.publish import FsspecTarget, publish
+from leaderboard.views.queue_view import QueueSource, queue_frame
 from submissions.evaluation.intake import describe_failures
 from submissions.queue import states
 from submissions.queue.limits import SubmissionLimits
@@ -56,14 +56,16 @@ def _run(queue: SubmissionQueue, sid: str, end: str, reason: str) -> None:
 def _hidden_failure(submission: str, track: str, message: str) -> ResultRecord:
     return ResultRecord(submission=submission, codec="Quasar", track=track, profile="cpu-1", split="hidden:keck-2026",
                         provenance="verified", synthetic=False, status="failed",
-                        failure=Failure("crash", message, item_id="keck-0007"), image_digest="sha256:" + "2" * 64)
+                        failure=Failure("crash", message, item_id="keck-0007"),
+                        fingerprint={"image_digest": "sha256:" + "2" * 64})
 
 
 def _public_failure(submission: str, track: str) -> ResultRecord:
     return ResultRecord(submission=submission, codec="Quasar", track=track, profile="cpu-1",
                         split="synthetic-small-s0:full_test", provenance="verified", synthetic=True, status="failed",
                         failure=Failure("not_lossless", f"decoded item differs from the original\n{PUBLIC_LOG}",
-                                        item_id="synthetic-lco-001"), image_digest="sha256:" + "2" * 64)
+                                        item_id="synthetic-lco-001"),
+                        fingerprint={"image_digest": "sha256:" + "2" * 64})
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Bootstrap intervals and tied ranks (leaderboard.ranking) on constructed data."""
+"""Bootstrap intervals and tied ranks (leaderboard.data.ranking) on constructed data."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 from lb_factory import verified_record
 
-from leaderboard import tables
-from leaderboard.board_data import Filters, LeaderboardData
-from leaderboard.ranking import MIN_PAIRED, RANK_NOTE, ItemRatios, compare, mean_interval, paired_ranks, versus
-from leaderboard.store_reader import StoreReader
-from leaderboard.track_stats import update_ranks
+from leaderboard.board.board_data import Filters, LeaderboardData
+from leaderboard.board.track_stats import update_ranks
+from leaderboard.data.ranking import MIN_PAIRED, RANK_NOTE, ItemRatios, compare, mean_interval, paired_ranks, versus
+from leaderboard.data.store_reader import StoreReader
+from leaderboard.views import tables
 
 IDS = [f"item-{i:02d}" for i in range(40)]
 

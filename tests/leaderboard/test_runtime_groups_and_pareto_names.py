@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import pandas as pd
 
 from evaluator.run.inprocess import inprocess_fingerprint
-from leaderboard import plots, tables
-from leaderboard.record_rows import fingerprint_id, hardware_label
+from leaderboard.data.record_rows import fingerprint_id, hardware_label
 from leaderboard.safe_text import plot_text
+from leaderboard.views import plots, tables
 
 SOURCE = SimpleNamespace(label="synthetic-small-s0:full_test", revision="synthetic-v1", synthetic=True)
 

@@ -12,12 +12,12 @@ from lb_factory import verified_record
 from markdown_it import MarkdownIt
 
 from evaluator.results.records import ResultStore
-from leaderboard import plots
-from leaderboard.board_data import Filters, LeaderboardData
-from leaderboard.html_table import plain_table
+from leaderboard.board.board_data import Filters, LeaderboardData
+from leaderboard.data.store_reader import StoreReader
 from leaderboard.safe_text import LINK_REL, html_text, link_html, markdown_text, plot_text, reveal_controls
-from leaderboard.store_reader import StoreReader
-from leaderboard.tables import data_label
+from leaderboard.views import plots
+from leaderboard.views.html_table import plain_table
+from leaderboard.views.tables import data_label
 
 OUR_TAGS = {"h2", "h3", "span", "p", "strong", "code", "em", "ul", "li", "a"}  # what the Submission tab writes
 HOSTILE = [

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import grimp
 
-from leaderboard.import_closure import closure
-from leaderboard.space_bundle import (
+from leaderboard.publish.import_closure import closure
+from leaderboard.publish.space_bundle import (
     PROJECT_PACKAGES,
     REPO_ROOT,
     space_closure,
@@ -49,11 +49,11 @@ def test_space_modules_are_grimps_import_closure() -> None:
     """An independent reading of the same source (grimp, as the layers test uses) finds the same modules."""
     sys.path.insert(0, str(REPO_ROOT))
     graph = grimp.build_graph(*PROJECT_PACKAGES, cache_dir=None, exclude_type_checking_imports=True)
-    wanted = {"leaderboard.app"} | graph.find_upstream_modules("leaderboard.app")
+    wanted = {"leaderboard.app.page"} | graph.find_upstream_modules("leaderboard.app.page")
     with_parents = {".".join(m.split(".")[:i]) for m in wanted for i in range(1, m.count(".") + 2)}
     assert set(space_modules()) == with_parents
     assert {"evaluator.sandbox.profiles", "submissions.service.queue_snapshot",
-            "leaderboard.queue_view"} <= with_parents
+            "leaderboard.views.queue_view"} <= with_parents
     assert not any(m.startswith("challenge") for m in space_modules())  # above the leaderboard: never
     # of the baselines only the catalog (plain data: names, titles, paper columns), the archive codecs' names
     # and FITS layout (numpy only); no registry, no models, nothing that imports torch or imagecodecs

@@ -94,7 +94,7 @@ def _queue(root: Path, store: ResultStore) -> tuple[SubmissionQueue, dict[str, s
     return queue, ids
 
 
-LAUNCHED = "leaderboard at "  # what leaderboard.app.serve logs once Gradio's launch has returned
+LAUNCHED = "leaderboard at "  # what leaderboard.app.page.serve logs once Gradio's launch has returned
 BUSY = "When localhost is not accessible"  # Gradio's launch gives up when its 3 s self-check times out
 
 

@@ -9,7 +9,7 @@ import pytest
 from lb_factory import failed_record, verified_record
 
 from evaluator.results.records import ResultStore
-from leaderboard.store_reader import StoreReader
+from leaderboard.data.store_reader import StoreReader
 
 
 @pytest.fixture(params=["file", "memory"])

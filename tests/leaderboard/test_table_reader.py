@@ -14,12 +14,12 @@ from lb_factory import failed_record, verified_record, write_baselines
 
 from baselines.paper_seeds import seed_paper_results
 from evaluator.results.records import ResultStore
-from leaderboard.board_data import Filters, LeaderboardData
-from leaderboard.board_reader import open_reader
-from leaderboard.publish import publish
-from leaderboard.record_rows import RECORD_COLUMNS
-from leaderboard.store_reader import StoreReader
-from leaderboard.table_reader import TableReader
+from leaderboard.board.board_data import Filters, LeaderboardData
+from leaderboard.data.board_reader import open_reader
+from leaderboard.data.record_rows import RECORD_COLUMNS
+from leaderboard.data.store_reader import StoreReader
+from leaderboard.data.table_reader import TableReader
+from leaderboard.publish.publish import publish
 
 
 @pytest.fixture

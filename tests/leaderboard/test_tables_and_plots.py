@@ -11,12 +11,12 @@ from lb_factory import BASELINES, failed_record, verified_record, write_baseline
 from baselines.paper_seeds import seed_paper_results
 from evaluator.core.tracks import TRACKS
 from evaluator.data.noise_floor import gaussian_entropy_bits
-from leaderboard import plots, tables
-from leaderboard.board_data import Filters, LeaderboardData
-from leaderboard.filter_labels import PROFILE_WORDS
-from leaderboard.overview import overview_table
-from leaderboard.store_reader import StoreReader
-from leaderboard.track_pages import plain
+from leaderboard.board.board_data import Filters, LeaderboardData
+from leaderboard.data.store_reader import StoreReader
+from leaderboard.views import plots, tables
+from leaderboard.views.filter_labels import PROFILE_WORDS
+from leaderboard.views.overview import overview_table
+from leaderboard.views.track_pages import plain
 
 
 @pytest.fixture
@@ -151,7 +151,7 @@ def test_badge_escapes_and_labels() -> None:
 
 
 def test_item_plots_keep_the_best_records_with_items(store) -> None:
-    from leaderboard.board_data import ITEM_PLOT_LIMIT
+    from leaderboard.board.board_data import ITEM_PLOT_LIMIT
 
     seed_paper_results(store)  # paper records have no items: never take a slot
     for i in range(ITEM_PLOT_LIMIT + 3):

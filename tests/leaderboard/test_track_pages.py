@@ -8,10 +8,10 @@ import pandas as pd
 from lb_factory import verified_record
 
 from evaluator.results.records import ResultStore
-from leaderboard import plots, track_pages
-from leaderboard.board_data import Filters, LeaderboardData
-from leaderboard.store_reader import StoreReader
-from leaderboard.track_pages import GROUP_ROWS, PAGE_ROWS, bounded, matching, page_of
+from leaderboard.board.board_data import Filters, LeaderboardData
+from leaderboard.data.store_reader import StoreReader
+from leaderboard.views import plots, track_pages
+from leaderboard.views.track_pages import GROUP_ROWS, PAGE_ROWS, bounded, matching, page_of
 
 
 def _table(n: int) -> pd.DataFrame:

@@ -23,9 +23,9 @@ from selenium.webdriver.common.by import By
 from baselines.neural.vdm_records import CODEC, estimate_record, seed_vdm_estimates
 from baselines.paper_seeds import seed_paper_results
 from evaluator.results.records import ResultStore
-from leaderboard.board_data import Filters, LeaderboardData
-from leaderboard.store_reader import StoreReader
-from leaderboard.tables import INTERVAL_TITLE
+from leaderboard.board.board_data import Filters, LeaderboardData
+from leaderboard.data.store_reader import StoreReader
+from leaderboard.views.tables import INTERVAL_TITLE
 
 SPLIT = "synthetic-small-s0:full_test"
 
@@ -69,7 +69,7 @@ def test_estimate_rows_are_never_ranked_and_leave_codec_ranks_alone(store):
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from leaderboard.app import serve
+    from leaderboard.app.page import serve
 
     store = ResultStore(str(tmp_path_factory.mktemp("lb-vdm") / "results"))
     seed_paper_results(store)

@@ -10,8 +10,8 @@ from baselines.neural.cross_track import (
     ratio_matrix,
 )
 from evaluator.results.records import ResultStore
-from leaderboard.board_data import LeaderboardData
-from leaderboard.store_reader import StoreReader
+from leaderboard.board.board_data import LeaderboardData
+from leaderboard.data.store_reader import StoreReader
 
 pytestmark = pytest.mark.timeout(600)
 

@@ -1,0 +1,1 @@
+"""The board's state: filters, frames, caches, refresh and prewarm, what each tab shows."""

@@ -1,0 +1,1 @@
+"""Reading results: the store and the published tables, record rows and their labels, ranks and intervals."""

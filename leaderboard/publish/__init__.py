@@ -1,0 +1,1 @@
+"""Publishing to the Hub: the results dataset (tables, card), the Space bundle and its import closure."""
