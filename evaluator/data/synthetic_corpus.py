@@ -60,17 +60,22 @@ def default_synthetic_dir(size: str = "small", seed: int = 0) -> Path:
     return synthetic_data_dir() / f"{size}-s{seed}"
 
 
+# the modules beside this driver that decide what the synthetic files hold (the generators are in synthetic/)
+PHYSICS_MODULES = ("synthetic_sky.py", "synthetic_truth.py", "synthetic_calibration.py")
+
+
 def sky_version() -> str:
-    """Identity of the sky physics: a hash of the ``evaluator/data/synthetic/*.py`` sources but this driver.
+    """Identity of the sky physics: a hash of the generator's sources (``evaluator/data/synthetic/*.py``
+    and :data:`PHYSICS_MODULES` beside this driver), not of this driver.
 
     Any change to the generator changes it, so a cached corpus made by older
     physics is regenerated and results record which generator made their data.
     """
 
+    here = Path(__file__).parent
     h = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        if path.name != Path(__file__).name:
-            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in [*sorted((here / "synthetic").glob("*.py")), *(here / name for name in PHYSICS_MODULES)]:
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:12]
 
 
