@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from evaluator.core.settings import build_log_dir
 from evaluator.sandbox.docker_engine import docker_client, image_exists
@@ -68,7 +68,7 @@ def build_log_path(tag: str) -> Path:
 
 
 def _build(client: Any, context: Path, tag: str, buildargs: dict[str, str] | None,
-           labels: dict[str, str] | None, log_file: Any, log_path: Path) -> str:
+           labels: dict[str, str] | None, log_file: TextIO, log_path: Path) -> str:
     log_tail: list[str] = []
     chunks: Iterable[dict[str, Any]] = client.api.build(
         path=str(context),

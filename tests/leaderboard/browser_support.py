@@ -158,6 +158,20 @@ setTimeout(step, 120);
 """
 
 
+def row_dicts(driver: webdriver.Chrome, elem_id: str) -> list[dict[str, str]]:
+    """The shown rows of table ``#elem_id``, each as {header: cell}."""
+    headers = table_headers(driver, elem_id)
+    return [dict(zip(headers, r)) for r in table_rows(driver, elem_id)]
+
+
+def open_board(url: str, width: int, height: int) -> tuple[webdriver.Chrome, str]:
+    """A Chromium window of ``width`` x ``height`` on the board at ``url``, once the overview table is filled."""
+    driver, profile = start_chromium(width, height)
+    driver.get(url)
+    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#table-overview [role=gridcell]"), what="the overview")
+    return driver, profile
+
+
 def all_table_rows(driver: webdriver.Chrome, elem_id: str) -> list[list[str]]:
     """Every body row of a virtualised Gradio dataframe: scrolls it through, collecting rows by index."""
     driver.set_script_timeout(30)

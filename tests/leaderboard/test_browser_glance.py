@@ -13,12 +13,11 @@ import pytest
 from browser_support import (
     browser_available,
     free_port,
+    open_board,
     open_tab,
     pick_data,
-    start_chromium,
+    row_dicts,
     stop_chromium,
-    table_headers,
-    table_rows,
     wait_for,
 )
 from lb_factory import write_baselines
@@ -54,24 +53,17 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def driver(served):
-    drv, profile = start_chromium(1366, 900)
-    drv.get(served[0])
-    wait_for(lambda: drv.find_elements(By.CSS_SELECTOR, "#table-overview [role=gridcell]"), what="the overview")
+    drv, profile = open_board(served[0], 1366, 900)
     yield drv
     stop_chromium(drv, profile)
 
 
-def _rows(driver, elem_id: str) -> list[dict[str, str]]:
-    headers = table_headers(driver, elem_id)
-    return [dict(zip(headers, r)) for r in table_rows(driver, elem_id)]
-
-
 def test_default_view_is_real_data_ranked_by_ratio(driver) -> None:
-    overview = wait_for(lambda: _rows(driver, "table-overview"), what="overview rows")
+    overview = wait_for(lambda: row_dicts(driver, "table-overview"), what="overview rows")
     assert {r["Data"] for r in overview} == {PAPER}  # real data only: no synthetic row on the first screen
     assert "checking" not in driver.find_element(By.ID, "data-note").text
     open_tab(driver, "Hubble")
-    rows = wait_for(lambda: _rows(driver, "table-hubble"), what="the Hubble table")
+    rows = wait_for(lambda: row_dicts(driver, "table-hubble"), what="the Hubble table")
     assert {r["Data"] for r in rows} == {PAPER}
     ranked = [r for r in rows if r["Rank"]]
     best = max(ranked, key=lambda r: float(r["Ratio (mean)"]))
@@ -82,20 +74,20 @@ def test_switching_data_shows_synthetic_rows_with_their_own_ranks(driver) -> Non
     open_tab(driver, "Hubble")
     pick_data(driver, "Synthetic")
     rows = wait_for(lambda: (lambda rs: rs if rs and all(r["Data"] == SYN for r in rs) else [])(
-        _rows(driver, "table-hubble")), what="the synthetic rows only")
+        row_dicts(driver, "table-hubble")), what="the synthetic rows only")
     assert sorted(int(r["Rank"]) for r in rows)[0] == 1 and len(rows) == 5
     assert "platform" in driver.find_element(By.ID, "data-note").text
     open_tab(driver, "Overview")
     overview = wait_for(lambda: (lambda rs: rs if rs and all(r["Data"] != PAPER for r in rs) else [])(
-        _rows(driver, "table-overview")), what="the synthetic overview")
+        row_dicts(driver, "table-overview")), what="the synthetic overview")
     assert len({r["Data"] for r in overview}) == 1  # one data label: no table mixes data
     pick_data(driver, "Real data")
-    wait_for(lambda: {r["Data"] for r in _rows(driver, "table-overview")} == {PAPER}, what="the real overview back")
+    wait_for(lambda: {r["Data"] for r in row_dicts(driver, "table-overview")} == {PAPER}, what="the real overview back")
 
 
 def test_a_link_opens_a_track_on_a_data_view(served, driver) -> None:
     driver.get(served[0] + "?tab=tracks&track=keck&data=synthetic")
-    rows = wait_for(lambda: driver.find_elements(By.ID, "table-keck") and _rows(driver, "table-keck"),
+    rows = wait_for(lambda: driver.find_elements(By.ID, "table-keck") and row_dicts(driver, "table-keck"),
                     what="the Keck table from the link")
     assert rows and all(r["Data"] != PAPER for r in rows)
     checked = driver.find_element(By.CSS_SELECTOR, "#data-choice input[type=radio]:checked")
@@ -111,36 +103,36 @@ def test_a_link_opens_a_track_on_a_data_view(served, driver) -> None:
 
 def test_sorting_by_a_header_keeps_the_ranks(driver) -> None:
     open_tab(driver, "Hubble")
-    wait_for(lambda: {r["Data"] for r in _rows(driver, "table-hubble")} == {PAPER}, what="the real Hubble table")
-    before = {r["Codec"]: r["Rank"] for r in _rows(driver, "table-hubble")}
+    wait_for(lambda: {r["Data"] for r in row_dicts(driver, "table-hubble")} == {PAPER}, what="the real Hubble table")
+    before = {r["Codec"]: r["Rank"] for r in row_dicts(driver, "table-hubble")}
     header = next(h for h in driver.find_elements(By.CSS_SELECTOR, "#table-hubble th")
                   if h.text.strip() == "Ratio (mean)")
     header.click()
-    ratios = [float(r["Ratio (mean)"]) for r in _rows(driver, "table-hubble") if r["Ratio (mean)"]]
+    ratios = [float(r["Ratio (mean)"]) for r in row_dicts(driver, "table-hubble") if r["Ratio (mean)"]]
     assert ratios == sorted(ratios) and ratios[0] < ratios[-1]
     assert header.get_attribute("aria-sort") == "ascending"
     header.click()
-    rows = _rows(driver, "table-hubble")
+    rows = row_dicts(driver, "table-hubble")
     ratios = [float(r["Ratio (mean)"]) for r in rows if r["Ratio (mean)"]]
     assert ratios == sorted(ratios, reverse=True)
     assert {r["Codec"]: r["Rank"] for r in rows} == before  # a sort never renumbers ranks
     codec = next(h for h in driver.find_elements(By.CSS_SELECTOR, "#table-hubble th") if h.text.strip() == "Codec")
     codec.click()
-    names = [r["Codec"] for r in _rows(driver, "table-hubble")]
+    names = [r["Codec"] for r in row_dicts(driver, "table-hubble")]
     assert names == sorted(names, key=str.lower) or names == sorted(names)
 
 
 def test_every_track_column_is_visible_at_1366(served, driver) -> None:
     open_tab(driver, "Overview")
-    wait_for(lambda: _rows(driver, "table-overview"), what="overview rows")
+    wait_for(lambda: row_dicts(driver, "table-overview"), what="overview rows")
     width = driver.execute_script("return window.innerWidth")
     assert width <= 1366
     for t in TRACKS.values():
         th = next(h for h in driver.find_elements(By.CSS_SELECTOR, "#table-overview th") if h.text.strip() == t.title)
         box = driver.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.left, r.right];", th)
         assert 0 <= box[0] and box[1] <= width, (t.title, box, width)
-    first = _rows(driver, "table-overview")[0]
-    assert float(first["Mean rank"]) <= min(float(r["Mean rank"]) for r in _rows(driver, "table-overview")
+    first = row_dicts(driver, "table-overview")[0]
+    assert float(first["Mean rank"]) <= min(float(r["Mean rank"]) for r in row_dicts(driver, "table-overview")
                                             if r["Mean rank"])
     assert driver.find_elements(By.CSS_SELECTOR, "#table-overview .lb-best")  # best per track marked
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -148,7 +140,7 @@ def test_every_track_column_is_visible_at_1366(served, driver) -> None:
     time.sleep(0.3)
     driver.save_screenshot(str(SHOTS / "overview.png"))
     driver.get(served[0] + "?tab=tracks&track=hubble&data=real")  # a fresh page: the ranked order
-    wait_for(lambda: driver.find_elements(By.ID, "table-hubble") and _rows(driver, "table-hubble"),
+    wait_for(lambda: driver.find_elements(By.ID, "table-hubble") and row_dicts(driver, "table-hubble"),
              what="the Hubble table")
     driver.execute_script("document.getElementById('ranking-track').scrollIntoView({block: 'start'});")
     time.sleep(0.5)
@@ -157,7 +149,7 @@ def test_every_track_column_is_visible_at_1366(served, driver) -> None:
 
 def test_the_column_chooser_hides_a_column(driver) -> None:
     open_tab(driver, "Hubble")
-    wait_for(lambda: _rows(driver, "table-hubble"), what="the Hubble table")
+    wait_for(lambda: row_dicts(driver, "table-hubble"), what="the Hubble table")
 
     def shown() -> list[str]:
         return [h.text.strip() for h in driver.find_elements(By.CSS_SELECTOR, "#table-hubble th") if h.is_displayed()]
@@ -236,7 +228,7 @@ def test_pareto_hover_names_the_codec(driver) -> None:
             By.CSS_SELECTOR, "#pareto-track .hoverlayer .hovertext")), timeout=10, what="the hover label")
         names.add(hover.split("(")[0].strip())
         driver.execute_script(UNHOVER_JS)
-    codecs = {r["Codec"].split("\n")[0] for r in _rows(driver, "table-hubble")}
+    codecs = {r["Codec"].split("\n")[0] for r in row_dicts(driver, "table-hubble")}
     assert names and all(any(n and c.startswith(n) or n.startswith(c) for c in codecs) for n in names), (names, codecs)
     labels = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#pareto-track .scatterlayer .textpoint text")]
     assert labels and all(any(c.startswith(lbl) or lbl.startswith(c) for c in codecs) for lbl in labels), labels

@@ -13,11 +13,11 @@ from browser_support import (
     browser_available,
     choose_option,
     free_port,
+    open_board,
     open_tab,
-    start_chromium,
+    row_dicts,
     stop_chromium,
     table_headers,
-    table_rows,
     wait_for,
 )
 from lb_factory import write_baselines
@@ -59,16 +59,9 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def driver(served):
-    drv, profile = start_chromium(1366, 2600)
-    drv.get(served[0])
-    wait_for(lambda: drv.find_elements(By.CSS_SELECTOR, "#table-overview [role=gridcell]"), what="the overview")
+    drv, profile = open_board(served[0], 1366, 2600)
     yield drv
     stop_chromium(drv, profile)
-
-
-def _rows(driver, elem_id: str) -> list[dict[str, str]]:
-    headers = table_headers(driver, elem_id)
-    return [dict(zip(headers, r)) for r in table_rows(driver, elem_id)]
 
 
 def test_keck_plot_and_one_bound_per_table(driver, tmp_path: Path) -> None:
@@ -84,13 +77,13 @@ def test_keck_plot_and_one_bound_per_table(driver, tmp_path: Path) -> None:
     legend = driver.find_element(By.CSS_SELECTOR, "#nl-plot .legend").text
     assert all(name in legend for name in (*CODECS.values(), HOSTILE))  # the hostile name reads as written
     for variant in VARIANTS:
-        rows = _rows(driver, f"nl-{variant}")
+        rows = row_dicts(driver, f"nl-{variant}")
         ok = [r for r in rows if r["Status"] == "ok"]
         bounds = {r[BOUND_TITLE] for r in ok}
         assert len(bounds) == 1, f"{variant}: rows of several bounds {bounds}"
         ratios = [float(r["Ratio (mean)"]) for r in ok]
         assert ratios == sorted(ratios, reverse=True) and ok[0]["Rank"] == "1"
-    failed = [r for r in _rows(driver, "nl-keck-nl2") if r["Status"] != "ok"]
+    failed = [r for r in row_dicts(driver, "nl-keck-nl2") if r["Status"] != "ok"]
     assert len(failed) == 1 and "bound_exceeded" in failed[0]["Status"] and failed[0]["Rank"] == ""
     assert "every pixel" in driver.find_element(By.ID, "nl-note").text
     assert_nothing_ran(driver, "the near-lossless tab")
@@ -104,7 +97,7 @@ def test_keck_plot_and_one_bound_per_table(driver, tmp_path: Path) -> None:
 
 def test_lossless_tabs_show_no_near_lossless_row(driver) -> None:
     open_tab(driver, "Keck")
-    rows = wait_for(lambda: _rows(driver, "table-keck"), what="the Keck table")
+    rows = wait_for(lambda: row_dicts(driver, "table-keck"), what="the Keck table")
     assert all(r["Status"] == "ok" for r in rows) and len(rows) == 5 + len(CODECS) + 1  # lossless records only
     open_tab(driver, "Overview")
     headers = table_headers(driver, "table-overview")
@@ -117,7 +110,7 @@ def test_refresh_re_renders_the_open_view(served, driver) -> None:
     served[1].write(*near_lossless_record("nlcodec-c", "keck-nl4", 9.0, codec="Gamma NL", seed=5))
     driver.find_element(By.ID, "refresh-button").click()
     rows = wait_for(lambda: (lambda rs: rs if any(r["Codec"] == "Gamma NL" for r in rs) else [])(
-        _rows(driver, "nl-keck-nl4")), timeout=30, what="the new record after a refresh")
+        row_dicts(driver, "nl-keck-nl4")), timeout=30, what="the new record after a refresh")
     assert rows[0]["Codec"] == "Gamma NL" and rows[0]["Rank"] == "1"
 
 
