@@ -136,7 +136,7 @@ def demo(
             # output in $CHALLENGE_HOME/logs/builds); every other step only updates a status line
             nonlocal image_task
             if message.startswith("built ") or message.endswith(" is up to date"):
-                progress.console.log(message)
+                progress.console.print(message, highlight=False)
                 if image_task is not None:
                     progress.remove_task(image_task)
                     image_task = None
