@@ -60,8 +60,7 @@ def evaluate_baselines(
                                           codec_name=spec.title, progress=progress, neural=spec.neural)
         else:
             built = images[spec.name]
-            records += evaluate_image(ImageRun(built.tag, served, source, profile, store, submission=spec.submission,
-                                               codec_name=spec.title, progress=progress,
-                                               image_compressed_size=built.compressed_size_bytes,
+            records += evaluate_image(ImageRun(built.identity(), served, source, profile, store,
+                                               submission=spec.submission, codec_name=spec.title, progress=progress,
                                                neural=spec.neural))
     return records

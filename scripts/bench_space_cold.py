@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from bench_leaderboard import _PAINTED_JS, BROWSER_SETTLE_S, build_store
 from browser_support import browser_available, free_port, start_chromium, stop_chromium
 
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import ResultStore
 from leaderboard.publish.publish import publish
 from submissions.queue.submission_queue import SubmissionQueue
@@ -68,7 +69,8 @@ def make_queue(folder: Path, store: ResultStore) -> SubmissionQueue:
     queue = SubmissionQueue(folder)
     if not queue.submissions():
         for i in range(3):
-            queue.enqueue(participant=f"participant-{i}", name=f"Codec {i}", image_digest="sha256:" + f"{i:x}" * 64)
+            queue.enqueue(participant=f"participant-{i}", name=f"Codec {i}",
+                          image=ImageIdentity.frozen("sha256:" + f"{i:x}" * 64))
     return queue
 
 

@@ -82,7 +82,8 @@ def main() -> int:
             if rec.status != "ok" or not enc:
                 print(f"{n:>7} {w:>6} failed: {rec.failure}")
                 continue
-            print(f"{n:>7} {w:>6} {rec.fingerprint.get('cpuset', '?'):>6} {statistics.median(enc):>16.4f} "
+            cpuset = rec.fingerprint.cpuset if rec.fingerprint is not None and rec.fingerprint.cpuset else "?"
+            print(f"{n:>7} {w:>6} {cpuset:>6} {statistics.median(enc):>16.4f} "
                   f"{statistics.fmean(enc):>14.4f} {wall:>7.1f}")
     return 0
 

@@ -26,6 +26,7 @@ The caller shows the long steps through ``view`` (a spinner, a log line);
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -36,6 +37,7 @@ from typing import Any
 
 from evaluator.core.manifest import Manifest, ManifestError, load_manifest
 from evaluator.core.tracks import Track
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.sdk.errors import BadInput
 from submissions.evaluation.intake import (
     BUILD_ERRORS,
@@ -95,13 +97,17 @@ class SubmitRequest:
 @dataclass(frozen=True)
 class SubmitResult:
     codec: str  # the manifest's name
-    image_id: str  # sha256:..., frozen
-    tar_bytes: int  # the exported image, gzip-compressed
+    image: ImageIdentity  # frozen: its id, the name it was built as, the exported tar's (gzip) size
     submission_id: str | None = None  # set when queued locally
     request_id: str | None = None  # set when uploaded to a hosted inbox
     request_url: str | None = None  # the pull request's page (or the folder) of that request
     sender: str | None = None  # the identity it was sent as (on the Hub: the token's account)
     encrypted: bool = False  # the image was sent encrypted for the organizer
+
+    @property
+    def tar_bytes(self) -> int:
+        """The exported image, gzip-compressed."""
+        return self.image.compressed_size_bytes or 0
 
 
 @dataclass(frozen=True)
@@ -114,9 +120,11 @@ class _Destination:
 @dataclass(frozen=True)
 class _Image:
     manifest: Manifest
-    image_id: str
+    identity: ImageIdentity  # its compressed size is the exported tar's, filled in when exported
     size_bytes: int | None  # uncompressed; None for an already-built image (not measured)
-    ref: str | None
+
+    def exported(self, tar_bytes: int) -> ImageIdentity:
+        return dataclasses.replace(self.identity, compressed_size_bytes=tar_bytes)
 
 
 @contextmanager
@@ -138,9 +146,9 @@ def submit_codec(request: SubmitRequest, queue: SubmissionQueue, view: SubmitVie
     image = _image(request, view)
     if dest is None:  # local queue: refuse a duplicate or an over-limit submission before any work
         with _refused(DuplicateSubmission, LimitExceeded):
-            queue.precheck(request.participant, image.image_id)
+            queue.precheck(request.participant, image.identity)
     with view(Phase.SELF_CHECK):
-        records = self_check(image.image_id, tracks=request.tracks, data=request.data,
+        records = self_check(image.identity, tracks=request.tracks, data=request.data,
                              profile=image.manifest.profile)
     problems = describe_failures(records)
     if problems:
@@ -169,22 +177,30 @@ def _destination(request: SubmitRequest, inbox_opener: InboxOpener) -> _Destinat
 def _image(request: SubmitRequest, view: SubmitView) -> _Image:
     if request.image:
         with _refused(ManifestError, IntakeError):
-            return _Image(load_manifest(request.folder), resolve_pinned_image(request.image), None, request.image)
+            manifest = load_manifest(request.folder)
+            image_id = resolve_pinned_image(request.image)
+            return _Image(manifest, ImageIdentity.frozen(image_id, ref=request.image, modes=_modes(manifest)), None)
     with _refused(*BUILD_ERRORS), view(Phase.BUILD) as progress:
         manifest, built = build(request.folder, progress=progress)
-    return _Image(manifest, built.image_id, built.size_bytes, built.tag)
+    return _Image(manifest, ImageIdentity.frozen(built.image_id, ref=built.tag, modes=_modes(manifest)),
+                  built.size_bytes)
+
+
+def _modes(manifest: Manifest) -> str:
+    """The modes label the image carries (``evaluator.images.codec_build`` writes the manifest's, comma-separated)."""
+    return ",".join(manifest.modes)
 
 
 def _fields(request: SubmitRequest, image: _Image) -> dict[str, Any]:
-    return {"participant": request.participant, "name": image.manifest.name, "image_digest": image.image_id,
-            "manifest": image.manifest.to_dict(), "image_size_bytes": image.size_bytes, "image_ref": image.ref}
+    return {"participant": request.participant, "name": image.manifest.name, "image_digest": image.identity.digest,
+            "manifest": image.manifest.to_dict(), "image_size_bytes": image.size_bytes, "image_ref": image.identity.ref}
 
 
 def _upload(dest: _Destination, request: SubmitRequest, image: _Image, view: SubmitView) -> SubmitResult:
     """Export to a temporary tar, encrypt it for the organizer, send it with the request (on the Hub: a PR)."""
     with tempfile.TemporaryDirectory() as tmp:
         with view(Phase.EXPORT):
-            exported = export_image(image.image_id, Path(tmp) / "image.tar.gz")
+            exported = export_image(image.identity.run_ref, Path(tmp) / "image.tar.gz")
         fields = {**_fields(request, image), "participant": dest.sender, "tar_sha256": exported.sha256}
         with view(Phase.UPLOAD), _refused(SubmissionStoreError):
             sent = exported.path
@@ -194,7 +210,7 @@ def _upload(dest: _Destination, request: SubmitRequest, image: _Image, view: Sub
                 exported.path.unlink()  # only the ciphertext is kept, and sent
                 fields = seal_fields(fields, dest.recipient)
             rid = dest.inbox.put_request(fields, sent)
-    return SubmitResult(image.manifest.name, image.image_id, exported.size_bytes, request_id=rid,
+    return SubmitResult(image.manifest.name, image.exported(exported.size_bytes), request_id=rid,
                         request_url=dest.inbox.request_url(rid), sender=dest.sender,
                         encrypted=dest.recipient is not None)
 
@@ -203,13 +219,13 @@ def _enqueue(request: SubmitRequest, image: _Image, queue: SubmissionQueue, view
     """Export next to the queue and queue it; the tar is removed again when the queue refuses."""
     sid = new_submission_id()
     with view(Phase.EXPORT):
-        exported = export_image(image.image_id, images_dir(queue) / f"{sid}.tar.gz")
+        exported = export_image(image.identity.run_ref, images_dir(queue) / f"{sid}.tar.gz")
     try:
-        sub = queue.enqueue(participant=request.participant, name=image.manifest.name, image_digest=image.image_id,
-                            manifest=image.manifest.to_dict(), image_ref=image.ref or None,
+        sub = queue.enqueue(participant=request.participant, name=image.manifest.name,
+                            image=image.exported(exported.size_bytes), manifest=image.manifest.to_dict(),
                             image_tar=str(exported.path), tar_sha256=exported.sha256,
                             image_size_bytes=image.size_bytes, submission_id=sid)
     except (DuplicateSubmission, LimitExceeded, ValueError) as exc:
         exported.path.unlink(missing_ok=True)
         raise SubmitRefused(str(exc)) from exc
-    return SubmitResult(image.manifest.name, image.image_id, exported.size_bytes, submission_id=sub.id)
+    return SubmitResult(image.manifest.name, sub.image, submission_id=sub.id)

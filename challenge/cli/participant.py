@@ -48,7 +48,7 @@ from evaluator.core.manifest import Manifest
 from evaluator.core.schema import TrackSummary, metric
 from evaluator.core.settings import default_queue_dir, default_store_url
 from evaluator.core.tracks import get_track, select_tracks
-from evaluator.data.data_source import resolve_source
+from evaluator.data.data_source import check_tracks, resolve_source
 from evaluator.images import BuiltImage
 from evaluator.results.records import ResultStore
 from evaluator.run.evaluate import ImageRun, evaluate_image
@@ -259,9 +259,11 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
             fail("hidden splits are for the organizers' worker; test on synthetic, hub or a folder")
         tracks = select_tracks(track)  # an unknown track or data source is bad input (cli/errors.py maps it)
         source = resolve_source(data)
+        check_tracks(source, tracks)  # e.g. --data packaged serves the 2D single-frame tracks only
         manifest, built = _build(folder)
         console.print(f"image {built.tag} ({built.image_id[:19]}...), data [bold]{source.label}[/]"
-                      + (" [yellow](synthetic)[/]" if source.synthetic else ""))
+                      + (" [yellow](synthetic)[/]" if source.synthetic else "")
+                      + (" [cyan](real, packaged)[/]" if source.label.startswith("real-packaged") else ""))
         scratch = scratch_store()  # keeps the per-item rows for the paired comparison below
         records = _evaluate_with_progress(built.image_id, tracks, source, profile, codec_name=manifest.name,
                                           manifest=manifest.to_dict(), store=scratch)
@@ -307,12 +309,12 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         if result.request_id is not None:
             sealed = "encrypted, " if result.encrypted else ""
             console.print(f"[green]uploaded[/] request {result.request_id} to {request.inbox} as "
-                          f"{escape(str(result.sender))} (image {result.image_id[:19]}..., "
+                          f"{escape(str(result.sender))} (image {result.image.digest[:19]}..., "
                           f"{sealed}{_mb(result.tar_bytes)})", soft_wrap=True, highlight=False)
             console.print(f"follow it at {result.request_url}", soft_wrap=True, markup=False, highlight=False)
             return
         console.print(f"[green]queued[/] {result.submission_id} ({who}/{result.codec}, "
-                      f"image {result.image_id[:19]}..., tar {_mb(result.tar_bytes)})", soft_wrap=True)
+                      f"image {result.image.digest[:19]}..., tar {_mb(result.tar_bytes)})", soft_wrap=True)
         console.print("follow it with [bold]challenge status[/]")
 
     @app.command()
@@ -336,8 +338,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
         store_url = store or default_store_url()
         rows = []
         for sub in subs:
-            d = sub.to_dict()
-            d.pop("history", None)
+            d: dict[str, Any] = {k: v for k, v in sub.to_dict().items() if k != "history"}
             d["scores"] = _scores(store_url, sub.id) if sub.state in ("finished", "failed") else []
             rows.append(d)
         if as_json:

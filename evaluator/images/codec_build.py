@@ -37,6 +37,7 @@ from evaluator.images.engine import (
     report,
     stream_build,
 )
+from evaluator.results.image_identity import ImageIdentity
 
 LABEL_BASE = "org.astrocompress.base_image"
 LABEL_NAME = "org.astrocompress.codec"
@@ -58,6 +59,10 @@ class BuiltImage:
         if self.compressed_size_bytes is None:
             self.compressed_size_bytes = compressed_image_size(self.image_id)
         return self.compressed_size_bytes
+
+    def identity(self) -> ImageIdentity:
+        """This build, frozen: what a campaign task or a baseline run carries to the record."""
+        return ImageIdentity.frozen(self.image_id, ref=self.tag, compressed_size_bytes=self.compressed_size_bytes)
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

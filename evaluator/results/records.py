@@ -120,8 +120,9 @@ class ResultRecord:
     status: Status
     summary: TrackSummary = field(default_factory=TrackSummary)  # a mapping is converted on creation
     failure: Failure | None = None
-    # Fingerprint.to_json(); paper cells: empty. The image's identity is stored here, once (``image_digest``).
-    fingerprint: FingerprintJson = field(default_factory=dict)
+    # None: paper cells, estimates. Stored as Fingerprint.to_json() (paper cells: ``{}``); the image's identity is
+    # stored there, once (``image_digest``). A mapping is converted on creation.
+    fingerprint: Fingerprint | None = None
     neural: bool = False
     startup_s: float | None = None
     codec_info: JsonObject = field(default_factory=dict)  # the codec's own ready-line ``info`` (params, weights)
@@ -139,25 +140,30 @@ class ResultRecord:
             self.summary = TrackSummary.from_dict(self.summary)
         if self.portable is not None and not isinstance(self.portable, PortableCheck):
             self.portable = PortableCheck.from_dict(self.portable)
+        if self.fingerprint is not None and not isinstance(self.fingerprint, Fingerprint):
+            if not isinstance(self.fingerprint, Mapping):
+                raise ValueError(f"a record's fingerprint must be a JSON object, not {type(self.fingerprint).__name__}")
+            self.fingerprint = Fingerprint.from_json(dict(self.fingerprint)) if self.fingerprint else None
 
     @property
     def key(self) -> str:
         return "/".join(safe_component(p) for p in (self.submission, self.track, self.profile, self.split))
 
     def to_json(self) -> str:
-        data = asdict(self)
+        data = asdict(replace(self, fingerprint=None))
         data["summary"] = self.summary.to_dict()
+        data["fingerprint"] = self.fingerprint_json()
         return json.dumps(data, indent=2, sort_keys=True, default=str)
 
     @property
     def image_digest(self) -> str | None:
         """The digest of the codec image measured (the fingerprint's; None: in process, or a paper cell)."""
-        digest = self.fingerprint.get("image_digest")
-        return digest if isinstance(digest, str) and digest else None
+        image = self.fingerprint.image if self.fingerprint is not None else None
+        return image.digest if image is not None and image.digest else None
 
-    def run_fingerprint(self) -> Fingerprint | None:
-        """The typed fingerprint (None for a record without one: paper cells, estimates)."""
-        return Fingerprint.from_json(self.fingerprint) if self.fingerprint else None
+    def fingerprint_json(self) -> FingerprintJson:
+        """The fingerprint as the record stores it (``{}`` without one): flat, the keys readers of records use."""
+        return self.fingerprint.to_json() if self.fingerprint is not None else {}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, JsonValue]) -> ResultRecord:

@@ -68,7 +68,7 @@ _ANNULUS = _disc(ANNULUS_INNER, ANNULUS_OUTER)
 _AP_HALF = int(np.floor(APERTURE_RADIUS))
 
 
-def item_gain(meta: Mapping[str, Any]) -> float | None:
+def item_gain(meta: Mapping[str, object]) -> float | None:
     """The item's gain (e-/ADU) from its meta: a number (CCD, JWST), or the r-band entry of a per-band list (SDSS)."""
     g = meta.get("gain")
     if isinstance(g, (list, tuple)):

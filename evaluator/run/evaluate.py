@@ -26,6 +26,7 @@ from evaluator.core.tracks import Track, offered_tracks
 from evaluator.data.data_source import DataSource, resolve_source
 from evaluator.data.items import Item
 from evaluator.images import compressed_image_size
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import Failure, ResultRecord, ResultStore, utcnow
 from evaluator.run.run_context import ImageRun, RecordSink, RunContext
 from evaluator.run.track_run import CodecRunner, Progress, ProgressEvent, TrackOutcome, run_track
@@ -69,7 +70,7 @@ def _record(track: Track, source: DataSource, outcome: TrackOutcome, ctx: RunCon
         synthetic=bool(getattr(source, "synthetic", False)),
         status="ok" if outcome.failure is None else "failed",
         summary=track_summary(outcome.rows, failed=outcome.failure is not None), failure=outcome.failure,
-        fingerprint=ctx.fingerprint.to_json(),
+        fingerprint=ctx.fingerprint,
         neural=ctx.neural, startup_s=outcome.startup_s, codec_info=dict(outcome.codec_info),
         manifest=dict(ctx.manifest), portable=outcome.portable,
     )
@@ -132,17 +133,29 @@ def evaluate_image(run: ImageRun) -> list[ResultRecord]:
 
 def _inspect(run: ImageRun, client: Any) -> tuple[ImageInfo | None, CodecFailure | None]:
     """The image's identity and user (with its compressed size, measured when asked), or why it has none."""
+    frozen = run.image if isinstance(run.image, ImageIdentity) else None
     try:
-        info = image_info(client, run.image, run.image_compressed_size)
+        info = image_info(client, image_ref(run), frozen.compressed_size_bytes if frozen else None)
     except CodecFailure as exc:
         return None, exc
+    if frozen is not None:
+        if frozen.id and info.id != frozen.id:
+            return None, CodecFailure(
+                "image_error", f"the engine's image {frozen.run_ref[:80]!r} has id {info.id}, not the frozen "
+                f"{frozen.id}: it was replaced after it was submitted; load the submission's own tar again")
+        info = dataclasses.replace(info, identity=dataclasses.replace(info.identity, ref=frozen.ref or frozen.run_ref))
     if info.identity.compressed_size_bytes is None and run.measure_image_size:
         try:
             size = compressed_image_size(info.id)
             info = dataclasses.replace(info, identity=dataclasses.replace(info.identity, compressed_size_bytes=size))
         except Exception as exc:  # noqa: BLE001  (a size is provenance, not a reason to fail)
-            log.warning("could not measure the compressed size of %s: %s", run.image, exc)
+            log.warning("could not measure the compressed size of %s: %s", image_ref(run), exc)
     return info, None
+
+
+def image_ref(run: ImageRun) -> str:
+    """What Docker runs for ``run``: the frozen identity's id, or the name given."""
+    return run.image.run_ref if isinstance(run.image, ImageIdentity) else run.image
 
 
 def _evaluate_granted(run: ImageRun, prof: Profile, granted: Grant) -> list[ResultRecord]:
@@ -155,8 +168,8 @@ def _evaluate_granted(run: ImageRun, prof: Profile, granted: Grant) -> list[Resu
     near = modes_near_lossless(declared) if declared is not None else bool(identity and identity.near_lossless)
     tracks = offered(list(run.tracks), near, run.progress)
     ctx = RunContext(
-        submission=run.submission or (f"image-{identity.short_id}" if identity else f"image-{run.image}"),
-        codec=run.codec_name or run.image, profile_name=prof.name,
+        submission=run.submission or (f"image-{identity.short_id}" if identity else f"image-{image_ref(run)}"),
+        codec=run.codec_name or image_ref(run), profile_name=prof.name,
         fingerprint=fingerprint(prof, identity, src, granted=granted, sandboxed=True), manifest=manifest,
         neural=bool(run.neural) if run.neural is not None else manifest.get("base") == "torch",
         store=ResultStore(run.store) if isinstance(run.store, str) else run.store, progress=run.progress,
@@ -164,7 +177,7 @@ def _evaluate_granted(run: ImageRun, prof: Profile, granted: Grant) -> list[Resu
     )
 
     def make_runner(track: Track) -> CodecRunner:
-        return SandboxedCodec(run.image, prof, info=info, client=client, granted=granted, track=track.name)
+        return SandboxedCodec(image_ref(run), prof, info=info, client=client, granted=granted, track=track.name)
 
     return evaluate_runner(make_runner, tracks, src, ctx, setup_failure=setup_failure)
 

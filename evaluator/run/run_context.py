@@ -63,11 +63,14 @@ class ImageRun:
 
     ``source`` is a data source, a ``--data`` spec string or an ``ItemsSource``; ``store`` a
     :class:`~evaluator.results.records.ResultStore`, its URL or another :class:`RecordSink` (None: nothing
-    stored). The image's compressed size is measured unless given (``image_compressed_size``) or
-    ``measure_image_size`` is False; ``neural`` defaults to the manifest's ``base = "torch"``.
+    stored). ``image`` is the frozen :class:`~evaluator.results.image_identity.ImageIdentity` of a
+    submission or baseline (the run refuses an engine image whose id differs, and keeps its ref and
+    compressed size), or a plain name or id to inspect (``challenge test``). The compressed size is
+    measured unless the identity holds it or ``measure_image_size`` is False; ``neural`` defaults to the
+    manifest's ``base = "torch"``.
     """
 
-    image: str
+    image: ImageIdentity | str
     tracks: Sequence[Track]
     source: DataSource | str
     profile: str | Profile = "cpu-1"
@@ -77,7 +80,6 @@ class ImageRun:
     manifest: JsonObject | None = None
     progress: Progress | None = None
     show_logs: bool | None = None
-    image_compressed_size: int | None = None
     measure_image_size: bool = True
     neural: bool | None = None
 

@@ -55,7 +55,7 @@ def submission_page(frame: pd.DataFrame, reader: BoardReader,
             for _, r in failures.iterrows()) + "</ul>")
     parts.append("<p><em>Logs of runs on hidden data are never published (a codec could print the data).</em></p>")
     choices = [(reveal_controls(f"{r['track']} / {r['profile']} / {r['split']}"), r["key"]) for _, r in rows.iterrows()]
-    return ("\n".join(parts), rec.fingerprint or {}, tables.submission_tracks_table(frame, submission),
+    return ("\n".join(parts), rec.fingerprint_json(), tables.submission_tracks_table(frame, submission),
             gr.update(choices=choices, value=choices[0][1] if choices else None))
 
 

@@ -1,8 +1,8 @@
 """What data a row was measured on, in plain words, and the board's data selector.
 
 One table drives the concept: ``DATA_VIEWS`` names each kind of data a
-visitor can pick (real test splits, synthetic frames, each hidden split by
-its public name) with its plain-words label and a one-line note. The page
+visitor can pick (real test splits, synthetic frames, the real frames shipped
+in packages, each hidden split by its public name) with its plain-words label and a one-line note. The page
 shows one view at a time, so rows measured on different data never share a
 ranking, a sort or a plot. The real view holds the paper's rows and our
 evaluations on the real test splits; where both exist they are two data
@@ -39,6 +39,7 @@ REAL = "real"
 SYNTHETIC = "synthetic"  # the generator's default corpus (small, seed 0)
 OTHER_SYNTHETIC_PREFIX = "synthetic:"  # another synthetic split's view key: "synthetic:<split>"
 HIDDEN_PREFIX = "hidden:"  # a hidden split's view key: "hidden:<public name>"
+PACKAGED = "packaged"  # real frames shipped in PyPI/Debian packages (evaluator.data.packaged_source)
 
 DATA_VIEWS: dict[str, DataView] = {v.key: v for v in (
     DataView(REAL, "Real data: the test splits (the paper's and ours)",
@@ -48,11 +49,15 @@ DATA_VIEWS: dict[str, DataView] = {v.key: v for v in (
              "use the real data for that."),
 )}
 HIDDEN_NOTE = "A hidden test split: data no participant has seen, evaluated by the organizers."
+PACKAGED_VIEW = DataView(PACKAGED, "Real frames from packages (validation set)",
+                         "Real detector frames that ship in PyPI and Debian packages: a small real-data check, "
+                         "not the corpus' test split; ranked on their own.")
 
 # Split words: the synthetic generator's default corpus is (small, seed 0) (evaluator.data.synthetic_corpus)
 _SYNTHETIC = re.compile(r"^synthetic-(?P<size>[a-z]+)-s(?P<seed>\d+)[:\-](?P<part>[a-z_]+)$")
 _PARTS = {"full_test": "full test", "tiny_test": "tiny test", "full_train": "full train", "tiny_train": "tiny train"}
 _HUB = re.compile(r"^hub:(?P<rev>[^:]+):(?P<part>[a-z_]+)$")
+_PACKAGED = re.compile(r"^real-packaged-v(?P<set>\d+):(?P<part>[a-z_]+)$")  # evaluator.data.packaged_source
 
 
 def _part(name: str) -> str:
@@ -71,6 +76,9 @@ def plain_split(split: str, synthetic: bool) -> str:
         return split if "synthetic" in split else f"synthetic: {split}"
     if split.startswith("hidden"):
         return f"hidden test: {split.split(':', 1)[-1]}"
+    m = _PACKAGED.match(split)
+    if m:
+        return f"real (packaged), frame set v{int(m['set'])}, {_part(m['part'])}"
     m = _HUB.match(split)
     if m:
         return f"real: {_part(m['part'])} (Hub revision {m['rev'][:12]})"
@@ -82,6 +90,8 @@ def view_key(split: str, synthetic: bool) -> str:
     if synthetic:
         m = _SYNTHETIC.match(split)
         return SYNTHETIC if m and (m["size"], m["seed"]) == ("small", "0") else OTHER_SYNTHETIC_PREFIX + split
+    if _PACKAGED.match(split):
+        return PACKAGED
     return HIDDEN_PREFIX + split.split(":", 1)[-1] if split.startswith("hidden") else REAL
 
 
@@ -105,6 +115,8 @@ def view_of(key: str) -> DataView:
     """The view of a key (a hidden split's is built from its name)."""
     if key in DATA_VIEWS:
         return DATA_VIEWS[key]
+    if key == PACKAGED:
+        return PACKAGED_VIEW
     if key.startswith(OTHER_SYNTHETIC_PREFIX):  # participant-given split text: shown as text (a radio label)
         split = key.removeprefix(OTHER_SYNTHETIC_PREFIX)
         return DataView(key, reveal_controls(f"Other synthetic frames: {plain_split(split, True)}"),
@@ -114,9 +126,11 @@ def view_of(key: str) -> DataView:
 
 
 def choices(frame: pd.DataFrame) -> list[tuple[str, str]]:
-    """The selector's choices (label, key): real and synthetic always, then each hidden split present."""
+    """The selector's choices (label, key): real and synthetic always, then the packaged frames and each other
+    synthetic and hidden split present."""
     present = set(view_keys(frame)) if not frame.empty else set()
-    others = sorted(k for k in present if k.startswith(OTHER_SYNTHETIC_PREFIX))
+    others = [PACKAGED] if PACKAGED in present else []
+    others += sorted(k for k in present if k.startswith(OTHER_SYNTHETIC_PREFIX))
     hidden = sorted(k for k in present if k.startswith(HIDDEN_PREFIX))
     return [(v.label, v.key) for v in DATA_VIEWS.values()] + [(view_of(k).label, k) for k in (*others, *hidden)]
 

@@ -61,6 +61,7 @@ def _megabytes(n: Any) -> float | None:
 
 def record_row(key: str, rec: ResultRecord) -> dict[str, Any]:
     """One flat row of the records table."""
+    fp = rec.fingerprint_json()  # flat, as stored: older records' keys (``cpu``, ``cores``) label them too
     row: dict[str, Any] = {
         "key": key,
         "submission": rec.submission,
@@ -72,12 +73,12 @@ def record_row(key: str, rec: ResultRecord) -> dict[str, Any]:
         "synthetic": bool(rec.synthetic),
         "status": rec.status,
         "neural": bool(rec.neural),
-        "hardware": hardware_label(rec.fingerprint),
-        "fingerprint_id": fingerprint_id(rec.fingerprint),
+        "hardware": hardware_label(fp),
+        "fingerprint_id": fingerprint_id(fp),
         "image_digest": rec.image_digest or "",
         # DESIGN.md "Measurement": the codec image's compressed size is shown (a codec
         # could carry data inside itself).
-        "image_mb": _megabytes((rec.fingerprint or {}).get("image_compressed_bytes")),
+        "image_mb": _megabytes(fp.get("image_compressed_bytes")),
         # a neural codec names the checkpoint that coded the items (its ready line's info)
         "params_m": _megabytes(rec.codec_info.get("params")),
         "weights_sha256": str(rec.codec_info.get("sha256") or rec.codec_info.get("weights_sha256") or ""),
@@ -90,7 +91,7 @@ def record_row(key: str, rec: ResultRecord) -> dict[str, Any]:
         "portable_env": rec.portable.environment if rec.portable else "",
         "portable_detail": (rec.portable.detail or "") if rec.portable else "",
         # cores the codec was granted (the cost columns' core-hours); None when not recorded
-        "cores": (rec.fingerprint or {}).get("cores_granted"),
+        "cores": fp.get("cores_granted"),
         # cross-track records (paper Table 2 and ours): the training set; "" for every other record
         "trained_on": str((rec.manifest or {}).get(TRAINED_ON_KEY) or ""),
     }

@@ -60,7 +60,7 @@ def badges(row: Mapping[str, Any]) -> list[str]:
 
 
 def participant(rec: ResultRecord) -> str:
-    for source in (rec.manifest or {}, rec.fingerprint or {}):
+    for source in (rec.manifest or {}, rec.fingerprint_json()):
         if source.get("participant"):
             return str(source["participant"])
     return ""
@@ -76,7 +76,7 @@ def record_json(rec: ResultRecord) -> str:
 def records_row(key: str, rec: ResultRecord, raw: bytes, items: bytes | None, n_items: int | None) -> dict[str, Any]:
     """One row of the records table, every value of its column's type."""
     row = record_row(key, rec)
-    fp = rec.fingerprint or {}
+    fp = rec.fingerprint_json()
     row.update({
         "participant": participant(rec),
         "badges": badges(row),

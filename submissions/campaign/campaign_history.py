@@ -35,7 +35,6 @@ import pandas as pd
 
 from evaluator.core.versions import CONTRACT_VERSION, EVALUATOR_VERSION, PLATFORM_VERSION
 from evaluator.results.records import Failure, ResultRecord, ResultStore, atomic_write, safe_component, utcnow
-from evaluator.sandbox.docker_engine import docker_client
 from evaluator.sandbox.profiles import machine_fingerprint
 from evaluator.sdk.errors import BadInput
 from submissions.evaluation.evaluation_task import TASK_ERROR_KIND, EvaluationTask, TaskResult
@@ -71,19 +70,8 @@ def versions() -> dict[str, str]:
 
 
 def image_digests(tasks: list[EvaluationTask]) -> dict[str, str]:
-    """Image reference -> image id, resolved here (a reference the engine lacks stays as it is)."""
-    out: dict[str, str] = {}
-    refs = list(dict.fromkeys(t.image for t in tasks))
-    try:
-        client = docker_client()
-    except Exception:  # noqa: BLE001  (no engine on the client: the references are the keys)
-        return {r: r for r in refs}
-    for ref in refs:
-        try:
-            out[ref] = str(client.images.get(ref).id)
-        except Exception:  # noqa: BLE001
-            out[ref] = ref
-    return out
+    """Image reference -> digest of the frozen identities the tasks carry (kept in the log for its readers)."""
+    return {t.image.ref or t.image.run_ref: t.image.digest for t in tasks}
 
 
 def _plan(tasks: list[EvaluationTask]) -> dict[str, Any]:
@@ -119,7 +107,7 @@ class CampaignLog:
         return "finished" if self.finished_at else "unfinished"
 
     def campaign_tasks(self) -> list[EvaluationTask]:
-        return [EvaluationTask(**t) for t in self.tasks]
+        return [EvaluationTask.from_json(t, self.digests) for t in self.tasks]
 
     @classmethod
     def start(cls, tasks: list[EvaluationTask], campaign_id: str | None = None) -> CampaignLog:
@@ -159,7 +147,7 @@ class CampaignArchive:
     # -- shards --------------------------------------------------------------
 
     def shard_key(self, task: EvaluationTask) -> str:
-        digest = self.log.digests.get(task.image, task.image).split(":")[-1][:12]
+        digest = task.image.digest.split(":")[-1][:12]
         name = f"{task.track}-{task.profile}-{task.shard_index}of{task.shard_count}-{digest}"
         return f"{safe_component(task.submission)}/{safe_component(name)}"
 
@@ -215,8 +203,8 @@ class CampaignArchive:
         return record.key
 
     def finish(self, *, scheduler: str, counts: dict[str, int], shard_results: list[TaskResult]) -> None:
-        machines = {json.dumps(machine_fingerprint(r.record.fingerprint), sort_keys=True, default=str)
-                    for r in shard_results if r.record is not None and r.record.fingerprint}
+        machines = {json.dumps(machine_fingerprint(r.record.fingerprint_json()), sort_keys=True, default=str)
+                    for r in shard_results if r.record is not None and r.record.fingerprint is not None}
         known = {json.dumps(m, sort_keys=True, default=str) for m in self.log.machines}
         self.log.machines = [json.loads(m) for m in sorted(known | machines)]
         self.log.scheduler = scheduler

@@ -20,6 +20,7 @@ from baselines.registry import select_baselines
 from evaluator.core.tracks import select_tracks
 from evaluator.data.data_source import resolve_source
 from evaluator.images import compressed_image_size
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.sandbox.profiles import get_profile
 from submissions.evaluation.evaluation_task import EvaluationTask, needs_gpu
 from submissions.queue import states
@@ -34,10 +35,9 @@ class CampaignTarget:
 
     submission: str
     codec_name: str
-    image: str  # image id (sha256:...) or tag
+    image: ImageIdentity  # frozen: the queue's for a submission, the build's for a baseline
     manifest: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     tracks: tuple[str, ...] | None = None  # the submission's own track list; None: every track
-    image_compressed_size: int | None = None
     image_tar: str | None = None
     tar_sha256: str | None = None
     image_tag: str | None = None
@@ -54,7 +54,7 @@ def finished_targets(queue: Any) -> list[CampaignTarget]:
     out = []
     for sub in reversed(queue.submissions(state=states.FINISHED)):
         out.append(CampaignTarget(
-            submission=sub.id, codec_name=sub.name, image=sub.image_digest, manifest=dict(sub.manifest),
+            submission=sub.id, codec_name=sub.name, image=sub.image, manifest=dict(sub.manifest),
             tracks=tuple(sub.tracks) if sub.tracks else None,
             image_tar=sub.image_tar, tar_sha256=sub.tar_sha256,
             image_tag=submission_tag(sub.id),
@@ -70,8 +70,8 @@ def baseline_targets(names: Iterable[str] | None = None, progress: Callable[[str
     """
     specs = select_baselines(list(names) if names is not None else None)
     images = ensure_baseline_images([s.name for s in specs], progress=progress)
-    return [CampaignTarget(submission=s.submission, codec_name=s.title, image=images[s.name].tag,
-                           image_compressed_size=images[s.name].compressed_size_bytes,
+    return [CampaignTarget(submission=s.submission, codec_name=s.title,
+                           image=images[s.name].identity(),
                            manifest={"base": "torch"} if s.neural else {})
             for s in specs]
 
@@ -118,7 +118,7 @@ def plan_campaign(
                     track=track.name, shard_index=shard, shard_count=shards_per_track,
                     needs_gpu=needs_gpu(prof, target.manifest), profile=prof, data_spec=spec, split_label=label,
                     synthetic=synthetic, manifest=dict(target.manifest),
-                    image_compressed_size=target.image_compressed_size, image_tar=target.image_tar,
+                    image_tar=target.image_tar,
                     tar_sha256=target.tar_sha256, image_tag=target.image_tag,
                 ))
     return tasks
@@ -127,10 +127,16 @@ def plan_campaign(
 def with_image_sizes(tasks: list[EvaluationTask]) -> list[EvaluationTask]:
     """Fill unknown compressed image sizes, measured once per image on this machine (cached by image id)."""
     sizes: dict[str, int | None] = {}
-    for image in dict.fromkeys(t.image for t in tasks if t.image_compressed_size is None):
+    for ref in dict.fromkeys(t.image.run_ref for t in tasks if t.image.compressed_size_bytes is None):
         try:
-            sizes[image] = compressed_image_size(image)
+            sizes[ref] = compressed_image_size(ref)
         except Exception as exc:  # noqa: BLE001  (a size is provenance; a missing image fails in its task)
-            log.warning("could not measure the compressed size of %s here: %s", image, exc)
-            sizes[image] = None
-    return [dataclasses.replace(t, image_compressed_size=sizes[t.image]) if t.image in sizes else t for t in tasks]
+            log.warning("could not measure the compressed size of %s here: %s", ref, exc)
+            sizes[ref] = None
+
+    def sized(t: EvaluationTask) -> EvaluationTask:
+        if t.image.run_ref not in sizes:
+            return t
+        return dataclasses.replace(t, image=dataclasses.replace(t.image, compressed_size_bytes=sizes[t.image.run_ref]))
+
+    return [sized(t) for t in tasks]

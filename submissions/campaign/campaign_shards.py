@@ -75,7 +75,7 @@ def merge_shards(results: list[TaskResult]) -> tuple[ResultRecord, pd.DataFrame]
         profile=base.profile if base else task.profile, split=base.split if base else task.split_label,
         provenance="verified", synthetic=base.synthetic if base else task.synthetic,
         status="ok" if failure is None else "failed", summary=summary, failure=failure,
-        fingerprint=base.fingerprint.copy() if base else {},
+        fingerprint=base.fingerprint if base else None,  # frozen: the shards' machine, shared
         neural=base.neural if base else task.manifest.get("base") == "torch",
         startup_s=statistics.median(startups) if startups else None, manifest=dict(task.manifest),
         codec_info=dict(base.codec_info) if base else {},

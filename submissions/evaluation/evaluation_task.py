@@ -16,13 +16,14 @@ A shard of a track is the items whose position ``i`` in the track's
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import pandas as pd
 
@@ -32,6 +33,7 @@ from evaluator.core.schema import ItemRow
 from evaluator.core.tracks import Track, get_track
 from evaluator.data.data_source import DataSource, DataSpecError, resolve_source
 from evaluator.data.items import Item
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import ITEM_COLUMNS, Failure, ResultRecord, ResultStore, item_frame
 from evaluator.run.evaluate import ImageRun, Progress, evaluate_image
 from evaluator.sandbox.docker_engine import docker_client
@@ -64,7 +66,7 @@ class EvaluationTask:
 
     submission: str  # submission id or ``baseline-<codec>``
     codec_name: str
-    image: str  # what Docker runs: an image id (sha256:...) or a tag
+    image: ImageIdentity  # frozen by the planner (the queue's, a baseline's build); Docker runs its id
     track: str
     shard_index: int
     shard_count: int
@@ -74,12 +76,26 @@ class EvaluationTask:
     split_label: str  # the data source's label (the record's ``split``)
     synthetic: bool
     manifest: JsonObject = field(default_factory=dict, hash=False, compare=False)
-    image_compressed_size: int | None = None
     # submissions only: how to load the frozen image on a worker whose engine lacks it
     image_tar: str | None = None
     tar_sha256: str | None = None
     image_tag: str | None = None
     measure_image_size: bool = False  # measure ``docker save | gzip`` in the task (the queue's unsharded runs)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], digests: Mapping[str, str] | None = None) -> EvaluationTask:
+        """A task as ``dataclasses.asdict`` wrote it (a campaign log). Logs from before the identity was
+        carried name the image by reference (``image``, ``image_compressed_size``; ``digests``: ref -> id)."""
+        d = dict(data)
+        image, size = d.pop("image"), d.pop("image_compressed_size", None)
+        if isinstance(image, Mapping):
+            identity = ImageIdentity.from_json(image)
+        else:
+            resolved = (digests or {}).get(str(image), str(image))
+            identity = ImageIdentity(digest=resolved, id=resolved if resolved.startswith("sha256:") else None,
+                                     ref=str(image), compressed_size_bytes=size if isinstance(size, int) else None)
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(image=identity, **{k: v for k, v in d.items() if k in known})
 
     @property
     def key(self) -> str:
@@ -187,12 +203,12 @@ def ensure_image(task: EvaluationTask) -> None:
     import docker  # noqa: PLC0415
 
     try:
-        docker_client().images.get(task.image)
+        docker_client().images.get(task.image.run_ref)
         return
     except docker.errors.ImageNotFound:
         pass
 
-    load_image(Path(task.image_tar), image_id=task.image, tar_sha256=task.tar_sha256, tag=task.image_tag)
+    load_image(Path(task.image_tar), image_id=task.image.run_ref, tar_sha256=task.tar_sha256, tag=task.image_tag)
 
 
 def error_failure(exc: BaseException) -> Failure:
@@ -231,7 +247,7 @@ def evaluate_task(task: EvaluationTask, progress: Progress | None = None) -> Tas
     records = evaluate_image(ImageRun(
         task.image, [track], shard, task.profile, capture, submission=task.submission,
         codec_name=task.codec_name, manifest=task.manifest, show_logs=False, progress=progress,
-        image_compressed_size=task.image_compressed_size, measure_image_size=task.measure_image_size,
+        measure_image_size=task.measure_image_size,
     ))
     worker = _worker_name()
     if not capture.written and not records:  # the codec does not take this track (a lossless-only codec)

@@ -29,6 +29,7 @@ from typing import IO, Any
 from evaluator.core.checksums import file_sha256
 from evaluator.core.manifest import Manifest, ManifestError, load_manifest
 from evaluator.images import BuiltImage, ImageBuildError, build_codec_image
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.run.evaluate import ImageRun, evaluate_image, first_items
 from evaluator.sandbox.docker_engine import docker_client
 from evaluator.sdk.errors import BadInput, PlatformFault
@@ -84,7 +85,7 @@ def build(folder: Path, progress: Progress | None = None) -> tuple[Manifest, Bui
     return manifest, build_codec_image(folder, progress=progress)
 
 
-def self_check(image: str, *, tracks: list[Any], data: str = "synthetic", profile: str = "cpu-1",
+def self_check(image: ImageIdentity | str, *, tracks: list[Any], data: str = "synthetic", profile: str = "cpu-1",
                progress: Callable[..., None] | None = None) -> list[Any]:
     """Evaluate one item per track; returns the records (nothing is stored)."""
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.sdk.errors import BadInput
 from submissions.inbox.inbox import (
     IMAGE_FILE,
@@ -79,6 +80,10 @@ class FrozenImage:
     size_bytes: int | None = None
     path: str = ""  # the image's file in the inbox (requests/<name>/...)
     sealed: bool = False
+
+    def identity(self, compressed_size_bytes: int | None = None) -> ImageIdentity:
+        """The image identity the queue keeps (``compressed_size_bytes``: the received tar's size)."""
+        return ImageIdentity.frozen(self.image_id, ref=self.image_ref, compressed_size_bytes=compressed_size_bytes)
 
 
 class OrganizerKey:

@@ -153,7 +153,7 @@ def ingest(inbox: Inbox, queue: SubmissionQueue, *, identity_file: Path | None =
             _reject(inbox, queue, rid, refusal, report)
             continue
         try:  # refuse before downloading a large tar; enqueue() re-checks atomically
-            queue.precheck(req.author, frozen.image_id)
+            queue.precheck(req.author, frozen.identity())
         except (DuplicateSubmission, LimitExceeded) as exc:
             _reject(inbox, queue, rid, str(exc), report, getattr(exc, "existing_id", None))
             continue
@@ -165,8 +165,9 @@ def ingest(inbox: Inbox, queue: SubmissionQueue, *, identity_file: Path | None =
         f = req.fields
         try:
             sub = queue.enqueue(
-                participant=req.author, name=str(f.get("name", "codec")), image_digest=frozen.image_id,
-                manifest=dict(f.get("manifest") or {}), image_ref=frozen.image_ref, image_tar=str(tar),
+                participant=req.author, name=str(f.get("name", "codec")),
+                image=frozen.identity(tar.stat().st_size),
+                manifest=dict(f.get("manifest") or {}), image_tar=str(tar),
                 tar_sha256=frozen.tar_sha256, image_size_bytes=frozen.size_bytes,
                 tracks=f.get("tracks"), request_id=rid,
             )

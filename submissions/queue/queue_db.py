@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from evaluator.results.image_identity import ImageIdentity
 from submissions.queue.submission import Submission, Transition, iso_time
 
 SCHEMA = """
@@ -27,6 +28,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     image_tar TEXT,
     tar_sha256 TEXT,
     image_size_bytes INTEGER,
+    image_compressed_bytes INTEGER,
+    image_modes TEXT,
     state TEXT NOT NULL,
     reason TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
@@ -60,11 +63,19 @@ CREATE TABLE IF NOT EXISTS ingested (
 """
 
 
+ADDED_COLUMNS: tuple[tuple[str, str], ...] = (("image_compressed_bytes", "INTEGER"), ("image_modes", "TEXT"))
+"""Columns added since the first queue files: a queue made before them gets them (NULL: not known) on open."""
+
+
 def create(db_path: Path) -> None:
-    """Create the tables (if missing) in WAL mode."""
+    """Create the tables (if missing) in WAL mode; add the columns an older queue file lacks."""
     with reading(db_path) as con:
         con.execute("PRAGMA journal_mode=WAL")
         con.executescript(SCHEMA)
+        have = {str(r["name"]) for r in con.execute("PRAGMA table_info(submissions)")}
+        for name, kind in ADDED_COLUMNS:
+            if name not in have:
+                con.execute(f"ALTER TABLE submissions ADD COLUMN {name} {kind}")
 
 
 def connect(db_path: Path) -> sqlite3.Connection:
@@ -112,11 +123,14 @@ def history(con: sqlite3.Connection, sid: str) -> list[Transition]:
 def row_to_submission(con: sqlite3.Connection, row: sqlite3.Row) -> Submission:
     return Submission(
         id=row["id"], participant=row["participant"], name=row["name"],
-        image_digest=row["image_digest"], state=row["state"], reason=row["reason"],
+        image=ImageIdentity.frozen(row["image_digest"], ref=row["image_ref"],
+                                   compressed_size_bytes=row["image_compressed_bytes"],
+                                   modes=row["image_modes"] or "lossless"),
+        state=row["state"], reason=row["reason"],
         created_at=row["created_at"], updated_at=row["updated_at"], attempts=row["attempts"],
         manifest=json.loads(row["manifest"] or "{}"), history=history(con, row["id"]),
         tracks=json.loads(row["tracks"]) if row["tracks"] else None,
-        image_ref=row["image_ref"], image_tar=row["image_tar"], tar_sha256=row["tar_sha256"],
+        image_tar=row["image_tar"], tar_sha256=row["tar_sha256"],
         image_size_bytes=row["image_size_bytes"], request_id=row["request_id"],
         lease_owner=row["lease_owner"], lease_expires=row["lease_expires"],
     )

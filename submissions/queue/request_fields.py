@@ -11,17 +11,16 @@ The queue checks the participant and the name of every submission it takes
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from evaluator.core.public_text import field_problem, public_text_problems
 
 
-def queue_field_problems(participant: str, name: str) -> list[str]:
+def queue_field_problems(participant: str, name: object) -> list[str]:
     """The problems of a submission's participant name and codec name as the queue (and the board) show them."""
     return [p for key, value in (("participant", participant), ("name", name)) if (p := field_problem(key, value))]
 
 
-def request_refusal(author: str, fields: Mapping[str, Any]) -> str | None:
+def request_refusal(author: str, fields: Mapping[str, object]) -> str | None:
     """Why a hosted request's public fields cannot be queued (None: they can), one line per problem."""
     problems = queue_field_problems(author, fields.get("name", "codec"))
     manifest = fields.get("manifest") or {}

@@ -9,8 +9,10 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TypedDict
 
+from evaluator.core.json_types import JsonObject
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.sdk.errors import BadInput, PlatformFault
 from submissions.queue import states
 
@@ -37,6 +39,28 @@ def iso_time(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="seconds")
 
 
+# A Transition as ``challenge status --json`` shows it ("from" is a Python keyword: the functional form).
+TransitionJson = TypedDict("TransitionJson", {"at": str, "from": str | None, "to": str, "reason": str})
+
+
+class SubmissionJson(TypedDict):
+    """A :class:`Submission` as ``challenge status --json`` shows it (no tar path, no lease)."""
+
+    id: str
+    participant: str
+    name: str
+    image_digest: str
+    state: str
+    reason: str
+    created_at: str
+    updated_at: str
+    attempts: int
+    manifest: JsonObject
+    tracks: list[str] | None
+    image_size_bytes: int | None
+    history: list[TransitionJson]
+
+
 @dataclass
 class Transition:
     at: str
@@ -44,7 +68,7 @@ class Transition:
     to_state: str
     reason: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> TransitionJson:
         return {"at": self.at, "from": self.from_state, "to": self.to_state, "reason": self.reason}
 
 
@@ -53,19 +77,18 @@ class Submission:
     id: str
     participant: str
     name: str
-    image_digest: str  # the image id (sha256:...) frozen at queue time
+    image: ImageIdentity  # frozen at queue time (id, the name it was built as, compressed tar size)
     state: str
     reason: str
     created_at: str
     updated_at: str
     attempts: int
-    manifest: dict[str, Any] = field(default_factory=dict)
+    manifest: JsonObject = field(default_factory=dict)
     history: list[Transition] = field(default_factory=list)
     tracks: list[str] | None = None  # None: every track
-    image_ref: str | None = None
     image_tar: str | None = None
     tar_sha256: str | None = None
-    image_size_bytes: int | None = None
+    image_size_bytes: int | None = None  # uncompressed, as built (None: an already-built image)
     request_id: str | None = None
     lease_owner: str | None = None
     lease_expires: float | None = None
@@ -74,10 +97,15 @@ class Submission:
     def terminal(self) -> bool:
         return states.is_terminal(self.state)
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def image_digest(self) -> str:
+        """The frozen image's digest (its id for a locally built image)."""
+        return self.image.digest
+
+    def to_dict(self) -> SubmissionJson:
         return {
             "id": self.id, "participant": self.participant, "name": self.name,
-            "image_digest": self.image_digest, "state": self.state, "reason": self.reason,
+            "image_digest": self.image.digest, "state": self.state, "reason": self.reason,
             "created_at": self.created_at, "updated_at": self.updated_at, "attempts": self.attempts,
             "manifest": self.manifest, "tracks": self.tracks, "image_size_bytes": self.image_size_bytes,
             "history": [t.to_dict() for t in self.history],

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from evaluator.core.json_types import JsonObject
+from evaluator.results.image_identity import ImageIdentity
 from submissions.queue import queue_db, states
 from submissions.queue.limits import SubmissionLimits
 from submissions.queue.queue_reads import CLAIM_ORDER, PROFILE_SQL, QueueReads
@@ -93,15 +94,15 @@ class SubmissionQueue(QueueReads):
         ).fetchall()]
         self.limits.check(participant, recent, now)
 
-    def precheck(self, participant: str, image_digest: str, *, now: float | None = None) -> None:
+    def precheck(self, participant: str, image: ImageIdentity, *, now: float | None = None) -> None:
         """Raise what :meth:`enqueue` would (duplicate digest, daily limit) without writing anything.
 
         Lets ``challenge submit`` refuse early, before the self-check and the export."""
         with queue_db.reading(self.db_path) as con:
-            self._check_new(con, participant, image_digest, time.time() if now is None else now)
+            self._check_new(con, participant, image.digest, time.time() if now is None else now)
 
-    def enqueue(self, *, participant: str, name: str, image_digest: str, manifest: JsonObject | None = None,
-                image_ref: str | None = None, image_tar: str | None = None, tar_sha256: str | None = None,
+    def enqueue(self, *, participant: str, name: str, image: ImageIdentity, manifest: JsonObject | None = None,
+                image_tar: str | None = None, tar_sha256: str | None = None,
                 image_size_bytes: int | None = None, tracks: list[str] | None = None,
                 submission_id: str | None = None, request_id: str | None = None,
                 now: float | None = None) -> Submission:
@@ -112,6 +113,7 @@ class SubmissionQueue(QueueReads):
         problems = queue_field_problems(participant, name)  # both are shown on the public board
         if problems:
             raise ValueError("; ".join(problems))
+        image_digest = image.digest
         if not image_digest.startswith("sha256:"):
             raise ValueError(f"image digest must look like sha256:<hex>, got {image_digest!r}")
         now = time.time() if now is None else now
@@ -119,10 +121,11 @@ class SubmissionQueue(QueueReads):
         with queue_db.writing(self.db_path) as con:
             self._check_new(con, participant, image_digest, now)
             con.execute(
-                "INSERT INTO submissions(id, participant, name, image_digest, image_ref, image_tar, tar_sha256, "
-                "image_size_bytes, state, reason, created_at, created_ts, updated_at, attempts, manifest, tracks, "
-                "request_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
-                (sid, participant, name, image_digest, image_ref, image_tar, tar_sha256, image_size_bytes,
+                "INSERT INTO submissions(id, participant, name, image_digest, image_ref, image_compressed_bytes, "
+                "image_modes, image_tar, tar_sha256, image_size_bytes, state, reason, created_at, created_ts, "
+                "updated_at, attempts, manifest, tracks, request_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
+                (sid, participant, name, image_digest, image.ref, image.compressed_size_bytes, image.modes,
+                 image_tar, tar_sha256, image_size_bytes,
                  states.PENDING, "queued", iso_time(now), now, iso_time(now),
                  json.dumps(manifest or {}, sort_keys=True),
                  json.dumps(tracks) if tracks else None, request_id),

@@ -144,9 +144,8 @@ def _stop_check(stop: threading.Event | None) -> Callable[[str], None] | None:
     return check
 
 
-def evaluation_tasks(sub: Submission, cfg: WorkerConfig, image: str, tracks: list[Track],
-                     profile: str) -> list[EvaluationTask]:
-    """One unsharded task per track of ``sub`` (its loaded ``image``), on each track's data spec."""
+def evaluation_tasks(sub: Submission, cfg: WorkerConfig, tracks: list[Track], profile: str) -> list[EvaluationTask]:
+    """One unsharded task per track of ``sub`` (its frozen image, loaded), on each track's data spec."""
     labels: dict[str, tuple[str, bool]] = {}
     tasks = []
     for track in tracks:
@@ -155,7 +154,7 @@ def evaluation_tasks(sub: Submission, cfg: WorkerConfig, image: str, tracks: lis
             src = resolve_source(spec)
             labels[spec] = (str(src.label), bool(src.synthetic))
         tasks.append(EvaluationTask(
-            submission=sub.id, codec_name=sub.name, image=image, track=track.name, shard_index=0, shard_count=1,
+            submission=sub.id, codec_name=sub.name, image=sub.image, track=track.name, shard_index=0, shard_count=1,
             needs_gpu=needs_gpu(profile, sub.manifest), profile=profile, data_spec=spec,
             split_label=labels[spec][0], synthetic=labels[spec][1], manifest=dict(sub.manifest),
             image_tar=sub.image_tar, tar_sha256=sub.tar_sha256, image_tag=submission_tag(sub.id),
@@ -182,7 +181,7 @@ def process(queue: SubmissionQueue, sub: Submission, cfg: WorkerConfig, notify: 
     beat.start()
     try:
         try:
-            image = load_image(Path(sub.image_tar or ""), image_id=sub.image_digest, tar_sha256=sub.tar_sha256,
+            image = load_image(Path(sub.image_tar or ""), image_id=sub.image.run_ref, tar_sha256=sub.tar_sha256,
                                tag=submission_tag(sub.id))
         except ImageIntegrityError as exc:
             say(f"{sub.id}: failed: {exc}")
@@ -194,7 +193,7 @@ def process(queue: SubmissionQueue, sub: Submission, cfg: WorkerConfig, notify: 
             return queue.transition(sub.id, states.FAILED, f"no track to evaluate (worker tracks {cfg.tracks!r}, "
                                     f"submission tracks {sub.tracks})", owner=cfg.worker_id)
         profile = cfg.profile or str(sub.manifest.get("profile") or "cpu-1")
-        tasks = evaluation_tasks(sub, cfg, image, tracks, profile)
+        tasks = evaluation_tasks(sub, cfg, tracks, profile)
         for spec in dict.fromkeys(t.data_spec for t in tasks):
             names = ", ".join(t.track for t in tasks if t.data_spec == spec)
             say(f"{sub.id}: evaluating {names} on {spec} ({profile}, {cfg.dispatch.where})")

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from challenge.cli import app
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import ResultStore
 from submissions.queue import states
 from submissions.queue.limits import SubmissionLimits
@@ -22,7 +23,7 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _finished(queue_dir: Path, image_id: str, name: str = "mycodec", **manifest: object) -> str:
     q = SubmissionQueue(queue_dir, limits=SubmissionLimits(per_day=50))
-    sub = q.enqueue(participant="alice", name=name, image_digest=image_id, manifest=dict(manifest))
+    sub = q.enqueue(participant="alice", name=name, image=ImageIdentity.frozen(image_id), manifest=dict(manifest))
     q.claim("w")
     q.transition(sub.id, states.RUNNING, "evaluating")
     q.transition(sub.id, states.FINISHED, "evaluated")
@@ -68,4 +69,5 @@ def test_campaign_command_re_evaluates_a_finished_submission(tmp_path: Path) -> 
     records = list(ResultStore(str(store)).records())
     assert [(r.submission, r.codec, r.track, r.status, r.summary.n_items) for r in records] == [
         (sid, "my rice", "keck", "ok", 3)]
-    assert records[0].fingerprint["image_compressed_bytes"]  # measured once on the client
+    fp = records[0].fingerprint
+    assert fp is not None and fp.image is not None and fp.image.compressed_size_bytes  # measured once on the client

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from evaluator.core.tracks import select_tracks
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import ResultStore
 from evaluator.run.evaluate import ImageRun, evaluate_image
 from submissions.campaign.campaign import CampaignTarget, TaskDone, plan_campaign, run_campaign
@@ -85,8 +86,7 @@ def test_sharded_campaign_equals_one_unsharded_run(rice: CampaignTarget, client:
     # the same image, unsharded, in this process
     ref_store = ResultStore(str(tmp_path / "ref"))
     ref = evaluate_image(ImageRun(rice.image, select_tracks(TRACKS), "synthetic", "cpu-1", ref_store,
-                                  submission=rice.submission, codec_name=rice.codec_name, measure_image_size=False,
-                                  image_compressed_size=rice.image_compressed_size))
+                                  submission=rice.submission, codec_name=rice.codec_name, measure_image_size=False))
     assert store.keys() == ref_store.keys() and len(store.keys()) == 2  # one record per (submission, track)
     for rec in ref:
         key = rec.key
@@ -107,7 +107,7 @@ def test_sharded_campaign_equals_one_unsharded_run(rice: CampaignTarget, client:
 
 def test_a_failing_task_fails_its_track_and_the_others_finish(rice: CampaignTarget, client: object,
                                                               tmp_path: Path) -> None:
-    missing = CampaignTarget("sub-missing", "missing", "astrocompress-test/no-such-image:none")
+    missing = CampaignTarget("sub-missing", "missing", ImageIdentity.named("astrocompress-test/no-such-image:none"))
     tasks = plan_campaign([rice, missing], "keck", "synthetic", "cpu-1", shards_per_track=2)
     # a task that raises inside the worker (a track the evaluator does not know)
     raising = dataclasses.replace(tasks[0], submission="sub-raises", track="no-such-track")

@@ -17,6 +17,7 @@ from campaign_support import build_padded, docker_ok, local_cluster
 from typer.testing import CliRunner
 
 from challenge.cli import app
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import ResultStore
 from leaderboard.data.store_reader import StoreReader
 from submissions.campaign.campaign import (
@@ -45,7 +46,8 @@ def two_campaigns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CHALLENGE_HOME", str(root / "home"))
         mp.setenv("DASK_LOGGING__DISTRIBUTED", "warning")
-        targets = [*baseline_targets(HONEST), CampaignTarget("sub-padded", "padded", build_padded(root))]
+        padded = CampaignTarget("sub-padded", "padded", ImageIdentity.named(build_padded(root)))
+        targets = [*baseline_targets(HONEST), padded]
         tasks = plan_campaign(targets, TRACKS, "synthetic", "cpu-1")
         assert len(tasks) == 9
         url = str(root / "store")

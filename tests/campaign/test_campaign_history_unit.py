@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
 from test_campaign_plan import _row, _shard, _task
 
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import Failure, ResultStore
 from submissions.campaign.campaign_drift import compare_campaigns, to_markdown
 from submissions.campaign.campaign_history import CampaignArchive, CampaignLog, list_campaigns, load_campaign
@@ -90,3 +92,20 @@ def test_cli_names_an_unknown_campaign_and_what_to_do(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "admin campaigns" in res.output
     res = runner.invoke(app, ["admin", "campaigns", "--store", url], env={"COLUMNS": "250"})
     assert res.exit_code == 0 and known in res.output and "unfinished" in res.output
+
+
+def test_a_log_from_before_the_identity_was_carried_still_resumes() -> None:
+    """Campaign logs written before tasks carried an ImageIdentity name the image by reference, with
+    ``image_compressed_size`` beside it and the ref -> id map in ``digests``: they resume on the same image."""
+    new = _task(1, 4)
+    old = {**dataclasses.asdict(new), "image": "astrocompress/baseline-rice:abc", "image_compressed_size": 4096}
+    image_id = "sha256:" + "e" * 64
+    log = CampaignLog(id="c", started_at="t", plan={}, versions={}, tasks=[old],
+                      digests={"astrocompress/baseline-rice:abc": image_id})
+    (task,) = log.campaign_tasks()
+    assert task.image == ImageIdentity(digest=image_id, id=image_id, ref="astrocompress/baseline-rice:abc",
+                                       compressed_size_bytes=4096)
+    assert dataclasses.replace(task, image=new.image) == new  # every other field as it was
+    # a new log round-trips the identity itself
+    log2 = CampaignLog.start([new], campaign_id="c2")
+    assert log2.campaign_tasks() == [new] and log2.digests == {"img": "img"}

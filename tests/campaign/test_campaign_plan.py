@@ -12,6 +12,8 @@ from evaluator.core.metrics import summarize
 from evaluator.core.schema import TrackSummary
 from evaluator.core.tracks import get_track
 from evaluator.data.items import Item
+from evaluator.results.fingerprints import Fingerprint
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import ITEM_COLUMNS, Failure, ResultRecord
 from evaluator.run.evaluate import ItemsSource
 from submissions.campaign.campaign import (
@@ -59,11 +61,12 @@ def test_shard_source_rejects_a_bad_shard() -> None:
 
 
 def _target(sid: str, **manifest: object) -> CampaignTarget:
-    return CampaignTarget(submission=sid, codec_name=f"codec {sid}", image=f"img/{sid}:1", manifest=dict(manifest))
+    return CampaignTarget(submission=sid, codec_name=f"codec {sid}", image=ImageIdentity.named(f"img/{sid}:1"),
+                          manifest=dict(manifest))
 
 
 def test_plan_fans_out_submission_track_shard() -> None:
-    targets = [_target("a"), CampaignTarget("b", "B", "img/b", tracks=("sdss-2d", "lco"))]
+    targets = [_target("a"), CampaignTarget("b", "B", ImageIdentity.named("img/b"), tracks=("sdss-2d", "lco"))]
     tasks = plan_campaign(targets, "keck,sdss-2d", "synthetic", "cpu-1", shards_per_track=3)
     assert [(t.submission, t.track, t.shard_index) for t in tasks] == [
         ("a", "keck", 0), ("a", "keck", 1), ("a", "keck", 2),
@@ -102,7 +105,7 @@ def test_finished_targets_are_the_finished_submissions(tmp_path: Path) -> None:
     q = SubmissionQueue(tmp_path / "q", limits=SubmissionLimits(per_day=50))
     ids = []
     for i, end in enumerate([states.FINISHED, states.FAILED, states.FINISHED, None]):
-        sub = q.enqueue(participant="p", name=f"codec{i}", image_digest=f"sha256:{i:064x}",
+        sub = q.enqueue(participant="p", name=f"codec{i}", image=ImageIdentity.frozen(f"sha256:{i:064x}"),
                         manifest={"profile": "cpu-1"}, tracks=["keck"] if i == 2 else None, now=1000.0 + i)
         ids.append(sub.id)
         if end is not None:
@@ -111,7 +114,7 @@ def test_finished_targets_are_the_finished_submissions(tmp_path: Path) -> None:
             q.transition(sub.id, end, "done")
     targets = finished_targets(q)
     assert [t.submission for t in targets] == [ids[0], ids[2]]  # oldest first; failed and pending left out
-    assert targets[0].image == "sha256:" + "0" * 64 and targets[1].tracks == ("keck",)
+    assert targets[0].image == ImageIdentity.frozen("sha256:" + "0" * 64) and targets[1].tracks == ("keck",)
     assert targets[0].image_tag == f"astrocompress/submission:{ids[0].lower()}"
 
 
@@ -119,8 +122,8 @@ def test_finished_targets_are_the_finished_submissions(tmp_path: Path) -> None:
 
 
 def _task(index: int, count: int) -> EvaluationTask:
-    return EvaluationTask(submission="s", codec_name="S", image="img", track="keck", shard_index=index,
-                        shard_count=count, needs_gpu=False, profile="cpu-1", data_spec="synthetic",
+    return EvaluationTask(submission="s", codec_name="S", image=ImageIdentity.named("img"), track="keck",
+                          shard_index=index, shard_count=count, needs_gpu=False, profile="cpu-1", data_spec="synthetic",
                         split_label="mem", synthetic=True)
 
 
@@ -136,7 +139,7 @@ def _shard(index: int, count: int, rows: list[dict[str, object]], failure: Failu
            startup: float = 1.0) -> TaskResult:
     rec = ResultRecord(submission="s", codec="S", track="keck", profile="cpu-1", split="mem", provenance="verified",
                        synthetic=True, status="failed" if failure else "ok", failure=failure, startup_s=startup,
-                       fingerprint={"profile": "cpu-1"})
+                       fingerprint=Fingerprint(profile="cpu-1", cores_granted=1, cpuset=str(index)))
     return TaskResult(_task(index, count), pd.DataFrame(rows, columns=[*ITEM_COLUMNS, ORDER_COLUMN]), rec)
 
 
@@ -149,6 +152,7 @@ def test_merge_restores_item_order_and_recomputes_the_summary() -> None:
     assert record.summary.to_dict() == pytest.approx(want.to_dict())
     assert record.status == "ok" and record.failure is None and record.startup_s == pytest.approx(1.5)
     assert (record.submission, record.track, record.profile, record.split) == ("s", "keck", "cpu-1", "mem")
+    assert record.fingerprint == Fingerprint(profile="cpu-1", cores_granted=1, cpuset="0")  # the first shard's machine
 
 
 def test_merge_fails_the_track_with_the_earliest_failure() -> None:

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from challenge.cli import app
 from evaluator.core.tracks import select_tracks
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import ResultStore
 from evaluator.run.evaluate import ImageRun, evaluate_image
 from submissions.campaign.campaign_history import list_campaigns
@@ -36,7 +37,7 @@ TRACKS = "keck,sdss-2d"
 
 def _finished(queue_dir: Path, image_id: str) -> str:
     q = SubmissionQueue(queue_dir, limits=SubmissionLimits(per_day=50))
-    sub = q.enqueue(participant="alice", name="my rice", image_digest=image_id, manifest={})
+    sub = q.enqueue(participant="alice", name="my rice", image=ImageIdentity.frozen(image_id), manifest={})
     q.claim("w")
     q.transition(sub.id, states.RUNNING, "evaluating")
     q.transition(sub.id, states.FINISHED, "evaluated")

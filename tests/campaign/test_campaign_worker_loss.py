@@ -71,7 +71,7 @@ def test_killed_worker_task_is_retried_elsewhere(tmp_path: Path, monkeypatch: py
         cluster.close()
         remove_own_containers(run_dir)  # the killed worker could not stop its containers
         for t in targets:
-            remove_own_probes(str(docker.from_env().images.get(t.image).id), started, time.time())
+            remove_own_probes(str(docker.from_env().images.get(t.image.run_ref).id), started, time.time())
     (report,) = reports
     assert report.ok and (report.tasks_done, report.tasks_failed) == (8, 0), [o.reason for o in report.outcomes]
 
@@ -80,7 +80,7 @@ def test_killed_worker_task_is_retried_elsewhere(tmp_path: Path, monkeypatch: py
     ref = ResultStore(str(tmp_path / "ref"))
     for t in targets:  # the sequential run
         evaluate_image(ImageRun(t.image, select_tracks(TRACKS), "synthetic", "cpu-1", ref, submission=t.submission,
-                                codec_name=t.codec_name, image_compressed_size=t.image_compressed_size))
+                                codec_name=t.codec_name))
     got = sizes(store)
     assert got == sizes(ref) and all(len(v) == 3 for v in got.values())
     # the campaign kept exactly one shard record per task, none doubled by the retry

@@ -8,6 +8,7 @@ import pytest
 
 from evaluator.core.manifest import ManifestError, load_manifest, validate_manifest
 from evaluator.core.public_text import TEXT_CAPS, is_http_url, link_problem, text_problem
+from evaluator.results.image_identity import ImageIdentity
 from submissions.inbox.ingest import ingest
 from submissions.inbox.submission_store import SubmissionStore
 from submissions.queue.request_fields import request_refusal
@@ -121,11 +122,11 @@ def test_request_fields_are_checked_like_codec_toml() -> None:
 def test_queue_refuses_a_participant_or_name_the_board_could_not_show(tmp_path: Path) -> None:
     queue = SubmissionQueue(tmp_path / "q")
     with pytest.raises(ValueError, match="participant holds the control character U\\+001B"):
-        queue.enqueue(participant="eve\x1b[31m", name="c", image_digest="sha256:" + "1" * 64)
+        queue.enqueue(participant="eve\x1b[31m", name="c", image=ImageIdentity.frozen("sha256:" + "1" * 64))
     with pytest.raises(ValueError, match="name is 70 characters long"):
-        queue.enqueue(participant="eve", name="n" * 70, image_digest="sha256:" + "1" * 64)
+        queue.enqueue(participant="eve", name="n" * 70, image=ImageIdentity.frozen("sha256:" + "1" * 64))
     assert queue.submissions() == []
-    entry = queue.enqueue(participant="Émilie <em>", name="c", image_digest="sha256:" + "1" * 64)
+    entry = queue.enqueue(participant="Émilie <em>", name="c", image=ImageIdentity.frozen("sha256:" + "1" * 64))
     assert entry.participant == "Émilie <em>"
 
 

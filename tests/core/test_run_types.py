@@ -56,8 +56,9 @@ def test_the_writer_gets_item_rows_and_the_record_its_json() -> None:
     assert written is record and len(rows) == 3 and all(isinstance(r, ItemRow) for r in rows)
     assert [r.item_id for r in rows] == ["k-0", "k-1", "k-2"] and {r.status for r in rows} == {"ok"}
     assert record.summary.n_items == 3 and record.summary.ratio_mean == pytest.approx(np.mean([r.ratio for r in rows]))
-    assert isinstance(record.fingerprint, dict) and record.fingerprint["inprocess_codec"] == "rice"
-    assert record.image_digest is None and record.fingerprint["image_digest"] is None  # in-process: no image
+    assert isinstance(record.fingerprint, Fingerprint) and record.fingerprint.inprocess_codec == "rice"
+    assert record.image_digest is None and record.fingerprint.image is None  # in-process: no image
+    assert record.fingerprint_json()["image_digest"] is None  # stored with its key, as every earlier record
 
 
 def test_a_store_writes_typed_rows_as_the_same_table() -> None:
@@ -78,11 +79,12 @@ def test_fingerprint_json_round_trips_and_keeps_unknown_keys() -> None:
     stored = fp.to_json()
     assert stored["image_digest"] == image.digest and stored["image_compressed_bytes"] == 1234
     assert "inprocess_codec" not in stored and "image" not in stored and "extra" not in stored
+    assert "absent" not in stored and stored["gpu_model"] is None  # a new fingerprint writes every other key
     back = Fingerprint.from_json(stored)
     assert back.image == ImageIdentity(image.digest, compressed_size_bytes=1234)  # records keep digest and size
     assert back.to_json() == stored
     older = {"cpu_model": "Intel Xeon Gold 6338", "cores": 1, "memory_gb": 4, "image_digest": "sha256:ef"}
-    assert Fingerprint.from_json(older).to_json() == {**Fingerprint(profile="").to_json(), **older}
+    assert Fingerprint.from_json(older).to_json() == older  # exactly: no key added
     assert Fingerprint.from_json(older).extra == {"cores": 1, "memory_gb": 4}
 
 
@@ -90,11 +92,14 @@ def test_a_record_gives_its_typed_fingerprint_and_old_records_still_read() -> No
     source = _source(1)
     fp = dataclasses.replace(inprocess_fingerprint("rice", source), image=ImageIdentity("sha256:" + "1" * 64))
     rec = ResultRecord(submission="s", codec="c", track="keck", profile="cpu-1", split="x", provenance="verified",
-                       synthetic=True, status="ok", fingerprint=fp.to_json())
+                       synthetic=True, status="ok", fingerprint=fp)
     stored = json.loads(rec.to_json())
     assert "image_digest" not in stored and stored["fingerprint"]["image_digest"] == "sha256:" + "1" * 64  # once
+    assert stored["fingerprint"] == fp.to_json()  # flat, the keys every earlier record used
     again = ResultRecord.from_dict(stored)
-    assert again.run_fingerprint() == fp and again.fingerprint == rec.fingerprint
+    assert again.fingerprint == fp and again == rec and again.to_json() == rec.to_json()
+    # a mapping is still accepted (older call sites) and read as the typed value
+    assert ResultRecord(**{**dataclasses.asdict(rec), "fingerprint": fp.to_json()}).fingerprint == fp
     assert again.image_digest == "sha256:" + "1" * 64
     # a record written before the identity was stored once: its top-level copy still reads
     legacy = {**stored, "image_digest": "sha256:" + "2" * 64,
@@ -102,7 +107,9 @@ def test_a_record_gives_its_typed_fingerprint_and_old_records_still_read() -> No
     assert ResultRecord.from_dict(legacy).image_digest == "sha256:" + "2" * 64
     paper = ResultRecord(submission="paper-x", codec="c", track="keck", profile="paper", split="x",
                          provenance="paper", synthetic=False, status="ok")
-    assert paper.run_fingerprint() is None and ResultRecord.from_dict(json.loads(paper.to_json())) == paper
+    assert paper.fingerprint is None and json.loads(paper.to_json())["fingerprint"] == {}  # stored as before
+    assert ResultRecord.from_dict(json.loads(paper.to_json())) == paper
+    assert ResultRecord.from_dict({**json.loads(paper.to_json()), "fingerprint": None}).fingerprint is None
 
 
 class _FakeImage:
@@ -137,14 +144,35 @@ def test_an_image_identity_reaches_the_record_once_measured(monkeypatch: pytest.
     monkeypatch.setattr(ev, "SandboxedCodec", lambda image, prof, **kw: InProcessCodec(get_codec("rice"), kw["track"]))
     store = ResultStore(f"memory://identity-{present}")
     (record,) = ev.evaluate_image(ev.ImageRun("mine:latest", [KECK], _source(2), "cpu-1", store))
-    fp = record.run_fingerprint()
-    assert fp is not None and fp.docker_version == record.fingerprint["docker_version"]  # sandboxed: asked
+    fp = record.fingerprint
+    assert fp is not None and fp.docker_version == record.fingerprint_json()["docker_version"]  # sandboxed: asked
     if present:
         digest = "reg.example/mine@sha256:" + "b" * 64  # the registry digest, not the local id
         assert record.status == "ok" and record.submission == "image-" + "a" * 12
-        assert record.image_digest == record.fingerprint["image_digest"] == digest
-        assert fp.image == ImageIdentity(digest, compressed_size_bytes=4242)  # the label's size, not measured
+        assert record.image_digest == record.fingerprint_json()["image_digest"] == digest
+        assert fp.image is not None and fp.image.compressed_size_bytes == 4242  # the label's size, not measured
+        stored = store.read(record.key).fingerprint  # a record keeps the digest and the size of the image
+        assert stored is not None and stored.image == ImageIdentity(digest, compressed_size_bytes=4242)
         assert len(store.items(record.key)) == 2
     else:
         assert record.failure is not None and record.failure.kind == "image_error"
         assert record.image_digest is None and fp.image is None and record.submission == "image-mine:latest"
+
+
+def test_a_frozen_identity_is_carried_to_the_record_and_a_replaced_image_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ImageRun`` with the identity frozen at submit time: the record keeps its name and tar size; an engine
+    image whose id is not the frozen one is refused (image_error), never measured in its place."""
+    import evaluator.run.evaluate as ev  # noqa: PLC0415
+
+    monkeypatch.setattr(ev, "docker_client", lambda: _FakeClient(True))
+    monkeypatch.setattr(ev, "SandboxedCodec", lambda image, prof, **kw: InProcessCodec(get_codec("rice"), kw["track"]))
+    frozen = ImageIdentity.frozen("sha256:" + "a" * 64, ref="team/codec:1", compressed_size_bytes=99)
+    (record,) = ev.evaluate_image(ev.ImageRun(frozen, [KECK], _source(2), "cpu-1", None, submission="sub-1"))
+    assert record.status == "ok" and record.fingerprint is not None and record.fingerprint.image is not None
+    assert record.fingerprint.image.compressed_size_bytes == 99  # the submitted tar's size, not the label's 4242
+    assert record.image_digest == "reg.example/mine@sha256:" + "b" * 64
+    replaced = dataclasses.replace(frozen, id="sha256:" + "c" * 64)
+    (record,) = ev.evaluate_image(ev.ImageRun(replaced, [KECK], _source(2), "cpu-1", None, submission="sub-1"))
+    assert record.failure is not None and record.failure.kind == "image_error"
+    assert "sha256:" + "c" * 64 in record.failure.message and record.image_digest is None

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from journey_helpers import c_example, docker_ready, python_variant
 
+from evaluator.results.image_identity import ImageIdentity
+
 pytestmark = [
     pytest.mark.docker,
     pytest.mark.slow,
@@ -110,7 +112,7 @@ def test_bad_submissions_fail_with_reasons_and_the_good_one_still_finishes(home:
         # straight into the queue: codecs that pass a one-item self-check can still fail later
         _, img = build(folder)
         exp = export_image(img.image_id, imgs / f"{who}.tar")
-        sub = queue.enqueue(participant=who, name=folder.name, image_digest=img.image_id,
+        sub = queue.enqueue(participant=who, name=folder.name, image=ImageIdentity.frozen(img.image_id),
                             image_tar=str(exp.path), tar_sha256=exp.sha256)
         return sub.id, exp.path, exp.sha256
 
@@ -122,11 +124,11 @@ def test_bad_submissions_fail_with_reasons_and_the_good_one_still_finishes(home:
     data[len(data) // 2 : len(data) // 2 + 4096] = os.urandom(4096)
     corrupt_tar.write_bytes(bytes(data))
     del data
-    corrupt = queue.enqueue(participant="mallory", name="corrupt", image_digest="sha256:" + "c" * 64,
+    corrupt = queue.enqueue(participant="mallory", name="corrupt", image=ImageIdentity.frozen("sha256:" + "c" * 64),
                             image_tar=str(corrupt_tar), tar_sha256=crash_sha)
     # an intact tar that holds another image than the recorded digest
     _, other_img = build(other)
-    mismatch = queue.enqueue(participant="mallory", name="mismatch", image_digest=other_img.image_id,
+    mismatch = queue.enqueue(participant="mallory", name="mismatch", image=ImageIdentity.frozen(other_img.image_id),
                              image_tar=str(lossy_tar), tar_sha256=lossy_sha)
     # the good codec is queued last, behind every bad one
     out = cli("submit", str(c_example(tmp_path)), "--participant", "ada", "--track", "keck").output

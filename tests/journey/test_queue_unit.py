@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from submissions.queue import states
+from evaluator.results.image_identity import ImageIdentity
+from submissions.queue import queue_db, states
 from submissions.queue.limits import LimitExceeded, SubmissionLimits
 from submissions.queue.states import TransitionError, check_transition
 from submissions.queue.submission_queue import (
@@ -50,7 +51,7 @@ def test_every_allowed_transition_and_no_other() -> None:
 
 
 def test_lifecycle_records_history_with_reasons(queue: SubmissionQueue) -> None:
-    sub = queue.enqueue(participant="ada", name="c", image_digest=D1, manifest={"name": "c"})
+    sub = queue.enqueue(participant="ada", name="c", image=ImageIdentity.frozen(D1), manifest={"name": "c"})
     assert sub.state == "pending" and sub.attempts == 0
     claimed = queue.claim("w1")
     assert claimed is not None and claimed.id == sub.id and claimed.state == "loading" and claimed.attempts == 1
@@ -67,7 +68,7 @@ def test_lifecycle_records_history_with_reasons(queue: SubmissionQueue) -> None:
 
 
 def test_refused_transition_changes_nothing(queue: SubmissionQueue) -> None:
-    sub = queue.enqueue(participant="ada", name="c", image_digest=D1)
+    sub = queue.enqueue(participant="ada", name="c", image=ImageIdentity.frozen(D1))
     with pytest.raises(TransitionError):
         queue.transition(sub.id, "finished", "skipping ahead")
     again = queue.get(sub.id)
@@ -77,35 +78,36 @@ def test_refused_transition_changes_nothing(queue: SubmissionQueue) -> None:
 
 
 def test_dedupe_by_digest_names_the_existing_submission(queue: SubmissionQueue) -> None:
-    first = queue.enqueue(participant="ada", name="c", image_digest=D1)
+    first = queue.enqueue(participant="ada", name="c", image=ImageIdentity.frozen(D1))
     with pytest.raises(DuplicateSubmission) as info:
-        queue.enqueue(participant="bob", name="c2", image_digest=D1)
+        queue.enqueue(participant="bob", name="c2", image=ImageIdentity.frozen(D1))
     assert info.value.existing_id == first.id and first.id in str(info.value)
     # a failed submission's digest may be submitted again
     queue.claim("w")
     queue.transition(first.id, "failed", "crash", owner="w")
-    second = queue.enqueue(participant="ada", name="c", image_digest=D1)
+    second = queue.enqueue(participant="ada", name="c", image=ImageIdentity.frozen(D1))
     assert second.id != first.id
     with pytest.raises(ValueError, match="sha256"):
-        queue.enqueue(participant="ada", name="c", image_digest="latest")
+        queue.enqueue(participant="ada", name="c", image=ImageIdentity.frozen("latest"))
 
 
 def test_daily_limit_is_per_participant_and_rolling(tmp_path: Path) -> None:
     q = SubmissionQueue(tmp_path / "q", limits=SubmissionLimits(per_day=2))
     t0 = 1_800_000_000.0
-    q.enqueue(participant="ada", name="c", image_digest=digest(1), now=t0)
-    q.enqueue(participant="ada", name="c", image_digest=digest(2), now=t0 + 60)
+    q.enqueue(participant="ada", name="c", image=ImageIdentity.frozen(digest(1)), now=t0)
+    q.enqueue(participant="ada", name="c", image=ImageIdentity.frozen(digest(2)), now=t0 + 60)
     with pytest.raises(LimitExceeded, match="limit 2") as info:
-        q.enqueue(participant="ada", name="c", image_digest=digest(3), now=t0 + 120)
+        q.enqueue(participant="ada", name="c", image=ImageIdentity.frozen(digest(3)), now=t0 + 120)
     assert "next slot opens" in str(info.value)
-    q.enqueue(participant="bob", name="c", image_digest=digest(4), now=t0 + 120)  # others unaffected
-    q.enqueue(participant="ada", name="c", image_digest=digest(5), now=t0 + 24 * 3600 + 1)  # window moved
+    q.enqueue(participant="bob", name="c", image=ImageIdentity.frozen(digest(4)), now=t0 + 120)  # others unaffected
+    q.enqueue(participant="ada", name="c", image=ImageIdentity.frozen(digest(5)),
+              now=t0 + 24 * 3600 + 1)  # window moved
     assert len(q.submissions(participant="ada")) == 3
 
 
 def test_stale_lease_goes_back_to_pending_then_fails_after_max_attempts(tmp_path: Path) -> None:
     q = SubmissionQueue(tmp_path / "q", max_attempts=2)
-    sub = q.enqueue(participant="ada", name="c", image_digest=D1)
+    sub = q.enqueue(participant="ada", name="c", image=ImageIdentity.frozen(D1))
     t = time.time()
     assert q.claim("w1", lease_s=10, now=t) is not None
     assert q.requeue_stale(now=t + 5) == []  # lease still valid
@@ -127,8 +129,8 @@ def test_stale_lease_goes_back_to_pending_then_fails_after_max_attempts(tmp_path
 
 
 def test_submissions_filters_and_order(queue: SubmissionQueue) -> None:
-    a = queue.enqueue(participant="ada", name="a", image_digest=digest(1), now=1_800_000_000)
-    b = queue.enqueue(participant="bob", name="b", image_digest=digest(2), now=1_800_000_010)
+    a = queue.enqueue(participant="ada", name="a", image=ImageIdentity.frozen(digest(1)), now=1_800_000_000)
+    b = queue.enqueue(participant="bob", name="b", image=ImageIdentity.frozen(digest(2)), now=1_800_000_010)
     queue.cancel(a.id, "withdrawn")
     assert [s.id for s in queue.submissions()] == [b.id, a.id]
     assert [s.id for s in queue.submissions(state="cancelled")] == [a.id]
@@ -148,7 +150,7 @@ def _claimer(path: str, worker: str, out: mp.Queue[list[str]]) -> None:
 
 def test_concurrent_workers_never_claim_the_same_submission(tmp_path: Path) -> None:
     q = SubmissionQueue(tmp_path / "q", limits=SubmissionLimits(per_day=0))
-    ids = {q.enqueue(participant="p", name="c", image_digest=digest(i)).id for i in range(40)}
+    ids = {q.enqueue(participant="p", name="c", image=ImageIdentity.frozen(digest(i))).id for i in range(40)}
     ctx = mp.get_context("spawn")
     out: mp.Queue[list[str]] = ctx.Queue()
     procs = [ctx.Process(target=_claimer, args=(str(tmp_path / "q"), f"w{i}", out)) for i in range(3)]
@@ -183,10 +185,33 @@ def test_data_plan_prefers_registered_hidden_splits(tmp_path: Path, monkeypatch:
 
 
 def test_claim_filters_by_profile(queue: SubmissionQueue) -> None:
-    gpu = queue.enqueue(participant="a", name="g", image_digest=digest(1), manifest={"profile": "gpu-1"})
-    cpu = queue.enqueue(participant="a", name="c", image_digest=digest(2), manifest={})
+    gpu = queue.enqueue(participant="a", name="g", image=ImageIdentity.frozen(digest(1)), manifest={"profile": "gpu-1"})
+    cpu = queue.enqueue(participant="a", name="c", image=ImageIdentity.frozen(digest(2)), manifest={})
     got = queue.claim("cpu-worker", profiles=["cpu-1", "cpu-8"])
     assert got is not None and got.id == cpu.id
     assert queue.claim("cpu-worker", profiles=["cpu-1", "cpu-8"]) is None
     got = queue.claim("gpu-worker", profiles=["cpu-1", "gpu-1"])
     assert got is not None and got.id == gpu.id
+
+
+def test_the_queue_keeps_the_frozen_identity_and_opens_an_older_queue_file(tmp_path: Path) -> None:
+    """enqueue takes the ImageIdentity frozen at submit; the queue gives back the same one. A queue file made
+    before the identity's size and modes columns gets them on open (NULL: not known) and keeps its entries."""
+    import sqlite3  # noqa: PLC0415
+
+    frozen = ImageIdentity.frozen(D1, ref="astrocompress/codec-c:1", compressed_size_bytes=5_000,
+                                  modes="lossless,near-lossless")
+    queue = SubmissionQueue(tmp_path / "q")
+    sub = queue.enqueue(participant="ada", name="c", image=frozen)
+    assert sub.image == frozen and queue.get(sub.id).image == frozen and sub.to_dict()["image_digest"] == D1
+    old = tmp_path / "old"
+    old.mkdir()
+    con = sqlite3.connect(old / "queue.sqlite")
+    schema = queue_db.SCHEMA.replace("    image_compressed_bytes INTEGER,\n", "").replace("    image_modes TEXT,\n", "")
+    con.executescript(schema)
+    con.execute("INSERT INTO submissions(id, participant, name, image_digest, state, created_at, created_ts, "
+                "updated_at) VALUES ('sub-old', 'bob', 'c', ?, 'pending', 't', 0, 't')", (digest(2),))
+    con.commit()
+    con.close()
+    again = SubmissionQueue(old).get("sub-old")
+    assert again.image == ImageIdentity.frozen(digest(2)) and again.state == states.PENDING

@@ -16,6 +16,7 @@ import pandas as pd
 
 from evaluator.core.metrics import summarize
 from evaluator.data.noise_floor import gaussian_entropy_bits
+from evaluator.results.fingerprints import Fingerprint
 from evaluator.results.records import Failure, ResultRecord, ResultStore
 
 BASELINES: dict[str, str] = {
@@ -70,7 +71,8 @@ def verified_record(codec_id: str, track: str, *, codec: str | None = None, subm
     rec = ResultRecord(
         submission=submission or f"baseline-{codec_id}", codec=codec or BASELINES.get(codec_id, codec_id),
         track=track, profile=profile, split=split, provenance="verified", synthetic=split.startswith("synthetic"),
-        status="ok", summary=s, fingerprint=dict(FINGERPRINT_CPU1, image_digest=f"sha256:{seed:064x}"),
+        status="ok", summary=s,
+        fingerprint=Fingerprint.from_json(dict(FINGERPRINT_CPU1, image_digest=f"sha256:{seed:064x}")),
         neural=neural,
         manifest={"name": codec or codec_id, "authors": ["AstroCompress Challenge"], "license": "MIT",
                   "description": f"baseline {codec_id}", "link": "https://example.org/codec"},
@@ -84,7 +86,7 @@ def failed_record(submission: str, track: str, *, codec: str = "Broken codec") -
         provenance="verified", synthetic=True, status="failed",
         failure=Failure("not_lossless", "decoded item differs from the original at 12 pixels; "
                         "check your decoder's byte order", item_id="synthetic-hubble-001"),
-        fingerprint={"image_digest": "sha256:" + "ab" * 32},
+        fingerprint=Fingerprint.from_json({"image_digest": "sha256:" + "ab" * 32}),
         manifest={"name": codec, "authors": ["Jane Doe"], "license": "MIT"},
     )
 

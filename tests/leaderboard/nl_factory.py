@@ -16,6 +16,7 @@ from lb_factory import verified_record
 
 from evaluator.core.metrics import summarize
 from evaluator.core.tracks import NEAR_LOSSLESS_TRACKS
+from evaluator.results.fingerprints import Fingerprint
 from evaluator.results.records import Failure, ResultRecord, ResultStore
 
 # codec id -> (display name, ratio factor over its lossless ratio per bound delta; None = the sigma bound)
@@ -66,6 +67,6 @@ def failed_near_lossless(submission: str, track: str, *, codec: str = "Broken NL
         provenance="verified", synthetic=True, status="failed",
         failure=Failure("bound_exceeded", "|decoded - original| = 3 > 2 ADU at 40 pixels",
                         item_id="synthetic-keck-001"),
-        fingerprint={"image_digest": "sha256:" + "cd" * 32},
+        fingerprint=Fingerprint.from_json({"image_digest": "sha256:" + "cd" * 32}),
         manifest={"name": codec, "authors": ["Jane Doe"], "license": "MIT"},
     )

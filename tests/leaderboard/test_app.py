@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from baselines.paper_seeds import seed_paper_results
 from evaluator.core.tracks import TRACKS
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import ResultStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,8 +72,8 @@ def test_queue_view_with_a_queue(store, tmp_path: Path) -> None:
 
     qdir = tmp_path / "queue"
     queue = queue_mod.SubmissionQueue(qdir)
-    a = queue.enqueue(participant="alice", name="Nebula-LZ", image_digest="sha256:" + "1" * 64)
-    b = queue.enqueue(participant="bob", name="Quasar", image_digest="sha256:" + "2" * 64)
+    a = queue.enqueue(participant="alice", name="Nebula-LZ", image=ImageIdentity.frozen("sha256:" + "1" * 64))
+    b = queue.enqueue(participant="bob", name="Quasar", image=ImageIdentity.frozen("sha256:" + "2" * 64))
     queue.cancel(b.id, "withdrawn by the participant")
     text, frame = LeaderboardData(StoreReader(store.url), qdir).queue_view()
     assert "**pending**: 1" in text and "**cancelled**: 1" in text

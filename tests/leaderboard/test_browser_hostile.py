@@ -31,6 +31,8 @@ from browser_support import (
 from lb_factory import FINGERPRINT_CPU1, verified_record, write_baselines
 from selenium.webdriver.common.by import By
 
+from evaluator.results.fingerprints import Fingerprint
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import Failure, ResultRecord, ResultStore, TrackSummary
 from leaderboard.publish.publish import publish
 from submissions.queue import states
@@ -85,7 +87,8 @@ def _hostile_record(letter: str, track: str, link: str) -> tuple[ResultRecord, o
                     "license": attr_break("lic"), "version": f"1.0{img('ver')}",
                     "description": f"{md_link('desc')} {md_image('desc')} {script('desc')} {BIDI}desrever",
                     "link": link}
-    rec.fingerprint = dict(FINGERPRINT_CPU1, cpu_model=f"Xeon {img('fp')}", image_digest=rec.image_digest)
+    rec.fingerprint = Fingerprint.from_json(dict(FINGERPRINT_CPU1, cpu_model=f"Xeon {img('fp')}",
+                                                 image_digest=rec.image_digest))
     items["item_id"] = [f"{svg('item')}-{i}" for i in range(len(items))]
     return rec, items
 
@@ -101,11 +104,12 @@ def _failed_record() -> ResultRecord:
 def _hostile_queue(folder: Path) -> SubmissionQueue:
     """A queue whose entries carry hostile participants, names and reasons (through the queue's own API)."""
     queue = SubmissionQueue(folder, limits=SubmissionLimits(per_day=50))
-    failed = queue.enqueue(participant=script("qp"), name=svg("qn"), image_digest="sha256:" + "8" * 64, now=1_000)
+    failed = queue.enqueue(participant=script("qp"), name=svg("qn"), image=ImageIdentity.frozen("sha256:" + "8" * 64),
+                           now=1_000)
     queue.claim("w")
     queue.transition(failed.id, states.RUNNING, "loaded", owner="w")
     queue.transition(failed.id, states.FAILED, f"crash: {img('qr')} {md_link('qr')} {BIDI}nosaer", owner="w")
-    queue.enqueue(participant=img("qp"), name=svg("qn"), image_digest="sha256:" + "9" * 64, now=2_000)
+    queue.enqueue(participant=img("qp"), name=svg("qn"), image=ImageIdentity.frozen("sha256:" + "9" * 64), now=2_000)
     return queue
 
 

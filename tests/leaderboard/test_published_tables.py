@@ -12,6 +12,7 @@ from lb_factory import failed_record, verified_record, write_baselines
 
 from baselines.paper_seeds import seed_paper_results
 from evaluator.core.tracks import TRACKS
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import ResultStore
 from leaderboard.data.table_columns import ITEM_SCHEMA, ITEM_TABLE, RECORD_SCHEMA, RECORD_TABLE
 from leaderboard.publish.dataset_card import PAPER_BIBTEX
@@ -136,7 +137,7 @@ def test_queue_only_publish_has_empty_tables(tmp_path: Path) -> None:
     from submissions.queue.submission_queue import SubmissionQueue
 
     queue = SubmissionQueue(tmp_path / "queue")
-    queue.enqueue(participant="alice", name="Nebula", image_digest="sha256:" + "a" * 64)
+    queue.enqueue(participant="alice", name="Nebula", image=ImageIdentity.frozen("sha256:" + "a" * 64))
     store = ResultStore(str(tmp_path / "results"))
     folder = _published(store, tmp_path, queue_dir=tmp_path / "queue")
     assert (folder / "queue" / "snapshot.json").exists()

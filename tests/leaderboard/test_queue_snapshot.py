@@ -12,6 +12,8 @@ import pytest
 from lb_factory import verified_record
 from typer.testing import CliRunner
 
+from evaluator.results.fingerprints import Fingerprint
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import Failure, ResultRecord, ResultStore
 from leaderboard.board.board_data import LeaderboardData
 from leaderboard.data.store_reader import StoreReader
@@ -57,7 +59,7 @@ def _hidden_failure(submission: str, track: str, message: str) -> ResultRecord:
     return ResultRecord(submission=submission, codec="Quasar", track=track, profile="cpu-1", split="hidden:keck-2026",
                         provenance="verified", synthetic=False, status="failed",
                         failure=Failure("crash", message, item_id="keck-0007"),
-                        fingerprint={"image_digest": "sha256:" + "2" * 64})
+                        fingerprint=Fingerprint(profile="cpu-1", image=ImageIdentity("sha256:" + "2" * 64)))
 
 
 def _public_failure(submission: str, track: str) -> ResultRecord:
@@ -65,7 +67,7 @@ def _public_failure(submission: str, track: str) -> ResultRecord:
                         split="synthetic-small-s0:full_test", provenance="verified", synthetic=True, status="failed",
                         failure=Failure("not_lossless", f"decoded item differs from the original\n{PUBLIC_LOG}",
                                         item_id="synthetic-lco-001"),
-                        fingerprint={"image_digest": "sha256:" + "2" * 64})
+                        fingerprint=Fingerprint(profile="cpu-1", image=ImageIdentity("sha256:" + "2" * 64)))
 
 
 @pytest.fixture
@@ -75,14 +77,16 @@ def board(tmp_path: Path) -> tuple[SubmissionQueue, ResultStore, dict[str, str]]
     store = ResultStore(str(tmp_path / "results"))
     queue = SubmissionQueue(tmp_path / "queue", limits=SubmissionLimits(per_day=50))
     ids = {}
-    ids["alice"] = queue.enqueue(participant="alice", name="Nebula-LZ", image_digest="sha256:" + "1" * 64,
+    ids["alice"] = queue.enqueue(participant="alice", name="Nebula-LZ",
+                                 image=ImageIdentity.frozen("sha256:" + "1" * 64),
                                  image_tar=TAR, manifest={"profile": "cpu-1", "notes": "organizer eyes only"},
                                  now=1_000).id
     rec, items = verified_record("nebula", "hubble", submission=ids["alice"], codec="Nebula-LZ", seed=3)
     store.write(rec, items)
     _run(queue, ids["alice"], states.FINISHED, "evaluated 1 tracks on profile cpu-1")
 
-    ids["bob"] = queue.enqueue(participant="bob", name="Quasar", image_digest="sha256:" + "2" * 64, now=2_000).id
+    ids["bob"] = queue.enqueue(participant="bob", name="Quasar", image=ImageIdentity.frozen("sha256:" + "2" * 64),
+                               now=2_000).id
     # A record of a hidden-split run whose message carries the codec's own text (the evaluator never
     # writes one: the snapshot must not rely on that), and a public-data failure with its stderr tail.
     bad = [_hidden_failure(ids["bob"], "keck", f"codec said: {SECRET}"), _public_failure(ids["bob"], "lco")]
@@ -90,7 +94,7 @@ def board(tmp_path: Path) -> tuple[SubmissionQueue, ResultStore, dict[str, str]]
         store.write(r)
     _run(queue, ids["bob"], states.FAILED, "; ".join(describe_failures(bad)))  # the worker's reason
 
-    ids["carol"] = queue.enqueue(participant="carol", name="Pulsar", image_digest="sha256:" + "3" * 64,
+    ids["carol"] = queue.enqueue(participant="carol", name="Pulsar", image=ImageIdentity.frozen("sha256:" + "3" * 64),
                                  now=3_000).id
     return queue, store, ids
 
@@ -206,7 +210,7 @@ def test_positions_follow_the_claim_order_per_profile(tmp_path: Path) -> None:
     queue = SubmissionQueue(tmp_path / "queue", limits=SubmissionLimits(per_day=50))
     plan = [("ada", "cpu-1", 100), ("bob", "gpu-1", 200), ("cy", None, 300), ("dee", "cpu-1", 300),
             ("eve", "gpu-1", 50), ("fay", "cpu-8", 400)]  # cy and dee: the same second (the id breaks the tie)
-    ids = {who: queue.enqueue(participant=who, name="c", image_digest=f"sha256:{i:064x}", now=t,
+    ids = {who: queue.enqueue(participant=who, name="c", image=ImageIdentity.frozen(f"sha256:{i:064x}"), now=t,
                               manifest={"profile": p} if p else {}).id for i, (who, p, t) in enumerate(plan)}
     places = queue.positions()
     assert places[ids["eve"]] == ("gpu-1", 1) and places[ids["bob"]] == ("gpu-1", 2)
@@ -232,7 +236,7 @@ def test_positions_follow_the_claim_order_per_profile(tmp_path: Path) -> None:
 def test_publish_with_a_queue_works_before_any_record(tmp_path: Path) -> None:
     store = ResultStore(str(tmp_path / "results"))  # nothing evaluated yet
     queue = SubmissionQueue(tmp_path / "queue")
-    sid = queue.enqueue(participant="ada", name="first", image_digest="sha256:" + "1" * 64).id
+    sid = queue.enqueue(participant="ada", name="first", image=ImageIdentity.frozen("sha256:" + "1" * 64)).id
     hub = f"file://{tmp_path / 'hub'}"
     with pytest.raises(ValueError, match="nothing to publish"):
         publish(store.url, "org/results", hub_url=hub)
@@ -256,7 +260,7 @@ def test_heartbeat_is_coarse_so_an_idle_queue_commits_nothing_new(tmp_path: Path
 
     store = ResultStore(str(tmp_path / "results"))
     queue = SubmissionQueue(tmp_path / "queue")
-    sid = queue.enqueue(participant="ada", name="c", image_digest="sha256:" + "1" * 64).id
+    sid = queue.enqueue(participant="ada", name="c", image=ImageIdentity.frozen("sha256:" + "1" * 64)).id
     queue.cancel(sid, "withdrawn")  # nothing left to do: the queue is idle
     hub = f"file://{tmp_path / 'hub'}"
     assert record_seen(queue, ServiceSeen.of(t0 + 10, busy=queue_busy(queue), publish_every_s=600))
@@ -278,7 +282,7 @@ def test_service_cycle_records_its_heartbeat_in_the_published_snapshot(tmp_path:
 
     store = ResultStore(str(tmp_path / "results"))
     queue = SubmissionQueue(tmp_path / "queue")
-    queue.enqueue(participant="ada", name="c", image_digest="sha256:" + "1" * 64)
+    queue.enqueue(participant="ada", name="c", image=ImageIdentity.frozen("sha256:" + "1" * 64))
     hub = f"file://{tmp_path / 'hub'}"
     said: list[str] = []
     svc = Service(queue, WorkerConfig(store=store.url), ServiceConfig(workers=0, prune_images=False,
@@ -298,7 +302,7 @@ def test_last_seen_on_the_queue_tab_and_in_status(tmp_path: Path) -> None:
 
     store = ResultStore(str(tmp_path / "results"))
     queue = SubmissionQueue(tmp_path / "queue")
-    queue.enqueue(participant="ada", name="c", image_digest="sha256:" + "1" * 64)
+    queue.enqueue(participant="ada", name="c", image=ImageIdentity.frozen("sha256:" + "1" * 64))
     record_seen(queue, ServiceSeen.of(time.time() - 180, busy=True, publish_every_s=120))
     hub = f"file://{tmp_path / 'hub'}"
     publish(store.url, "org/results", hub_url=hub, queue_dir=queue.folder)

@@ -37,6 +37,7 @@ from typer.testing import CliRunner
 from baselines.paper_seeds import paper_records, seed_paper_results
 from challenge.cli import app
 from evaluator.core import settings
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import ResultStore
 from submissions.queue import states
 from submissions.queue.limits import SubmissionLimits
@@ -84,13 +85,14 @@ def _clean_env(home: Path, **extra: str) -> dict[str, str]:
 def _queue(root: Path, store: ResultStore) -> tuple[SubmissionQueue, dict[str, str]]:
     queue = SubmissionQueue(root / "queue", limits=SubmissionLimits(per_day=50))
     ids = {}
-    ids["alice"] = queue.enqueue(participant="alice", name="Nebula-LZ", image_digest="sha256:" + "a" * 64).id
+    ids["alice"] = queue.enqueue(participant="alice", name="Nebula-LZ",
+                                 image=ImageIdentity.frozen("sha256:" + "a" * 64)).id
     rec, items = verified_record("nebula", "hubble", submission=ids["alice"], codec="Nebula-LZ", seed=3)
     store.write(rec, items)
     assert queue.claim("w1") is not None
     queue.transition(ids["alice"], states.RUNNING, "evaluating", owner="w1")
     queue.transition(ids["alice"], states.FINISHED, "evaluated 1 tracks on profile cpu-1", owner="w1")
-    ids["bob"] = queue.enqueue(participant="bob", name="Quasar", image_digest="sha256:" + "b" * 64).id
+    ids["bob"] = queue.enqueue(participant="bob", name="Quasar", image=ImageIdentity.frozen("sha256:" + "b" * 64)).id
     return queue, ids
 
 

@@ -78,7 +78,7 @@ def test_exact_conv_refuses_what_it_cannot_make_exact() -> None:
     up = make_exact(nn.ConvTranspose2d(2, 3, 2, stride=2))
     assert up(torch.ones(1, 2, 4, 4)).shape == (1, 3, 8, 8)
     with pytest.raises(ValueError, match="fan-in"):
-        make_exact(nn.Conv2d(512, 4, 5))  # 12800 > 2048
+        make_exact(nn.Conv2d(4096, 4, 5))  # 102400 > 65536
     m = make_exact(nn.Conv2d(1, 2, 3, padding=1))
     assert next(m.buffers()).dtype == torch.float64
     x = torch.full((1, 1, 4, 4), 1.0 / 3.0)

@@ -28,7 +28,7 @@ def test_every_baseline_on_every_track_matches_inprocess(docker_client, tmp_path
         assert a.status == "ok", (a.codec, a.track, a.failure)
         assert b.status == "ok", (b.codec, b.track, b.failure)
         assert a.profile == "cpu-1" and a.provenance == "verified" and a.synthetic
-        assert a.image_digest and a.fingerprint["image_digest"] == a.image_digest
+        assert a.image_digest and a.fingerprint_json()["image_digest"] == a.image_digest
         rows_a, rows_b = sandboxed_store.items(a.key), inprocess_store.items(b.key)
         assert len(rows_a) >= 1
         assert list(rows_a["item_id"]) == list(rows_b["item_id"])

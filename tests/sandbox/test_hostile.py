@@ -175,7 +175,8 @@ def test_good_codec_after_hostile_ones(hostile_images, tiny_source, docker_clien
     rec = records[0]
     assert rec.provenance == "verified" and rec.synthetic and rec.summary.n_items == 4
     assert 0.9 < rec.summary.ratio_mean < 1.0  # raw bytes + a small header
-    assert rec.fingerprint["cores_granted"] == 1 and rec.fingerprint["dataset_revision"] == "tiny-v1"
+    assert rec.fingerprint is not None
+    assert rec.fingerprint.cores_granted == 1 and rec.fingerprint.dataset_revision == "tiny-v1"
     assert rec.image_digest and rec.image_digest.startswith("sha256:")
     assert len(store.keys()) == 2
     assert_clean(docker_client, run_dir)

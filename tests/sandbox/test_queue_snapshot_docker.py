@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from evaluator.core.tracks import TRACKS
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import ResultStore
 from evaluator.run.evaluate import ImageRun, ItemsSource, evaluate_image
 from submissions.evaluation.intake import describe_failures
@@ -30,7 +31,7 @@ STDERR = "crashing on purpose"
 
 def _evaluate_as_the_worker(queue: SubmissionQueue, store: ResultStore, tag: str, digest: str, who: str,
                             source: ItemsSource, profile) -> str:
-    sid = queue.enqueue(participant=who, name="crashmid", image_digest=digest).id
+    sid = queue.enqueue(participant=who, name="crashmid", image=ImageIdentity.frozen(digest)).id
     assert queue.claim("w1") is not None
     queue.transition(sid, states.RUNNING, "evaluating", owner="w1")
     records = evaluate_image(ImageRun(tag, [HUBBLE], source, profile, store, submission=sid, codec_name="crashmid",

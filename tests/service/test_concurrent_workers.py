@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from evaluator.data.hidden_splits import register_split
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import ResultStore
 from submissions.evaluation.intake import export_image
 from submissions.inbox.ingest import images_dir
@@ -50,7 +51,8 @@ def test_two_workers_get_disjoint_cpusets(tmp_path: Path, codec_images, docker_c
     for v in ("p", "q"):
         image = docker_client.images.get(codec_images("slow", v)).id
         exp = export_image(image, images_dir(queue) / f"slow-{v}.tar.gz")
-        queue.enqueue(participant=f"team-{v}", name=f"slow-{v}", image_digest=image, image_tar=str(exp.path),
+        queue.enqueue(participant=f"team-{v}", name=f"slow-{v}", image=ImageIdentity.frozen(image),
+                      image_tar=str(exp.path),
                       tar_sha256=exp.sha256, tracks=["hubble"])
     store = str(tmp_path / "results")
     svc = Service(queue, WorkerConfig(store=store, tracks="hubble", poll_s=0.3, measure_image_size=False),
@@ -66,9 +68,10 @@ def test_two_workers_get_disjoint_cpusets(tmp_path: Path, codec_images, docker_c
     subs = queue.submissions()
     assert [s.state for s in subs] == [states.FINISHED] * 2, [s.reason for s in subs]
     records = list(ResultStore(store).records())
-    cpusets = sorted(r.fingerprint["cpuset"] for r in records)
+    fps = [r.fingerprint for r in records if r.fingerprint is not None]
+    cpusets = sorted(str(fp.cpuset) for fp in fps)
     assert len(records) == 2 and cpusets[0] != cpusets[1], cpusets
-    assert all(r.fingerprint["cores_granted"] == 1 for r in records)
+    assert len(fps) == 2 and all(fp.cores_granted == 1 for fp in fps)
     (a0, a1), (b0, b1) = (_window(s) for s in subs)
     overlap = (min(a1, b1) - max(a0, b0)).total_seconds()
     assert overlap >= 1, f"the two runs did not overlap ({overlap:.0f} s)"

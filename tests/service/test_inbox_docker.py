@@ -47,7 +47,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, docker_client) -> Iter
         import docker.errors
 
         for sub in SubmissionQueue(queue_db).submissions():
-            for ref in (f"{SUBMISSION_REPOSITORY}:{sub.id.lower()}", sub.image_ref):
+            for ref in (f"{SUBMISSION_REPOSITORY}:{sub.id.lower()}", sub.image.ref):
                 try:
                     if ref:
                         docker_client.api.remove_image(ref, noprune=True)
@@ -84,7 +84,7 @@ def test_an_encrypted_hub_submission_round_trips(home: Path, tmp_path: Path) -> 
     # the pull request holds only the ciphertext and metadata that name no image
     pr_files = {p: d for p, d in api.prs[1].files.items() if p.startswith("requests/")}
     assert sorted(p.rsplit("/", 1)[1] for p in pr_files) == ["image.tar.gz.age", "request.json"]
-    secrets = _image_secrets(result.image_id, tmp_path)
+    secrets = _image_secrets(result.image.digest, tmp_path)
     assert len(secrets) >= 3, secrets  # the id, the config, at least one layer
     assert leaks((tmp_path / "check.tar.gz").read_bytes(), secrets), "the check finds them in the plain archive"
     for path, blob in pr_files.items():
@@ -97,7 +97,7 @@ def test_an_encrypted_hub_submission_round_trips(home: Path, tmp_path: Path) -> 
     run_worker(queue, cfg, once=True, inbox=HubInbox(f"hf://datasets/{REPO}", api=api))
     (sub,) = queue.submissions()
     assert sub.state == "finished", sub.reason
-    assert sub.participant == "bob" and sub.image_digest == result.image_id
+    assert sub.participant == "bob" and sub.image_digest == result.image.digest
     pr = api.prs[1]
     said = [e["data"]["latest"]["raw"] for e in pr.events if e["type"] == "comment"]
     assert len(said) == 2 and "**Queued**" in said[0] and "permanently deleted" in said[0]

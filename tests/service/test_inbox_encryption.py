@@ -180,7 +180,7 @@ def test_an_encrypted_submission_round_trips(tmp_path: Path) -> None:
     sub = queue.get(sid)
     assert sub.participant == "ada", "the PR author, not what the request says"
     assert (sub.image_digest, sub.tar_sha256) == (image.image_id, image.sha256)
-    assert sub.image_ref == request_fields(image, 1)["image_ref"] and sub.image_size_bytes == 1234
+    assert sub.image.ref == request_fields(image, 1)["image_ref"] and sub.image_size_bytes == 1234
     assert Path(sub.image_tar or "").read_bytes() == image.tar.read_bytes()
     (deleted,) = [kw["lfs_files"] for n, kw in api.calls if n == "permanently_delete_lfs_files"]
     assert [f.filename for f in deleted] == [p for p in pr_files if p.endswith(".age")]

@@ -28,6 +28,7 @@ import numpy as np
 import pytest
 from distributed import WorkerPlugin
 
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.results.records import ResultRecord, ResultStore
 from evaluator.run.evaluate import ImageRun
 from submissions.evaluation.task_dispatch import SchedulerUnreachable, connect
@@ -95,7 +96,8 @@ def _started(marks: Path, submission: str, track: str) -> list[int]:
 
 def _queue_with(tmp_path: Path, n: int) -> tuple[SubmissionQueue, list[Submission]]:
     queue = SubmissionQueue(tmp_path / "queue")
-    subs = [queue.enqueue(participant=f"team{i}", name=f"zlib{i}", image_digest="sha256:" + f"{i:02d}" * 32,
+    subs = [queue.enqueue(participant=f"team{i}", name=f"zlib{i}",
+                          image=ImageIdentity.frozen("sha256:" + f"{i:02d}" * 32),
                           tracks=list(TRACKS)) for i in range(n)]
     return queue, subs
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from evaluator.data.hidden_splits import register_split
+from evaluator.results.image_identity import ImageIdentity
 from evaluator.sandbox.policy import LABEL
 from submissions.evaluation.intake import export_image
 from submissions.inbox.ingest import images_dir
@@ -34,7 +35,8 @@ def test_stop_mid_run_requeues_without_counting(tmp_path: Path, codec_images, do
     queue = SubmissionQueue(tmp_path / "q")
     image = docker_client.images.get(codec_images("slow", "stop")).id
     exp = export_image(image, images_dir(queue) / "slow-stop.tar.gz")
-    sub = queue.enqueue(participant="team", name="slow-stop", image_digest=image, image_tar=str(exp.path),
+    sub = queue.enqueue(participant="team", name="slow-stop", image=ImageIdentity.frozen(image),
+                        image_tar=str(exp.path),
                         tar_sha256=exp.sha256, tracks=["hubble"])
     lines: list[str] = []
     svc = Service(queue, WorkerConfig(store=str(tmp_path / "results"), tracks="hubble", poll_s=0.3,
