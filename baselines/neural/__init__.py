@@ -28,6 +28,8 @@ module              what
 ``track_plan``      which checkpoint serves a track, from the track's fields (no torch)
 ``data``            training crops from a data source's training split
 ``train``           ``python -m baselines.neural.train``
+``real_val``        bits per pixel on the real (packaged) frames beside RICE, JPEG-XL max (sidecar:
+                    ``real_val_sidecar``, no torch)
 ==================  ==============================================================
 """
 

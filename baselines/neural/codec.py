@@ -19,6 +19,7 @@ image; a model trained with the frames as channels (L3C, PixelCNN++) codes them 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -65,8 +66,17 @@ class NeuralCodec:
     """2D items are residuals modulo 2^16 (jwst-2d-res): shift them by 2^15 first."""
     weights_sha256: str = ""
     label: str = ""
-    last_ideal_bits: float = field(default=0.0, init=False)
+    last_ideal_bits: float = field(default=0.0, init=False)  # the last encode's model NLL (``measure``)
+    last_coding_bits: float = field(default=0.0, init=False)  # ... and its NLL under the coder's distribution
     measure: bool = False
+    device: str = "cpu"
+    """Where the network runs: ``"cpu"``, or ``"cuda"`` on a GPU profile (`codec_device`). The stream is the
+    same on both for an exact model (`baselines.neural.exact`), so either side decodes the other's."""
+
+    def __post_init__(self) -> None:
+        if self.device != "cpu":
+            exact_on_cuda()
+        self.model = self.model.to(self.device)
 
     @property
     def name(self) -> str:
@@ -107,7 +117,6 @@ class NeuralCodec:
         x = np.asarray(x)
         if x.dtype != np.uint16 or not 2 <= x.ndim <= 4:
             raise ValueError(f"{self.name} encodes uint16 arrays of 2 to 4 dims, got {x.dtype} {x.shape}")
-        torch.set_num_threads(1)
         header = StreamHeader(
             shape=tuple(int(d) for d in x.shape), dtype="<u2", model_id=self.model_id,
             weights_sha256=self.weights_sha256,
@@ -126,7 +135,7 @@ class NeuralCodec:
                 real = real_pixels(grid)
                 for start in range(0, patches.shape[0], self.chunk):
                     self._encode_chunk(patches[start : start + self.chunk], info, start, real, enc, tally)
-        self.last_ideal_bits = tally.bits
+        self.last_ideal_bits, self.last_coding_bits = tally.bits, tally.coding
         return pack_header(header) + b"".join(side_parts) + enc.finish()
 
     @property
@@ -139,21 +148,21 @@ class NeuralCodec:
         return next(self.model.parameters(), next(self.model.buffers(), torch.zeros(()))).dtype
 
     def _chunk(self, info: common.SideInfo, start: int, n: int, real: np.ndarray) -> Chunk:
-        s = torch.from_numpy(info.scales[start : start + n].copy()).to(self.dtype)
-        off = torch.from_numpy(info.offsets[start : start + n].astype(np.float32)).to(self.dtype)
+        s = torch.from_numpy(info.scales[start : start + n].copy()).to(self.device, self.dtype)
+        off = torch.from_numpy(info.offsets[start : start + n].astype(np.float32)).to(self.device, self.dtype)
         return Chunk(s, off, info.codes[start : start + n], real[start : start + n], self._max_symbol(), PATCH)
 
     def _encode_chunk(self, p: np.ndarray, info: common.SideInfo, start: int, real: np.ndarray,
                       enc: MixtureRangeEncoder, tally: Tally) -> None:
         chunk = self._chunk(info, start, p.shape[0], real)
-        u = torch.from_numpy(p.astype(np.float32)).to(self.dtype) - chunk.offset.view(*chunk.offset.shape, 1, 1)
+        u = (torch.from_numpy(p.astype(np.float32)).to(self.device, self.dtype)
+             - chunk.offset.view(*chunk.offset.shape, 1, 1))
         self.net.encode_chunk(u.contiguous(), chunk, enc, tally)
 
     def decode(self, data: bytes) -> np.ndarray:
         header, pos = unpack_header(data)
         self._check_header(header)
         shape = header.shape
-        torch.set_num_threads(1)
         template = np.zeros(shape, np.uint16)
         grids, infos = [], []
         for image in self._images(template):
@@ -185,7 +194,7 @@ class NeuralCodec:
                       dec: MixtureRangeDecoder) -> np.ndarray:
         chunk = self._chunk(info, start, n, real)
         u = self.net.decode_chunk(chunk, dec)
-        x = (u + chunk.offset.view(*chunk.offset.shape, 1, 1)).numpy()
+        x = (u + chunk.offset.view(*chunk.offset.shape, 1, 1)).cpu().numpy()
         return np.rint(x).astype(np.int64)
 
     def _check_header(self, h: StreamHeader) -> None:
@@ -205,17 +214,38 @@ class NeuralCodec:
             raise BitstreamError(f"bitstream settings {got} differ from this codec's {want}")
 
 
-def codec_from_checkpoint(ckpt: Checkpoint) -> NeuralCodec:
-    """The checkpoint's codec; exact where its model asks (`ModelSpec.always_exact`: PixelCNN++, whose encoder's
-    full pass and decoder's steps agree only then)."""
+def codec_device() -> str:
+    """The device the evaluator granted (``ASTROCOMPRESS_GPUS``, CONTRACT.md §3): ``"cuda"`` when it is at least
+    one and torch sees a GPU, else ``"cpu"`` (the variable absent, as outside the sandbox: the CPU)."""
+    try:
+        gpus = int(os.environ.get("ASTROCOMPRESS_GPUS", "0"))
+    except ValueError:
+        gpus = 0
+    return "cuda" if gpus > 0 and torch.cuda.is_available() else "cpu"
+
+
+def exact_on_cuda() -> None:
+    """Exact convolutions on a GPU: sums of products only (no cuDNN: it may pick FFT or Winograd algorithms,
+    which transform the inputs and are not exact; no TF32, which drops mantissa bits)."""
+    torch.backends.cudnn.enabled = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+
+
+def codec_from_checkpoint(ckpt: Checkpoint, *, exact: bool = False) -> NeuralCodec:
+    """The checkpoint's codec; exact (``baselines.neural.exact``) as the images serve it when ``exact``, and
+    always where its model asks (`ModelSpec.always_exact`: PixelCNN++, whose encoder's full pass and decoder's
+    steps agree only then)."""
     m = ckpt.meta
-    model = make_exact(ckpt.model) if MODELS[str(m["model"])].always_exact else ckpt.model
+    model = make_exact(ckpt.model) if exact or MODELS[str(m["model"])].always_exact else ckpt.model
     return NeuralCodec(model=model, kind=str(m["model"]), variant=str(m["variant"]), frames=int(m.get("frames", 1)),
                        residual_input=bool(m.get("residual_input", False)), weights_sha256=ckpt.sha256,
-                       label=str(m["dataset"]))
+                       label=str(m["dataset"]), device=codec_device())
 
 
-def load_codec(model: str = "idf", track: str = "hubble", *, path: str | Path | None = None) -> NeuralCodec:
-    """The codec of the committed checkpoint serving ``track`` (or the checkpoint at ``path``)."""
+def load_codec(model: str = "idf", track: str = "hubble", *, path: str | Path | None = None,
+               exact: bool = False) -> NeuralCodec:
+    """The codec of the committed checkpoint serving ``track`` (or the checkpoint at ``path``); ``exact``: as the
+    images serve it (`baselines.neural.multi`)."""
     ckpt = load_checkpoint(Path(path) if path else checkpoint_path(model, track))
-    return codec_from_checkpoint(ckpt)
+    return codec_from_checkpoint(ckpt, exact=exact)

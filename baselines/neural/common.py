@@ -29,6 +29,8 @@ RESIDUAL_SHIFT = 1 << 15
 SCALE_STEPS = 4
 """Scale code q means scale 2 ** (q / SCALE_STEPS); q in 0 .. 63."""
 MAX_SCALE_CODE = 63
+QUARTER_OCTAVES = np.array([1.0, 1.18920711, 1.41421354, 1.68179283], np.float32)
+"""``2 ** (k / 4)`` for k = 0 .. 3, correctly rounded to float32 (tested): scales from a table, not ``exp2``."""
 
 
 def variant_channels(variant: str) -> int:
@@ -124,8 +126,11 @@ class SideInfo:
 
     @property
     def scales(self) -> np.ndarray:
-        """float32 (N,): 2 ** (code / SCALE_STEPS)."""
-        return np.exp2(self.codes.astype(np.float32) / np.float32(SCALE_STEPS)).astype(np.float32)
+        """float32 (N,): 2 ** (code / SCALE_STEPS), from `QUARTER_OCTAVES` and an exact ``ldexp`` (numpy's
+        ``exp2`` is SIMD-dispatched: its last bit is not promised to be the same on every CPU)."""
+        codes = np.asarray(self.codes).astype(np.int64)
+        octaves = (codes // SCALE_STEPS).astype(np.int32)
+        return np.ldexp(QUARTER_OCTAVES[codes % SCALE_STEPS], octaves).astype(np.float32)
 
     def to_bytes(self) -> bytes:
         return self.offsets.astype("<u2").tobytes() + self.codes.astype(np.uint8).tobytes()

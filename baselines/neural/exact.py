@@ -17,9 +17,12 @@ transform the inputs first and are not exact; :func:`exact_device_settings`
 turns them off on CUDA. ReLU, concatenation, permutations and additions of such
 values stay exact. What the model computes besides convolutions must be
 IEEE basic arithmetic (``+ - * /``, ``round``, ``floor``): those are
-correctly rounded everywhere; transcendental functions (exp, log, sigmoid)
-belong in numpy float64 after the network, or are computed from values the
-bitstream carries.
+correctly rounded everywhere. Transcendental functions whose values reach the
+coder (softmax, log, tanh) come from `baselines.neural.portable_ops`, which
+builds them from those same basic operations (never torch's or numpy's
+dispatched ``exp``/``log``, nor a reduction whose order follows the vector
+width), or are computed from values the bitstream carries (PixelCNN++'s
+``log scale = code * ln2 / 4``).
 
 The exact model is a slightly different function from the trained float32
 one (inputs on a 1/256 grid): the codec's bits per pixel, not the training

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from baselines.neural import portable_ops
 from baselines.neural.common import conv_bias, init_mixture_bias, logistic_mixture_log2p, round_ste
 from baselines.neural.model_api import Chunk, ModelSpec
 from baselines.neural.streams import Tally, mixture_rows
@@ -155,9 +156,9 @@ class FactorPrior(nn.Module):
 
 
 def scale_params(p: torch.Tensor, s: torch.Tensor) -> Params:
-    """(B, 3, K, C, h, w) normalized -> (means, log_scales, logits) in counts."""
+    """(B, 3, K, C, h, w) normalized -> (means, log_scales, logits) in counts (``log``: `portable_ops`, coded)."""
     s6 = s.view(-1, 1, 1, 1, 1)
-    return p[:, 0] * s6, p[:, 1] + torch.log(s6), p[:, 2]
+    return p[:, 0] * s6, p[:, 1] + portable_ops.log(s6), p[:, 2]
 
 
 class IDF(nn.Module):
@@ -234,7 +235,7 @@ class IDF(nn.Module):
     def encode_chunk(self, u: torch.Tensor, chunk: Chunk, enc: MixtureRangeEncoder, tally: Tally) -> None:
         for z, params in self.latents(u, chunk.s):
             centre, mp = _centred(params)
-            r = (z - centre).reshape(-1).numpy().astype(np.int64) + LATENT_OFFSET
+            r = (z - centre).reshape(-1).cpu().numpy().astype(np.int64) + LATENT_OFFSET
             sym = np.clip(r, 0, LATENT_MAX_SYMBOL)
             enc.encode(sym, mp)
             ends = (sym == 0) | (sym == LATENT_MAX_SYMBOL)
@@ -248,7 +249,8 @@ class IDF(nn.Module):
             ends = (sym == 0) | (sym == LATENT_MAX_SYMBOL)
             e = _decode_excess(dec, int(ends.sum()))
             sym[ends] += np.where(sym[ends] == 0, -e, e)
-            r = torch.from_numpy((sym - LATENT_OFFSET).astype(np.float32)).to(centre.dtype).view(centre.shape)
+            r = torch.from_numpy((sym - LATENT_OFFSET).astype(np.float32)).to(centre.device, centre.dtype)
+            r = r.view(centre.shape)
             return (r + centre).contiguous()
 
         return self.reconstruct(chunk.s, decode, chunk.n, chunk.size)
@@ -258,7 +260,7 @@ LATENT_OFFSET = 1 << 15
 """IDF latents are coded as ``z - centre + LATENT_OFFSET``, clipped to 0 .. 65535; at the two
 end symbols (which own the mixture's tails) the distance beyond them follows (`_encode_excess`)."""
 LATENT_MAX_SYMBOL = 65535
-_EXCESS_LO = MixtureParams(np.zeros((1, 1), np.float32), np.full((1, 1), np.log(4096.0), np.float32),
+_EXCESS_LO = MixtureParams(np.zeros((1, 1), np.float32), np.full((1, 1), 12.0 * portable_ops.LN2, np.float32),
                            np.zeros((1, 1), np.float32))
 _EXCESS_HI = MixtureParams(np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32))
 
@@ -282,9 +284,12 @@ def _decode_excess(dec: MixtureRangeDecoder, n: int) -> np.ndarray:
 
 
 def _centred(params: Params) -> tuple[torch.Tensor, MixtureParams]:
-    """Integer centre per latent (B, C, h, w) and the mixture relative to it, shifted into range."""
+    """Integer centre per latent (B, C, h, w) and the mixture relative to it, shifted into range.
+
+    The centre decides coded integers: softmax and the sum over components are `portable_ops`'
+    (IEEE basic operations, a fixed order), so encoder and decoder agree on every CPU."""
     m, ls, lg = params
-    centre = torch.round((torch.softmax(lg, dim=1) * m).sum(dim=1))
+    centre = torch.round(portable_ops.sequential_sum(portable_ops.softmax(lg, dim=1) * m, 1))
     shifted = m - centre.unsqueeze(1) + float(LATENT_OFFSET)
     return centre, MixtureParams(mixture_rows(shifted), mixture_rows(ls), mixture_rows(lg))
 

@@ -12,6 +12,11 @@ Pixels are coded relative to the side information (`common.SideInfo`); several
 channels (msb-lsb bytes, or frames as channels for 3D items as in the paper) use L3C's
 RGB scheme: channel ``c``'s means get ``sum_{j<c} alpha_{c,j} x_j`` (``alpha`` per
 component, predicted, tanh-bounded), so channels are coded one after the other.
+
+What reaches the coder after the network (tanh of the coupling, log of the scale, the
+categorical softmax) is computed by `portable_ops` (IEEE basic operations only), never by
+torch's dispatched transcendental functions: an exact model's tables are the same bits on
+every CPU.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from baselines.neural import portable_ops
 from baselines.neural.common import conv_bias, init_mixture_bias, logistic_mixture_log2p, variant_max_symbol
 from baselines.neural.model_api import Chunk, ModelSpec
 from baselines.neural.streams import Tally, mixture_rows, probabilities
@@ -155,10 +161,9 @@ class L3C(nn.Module):
         onehot = hard + soft - soft.detach()
         return -(onehot * log_p).sum(-1).flatten(1).sum(1) / math.log(2.0)
 
-    def top_probs(self, b: int, h: int, w: int) -> torch.Tensor:
-        """(B, C_lat, h, w, L) probabilities of the top latents."""
-        p = torch.softmax(self.top_logits, dim=-1)
-        return p[None, :, None, None, :].expand(b, -1, h, w, -1)
+    def top_logit_grid(self, b: int, h: int, w: int) -> torch.Tensor:
+        """(B, C_lat, h, w, L) logits of the top latents (`streams.probabilities` makes the coded table)."""
+        return self.top_logits[None, :, None, None, :].expand(b, -1, h, w, -1)
 
     def decode_step(self, scale: int, z: torch.Tensor, above: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         """Decoder of ``scale`` (0-based): features and head output."""
@@ -192,12 +197,12 @@ class L3C(nn.Module):
         p = head[:, : c * 3 * k].view(b, c, 3, k, h, w)[:, channel]
         mean = p[:, 0]
         if channel:
-            coef = torch.tanh(head[:, c * 3 * k :].view(b, self.pairs, k, h, w))
+            coef = portable_ops.tanh(head[:, c * 3 * k :].view(b, self.pairs, k, h, w))
             first = channel * (channel - 1) // 2
             for j in range(channel):
                 mean = mean + coef[:, first + j] * xn[:, j : j + 1]
         s4 = s.view(-1, 1, 1, 1)
-        return (mean * s4).unsqueeze(2), (p[:, 1] + torch.log(s4)).unsqueeze(2), p[:, 2].unsqueeze(2)
+        return (mean * s4).unsqueeze(2), (p[:, 1] + portable_ops.log(s4)).unsqueeze(2), p[:, 2].unsqueeze(2)
 
     def nll_bits(self, u: torch.Tensor, s: torch.Tensor, low: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
         """Bits per sample; ``u`` = x - offset, ``low`` / ``high`` (B, C) the end symbols minus the offset."""
@@ -235,7 +240,7 @@ class L3C(nn.Module):
         lat = self.encode_latents(xn)
         b, _, h, w = lat[-1][1].shape
         top_idx = lat[-1][1].reshape(-1).numpy().astype(np.int64)
-        probs = probabilities(self.top_probs(b, h, w))
+        probs = probabilities(self.top_logit_grid(b, h, w))
         enc.encode_categorical(top_idx, probs)
         tally.add_categorical(top_idx, probs)
         head, logits = self.run_decoders([v for v, _ in lat])
@@ -255,7 +260,7 @@ class L3C(nn.Module):
         s, offset, b, size = chunk.s, chunk.offset, chunk.n, chunk.size
         side = size >> self.cfg.scales
         lat_c = self.cfg.latent_channels
-        top_p = probabilities(self.top_probs(b, side, side))
+        top_p = probabilities(self.top_logit_grid(b, side, side))
         top = torch.from_numpy(dec.decode_categorical(top_p)).view(b, lat_c, side, side)
         values: list[torch.Tensor] = [torch.empty(0)] * (self.cfg.scales - 1) + [self.centers[top]]
 

@@ -26,8 +26,8 @@ from baselines.neural.checkpoints import (
     load_checkpoint,
 )
 from baselines.neural.codec import NeuralCodec, codec_from_checkpoint
-from baselines.neural.exact import make_exact
 from baselines.neural.models import MODELS, frames_as_channels
+from baselines.neural.real_val_sidecar import ready_info
 from baselines.neural.track_plan import CheckpointPlan, plans
 from evaluator.sdk.coding import BitstreamError, unpack_header
 
@@ -89,9 +89,9 @@ class MultiTrackCodec:
     def _codec(self, path: Path) -> NeuralCodec:
         if path not in self._by_path:
             ckpt = load_checkpoint(path)
-            codec = codec_from_checkpoint(ckpt)
-            self._info[path] = {k: ckpt.meta.get(k) for k in INFO_FIELDS} | {"checkpoint": path.name}
-            codec.model = make_exact(codec.model)  # the same bits on any CPU (baselines.neural.exact)
+            codec = codec_from_checkpoint(ckpt, exact=True)  # the same bits on any CPU (baselines.neural.exact)
+            self._info[path] = ({k: ckpt.meta.get(k) for k in INFO_FIELDS} | {"checkpoint": path.name}
+                                | ready_info(path.with_suffix(".json")))  # its real-val bpp beside RICE's
             self._by_path[path] = codec
             self._by_sha[codec.weights_sha256] = codec
         return self._by_path[path]

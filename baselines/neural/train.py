@@ -11,6 +11,10 @@ initialisation in a few hundred steps); the checkpoint's metadata records what w
 keeps the one with the lower validation bits/pixel and spends the rest on it.
 The checkpoint's name, input layout and training tracks follow from ``--track``'s fields
 (`baselines.neural.track_plan`). A GPU is used when present.
+The sidecar's ``validation`` block names both validation figures: ``synthetic`` (the ``val_bpp`` above) and
+``real_packaged``, the same measurement on the real (packaged) frames beside RICE and JPEG-XL max
+(`baselines.neural.real_val`; ``bpp: null`` with the reason when the frames are not fetched or the layout
+cannot take a 2D frame).
 """
 
 from __future__ import annotations
@@ -20,9 +24,8 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -34,16 +37,16 @@ from baselines.neural.checkpoints import (
     save_checkpoint,
 )
 from baselines.neural.data import (
-    Batch,
     CropSampler,
     TrainingData,
     load_images,
-    make_batch,
     validation_patches,
 )
-from baselines.neural.model_api import NeuralModel
 from baselines.neural.models import MODELS, frames_as_channels
+from baselines.neural.real_val import real_frames_or_reason, real_val_block
+from baselines.neural.real_val_sidecar import with_validation
 from baselines.neural.track_plan import CheckpointPlan, checkpoint_plan
+from baselines.neural.validation import batch_bits, evaluate
 
 log = logging.getLogger("baselines.neural.train")
 
@@ -55,23 +58,6 @@ OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
 def training_plan(model: str, track: str) -> CheckpointPlan:
     """The checkpoint serving ``track``: its name, input layout and the tracks whose training items feed it."""
     return checkpoint_plan(model, frames_as_channels(model), track)
-
-
-def batch_bits(model: nn.Module, b: Batch, device: torch.device) -> torch.Tensor:
-    return cast(NeuralModel, model).batch_bits(b, device)
-
-
-def evaluate(model: nn.Module, patches: np.ndarray, variant: str, device: torch.device) -> float:
-    """Validation bits per 16-bit pixel, side information included."""
-    model.eval()
-    bits, pixels = 0.0, 0
-    with torch.no_grad():
-        for start in range(0, patches.shape[0], 128):
-            b = make_batch(patches[start : start + 128], variant)
-            bits += float(batch_bits(model, b, device).sum()) + b.side_bits
-            pixels += b.pixels
-    model.train()
-    return bits / max(pixels, 1)
 
 
 class Run:
@@ -182,6 +168,8 @@ def main(argv: list[str] | None = None) -> Path:
     }
     path = a.out or CHECKPOINT_DIR / plan.filename
     run.model.to("cpu")
+    # the second validation set: the real (packaged) frames, measured as ``evaluate`` measures the synthetic one
+    meta = with_validation(meta, real_val_block(run.model, meta, real_frames_or_reason()))
     meta = save_checkpoint(path, run.model, meta)
     log.info("wrote %s: %s %s, %d steps, val %.4f bpp, sha256 %s", path, a.model, best, run.steps, val,
              meta["sha256"][:12])

@@ -32,6 +32,7 @@ import torch
 
 from baselines.neural import common
 from baselines.neural.vdm import VDM, stratified_times
+from baselines.neural.vdm_curve import MOVED_THRESHOLD
 from baselines.neural.vdm_train import checkpoint_path, load_vdm, patch_bound_bits
 from evaluator.core.tracks import TRACKS
 from evaluator.data.data_source import DataSource
@@ -130,12 +131,29 @@ def estimate_track(track: str, source: DataSource | str = "synthetic", *, sample
                          meta, path.name, samples, seed)
 
 
+def training_facts(meta: dict[str, Any]) -> dict[str, Any]:
+    """What the checkpoint's training did to the bound (`baselines.neural.vdm_curve`), for the records.
+
+    The curve is the sidecar's (step, minutes, val_bpp per evaluation); checkpoints trained before early
+    stopping have no curve and give ``bound_moved`` from their initial and kept bounds.
+    """
+    curve = meta.get("curve") or []
+    initial, best = meta.get("val_bpp_initial"), meta.get("val_bpp_best", meta.get("val_bpp"))
+    moved = meta.get("moved")
+    if moved is None and initial and best is not None:
+        moved = round(max(0.0, (float(initial) - float(best)) / float(initial)), 5)
+    return {"val_bpp_initial": initial, "val_bpp_best": best, "moved": moved,
+            "bound_moved": meta.get("bound_moved", None if moved is None else moved > MOVED_THRESHOLD),
+            "stopped": meta.get("stopped"), "total_minutes": meta.get("total_minutes", meta.get("minutes")),
+            "curve_points": len(curve), "curve": curve}
+
+
 def to_entry(est: TrackEstimate, created_at: str) -> dict[str, Any]:
     """The JSON entry of a track's estimate (`baselines.neural.vdm_records.estimate_record` reads it)."""
     m = est.meta
     info = {"checkpoint": est.checkpoint, "weights_sha256": m.get("sha256"), "config": m.get("config_name"),
             "steps": m.get("steps"), "minutes": m.get("minutes"), "data": m.get("data"), "params": m.get("params"),
-            "val_bpp": m.get("val_bpp"), "samples": est.samples, "seed": est.seed}
+            "val_bpp": m.get("val_bpp"), "samples": est.samples, "seed": est.seed, **training_facts(m)}
     items = [{"item_id": i.item_id, "shape": list(i.shape), "npix": i.npix, "bpp": round(i.bpp, 6),
               "stderr": round(i.stderr, 6), "side_bpp": round(i.side_bpp, 6),
               "samples": [round(s, 6) for s in i.samples],

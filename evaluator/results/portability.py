@@ -1,35 +1,39 @@
 """Portable decode (DESIGN.md "Measurement"): the environments a sample of bitstreams is decoded again under.
 
 After a track's round trips succeed, the evaluator decodes a few of its
-bitstreams again (:class:`SampleKeeper`: the first, the largest and the last
-item) in a *fresh* decoder container of the same image, with the same
-hardening, under each environment of :data:`PORTABLE_ENVS` in order (one
-container start per environment), and stops at the first that breaks a
-round trip. A codec whose floating point depends on the thread count or on
-the CPU's instruction set (shared ``NEURAL.md`` "Determinism") fails here:
-its bitstreams would not decode on another machine. The result is a
-:class:`PortableCheck` on the record: shown on the leaderboard, never ranked,
-and it never fails the track.
+bitstreams again (:class:`SampleKeeper`: the first and the last item) in a
+*fresh* decoder container of the same image, with the same hardening, under
+every environment of :data:`PORTABLE_ENVS` (one container start per
+environment; within one, the first item that fails ends that environment).
+Each environment changes one thing, so a failure names its cause. A codec
+whose floating point depends on the thread count or on the CPU's instruction
+set (shared ``NEURAL.md`` "Determinism") fails here: its bitstreams would not
+decode on another machine. The result is a :class:`PortableCheck` on the
+record, one :class:`EnvResult` per environment: shown on the leaderboard,
+never ranked, and it never fails the track.
 
 Every codec container is told its thread count by :func:`thread_env` (the
-granted cores in a normal run). An environment of the table sets another
-thread count and its CPU-dispatch variables:
+granted cores in a normal run); the environments keep it, except ``threads``:
 
-- ``ATEN_CPU_CAPABILITY=default``: PyTorch's ATen kernels without AVX2/AVX-512;
-- ``MKL_CBWR=COMPATIBLE``: MKL's conditional numerical reproducibility, the
-  generic code branch (SSE2-compatible, the same on every x86 CPU);
-- ``NPY_DISABLE_CPU_FEATURES=X86_V4 AVX512_ICL AVX512_SPR``: numpy 2.x's
-  AVX-512 dispatch groups off. These are exactly the AVX-512 entries of
-  ``__cpu_dispatch__`` of the codec base image's numpy (2.4; its baseline is
-  ``X86_V2``, its dispatch ``X86_V3 X86_V4 AVX512_ICL AVX512_SPR``); numpy 2.x
-  accepts disabling a dispatched group silently, whether or not the CPU has
-  it (checked on an AVX2-only CPU, with ``-W error``). Baseline features
-  (``X86_V2``) would raise a RuntimeError at ``import numpy``; numpy 1.x
-  names (``AVX512F``, ``AVX512_SKX``, ...) make numpy 2.x emit an
-  ImportWarning, which would fail a codec running with warnings as errors,
-  so they are left out. AVX2 (``X86_V3``) stays on: the check is "a machine
-  without AVX-512", the common deployment target (``tests/sandbox/test_portable.py``
-  checks the value in a real base-image container).
+- ``aten-default``: ``ATEN_CPU_CAPABILITY=default``, PyTorch's ATen kernels
+  without AVX2/AVX-512;
+- ``mkl-compatible``: ``MKL_CBWR=COMPATIBLE``, MKL's conditional numerical
+  reproducibility, the generic code branch (the same on every x86 CPU);
+- ``onednn-sse41``: ``ONEDNN_MAX_CPU_ISA=SSE41``, oneDNN (which runs
+  PyTorch's float32 convolutions) limited to SSE4.1;
+- ``numpy-baseline``: ``NPY_DISABLE_CPU_FEATURES=X86_V3 X86_V4 AVX512_ICL
+  AVX512_SPR``, numpy 2.x at its baseline (no AVX2, no AVX-512). These are
+  exactly the dispatch groups of ``__cpu_dispatch__`` of the codec base
+  image's numpy (2.4; its baseline is ``X86_V2``, its dispatch ``X86_V3 X86_V4
+  AVX512_ICL AVX512_SPR``); numpy 2.x accepts disabling a dispatched group
+  silently, whether or not the CPU has it (checked on an AVX2-only CPU, with
+  ``-W error``). Baseline features (``X86_V2``) would raise a RuntimeError at
+  ``import numpy``; numpy 1.x names (``AVX512F``, ``AVX512_SKX``, ...) make
+  numpy 2.x emit an ImportWarning, which would fail a codec running with
+  warnings as errors, so they are left out (``tests/sandbox/test_portable.py``
+  checks the value in a real base-image container);
+- ``threads``: another thread count (2 for one granted core, else 1), which
+  the codec cannot override (the SDK applies the evaluator's count to PyTorch).
 """
 
 from __future__ import annotations
@@ -46,12 +50,23 @@ from evaluator.sdk.named_table import NamedTable
 # The thread variables every codec container gets (a normal run: the granted cores).
 THREAD_ENV: Final = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "ASTROCOMPRESS_CORES")
 NPY_AVX512_GROUPS: Final = "X86_V4 AVX512_ICL AVX512_SPR"  # numpy 2.x names; see the module docstring
-SAMPLE_SIZE: Final = 3  # bitstreams decoded again per environment: first, largest, last
+NPY_BELOW_AVX2: Final = f"X86_V3 {NPY_AVX512_GROUPS}"  # numpy at its baseline X86_V2: no AVX2, no AVX-512
+SAMPLE_SIZE: Final = 2  # bitstreams decoded again per environment: the first and the last
+
+
+GPU_ENV: Final = "ASTROCOMPRESS_GPUS"
+"""How many GPUs the codec container was granted (the profile's: ``gpu-1`` 1, CPU profiles 0); a codec takes its
+device from it (CONTRACT.md §4)."""
 
 
 def thread_env(threads: int) -> dict[str, str]:
     """The thread variables of a codec container told to use ``threads`` threads."""
     return {k: str(threads) for k in THREAD_ENV}
+
+
+def device_env(gpus: int) -> dict[str, str]:
+    """The device variable of a codec container granted ``gpus`` GPUs."""
+    return {GPU_ENV: str(gpus)}
 
 
 def other_thread_count(cores: int) -> int:
@@ -67,22 +82,38 @@ class PortableEnv:
     dispatch: Mapping[str, str]  # CPU-dispatch variables set in the container
     threads: Callable[[int], int]  # the thread count, from the normal run's (the granted cores)
     doc: str
+    gpu_only: bool = False  # checked only when the run was granted a GPU (the GPU -> CPU decode)
 
     def variables(self, cores: int) -> dict[str, str]:
         """Everything this environment sets differently from a normal run granted ``cores`` cores."""
         return {**thread_env(self.threads(cores)), **self.dispatch}
 
 
+def _same_threads(cores: int) -> int:
+    return cores
+
+
 PORTABLE_ENV_TABLE: tuple[PortableEnv, ...] = (
-    PortableEnv(
-        "generic",
-        {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE", "NPY_DISABLE_CPU_FEATURES": NPY_AVX512_GROUPS},
-        other_thread_count,
-        "another thread count and generic CPU dispatch (PyTorch default kernels, MKL compatible branch, "
-        "numpy without AVX-512)",
-    ),
+    PortableEnv("aten-default", {"ATEN_CPU_CAPABILITY": "default"}, _same_threads,
+                "PyTorch's default kernels (ATEN_CPU_CAPABILITY=default)"),
+    PortableEnv("mkl-compatible", {"MKL_CBWR": "COMPATIBLE"}, _same_threads,
+                "MKL's compatible branch (MKL_CBWR=COMPATIBLE)"),
+    PortableEnv("onednn-sse41", {"ONEDNN_MAX_CPU_ISA": "SSE41"}, _same_threads,
+                "oneDNN at SSE4.1 (ONEDNN_MAX_CPU_ISA=SSE41)"),
+    PortableEnv("numpy-baseline", {"NPY_DISABLE_CPU_FEATURES": NPY_BELOW_AVX2}, _same_threads,
+                "numpy without AVX2 and AVX-512 (NPY_DISABLE_CPU_FEATURES)"),
+    PortableEnv("threads", {}, other_thread_count, "another thread count"),
+    # GPU -> CPU: a stream encoded on the granted GPU, decoded with the GPU hidden. Failing it means the streams
+    # decode only on the encoder's device class, and the record says so (not portable: cpu-decode).
+    PortableEnv("cpu-decode", {GPU_ENV: "0", "CUDA_VISIBLE_DEVICES": ""}, _same_threads,
+                "decoded on the CPU with the GPU hidden, after a GPU encode (gpu profiles only)", gpu_only=True),
 )
 PORTABLE_ENVS: NamedTable[PortableEnv] = NamedTable("portable environment", PORTABLE_ENV_TABLE)
+
+
+def portable_envs(gpus: int) -> list[PortableEnv]:
+    """The environments a run granted ``gpus`` GPUs is checked under (``gpu_only`` ones need a GPU run)."""
+    return [env for env in PORTABLE_ENVS.values() if gpus or not env.gpu_only]
 
 
 @dataclass
@@ -96,28 +127,24 @@ class Sample:
 
 @dataclass
 class SampleKeeper:
-    """Keeps the first, the largest (in pixels) and the last round trip of a stream."""
+    """Keeps the first and the last round trip of a stream (few: each is decoded once per environment)."""
 
     first: Sample | None = None
-    largest: Sample | None = None
     last: Sample | None = None
 
     def offer(self, sample: Sample) -> None:
         if self.first is None:
             self.first = sample
-            return
-        prev = self.last
-        if prev is not None and (self.largest is None or prev.original.size > self.largest.original.size):
-            self.largest = prev  # an item is a "middle" candidate once a later one arrived
-        self.last = sample
+        else:
+            self.last = sample
 
     def samples(self) -> list[Sample]:
-        return [s for s in (self.first, self.largest, self.last) if s is not None][:SAMPLE_SIZE]
+        return [s for s in (self.first, self.last) if s is not None][:SAMPLE_SIZE]
 
 
 @dataclass
-class PortableRun:
-    """What the sandbox reports: the environment it stopped at, and the failure there (None: all passed)."""
+class EnvRun:
+    """What the sandbox reports for one environment: items decoded, and the failure there (None: passed)."""
 
     environment: str
     env: dict[str, str]
@@ -125,6 +152,44 @@ class PortableRun:
     failure: CodecFailure | None
     seconds: float
     stderr_tail: str = ""  # the portable decoder's stderr (shown on public data only)
+
+
+@dataclass
+class PortableRun:
+    """What the sandbox reports: one :class:`EnvRun` per environment run, in table order."""
+
+    runs: list[EnvRun]
+    seconds: float  # the whole check, container starts included
+
+
+class EnvResultJson(TypedDict):
+    """An :class:`EnvResult` as records store it."""
+
+    environment: str
+    env: dict[str, str]
+    ok: bool
+    items_checked: int
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class EnvResult:
+    """One environment's outcome on a record: passed, or failed with the item and failure kind in ``detail``."""
+
+    environment: str
+    env: dict[str, str]
+    ok: bool
+    items_checked: int
+    detail: str | None = None  # failure kind, item and message; on hidden data the failure table's hidden message
+
+    def to_dict(self) -> EnvResultJson:
+        return EnvResultJson(environment=self.environment, env=dict(self.env), ok=self.ok,
+                             items_checked=self.items_checked, detail=self.detail)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> EnvResult:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})  # type: ignore[arg-type]  # stored JSON
 
 
 class PortableCheckJson(TypedDict):
@@ -136,40 +201,76 @@ class PortableCheckJson(TypedDict):
     items_checked: int
     detail: str | None
     seconds: float | None
+    results: list[EnvResultJson]
 
 
 @dataclass(frozen=True)
 class PortableCheck:
-    """A record's portable-decode result. None on a record: not checked (in-process, failed, older record)."""
+    """A record's portable-decode result. None on a record: not checked (in-process, failed, older record).
 
-    ok: bool
-    environment: str  # the environment that broke it, or (ok) the last one run: every one before it passed
-    env: dict[str, str] = field(default_factory=dict)  # the variables of ``environment``
-    items_checked: int = 0  # bitstreams decoded under ``environment`` (the breaking one included)
-    detail: str | None = None  # failure kind and message; on hidden data the failure table's hidden message
+    ``results`` holds one entry per environment checked; the other fields summarise them
+    (records written before per-environment results have only the summary: one environment,
+    the one that broke, or the last one run).
+    """
+
+    ok: bool  # every environment passed
+    environment: str  # the environments that broke (", "-joined), or (ok) every one checked
+    env: dict[str, str] = field(default_factory=dict)  # the variables of the first that broke (ok: of the last)
+    items_checked: int = 0  # bitstreams decoded, all environments together
+    detail: str | None = None  # the first break's failure kind, item and message
     seconds: float | None = None  # wall time of the whole check (container starts included)
+    results: tuple[EnvResult, ...] = ()  # per environment, in table order (empty on older records)
 
     def to_dict(self) -> PortableCheckJson:
         return PortableCheckJson(ok=self.ok, environment=self.environment, env=dict(self.env),
-                                 items_checked=self.items_checked, detail=self.detail, seconds=self.seconds)
+                                 items_checked=self.items_checked, detail=self.detail, seconds=self.seconds,
+                                 results=[r.to_dict() for r in self.results])
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object] | None) -> PortableCheck | None:
-        """A stored check (fields it does not know are ignored); None when there is none."""
+        """A stored check (fields it does not know are ignored; older shapes load); None when there is none."""
         if not data:
             return None
         known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})  # type: ignore[arg-type]  # stored JSON
+        fields = {k: v for k, v in data.items() if k in known}
+        stored = fields.pop("results", None)
+        results = tuple(EnvResult.from_dict(r) for r in stored) if isinstance(stored, list) else ()
+        return cls(**fields, results=results)  # type: ignore[arg-type]  # stored JSON
+
+    @classmethod
+    def of(cls, results: list[EnvResult], seconds: float | None) -> PortableCheck:
+        """The check summarising per-environment ``results`` (at least one)."""
+        broke = [r for r in results if not r.ok]
+        shown = broke or results
+        env = dict(shown[0 if broke else -1].env)
+        return cls(ok=not broke, environment=", ".join(r.environment for r in shown), env=env,
+                   items_checked=sum(r.items_checked for r in results), detail=broke[0].detail if broke else None,
+                   seconds=seconds, results=tuple(results))
 
 
 def merge_checks(checks: list[PortableCheck | None]) -> PortableCheck | None:
-    """One track's check from its shards' (in shard order): the first that broke, else all passed; None: none ran."""
+    """One track's check from its shards' (in shard order): per environment the first break, else passed.
+
+    None: none ran. Shards checked by an older evaluator (no per-environment results) merge to the first break.
+    """
     ran = [c for c in checks if c is not None]
     if not ran:
         return None
-    broke = next((c for c in ran if not c.ok), None)
-    if broke is not None:
-        return broke
     seconds = [c.seconds for c in ran if c.seconds is not None]
-    return PortableCheck(ok=True, environment=ran[-1].environment, env=dict(ran[-1].env),
-                         items_checked=sum(c.items_checked for c in ran), seconds=sum(seconds) if seconds else None)
+    total = sum(seconds) if seconds else None
+    if not all(c.results for c in ran):
+        broke = next((c for c in ran if not c.ok), None)
+        if broke is not None:
+            return broke
+        return PortableCheck(ok=True, environment=ran[-1].environment, env=dict(ran[-1].env),
+                             items_checked=sum(c.items_checked for c in ran), seconds=total)
+    merged: dict[str, EnvResult] = {}
+    for c in ran:
+        for r in c.results:
+            prev = merged.get(r.environment)
+            if prev is None:
+                merged[r.environment] = r
+            elif prev.ok:
+                merged[r.environment] = EnvResult(r.environment, dict(r.env), r.ok,
+                                                  prev.items_checked + r.items_checked, r.detail)
+    return PortableCheck.of(list(merged.values()), total)

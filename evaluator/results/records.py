@@ -107,6 +107,10 @@ def atomic_write(fs: Any, path: str, data: bytes) -> None:
 TRAINED_ON_KEY = "trained_on"
 """Manifest field of a cross-track record (paper Table 2): the training set it names (a track, or "all")."""
 
+BOUND_NOTE_KEY = "bound_note"
+"""Manifest field of an estimate record whose training left its bound within 2 % of the untrained model's
+(``baselines.neural.vdm_curve.move_note``); the board shows it as a badge."""
+
 
 @dataclass
 class ResultRecord:

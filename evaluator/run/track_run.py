@@ -39,7 +39,7 @@ from evaluator.core.tracks import Track
 from evaluator.data.data_source import DataSource
 from evaluator.data.items import Item
 from evaluator.data.noise_floor import noise_floor
-from evaluator.results.portability import PortableCheck, PortableRun, Sample, SampleKeeper
+from evaluator.results.portability import EnvResult, PortableCheck, PortableRun, Sample, SampleKeeper
 from evaluator.results.records import Failure, ResultRecord
 from evaluator.run.error_stats import ErrorStats, error_stats, item_gain
 from evaluator.sandbox.round_trip import RoundTrip
@@ -117,9 +117,9 @@ def _write_organizer_log(name: str, stderr: dict[str, str], failure: CodecFailur
     with open(path, "w", encoding="utf-8") as fh:
         if failure is not None:
             fh.write(f"failure: {failure.kind} on item {failure.item_id}: {failure.message}\n")
-        if portable is not None and portable.failure is not None:
-            f = portable.failure
-            fh.write(f"portable decode ({portable.environment}): {f.kind} on item {f.item_id}: {f.message}\n")
+        for run in portable.runs if portable is not None else []:
+            if (f := run.failure) is not None:
+                fh.write(f"portable decode ({run.environment}): {f.kind} on item {f.item_id}: {f.message}\n")
         for role, text in stderr.items():
             fh.write(f"\n--- {role} stderr ---\n{text}\n")
     return path
@@ -149,16 +149,19 @@ def _portable_check(runner: CodecRunner, samples: list[Sample], track: Track) ->
 
 
 def _shown_portable(run: PortableRun | None, *, hidden: bool) -> PortableCheck | None:
-    """The check as the record shows it: the failure kind and message, never the codec's text on hidden data."""
-    if run is None:
+    """The check as the record shows it: per environment the failure kind and message, never the codec's text
+    on hidden data."""
+    if run is None or not run.runs:
         return None
-    detail = None
-    if run.failure is not None:
-        shown = _shown_failure(run.failure, hidden=hidden, tail="" if hidden else run.stderr_tail)
-        where = f" on item {shown.item_id}" if shown.item_id else ""
-        detail = f"{shown.kind}{where}: {shown.message}"
-    return PortableCheck(ok=run.failure is None, environment=run.environment, env=dict(run.env),
-                         items_checked=run.items_checked, detail=detail, seconds=round(run.seconds, 3))
+    results = []
+    for r in run.runs:
+        detail = None
+        if r.failure is not None:
+            shown = _shown_failure(r.failure, hidden=hidden, tail="" if hidden else r.stderr_tail)
+            where = f" on item {shown.item_id}" if shown.item_id else ""
+            detail = f"{shown.kind}{where}: {shown.message}"
+        results.append(EnvResult(r.environment, dict(r.env), r.failure is None, r.items_checked, detail))
+    return PortableCheck.of(results, round(run.seconds, 3))
 
 
 # -- the loop ----------------------------------------------------------------------------------
@@ -309,7 +312,7 @@ def run_track(
     stderr = runner.stderr_text()  # complete now: the containers have exited
     tail = runner.stderr_tail() if not hidden else ""
 
-    portable_failed = portable is not None and portable.failure is not None
+    portable_failed = portable is not None and any(r.failure is not None for r in portable.runs)
     if hidden and (failure is not None or portable_failed or any(stderr.values())):
         path = _write_organizer_log(log_name, stderr, failure, portable)
         log.info("codec logs of a hidden-data run written to %s (never shown to participants)", path)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluator.core.failures import CodecFailure
-from evaluator.results.portability import thread_env
+from evaluator.results.portability import device_env, thread_env
 from evaluator.sandbox.docker_engine import docker_client
 from evaluator.sandbox.image import ImageInfo
 from evaluator.sandbox.policy import LABEL, host_config_kwargs
@@ -93,7 +93,7 @@ class CodecContainer:
 
     def start(self) -> float:
         """Create, attach, start, wait for ``{"ready": true}``; returns the startup seconds."""
-        env = {**thread_env(self.granted.cores), **self.env_overrides}
+        env = {**thread_env(self.granted.cores), **device_env(self.granted.gpus), **self.env_overrides}
         hc = self.client.api.create_host_config(**host_config_kwargs(
             self.profile, self.granted, in_dir=self.in_dir, out_dir=self.out_dir, fsize=self.fsize))
         t0 = time.perf_counter()

@@ -6,8 +6,9 @@ container of the same image (same hardening and limits, only the
 environment differs), decode every sampled bitstream with the same checks as
 a normal decode (``evaluator.sandbox.round_trip.decode_item``: output folder,
 size cap, ``.npy`` header, bit-for-bit against the evaluator's own copy),
-stop and remove it. The first environment that breaks a round trip ends the
-check. A failure is returned, never raised: it does not fail the track.
+stop and remove it. Every environment runs (each result is recorded); within
+one, the first item that fails ends it. Failures are returned, never raised:
+they do not fail the track.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 
 from evaluator.core.failures import CodecFailure, failure_kind
-from evaluator.results.portability import PORTABLE_ENVS, PortableEnv, PortableRun, Sample
+from evaluator.results.portability import PORTABLE_ENVS, EnvRun, PortableEnv, PortableRun, Sample
 from evaluator.sandbox.container import CodecContainer
 from evaluator.sandbox.round_trip import decode_item
 
@@ -31,17 +32,18 @@ def run_portable_check(
     cores: int,
     envs: Iterable[PortableEnv] | None = None,
 ) -> PortableRun | None:
-    """Decode ``samples`` again under each environment; the run that stopped it, or the last one that passed.
+    """Decode ``samples`` again under each environment: one :class:`EnvRun` each, in order.
 
     ``make_decoder(env)`` returns a decoder container (not started) with that
     environment's variables; ``next_request()`` the next request id. None
     when there is nothing to check (no samples, no environments).
     """
     t0 = time.perf_counter()
-    run: PortableRun | None = None
+    runs: list[EnvRun] = []
     for env in (PORTABLE_ENVS.values() if envs is None else envs):
         if not samples:
             break
+        t_env = time.perf_counter()
         decoder = make_decoder(env)
         done, failure = 0, None
         try:
@@ -60,8 +62,6 @@ def run_portable_check(
                 decoder.stop()
             finally:
                 decoder.remove()
-        run = PortableRun(env.name, env.variables(cores), done, failure, time.perf_counter() - t0,
-                          decoder.stderr.last(STDERR_TAIL_CHARS) if decoder.stderr.total else "")
-        if failure is not None:
-            break
-    return run
+        runs.append(EnvRun(env.name, env.variables(cores), done, failure, time.perf_counter() - t_env,
+                           decoder.stderr.last(STDERR_TAIL_CHARS) if decoder.stderr.total else ""))
+    return PortableRun(runs, time.perf_counter() - t0) if runs else None

@@ -96,7 +96,9 @@ PROFILES: dict[str, Profile] = {
     for p in [
         Profile("cpu-1", cores=1, memory_bytes=4 * GiB),
         Profile("cpu-8", cores=8, memory_bytes=16 * GiB),
-        Profile("gpu-1", cores=8, memory_bytes=32 * GiB, gpus=1, startup_timeout_s=300.0),
+        # gpu-1: the paper-size models (IDF 54 M, PixelCNN++ 54 M parameters, exact float64 inference) need far
+        # more than cpu-1's 60 s per megapixel; 600 s/MP bounds a 4144x2068 Hubble frame at ~86 minutes.
+        Profile("gpu-1", cores=8, memory_bytes=32 * GiB, gpus=1, startup_timeout_s=300.0, request_s_per_mpix=600.0),
     ]
 }
 

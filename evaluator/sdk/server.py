@@ -54,6 +54,7 @@ MAX_ERROR_CHARS = 4000
 USAGE = "usage: <entrypoint> encode|decode   (JSON-lines codec server, see challenge/CONTRACT.md)"
 
 TRACK_ENV = "ASTROCOMPRESS_TRACK"  # the evaluator names the track in both containers (CONTRACT.md)
+THREAD_ENVS = ("ASTROCOMPRESS_CORES", "OMP_NUM_THREADS")  # the evaluator's thread count, first set wins
 
 
 def current_track() -> str | None:
@@ -63,6 +64,30 @@ def current_track() -> str | None:
     must still need nothing but the bitstream (write the choice into it).
     """
     return os.environ.get(TRACK_ENV) or None
+
+
+def thread_count() -> int | None:
+    """The thread count the evaluator gave this container (``$ASTROCOMPRESS_CORES``, else ``$OMP_NUM_THREADS``).
+
+    None when neither is a positive integer (not run by the evaluator).
+    """
+    for var in THREAD_ENVS:
+        value = os.environ.get(var, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return None
+
+
+def _apply_thread_count() -> None:
+    """PyTorch, when the codec imported it, runs the evaluator's thread count, whatever the codec set at import.
+
+    The SDK never pins threads itself: the evaluator decides (and its portable-decode
+    check decodes under another count, which must take effect).
+    """
+    torch = sys.modules.get("torch")
+    threads = thread_count()
+    if torch is not None and threads is not None:
+        torch.set_num_threads(threads)
 
 
 @runtime_checkable
@@ -140,6 +165,7 @@ def serve(
         return 2
     mode = args[0]
     _configure_logging()
+    _apply_thread_count()
     handler: Callable[[Path, Path, int], None]
     if mode == "encode":
         handler = lambda src, dst, bound: _encode_one(encode, src, dst, bound)  # noqa: E731

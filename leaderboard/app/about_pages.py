@@ -95,10 +95,12 @@ and the line beside a rank column states how ranks are decided.
 
 ### What *portable* and *estimate* mean
 
-- *portable*: after the round trip, a sample of the bitstreams is decoded again in fresh decoder containers, each
-  under an environment that really changes floating-point results (default and compatible CPU dispatch, a
-  baseline-only numpy, another thread count). A codec whose decoder gives different bits there is marked
-  *not portable* with the environment named, shown and not ranked: its files might not decode on another machine.
+- *portable*: after the round trip, a sample of the bitstreams is decoded again in fresh decoder containers, one
+  per environment, each changing one thing that can change floating-point results: PyTorch's default kernels
+  (`ATEN_CPU_CAPABILITY=default`), MKL's compatible branch (`MKL_CBWR=COMPATIBLE`), oneDNN at SSE4.1
+  (`ONEDNN_MAX_CPU_ISA=SSE41`), numpy without AVX2 and AVX-512, another thread count. A codec whose decoder gives
+  different bits there is marked *not portable* with the environments named, shown and not ranked: its files
+  might not decode on another machine. Only these environments are checked.
 - *estimate*: a likelihood bound (the paper's VDM, and ours), the bits a model would need, not a working codec: no
   bitstream was written or decoded. Shown beside the codecs for reference, never ranked.
 """.strip()

@@ -13,15 +13,16 @@ import json
 from typing import Any
 
 from evaluator.core.schema import SUMMARY_COLUMNS
-from evaluator.results.records import TRAINED_ON_KEY, ResultRecord
+from evaluator.results.records import BOUND_NOTE_KEY, TRAINED_ON_KEY, ResultRecord
 from evaluator.sandbox.profiles import machine_fingerprint
+from leaderboard.data.real_val_note import real_val_note
 from leaderboard.data.record_labels import LABEL_COLUMNS, row_labels
 
 RECORD_COLUMNS: tuple[str, ...] = (
     "key", "submission", "codec", "track", "profile", "split", "provenance", "synthetic", "status",
     "neural", "hardware", "fingerprint_id", "image_digest", "image_mb", "source", "created_at",
     "failure_kind", "failure_message", "portable", "portable_env", "portable_detail", "params_m", "weights_sha256",
-    "cores", "trained_on", *SUMMARY_COLUMNS, *LABEL_COLUMNS,
+    "cores", "trained_on", "bound_note", "real_val_note", *SUMMARY_COLUMNS, *LABEL_COLUMNS,
 )
 
 
@@ -94,6 +95,10 @@ def record_row(key: str, rec: ResultRecord) -> dict[str, Any]:
         "cores": fp.get("cores_granted"),
         # cross-track records (paper Table 2 and ours): the training set; "" for every other record
         "trained_on": str((rec.manifest or {}).get(TRAINED_ON_KEY) or ""),
+        # an estimate whose training left the bound within 2 % of the untrained model's (``baselines.neural.vdm_curve``)
+        "bound_note": str((rec.manifest or {}).get(BOUND_NOTE_KEY) or "") if rec.provenance == "estimate" else "",
+        # a neural checkpoint worse than RICE on the real (packaged) frames (``leaderboard.data.real_val_note``)
+        "real_val_note": real_val_note(rec.codec_info, bool(rec.neural)),
     }
     for col in SUMMARY_COLUMNS:
         row[col] = rec.summary.value(col)

@@ -98,6 +98,10 @@ RECORD_TABLE: tuple[Column, ...] = (
     Column("weights_sha256", STRING, "SHA-256 of the weights a neural codec reported"),
     Column("portable", BOOL, "portable-decode check passed (empty: not checked)"),
     Column("portable_env", STRING, "environment the portable-decode check ran in"),
+    Column("bound_note", STRING, "an estimate whose training moved its bound by under 2 % from the untrained model's "
+                                 "says so (the board's `untrained` badge); empty otherwise"),
+    Column("real_val_note", STRING, "a neural checkpoint that codes the real (packaged) frames in more bits per pixel "
+                                    "than RICE says so (the board's `worse-than-rice` badge); empty otherwise"),
     Column("portable_detail", STRING, "what the portable-decode check found"),
     Column("hardware", STRING, "short label of the measuring machine"),
     Column("fingerprint_id", STRING, "short id of the machine fingerprint (runtimes compare within one id)"),

@@ -43,9 +43,11 @@ PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "row_group_size": 50_0
 
 
 def badges(row: Mapping[str, Any]) -> list[str]:
-    """The board's badges of one record row (``leaderboard.views.cells``: provenance, archive, synthetic, failed,
-    portable)."""
+    """The board's badges of one record row (``leaderboard.views.cells``: provenance, untrained, archive, synthetic,
+    failed, portable, worse than RICE on real frames)."""
     out = [str(row["provenance"])]
+    if row.get("bound_note"):
+        out.append("untrained")
     if row.get("kind") == "archive":
         out.append("archive")
     if row.get("synthetic"):
@@ -56,6 +58,8 @@ def badges(row: Mapping[str, Any]) -> list[str]:
         out.append("portable")
     elif row.get("portable") is False:
         out.append("not-portable")
+    if row.get("real_val_note"):
+        out.append("worse-than-rice")
     return out
 
 

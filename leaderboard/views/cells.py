@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evaluator.results.portability import PORTABLE_ENVS
+from leaderboard.data.real_val_note import REAL_VAL_HELP, real_val_badge
 from leaderboard.safe_text import html_text
 from leaderboard.views.cell_values import cell_number
 
@@ -28,7 +30,9 @@ BADGE_STYLE: dict[str, tuple[str, str]] = {  # provenance -> (background, text c
     "failed": ("#fee2e2", "#991b1b"),
     "portable": ("#ccfbf1", "#115e59"),
     "not-portable": ("#ffedd5", "#9a3412"),
+    "untrained": ("#fde68a", "#78350f"),
     "archive": ("#e5e7eb", "#374151"),
+    "worse-than-rice": ("#fee2e2", "#991b1b"),
 }
 
 BADGE_HELP: dict[str, str] = {
@@ -36,11 +40,16 @@ BADGE_HELP: dict[str, str] = {
     "verified": "measured here: real bitstreams, decoded and checked bit for bit",
     "estimate": "likelihood bound (VDM), not a working codec",
     "synthetic": "measured on synthetic frames, not on the real corpus",
-    "portable": "a sample of the bitstreams also decoded under another thread count and generic CPU dispatch",
-    "not-portable": "the named environment (another thread count, generic CPU dispatch) broke a decode: "
-                    "these bitstreams may not decode on another machine (not ranked)",
+    "portable": "a sample of the bitstreams also decoded bit for bit under each of: "
+                + "; ".join(env.doc for env in PORTABLE_ENVS.values()),
+    "not-portable": "the named environments broke a decode (checked: "
+                    + ", ".join(PORTABLE_ENVS) + "): these bitstreams may not decode on another machine "
+                    "(not ranked)",
+    "untrained": "an estimate whose training moved its validation bound by under 2 % from the untrained model's: "
+                 "the number is close to VDM's analytic (Gaussian) preconditioner, not to a trained model",
     "archive": "what archives store data with today (fpack RICE_1/HCOMPRESS_1/GZIP_2, bzip2, zstd, xz) run on the "
                "item's FITS file: the gain over what we run today",
+    "worse-than-rice": REAL_VAL_HELP,
 }
 
 
@@ -113,14 +122,19 @@ def _codec_html(codec: str, neural: bool, portable: bool | None, portable_env: s
 
 
 def _badges_cell(row: Mapping[str, Any]) -> str:
-    """Provenance, *archive*, *synthetic* and *failed* badges (one cell)."""
+    """Provenance, *untrained*, *archive*, *synthetic* and *failed* badges (one cell)."""
+    note = row.get("bound_note")
     return _badges_html(str(row["provenance"]), row.get("kind") == "archive", bool(row["synthetic"]),
-                        row["status"] != "ok")
+                        row["status"] != "ok", note if isinstance(note, str) else "") \
+        + real_val_badge(row.get("real_val_note"))  # a neural baseline worse than RICE on real frames
 
 
 @functools.lru_cache(maxsize=1024)
-def _badges_html(provenance: str, archive: bool, synthetic: bool, failed: bool) -> str:
+def _badges_html(provenance: str, archive: bool, synthetic: bool, failed: bool, bound_note: str = "") -> str:
     parts = [badge(provenance)]
+    if bound_note:  # the record's own text, escaped: shown as the badge's tooltip
+        parts.append(f'<span class="badge badge-untrained" title="{html_text(bound_note)}">'
+                     "≈ untrained preconditioner</span>")
     if archive:
         parts.append(badge("archive"))
     if synthetic:

@@ -137,7 +137,8 @@ TRACK_TABLE_DATATYPES: tuple[str, ...] = (
 
 # The fields the codec, badges and label cells read (a row dict of only these builds fast).
 CELL_FIELDS: tuple[str, ...] = ("key", "codec", "kind", "portable", "portable_env", "provenance", "synthetic",
-                                "status", "failure_kind", "profile", "data", "submission", "ratio_mean")
+                                "status", "failure_kind", "profile", "data", "submission", "ratio_mean",
+                                "bound_note", "real_val_note")
 
 
 # The columns the track and runtime tables read (they drop the others first: cheaper takes)

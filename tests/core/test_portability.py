@@ -15,13 +15,18 @@ from evaluator.core.failures import CodecFailure
 from evaluator.core.tracks import TRACKS
 from evaluator.data.items import Item
 from evaluator.results.portability import (
+    GPU_ENV,
     PORTABLE_ENVS,
     THREAD_ENV,
+    EnvResult,
+    EnvRun,
     PortableCheck,
     PortableRun,
     Sample,
     SampleKeeper,
+    device_env,
     merge_checks,
+    portable_envs,
     thread_env,
 )
 from evaluator.results.records import ResultRecord, ResultStore
@@ -30,8 +35,10 @@ from evaluator.run.inprocess import evaluate_inprocess
 from evaluator.run.track_run import _shown_portable
 
 CONTRACT = Path(__file__).resolve().parents[2] / "challenge" / "CONTRACT.md"
-CHECK = PortableCheck(ok=False, environment="generic", env=PORTABLE_ENVS["generic"].variables(1), items_checked=1,
-                      detail="not_lossless on item a: 4096 of 4096 pixels differ", seconds=0.5)
+BROKE = EnvResult("onednn-sse41", PORTABLE_ENVS["onednn-sse41"].variables(1), False, 1,
+                  "not_lossless on item a: 4096 of 4096 pixels differ")
+CHECK = PortableCheck.of([EnvResult("aten-default", PORTABLE_ENVS["aten-default"].variables(1), True, 2), BROKE,
+                          EnvResult("threads", PORTABLE_ENVS["threads"].variables(1), True, 2)], 0.5)
 
 
 def _record(**kw):
@@ -44,7 +51,10 @@ def test_record_field_round_trips_through_a_store():
     store = ResultStore("memory://portable-field")
     key = store.write(_record(portable=CHECK))
     assert store.read(key).portable == CHECK
-    assert json.loads(_record(portable=CHECK).to_json())["portable"]["environment"] == "generic"
+    stored = json.loads(_record(portable=CHECK).to_json())["portable"]
+    assert stored["environment"] == "onednn-sse41" and not stored["ok"] and stored["items_checked"] == 5
+    assert [r["environment"] for r in stored["results"]] == ["aten-default", "onednn-sse41", "threads"]
+    assert stored["detail"] == BROKE.detail and stored["env"]["ONEDNN_MAX_CPU_ISA"] == "SSE41"
 
 
 def test_old_records_load_as_not_checked():
@@ -54,24 +64,42 @@ def test_old_records_load_as_not_checked():
     assert ResultRecord.from_dict(old | {"portable": None}).portable is None
     future = CHECK.to_dict() | {"a_later_field": 1}  # fields a later evaluator adds are ignored
     assert ResultRecord.from_dict(old | {"portable": future}).portable == CHECK
+    one_env = {"ok": False, "environment": "generic", "env": {"OMP_NUM_THREADS": "2"}, "items_checked": 1,
+               "detail": "not_lossless on item a: differ", "seconds": 0.5}  # the shape before per-environment results
+    check = ResultRecord.from_dict(old | {"portable": one_env}).portable
+    assert check == PortableCheck(False, "generic", {"OMP_NUM_THREADS": "2"}, 1, "not_lossless on item a: differ", 0.5)
+    assert check.results == ()
 
 
-def test_every_environment_changes_every_thread_variable():
+def test_each_environment_changes_one_thing():
     for cores in (1, 8):
         normal = thread_env(cores)
         assert set(normal) == set(THREAD_ENV)
         for env in PORTABLE_ENVS.values():
-            changed = env.variables(cores)
-            assert all(changed[k] != normal[k] for k in THREAD_ENV), (env.name, cores)
+            changed = {k: v for k, v in env.variables(cores).items() if normal.get(k) != v}
+            if env.name == "threads":
+                assert set(changed) == set(THREAD_ENV), cores
+            elif env.gpu_only:  # hide the GPU: the device variable and CUDA's own
+                assert set(changed) == {GPU_ENV, "CUDA_VISIBLE_DEVICES"} and env.dispatch[GPU_ENV] == "0"
+            else:
+                assert len(changed) == 1 and set(changed) == set(env.dispatch), (env.name, cores)
+    assert list(PORTABLE_ENVS) == ["aten-default", "mkl-compatible", "onednn-sse41", "numpy-baseline", "threads",
+                                   "cpu-decode"]
+    # a CPU run is checked under the five CPU environments; a GPU run also decodes on the CPU
+    assert [e.name for e in portable_envs(0)] == list(PORTABLE_ENVS)[:5]
+    assert [e.name for e in portable_envs(1)] == list(PORTABLE_ENVS)
+    assert device_env(1) == {GPU_ENV: "1"}
+    assert PORTABLE_ENVS["numpy-baseline"].dispatch["NPY_DISABLE_CPU_FEATURES"].split()[0] == "X86_V3"
 
 
-def test_contract_names_the_generic_environment():
+def test_contract_names_every_environment():
     text = CONTRACT.read_text()
-    generic = PORTABLE_ENVS["generic"]
     for name in THREAD_ENV:
         assert f"`{name}`" in text
-    for name, value in generic.dispatch.items():
-        assert re.search(rf"`{name}=\"?{re.escape(value)}\"?`", text), name
+    for env in PORTABLE_ENVS.values():
+        assert f"({env.name}" in text, env.name
+        for name, value in env.dispatch.items():
+            assert re.search(rf"`{name}=\"?{re.escape(value)}\"?`", text), name
 
 
 def _sample(i: str, npix: int) -> Sample:
@@ -79,9 +107,9 @@ def _sample(i: str, npix: int) -> Sample:
 
 
 @pytest.mark.parametrize(("sizes", "kept"), [
-    ([4], ["0"]), ([4, 4], ["0", "1"]), ([4, 9, 5, 4], ["0", "1", "3"]), ([4, 5, 9, 4, 4], ["0", "2", "4"]),
+    ([4], ["0"]), ([4, 4], ["0", "1"]), ([4, 9, 5, 4], ["0", "3"]), ([4, 5, 9, 4, 4], ["0", "4"]),
 ])
-def test_sample_is_first_largest_last(sizes, kept):
+def test_sample_is_first_and_last(sizes, kept):
     keeper = SampleKeeper()
     for i, n in enumerate(sizes):
         keeper.offer(_sample(str(i), n))
@@ -89,9 +117,13 @@ def test_sample_is_first_largest_last(sizes, kept):
 
 
 def test_hidden_detail_never_carries_the_codec_text():
-    run = PortableRun("generic", {"OMP_NUM_THREADS": "2"}, 2,
-                      CodecFailure("crash", "ValueError: pixel 4242 at (1, 2)", "a"), 1.0, "stderr: pixel 4242")
+    run = PortableRun([EnvRun("aten-default", {"ATEN_CPU_CAPABILITY": "default"}, 2, None, 0.5),
+                       EnvRun("threads", {"OMP_NUM_THREADS": "2"}, 1,
+                              CodecFailure("crash", "ValueError: pixel 4242 at (1, 2)", "a"), 1.0,
+                              "stderr: pixel 4242")], 1.5)
     shown = _shown_portable(run, hidden=True)
+    assert shown is not None and shown.environment == "threads" and shown.items_checked == 3
+    assert [(r.environment, r.ok) for r in shown.results] == [("aten-default", True), ("threads", False)]
     assert shown is not None and not shown.ok and "4242" not in (shown.detail or "")
     assert shown.detail == ("crash on item a: the codec exited or reported an error "
                             "(details are in the organizer log; hidden data)")
@@ -107,9 +139,22 @@ def test_inprocess_records_are_not_checked():
     assert record.status == "ok" and record.portable is None
 
 
-def test_shard_checks_merge_to_the_first_break_or_all_passed():
-    ok = PortableCheck(True, "generic", {"OMP_NUM_THREADS": "2"}, 2, seconds=0.5)
+def test_shard_checks_merge_per_environment():
+    def check(*oks: bool) -> PortableCheck:
+        names = list(PORTABLE_ENVS)[:len(oks)]
+        return PortableCheck.of([EnvResult(n, {}, ok, 1, None if ok else f"not_lossless on item {n}")
+                                 for n, ok in zip(names, oks)], 0.5)
+
     assert merge_checks([None, None]) is None
-    assert merge_checks([ok, CHECK, ok]) == CHECK
-    merged = merge_checks([ok, None, ok])
-    assert merged is not None and merged.ok and merged.items_checked == 4 and merged.seconds == 1.0
+    merged = merge_checks([check(True, True), None, check(True, False), check(False, False)])
+    assert merged is not None and not merged.ok and merged.seconds == 1.5
+    assert merged.environment == "aten-default, mkl-compatible" and merged.items_checked == 5
+    assert [(r.ok, r.items_checked, r.detail) for r in merged.results] == [
+        (False, 3, "not_lossless on item aten-default"), (False, 2, "not_lossless on item mkl-compatible")]
+    ok = merge_checks([check(True, True), check(True, True)])
+    assert ok is not None and ok.ok and ok.items_checked == 4 and ok.environment == "aten-default, mkl-compatible"
+    old_ok = PortableCheck(True, "generic", {"OMP_NUM_THREADS": "2"}, 2, seconds=0.5)  # shards of an older evaluator
+    old_broke = PortableCheck(False, "generic", {}, 1, "x", 0.5)
+    assert merge_checks([old_ok, old_broke, old_ok]) == old_broke
+    merged_old = merge_checks([old_ok, None, old_ok])
+    assert merged_old is not None and merged_old.ok and merged_old.items_checked == 4 and merged_old.seconds == 1.0

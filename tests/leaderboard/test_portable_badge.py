@@ -36,3 +36,21 @@ def test_track_table_shows_portable_and_not_portable(store) -> None:
     css = tables.badge_css()
     assert ".badge-portable" in css and ".badge-not-portable" in css
     assert set(tables.BADGE_HELP) >= {"portable", "not-portable"}
+
+
+def test_badges_name_the_environments_checked(store) -> None:
+    from evaluator.results.portability import PORTABLE_ENVS, EnvResult  # noqa: PLC0415
+
+    results = [EnvResult(n, {}, n not in {"onednn-sse41", "threads"}, 2 if n != "threads" else 1,
+                         None if n not in {"onednn-sse41", "threads"} else "not_lossless on item x: differ")
+               for n in PORTABLE_ENVS]
+    rec, items = verified_record("jpegls", "hubble")
+    rec.portable = PortableCheck.of(results, 3.0)
+    store.write(rec, items)
+    reader = StoreReader(store.url)
+    reader.refresh()
+    table = tables.track_table(tables.with_labels(reader.records_frame()), "hubble")
+    (cell,) = [c for c in table["Codec"] if c.startswith("JPEG-LS")]
+    assert ">not portable (onednn-sse41, threads)<" in cell
+    for env in PORTABLE_ENVS.values():
+        assert env.doc in tables.BADGE_HELP["portable"] and env.name in tables.BADGE_HELP["not-portable"]

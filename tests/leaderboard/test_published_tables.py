@@ -143,3 +143,16 @@ def test_queue_only_publish_has_empty_tables(tmp_path: Path) -> None:
     assert (folder / "queue" / "snapshot.json").exists()
     assert pq.read_metadata(folder / "tables" / "records.parquet").num_rows == 0
     assert not (folder / "tables" / "items").exists()
+
+
+def test_published_badges_carry_the_notes_the_board_shows() -> None:
+    """The published ``badges`` column says what the board's badges say: an estimate whose bound did not move
+    (*untrained*), a neural baseline worse than RICE on the packaged real frames."""
+    from leaderboard.publish.published_tables import badges  # noqa: PLC0415
+
+    base = {"provenance": "verified", "status": "ok", "synthetic": True, "portable": True}
+    assert badges(base) == ["verified", "synthetic", "portable"]
+    assert badges({**base, "provenance": "estimate", "bound_note": "≈ untrained preconditioner: 0.30 %"}) == [
+        "estimate", "untrained", "synthetic", "portable"]
+    assert badges({**base, "real_val_note": "6.24 bpp vs RICE 5.63"})[-1] == "worse-than-rice"
+    assert "worse-than-rice" not in badges({**base, "real_val_note": ""})

@@ -67,6 +67,32 @@ def test_estimate_rows_are_never_ranked_and_leave_codec_ranks_alone(store):
     assert not any("estimate" in k for k in stats["key"])
 
 
+def test_a_bound_training_did_not_move_carries_a_visible_badge_and_a_moved_one_does_not(store):
+    write_baselines(store, ["sdss-2d"])
+    rec, items = _strong_estimate("sdss-2d")
+    flat, _ = estimate_record({"track": "sdss-2d", "split": SPLIT, "synthetic": True,
+                               "created_at": "2026-12-01T00:00:00+00:00",
+                               "info": {"samples": 1, "moved": 0.0123, "bound_moved": False},
+                               "items": [{**i, "seconds": 1.0} for i in _items("sdss-2d")]})
+    hostile = {**flat.manifest, "bound_note": '"><script>alert(1)</script>'}
+    store.write(replace(flat, submission="estimate-flat", codec="Flat bound"), items)
+    store.write(replace(rec, submission="estimate-moved", codec="Moved bound",
+                        manifest={**rec.manifest, "bound_moved": True}), items)
+    store.write(replace(flat, submission="estimate-hostile", codec="Hostile bound", manifest=hostile), items)
+    table, _ = _table(store, "sdss-2d")
+    badges = dict(zip(table["Submission"], table["Badges"]))
+    assert "badge-untrained" in badges["estimate-flat"] and "≈ untrained preconditioner" in badges["estimate-flat"]
+    assert "1.23 %" in badges["estimate-flat"]  # the tooltip says by how much the bound moved
+    assert "badge-untrained" not in badges["estimate-moved"]
+    assert "<script>" not in badges["estimate-hostile"] and "&lt;script&gt;" in badges["estimate-hostile"]
+    assert not any("badge-untrained" in b for s, b in badges.items() if not s.startswith("estimate-"))
+
+
+def _items(track: str) -> list[dict]:
+    return [{"item_id": f"synthetic-{track}-{i:03d}", "shape": [256, 256], "npix": 65536, "bpp": 5.0,
+             "stderr": 0.01, "samples": [5.0]} for i in range(6)]
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     from leaderboard.app.page import serve

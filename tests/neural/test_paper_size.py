@@ -66,3 +66,46 @@ def test_paper_size_idf_round_trips_a_256_crop_bit_exactly_on_cpu() -> None:
         assert len(data) < x.nbytes  # a real code, not a copy
     finally:
         torch.set_num_threads(threads)
+
+
+def test_gpu_check_says_no_gpu_on_a_cpu_machine() -> None:
+    """``scripts/gpu_check.sh`` on a machine without a GPU: one clear line, exit 0, nothing measured."""
+    import subprocess  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is here: scripts/gpu_check.sh measures it instead")
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(["bash", str(root / "scripts" / "gpu_check.sh")], capture_output=True, text=True,
+                          timeout=120, cwd=root)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.startswith("no GPU: torch ") and "nothing measured" in proc.stdout
+    assert len(proc.stdout.strip().splitlines()) == 1
+
+
+def test_codec_takes_its_device_from_the_grant(monkeypatch: pytest.MonkeyPatch) -> None:
+    from baselines.neural.codec import codec_device  # noqa: PLC0415
+
+    for value in ("0", "", "x"):
+        monkeypatch.setenv("ASTROCOMPRESS_GPUS", value)
+        assert codec_device() == "cpu"
+    monkeypatch.setenv("ASTROCOMPRESS_GPUS", "1")
+    assert codec_device() == ("cuda" if torch.cuda.is_available() else "cpu")  # a grant without a GPU: the CPU
+
+
+@pytest.mark.slow
+def test_gpu_check_steps_run_as_a_cpu_smoke_run() -> None:
+    """The GPU script's own steps (train, code on both sides, decode across) on the CPU with IDF tiny."""
+    import json  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, str(root / "scripts" / "gpu_check.py"), "--smoke", "--minutes", "0.02",
+                           "--crop", "64"], capture_output=True, text=True, timeout=300, cwd=root)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads(proc.stdout[proc.stdout.index("{"):])
+    assert summary["config"] == "tiny" and summary["training"]["steps"] >= 1
+    assert summary["cuda"]["round_trip_exact"] and summary["cpu"]["round_trip_exact"]
+    assert summary["same_stream_on_both_devices"] and summary["gpu_stream_decoded_on_cpu"]["exact"]

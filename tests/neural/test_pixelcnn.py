@@ -183,6 +183,8 @@ def test_training_writes_a_checkpoint_that_codes(tmp_path) -> None:  # type: ign
                  "--variant", "direct", "--batch", "8", "--lr", "2e-3", "--out", str(tmp_path / "pixelcnn-keck.pt")])
     ckpt = load_checkpoint(path)
     assert ckpt.meta["steps"] >= 3 and np.isfinite(ckpt.meta["val_bpp"]) and 0 < ckpt.meta["val_bpp"] < 16
+    real = ckpt.meta["validation"]["real_packaged"]  # measured, or why not (frames not fetched in this cache)
+    assert (real["bpp"] is None and "fetch-packaged" in real["reason"]) or real["rice_bpp"] > 0, real
     codec = load_codec("pixelcnn", "keck", path=path)
     x = _items()["odd-2d"]
     assert np.array_equal(codec.decode(codec.encode(x)), x)

@@ -8,8 +8,9 @@ K mixture logits.
 Training runs the float32 network (:class:`CheckerboardNet`). Coding runs
 :func:`exact_forward`: weights, biases and activations on a grid of 1/256,
 bounded, in float64, so every product and every sum is exact and the result
-does not depend on the order of the additions: the same numbers on any CPU,
-BLAS or thread count (a float32 convolution changes its last bits with
+does not depend on the order of the additions, so CPU dispatch, BLAS and the
+thread count cannot change it (the evaluator's portable-decode check measures
+exactly that under the environments it names; a float32 convolution changes its last bits with
 ``MKL_CBWR`` or the vector width, and a decoder whose probabilities differ
 by one bit from the encoder's cannot decode).
 """

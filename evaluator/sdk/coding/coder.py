@@ -4,8 +4,9 @@ Two kinds of distribution:
 
 - a discretized logistic mixture per symbol (`MixtureParams`, raw 16-bit pixels or 8-bit
   bytes): coded as a window `Categorical` plus an escape (see `logistic`); an escaped
-  symbol's distance beyond its window is coded with a `QuantizedCauchy`, whose heavy tail
-  keeps a cosmic ray or a saturated pixel at a few dozen bits;
+  symbol's distance beyond its window is coded by `tail` (an Elias-gamma code scaled to
+  the mixture, integer arithmetic only), whose heavy tail keeps a cosmic ray or a
+  saturated pixel at a few dozen bits;
 - an explicit table per symbol (latents): `Categorical` rows.
 
 One stream is a FIFO `constriction.stream.queue.RangeEncoder`: `MixtureRangeEncoder`
@@ -23,13 +24,12 @@ past the end); a codec that wants to detect that keeps a checksum in its `Stream
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import constriction
 import numpy as np
 
 from evaluator.sdk.coding.header import BitstreamError
 from evaluator.sdk.coding.logistic import MixtureParams, WindowChunk, window_chunks
+from evaluator.sdk.coding.tail import decode_tail, encode_tail
 
 __all__ = [
     "MixtureParams",
@@ -42,17 +42,6 @@ __all__ = [
 ]
 
 _CATEGORICAL = constriction.stream.model.Categorical(perfect=False)
-
-
-@lru_cache(maxsize=8)
-def _escape_family(max_symbol: int) -> constriction.stream.model.QuantizedCauchy:
-    """Distance beyond the window: v >= 0 above it (x = hi + v), v < 0 below it (x = lo + v)."""
-    return constriction.stream.model.QuantizedCauchy(-(max_symbol + 1), max_symbol + 1)
-
-
-def _escape_params(scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per escaped symbol: the Cauchy's location (between the two sides of the window) and scale."""
-    return np.full(scale.shape, -0.5), np.ascontiguousarray(scale, np.float64)
 
 
 def _check_max_symbol(max_symbol: int) -> int:
@@ -104,9 +93,9 @@ class MixtureRangeEncoder:
         self._coder.encode(index.astype(np.int32), _CATEGORICAL, chunk.probs)
         if escaped.any():
             xe, lo = x[escaped], chunk.lo[escaped]
+            # distance beyond the window: v >= 0 above it (x = hi + v), v < 0 below it (x = lo + v)
             beyond = np.where(xe >= lo + chunk.width, xe - (lo + chunk.width), xe - lo)
-            loc, scale = _escape_params(chunk.escape_scale[escaped])
-            self._coder.encode(beyond.astype(np.int32), _escape_family(self.max_symbol), loc, scale)
+            encode_tail(self._coder, beyond, chunk.escape_scale[escaped])
 
     def encode_categorical(self, symbols: np.ndarray, probs: np.ndarray) -> None:
         """Append ``symbols`` (N,), each under its own row of ``probs`` (N, L) (unnormalised ok)."""
@@ -143,8 +132,7 @@ class MixtureRangeDecoder:
             x = chunk.lo + index
             escaped = index == chunk.width
             if escaped.any():
-                loc, scale = _escape_params(chunk.escape_scale[escaped])
-                beyond = np.asarray(self._coder.decode(_escape_family(self.max_symbol), loc, scale), np.int64)
+                beyond = decode_tail(self._coder, chunk.escape_scale[escaped])
                 lo = chunk.lo[escaped]
                 x[escaped] = np.where(beyond >= 0, lo + chunk.width + beyond, lo + beyond)
         except (RuntimeError, ValueError, AssertionError) as e:

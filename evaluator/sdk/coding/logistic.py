@@ -9,27 +9,36 @@ A full table of ``max_symbol + 1`` probabilities per symbol does not fit in memo
 so the coder codes each symbol with a **window**: ``width`` consecutive symbols from
 ``lo`` around the mixture's mean, plus one **escape** entry holding the mass outside
 the window (at least ``ESCAPE_FLOOR``, so an outlier costs a few dozen bits, not a
-thousand); an escaped symbol's distance beyond the window is then coded with a Cauchy
-of the scale of the component holding most of the mass outside the window (a heavy
-tail: a cosmic ray costs ~20 bits, a broad outlier component stays cheap).
+thousand); an escaped symbol's distance beyond the window is then coded by `tail` at
+the scale of the component holding most of the mass outside the window (a Cauchy-like
+heavy tail from integer arithmetic: a cosmic ray costs a few dozen bits, a broad outlier
+component stays cheap).
 The window's half-width is the smallest of ``HALF_WIDTHS`` that reaches
 every bin whose probability is above about ``WINDOW_MIN_PROB``; rows are grouped by
 half-width and cut into chunks of about ``CHUNK_ELEMENTS`` table entries, so every
 table is built by a few whole-array numpy operations (no per-symbol Python loop).
 
 Encoder and decoder both call `window_chunks` on bit-identical parameters and get
-bit-identical tables: same function, same float32 operations, same chunking. Across
-machines the tables follow numpy's SIMD ``exp``: measured, disabling numpy's AVX2/FMA
-dispatch (``NPY_DISABLE_CPU_FEATURES=X86_V3``) changes the bytes, so a stream decodes
-only where numpy dispatches the same way (``float_environment()["numpy_simd"]``).
+bit-identical tables: same function, same float32 operations, same chunking. The tables
+are portable by construction: no platform transcendental function decides a coded
+number. ``exp`` and ``log`` come from `portable_math` (range reduction, a fixed polynomial
+and ``ldexp``, each a separate IEEE-754 correctly rounded numpy ufunc), sums over
+components run in component order, and every argument is clipped so that no intermediate
+is subnormal. The tables are the same bits under every numpy SIMD dispatch (AVX-512, AVX2,
+the baseline; ``tests/coding/test_portable_tables.py``). `symbol_log2_probs` and
+`ideal_bits` measure code lengths in float64 with numpy's own functions: they decide no
+coded number.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+
+from evaluator.sdk.coding.portable_math import LN2, LOG2E, exp2_f32_clipped, exp_f32, log_f64
 
 HALF_WIDTHS: tuple[int, ...] = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
 """Window half-widths (symbols each side of the centre); a window holds ``2 h + 1`` symbols."""
@@ -41,10 +50,17 @@ ESCAPE_FLOOR = 2.0**-12
 """Least probability of the escape entry: an escaped symbol costs at most ~12 bits plus its value."""
 
 ESCAPE_SCALE_MIN = 1.0
-"""Least Cauchy scale for an escaped symbol's distance beyond its window."""
+"""Least scale of the tail code (`tail`) for an escaped symbol's distance beyond its window."""
 
 LOG_SCALE_RANGE = (-30.0, 30.0)
 """``log_scales`` are clipped to this range (everywhere: tables and `ideal_bits`)."""
+
+LOG_WEIGHT_MIN = -27.0
+"""Table building lifts a component's log weight to at least this (a weight of 1.9e-12): no weight is subnormal."""
+
+CDF_EXPONENT_RANGE = (-30.0, 60.0)
+"""A component's CDF term is ``w / (1 + 2**t)`` with ``t`` clipped to this range: ``1 + 2**-30`` is 1 in
+float32 and ``w / 2**60`` is still a normal number, so no term is subnormal."""
 
 CHUNK_ELEMENTS = 1 << 16
 """Table entries built at once: keeps the float32 temporaries in the CPU cache."""
@@ -109,26 +125,42 @@ class _Components:
     log_s: np.ndarray
     w: np.ndarray
     inv_s: np.ndarray
+    rate: np.ndarray  # inv_s * log2(e): the CDF exponent per symbol of distance, in powers of two
+
+
+def _portable_log_weights(lw: np.ndarray) -> np.ndarray:
+    """log softmax over components (axis 0) of float32 (K, N), from portable exp/log, summed in component order."""
+    f32 = np.float32
+    d = np.maximum(lw - lw.max(axis=0), f32(-80.0))
+    total = np.zeros(lw.shape[1], np.float64)
+    for k in range(lw.shape[0]):
+        total += exp_f32(d[k])  # >= 1: the top component contributes exactly 1
+    out: np.ndarray = np.maximum(d - log_f64(total).astype(f32), f32(LOG_WEIGHT_MIN))
+    return out
 
 
 def _components(params: MixtureParams) -> _Components:
-    """Means, log weights, clipped log scales, weights and inverse scales, as float32 (K, N)."""
+    """Means, log weights, clipped log scales, weights, inverse scales and rates, as float32 (K, N)."""
 
     def by_component(a: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(np.asarray(a, np.float32).T)
 
-    log_w = _log_weights(by_component(params.logit_weights), np.float32, axis=0)
+    log_w = _portable_log_weights(by_component(params.logit_weights))
     log_s = _clipped_log_scales(by_component(params.log_scales), np.float32)
-    return _Components(by_component(params.means), log_w, log_s, np.exp(log_w), np.exp(-log_s))
+    inv_s = exp_f32(-log_s)
+    return _Components(by_component(params.means), log_w, log_s, exp_f32(log_w), inv_s, inv_s * np.float32(LOG2E))
 
 
 def _layout(c: _Components, max_symbol: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: the index into `HALF_WIDTHS` of its window, its centre symbol, and its escape scale."""
     f32 = np.float32
-    centre = np.minimum(np.maximum(np.rint((c.w * c.mu).sum(axis=0)), f32(0.0)), f32(max_symbol))
+    mean = c.w[0] * c.mu[0]
+    for k in range(1, c.mu.shape[0]):  # in component order: the same sum everywhere
+        mean += c.w[k] * c.mu[k]
+    centre = np.minimum(np.maximum(np.rint(mean), f32(0.0)), f32(max_symbol))
     # a logistic's bin at distance d from its mean has probability <= (w / s) exp(-d / s):
     # reach out to where that falls below WINDOW_MIN_PROB
-    nats = c.log_w - c.log_s - f32(np.log(WINDOW_MIN_PROB))
+    nats = c.log_w - c.log_s - f32(math.log2(WINDOW_MIN_PROB) * LN2)
     reach = np.where(nats > 0, np.abs(c.mu - centre) + nats / c.inv_s, f32(0.0)).max(axis=0)
     bucket = np.minimum(np.searchsorted(np.asarray(HALF_WIDTHS, f32), reach), len(HALF_WIDTHS) - 1)
     # the escape's scale: that of the component with the most mass beyond the window (log, roughly)
@@ -138,20 +170,24 @@ def _layout(c: _Components, max_symbol: int) -> tuple[np.ndarray, np.ndarray, np
     return bucket.astype(np.int64), centre.astype(np.int64), escape_scale.astype(np.float64)
 
 
-def _cdf(edges: np.ndarray, mu: np.ndarray, inv_s: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Per component ``w / (1 + exp((mean - edge) / scale))`` in float32, summed in component order."""
+def _cdf(edges: np.ndarray, mu: np.ndarray, rate: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per component ``w / (1 + 2**((mean - edge) rate))`` in float32, summed in component order.
+
+    The exponent is clipped to `CDF_EXPONENT_RANGE` and ``2**`` is `portable_math`'s.
+    """
+    low, high = (np.float32(v) for v in CDF_EXPONENT_RANGE)
     acc = np.empty(edges.shape, np.float32)
-    buf = np.empty_like(acc)
-    with np.errstate(over="ignore"):  # exp -> inf far below a component: w / inf = 0, as it should
-        for k in range(mu.shape[0]):
-            term = acc if k == 0 else buf
-            np.subtract(mu[k, :, None], edges, out=term)
-            term *= inv_s[k, :, None]
-            np.exp(term, out=term)
-            term += np.float32(1.0)
-            np.divide(w[k, :, None], term, out=term)
-            if k:
-                acc += buf
+    buf, work, iwork = np.empty_like(acc), np.empty_like(acc), np.empty(edges.shape, np.int32)
+    for k in range(mu.shape[0]):
+        term = acc if k == 0 else buf
+        np.subtract(mu[k, :, None], edges, out=term)
+        term *= rate[k, :, None]
+        np.clip(term, low, high, out=term)
+        exp2_f32_clipped(term, work=work, iwork=iwork)
+        term += np.float32(1.0)
+        np.divide(w[k, :, None], term, out=term)
+        if k:
+            acc += buf
     return acc
 
 
@@ -161,7 +197,7 @@ def mixture_cdf(edges: np.ndarray, means: np.ndarray, log_scales: np.ndarray, lo
     The same float32 operations the window tables are built from.
     """
     c = _components(MixtureParams(means, log_scales, logit_weights))
-    return _cdf(np.asarray(edges, np.float32), c.mu, c.inv_s, c.w)
+    return _cdf(np.asarray(edges, np.float32), c.mu, c.rate, c.w)
 
 
 def window_layout(params: MixtureParams, *, max_symbol: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -175,8 +211,8 @@ class WindowChunk:
 
     ``probs[j, :width]`` are the probabilities of symbols ``lo[j] .. lo[j] + width - 1``
     (unnormalised float32, as ``Categorical(perfect=False)`` takes them) and
-    ``probs[j, width]`` is the escape entry; ``escape_scale[j]`` the Cauchy scale an
-    escaped symbol's distance beyond the window is coded with.
+    ``probs[j, width]`` is the escape entry; ``escape_scale[j]`` the scale of the tail
+    code (`tail`) an escaped symbol's distance beyond the window is coded with.
     """
 
     rows: np.ndarray
@@ -217,7 +253,7 @@ def window_chunks(params: MixtureParams, *, max_symbol: int) -> Iterator[WindowC
         step = max(1, CHUNK_ELEMENTS // (width + 1))
         for start in range(0, rows.size, step):
             r, lo = rows[start : start + step], lo_all[start : start + step]
-            terms = (c.mu[:, r], c.inv_s[:, r], c.w[:, r])
+            terms = (c.mu[:, r], c.rate[:, r], c.w[:, r])
             yield WindowChunk(r, lo, _window_probs(terms, lo, width, max_symbol), escape_scale[r])
 
 
