@@ -13,7 +13,8 @@ decode seconds per 800x800 frame on one thread, and the parameter count. Every s
 is decoded and compared (a mismatch is reported, not hidden). Then, per model, the first
 item's stream of the first track decoded again in a fresh process under each environment
 of the portable-decode check (``evaluator.results.portability``; ``--no-portable`` skips).
-At the end, per track, each model's ratio beside JPEG-XL max on the same items.
+At the end, per track, each model's ratio beside JPEG-XL max, RICE and the best archive codec
+(``baselines.archive``) on the same items.
 ``--full-frame`` also codes one full-size 800x800 ``sdss-2d`` frame per model
 (``synthetic:full``): seconds measured on a real frame, not scaled from small ones
 (PixelCNN++'s time is per raster step, not per pixel).
@@ -32,11 +33,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from real_val import real_frames_table  # scripts/real_val.py (a script's folder is on sys.path)
 
+from baselines.archive import ARCHIVE_CODECS
 from baselines.catalog import NEURAL_BASELINES
 from baselines.classical import CODECS
 from baselines.neural import common
@@ -44,6 +47,7 @@ from baselines.neural.checkpoints import checkpoint_path
 from baselines.neural.codec import NeuralCodec, load_codec
 from evaluator.core.tracks import PAPER_TRACKS, TRACKS
 from evaluator.data.data_source import resolve_source
+from evaluator.data.items import Item
 from evaluator.results.portability import portable_envs
 from evaluator.sdk.coding import to_patches, unpack_header
 
@@ -116,9 +120,15 @@ def main() -> None:
                   f"{100 * (payload - coding) / coding:6.2f} {r:6.3f} {jr:7.3f} {beats:>5} "
                   f"{enc_s / npix * FRAME:8.2f} {dec_s / npix * FRAME:8.2f} {('yes' if exact else 'NO'):>5}")
     models = a.models.split(",")
-    print(f"\n{'track':15} " + " ".join(f"{m:>9}" for m in (*models, "jpegxl-max")))
+    refs = ("jpegxl-max", "rice", "best archive")
+    print(f"\n{'track':15} " + " ".join(f"{m:>9}" for m in models) + " " + " ".join(f"{m:>12}" for m in refs))
     for track, row in table.items():
-        print(f"{track:15} " + " ".join(f"{row.get(m, float('nan')):9.3f}" for m in (*models, "jpegxl-max")))
+        archive = archive_ratios(list(source.iter_items(TRACKS[track]))[: a.max_items or None])
+        rice = archive.pop("rice", float("nan"))
+        best = max(archive, key=archive.__getitem__) if archive else ""
+        cells = [row.get("jpegxl-max", float("nan")), rice, archive.get(best, float("nan"))]
+        print(f"{track:15} " + " ".join(f"{row.get(m, float('nan')):9.3f}" for m in models) + " "
+              + " ".join(f"{c:12.3f}" for c in cells) + f"  ({best})")
     for model, n in wins.items():
         print(f"{model}: at least as good as JPEG-XL max on {n} of {len(tracks)} tracks")
     if not a.no_portable:
@@ -127,6 +137,25 @@ def main() -> None:
         full_frame(models)
     if not a.no_real:
         real_frames_table(tuple(m for m in models if m != "vdm"))
+
+
+def archive_ratios(items: list[Item]) -> dict[str, float]:
+    """Mean per-item ratio of RICE and of each archive codec whose tool is here (``baselines.archive``; one
+    that fails on this machine, e.g. a tool not installed, is left out), each round trip checked."""
+    out: dict[str, float] = {}
+    codecs: dict[str, Any] = {"rice": CODECS["rice"], **ARCHIVE_CODECS}
+    for name, codec in codecs.items():
+        try:
+            ratios = []
+            for item in items:
+                blob = codec.encode(item.data)
+                if not np.array_equal(codec.decode(blob), item.data):
+                    raise RuntimeError(f"{name} did not round-trip {item.id}")
+                ratios.append(16 * item.data.size / (8 * len(blob)))
+            out[name] = float(np.mean(ratios))
+        except Exception as exc:  # noqa: BLE001  (a missing tool: the column says n/a)
+            print(f"  ({name} left out: {exc})")
+    return out
 
 
 def payload_bytes(codec: NeuralCodec, data: bytes) -> int:

@@ -73,6 +73,7 @@ class ModelSpec:
     hparams: Mapping[str, Any]  # the paper's optimizer, lr, batch, decay per epoch
     chunk: int = 256  # patches coded together (the same chunks in encoder and decoder)
     always_exact: bool = False  # run through `baselines.neural.exact` even in process (encoder and decoder differ)
+    gpu: bool = False  # its chunk coder moves tensors to and from the model's device (else it codes on the CPU)
 
     def config(self, name: str) -> dict[str, Any]:
         if name not in self.configs:

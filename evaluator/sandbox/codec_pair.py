@@ -26,7 +26,7 @@ from typing import Any, Self
 
 import numpy as np
 
-from evaluator.results.portability import PortableEnv, PortableRun, Sample, portable_envs
+from evaluator.results.portability import PortableEnv, PortableRun, Sample
 from evaluator.sandbox.container import CodecContainer, ContainerRun
 from evaluator.sandbox.docker_engine import docker_client
 from evaluator.sandbox.image import ImageInfo, image_info
@@ -156,7 +156,7 @@ class SandboxedCodec:
 
         assert self.granted is not None
         return run_portable_check(decoder, samples, next_request, cores=self.granted.cores,
-                                  envs=portable_envs(self.granted.gpus))
+                                  gpus=self.granted.gpus)
 
     def _containers(self) -> list[CodecContainer]:
         return [c for c in (self._enc, self._dec, *self._portable) if c is not None]

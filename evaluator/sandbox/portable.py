@@ -30,9 +30,12 @@ def run_portable_check(
     next_request: Callable[[], str],
     *,
     cores: int,
+    gpus: int = 0,
     envs: Iterable[PortableEnv] | None = None,
 ) -> PortableRun | None:
     """Decode ``samples`` again under each environment: one :class:`EnvRun` each, in order.
+
+    A run granted no GPU skips the environments that need one (``PortableEnv.gpu_only``: ``cpu-decode``).
 
     ``make_decoder(env)`` returns a decoder container (not started) with that
     environment's variables; ``next_request()`` the next request id. None
@@ -41,6 +44,8 @@ def run_portable_check(
     t0 = time.perf_counter()
     runs: list[EnvRun] = []
     for env in (PORTABLE_ENVS.values() if envs is None else envs):
+        if env.gpu_only and not gpus:
+            continue
         if not samples:
             break
         t_env = time.perf_counter()

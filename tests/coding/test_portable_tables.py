@@ -62,6 +62,7 @@ def _run(script: str, npy_disable: str | None, *args: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
+@pytest.mark.slow  # subprocesses under three numpy dispatch settings
 @pytest.mark.timeout(600)
 def test_tables_are_byte_identical_under_every_numpy_dispatch() -> None:
     digests = {name: _run(_DIGEST, value) for name, value in
@@ -69,6 +70,7 @@ def test_tables_are_byte_identical_under_every_numpy_dispatch() -> None:
     assert len(set(digests.values())) == 1, digests
 
 
+@pytest.mark.slow  # a subprocess with numpy below AVX2
 @pytest.mark.timeout(300)
 def test_stream_encoded_here_decodes_with_numpy_below_avx2(tmp_path: Path) -> None:
     rng = np.random.default_rng(3)

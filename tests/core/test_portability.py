@@ -158,3 +158,36 @@ def test_shard_checks_merge_per_environment():
     assert merge_checks([old_ok, old_broke, old_ok]) == old_broke
     merged_old = merge_checks([old_ok, None, old_ok])
     assert merged_old is not None and merged_old.ok and merged_old.items_checked == 4 and merged_old.seconds == 1.0
+
+
+def test_cpu_decode_runs_only_for_a_run_granted_a_gpu(monkeypatch) -> None:
+    """run_portable_check skips ``gpu_only`` environments (cpu-decode) unless the run had a GPU."""
+    from evaluator.sandbox import portable  # noqa: PLC0415
+
+    class _Stderr:
+        total = 0
+
+        def last(self, n: int) -> str:
+            return ""
+
+    class _Decoder:
+        stderr = _Stderr()
+
+        def start(self) -> None: ...
+        def stop(self) -> None: ...
+        def remove(self) -> None: ...
+
+    monkeypatch.setattr(portable, "decode_item", lambda *a: 0.0)
+    sample = Sample("it", np.zeros((2, 2), np.uint16), b"x")
+    seen: list[dict[str, str]] = []
+
+    def make(env):  # type: ignore[no-untyped-def]
+        seen.append(env.variables(1))
+        return _Decoder()
+
+    cpu = portable.run_portable_check(make, [sample], lambda: "r", cores=1, gpus=0)
+    gpu = portable.run_portable_check(make, [sample], lambda: "r", cores=1, gpus=1)
+    assert cpu is not None and gpu is not None
+    assert [r.environment for r in cpu.runs] == list(PORTABLE_ENVS)[:5]
+    assert [r.environment for r in gpu.runs] == list(PORTABLE_ENVS)
+    assert seen[-1][GPU_ENV] == "0" and seen[-1]["CUDA_VISIBLE_DEVICES"] == ""

@@ -128,7 +128,7 @@ def _items() -> dict[str, np.ndarray]:
             "flat": np.full((5, 32), 65535, np.uint16), "one-pixel": np.array([[7]], np.uint16)}
 
 
-@pytest.mark.parametrize("variant", ["direct", "msb-lsb"])
+@pytest.mark.parametrize("variant", ["direct", pytest.param("msb-lsb", marks=pytest.mark.slow)])  # msb-lsb: 13 s
 def test_round_trips_of_a_tiny_model(variant: str) -> None:
     codec = _codec(variant)
     for name, x in _items().items():
@@ -170,7 +170,7 @@ def test_committed_checkpoints_serve_every_paper_track() -> None:
         assert meta["in_channels"] == (3 if track.startswith("sdss-3d") else 1)
 
 
-@pytest.mark.parametrize("track", ["sdss-2d", "sdss-3d-time"])
+@pytest.mark.parametrize("track", ["sdss-2d", pytest.param("sdss-3d-time", marks=pytest.mark.slow)])  # 3D: 12 s
 def test_committed_checkpoint_round_trip(track: str) -> None:
     assert_checkpoint_round_trip("pixelcnn", track)
 

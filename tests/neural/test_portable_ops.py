@@ -138,6 +138,7 @@ def _probe(env: dict[str, str], threads: int) -> list[str]:
     return proc.stdout.split()
 
 
+@pytest.mark.slow  # six subprocesses loading torch and two checkpoints: ~30 s
 def test_ops_and_coded_tables_are_bit_identical_across_dispatch_and_threads() -> None:
     for kind, track in (("idf", "sdss-2d"), ("l3c", "sdss-3d-time")):
         from baselines.neural.checkpoints import checkpoint_path  # noqa: PLC0415
