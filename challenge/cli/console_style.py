@@ -8,6 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from evaluator.results.portability import PORTABLE_ENVS
+
 
 def fmt_number(value: Any, spec: str = ".3f") -> str:
     """``value`` formatted with ``spec``; ``-`` for a missing number."""
@@ -33,8 +35,8 @@ def portable_notes(records: list[Any]) -> list[str]:
              f"environment[/yellow]: {escape((r.portable.detail or '').splitlines()[0] if r.portable.detail else '')}"
              for r in records if getattr(r, "portable", None) is not None and not r.portable.ok]
     if any(getattr(r, "portable", None) is not None for r in records):
-        lines.append("[dim]portable = a sample of bitstreams decoded again under another thread count and generic "
-                     "CPU dispatch (shown, not ranked)[/dim]")
+        lines.append("[dim]portable = a sample of bitstreams decoded again, a fresh decoder per environment: "
+                     + ", ".join(PORTABLE_ENVS) + " (shown, not ranked; cpu-decode on GPU profiles only)[/dim]")
     return lines
 
 

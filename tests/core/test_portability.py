@@ -191,3 +191,15 @@ def test_cpu_decode_runs_only_for_a_run_granted_a_gpu(monkeypatch) -> None:
     assert [r.environment for r in cpu.runs] == list(PORTABLE_ENVS)[:5]
     assert [r.environment for r in gpu.runs] == list(PORTABLE_ENVS)
     assert seen[-1][GPU_ENV] == "0" and seen[-1]["CUDA_VISIBLE_DEVICES"] == ""
+
+
+def test_cli_note_names_the_environments_checked() -> None:
+    """`challenge test`'s footnote says which environments the check ran, from the table (not a stale sentence)."""
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    from challenge.cli.console_style import portable_notes  # noqa: PLC0415
+
+    ok = SimpleNamespace(codec="c", track="hubble", portable=PortableCheck.from_dict(
+        {"ok": True, "environment": "", "env": {}, "items_checked": 2, "detail": None}))
+    (note,) = portable_notes([ok])
+    assert all(name in note for name in PORTABLE_ENVS)
