@@ -160,8 +160,8 @@ def archive_ratios(items: list[Item]) -> dict[str, float]:
 
 def payload_bytes(codec: NeuralCodec, data: bytes) -> int:
     """The range-coded payload of a stream: what follows its header and its patches' side information."""
-    _, pos = unpack_header(data)
-    template = np.zeros(unpack_header(data)[0].shape, np.uint16)
+    header, pos = unpack_header(data)
+    template = np.zeros(header.shape, np.uint16)
     for image in common.item_images(template, codec.frames, codec.residual_input):
         patches, _ = to_patches(common.split_variant(image, codec.variant), 32)
         pos += common.SideInfo.nbytes(patches.shape[0], patches.shape[1])

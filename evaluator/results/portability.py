@@ -84,6 +84,10 @@ class PortableEnv:
     doc: str
     gpu_only: bool = False  # checked only when the run was granted a GPU (the GPU -> CPU decode)
 
+    def applies(self, gpus: int) -> bool:
+        """Whether a run granted ``gpus`` GPUs is checked under this environment."""
+        return bool(gpus) or not self.gpu_only
+
     def variables(self, cores: int) -> dict[str, str]:
         """Everything this environment sets differently from a normal run granted ``cores`` cores."""
         return {**thread_env(self.threads(cores)), **self.dispatch}
@@ -113,7 +117,7 @@ PORTABLE_ENVS: NamedTable[PortableEnv] = NamedTable("portable environment", PORT
 
 def portable_envs(gpus: int) -> list[PortableEnv]:
     """The environments a run granted ``gpus`` GPUs is checked under (``gpu_only`` ones need a GPU run)."""
-    return [env for env in PORTABLE_ENVS.values() if gpus or not env.gpu_only]
+    return [env for env in PORTABLE_ENVS.values() if env.applies(gpus)]
 
 
 @dataclass

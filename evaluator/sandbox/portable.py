@@ -44,7 +44,7 @@ def run_portable_check(
     t0 = time.perf_counter()
     runs: list[EnvRun] = []
     for env in (PORTABLE_ENVS.values() if envs is None else envs):
-        if env.gpu_only and not gpus:
+        if not env.applies(gpus):
             continue
         if not samples:
             break

@@ -16,13 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from evaluator.sdk.coding.logistic import MixtureParams, window_chunks
-from evaluator.sdk.coding.tail import GROUP_PROBS, LOW_BITS, scale_bits
+from evaluator.sdk.coding.tail import GROUP_PROBS, bit_length, scale_bits
 
 QUANTUM = 2.0**-24
 """The least probability constriction's ``Categorical(perfect=False)`` gives an entry (24-bit fixed point)."""
 
 _GROUP_BITS = -np.log2(GROUP_PROBS.astype(np.float64) / GROUP_PROBS.sum(dtype=np.float64))
-assert LOW_BITS > 0
 
 
 def tail_bits(beyond: np.ndarray, scale: np.ndarray) -> float:
@@ -30,9 +29,7 @@ def tail_bits(beyond: np.ndarray, scale: np.ndarray) -> float:
     v = np.asarray(beyond, np.int64)
     m = np.where(v < 0, -v - 1, v)
     k = scale_bits(scale)
-    q = m >> k
-    _, e = np.frexp(q.astype(np.float64))
-    g = np.where(q > 0, e, 0).astype(np.int64)
+    g = bit_length(m >> k)
     return float(v.size + _GROUP_BITS[g].sum() + (k + np.maximum(g - 1, 0)).sum())
 
 

@@ -46,7 +46,7 @@ def scale_bits(scale: np.ndarray) -> np.ndarray:
     return np.clip(exponent.astype(np.int64) - 1, 0, MAX_SCALE_BITS)
 
 
-def _bit_length(q: np.ndarray) -> np.ndarray:
+def bit_length(q: np.ndarray) -> np.ndarray:
     """Bit length of non-negative integers below 2**31 (0 for 0): exact, by ``frexp`` of exact floats."""
     _, e = np.frexp(q.astype(np.float64))
     return np.where(q > 0, e, 0).astype(np.int64)
@@ -64,7 +64,7 @@ def encode_tail(coder: constriction.stream.queue.RangeEncoder, beyond: np.ndarra
     m = np.where(below, -v - 1, v)
     k = scale_bits(scale)
     q = m >> k
-    g = _bit_length(q)
+    g = bit_length(q)
     mantissa = np.where(g > 0, ((q - (np.int64(1) << np.maximum(g - 1, 0))) << k) | (m & ((np.int64(1) << k) - 1)),
                         m)
     low, high = _split(k + np.maximum(g - 1, 0))
@@ -103,4 +103,4 @@ def _decode_bits(coder: constriction.stream.queue.RangeDecoder, nbits: np.ndarra
     return out
 
 
-__all__ = ["GROUP_PROBS", "decode_tail", "encode_tail", "scale_bits"]
+__all__ = ["GROUP_PROBS", "bit_length", "decode_tail", "encode_tail", "scale_bits"]
