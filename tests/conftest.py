@@ -43,6 +43,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit("CHALLENGE_REQUIRE_DOCKER=1 but no Docker engine answers: run scripts/start-dockerd.sh", 2)
 
 
+# The portable-decode check costs one decoder container per environment and track. A test whose point is not
+# portability checks one environment (its records are then never called *portable*: ``PortableCheck.complete``);
+# the tests marked ``every_portable_env`` (the check's own, the shipped neural images, the torch scaffold) run all.
+ONE_PORTABLE_ENV = "threads"
+
+
+os.environ.setdefault("CHALLENGE_PORTABLE_ENVS", ONE_PORTABLE_ENV)  # at import: session fixtures see it too
+
+
+@pytest.fixture(autouse=True)
+def _every_portable_env_when_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("every_portable_env"):
+        monkeypatch.setenv("CHALLENGE_PORTABLE_ENVS", "all")
+
+
 @pytest.fixture(scope="session")
 def docker_client():
     """The Docker SDK client of the engine the real-container tests run on (skipped without one)."""

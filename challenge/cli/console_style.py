@@ -26,7 +26,9 @@ def fmt_portable(record: Any) -> str:
     check = getattr(record, "portable", None)
     if check is None:
         return "[dim]-[/dim]"
-    return "[green]yes[/green]" if check.ok else f"[red]no ({escape(check.environment)})[/red]"
+    if not check.ok:
+        return f"[red]no ({escape(check.environment)})[/red]"
+    return "[green]yes[/green]" if check.complete else f"[yellow]only {escape(check.environment)}[/yellow]"
 
 
 def portable_notes(records: list[Any]) -> list[str]:

@@ -15,6 +15,7 @@ test or a long-running service that changes a variable sees the change).
 | ``CHALLENGE_PARTICIPANT`` | participant name for ``challenge submit`` | ``$USER`` |
 | ``CHALLENGE_BASE_FROM`` | a registry image to start codec bases from | (debootstrap) |
 | ``CHALLENGE_DEBIAN_MIRROR`` | the Debian mirror debootstrap uses | ``http://deb.debian.org/debian`` |
+| ``CHALLENGE_PORTABLE_ENVS`` | comma-separated portable-check environments a profile that names none checks | ``all`` |
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ LOG_ENV = "CHALLENGE_LOG"
 PARTICIPANT_ENV = "CHALLENGE_PARTICIPANT"
 BASE_FROM_ENV = "CHALLENGE_BASE_FROM"
 MIRROR_ENV = "CHALLENGE_DEBIAN_MIRROR"
+PORTABLE_ENVS_ENV = "CHALLENGE_PORTABLE_ENVS"
 
 
 class SettingError(BadInput, ValueError):
@@ -136,3 +138,19 @@ def base_from_registry() -> str | None:
 
 def debian_mirror() -> str:
     return _get(MIRROR_ENV) or DEFAULT_DEBIAN_MIRROR
+
+
+def portable_env_names() -> tuple[str, ...] | None:
+    """The portable-check environments to run when a profile names none (None: every one of the table).
+
+    Fewer environments cost fewer decoder containers; a record checked under only some of them is never
+    called *portable* (``PortableCheck.complete``). Names are checked against the table where they are used.
+    """
+    value = _get(PORTABLE_ENVS_ENV)
+    if value is None or value == "all":
+        return None
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    if not names:
+        raise SettingError(f"{PORTABLE_ENVS_ENV} names no environment; set it to 'all' (or unset it) "
+                           "to check every one")
+    return names

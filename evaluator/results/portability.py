@@ -38,7 +38,7 @@ granted cores in a normal run); the environments keep it, except ``threads``:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final, TypedDict
 
@@ -113,6 +113,19 @@ PORTABLE_ENV_TABLE: tuple[PortableEnv, ...] = (
                 "decoded on the CPU with the GPU hidden, after a GPU encode (gpu profiles only)", gpu_only=True),
 )
 PORTABLE_ENVS: NamedTable[PortableEnv] = NamedTable("portable environment", PORTABLE_ENV_TABLE)
+
+
+def select_envs(names: Iterable[str] | None) -> list[PortableEnv]:
+    """The environments named (None: all), in table order; an unknown name raises ``UnknownName``."""
+    if names is None:
+        return list(PORTABLE_ENVS.values())
+    wanted = {PORTABLE_ENVS[n].name for n in names}
+    return [env for env in PORTABLE_ENVS.values() if env.name in wanted]
+
+
+def cpu_env_names() -> frozenset[str]:
+    """The environments every run is checked under when none is left out (all but the GPU-only ones)."""
+    return frozenset(env.name for env in PORTABLE_ENVS.values() if not env.gpu_only)
 
 
 def portable_envs(gpus: int) -> list[PortableEnv]:
@@ -240,6 +253,22 @@ class PortableCheck:
         stored = fields.pop("results", None)
         results = tuple(EnvResult.from_dict(r) for r in stored) if isinstance(stored, list) else ()
         return cls(**fields, results=results)  # type: ignore[arg-type]  # stored JSON
+
+    @property
+    def complete(self) -> bool:
+        """Whether every CPU environment of the table was checked (only then may a pass be called *portable*).
+
+        A profile may check fewer (``Profile.portable_envs``); records from before per-environment results
+        ran an older, weaker set and are not complete either.
+        """
+        return cpu_env_names() <= {r.environment for r in self.results}
+
+    @property
+    def shown_ok(self) -> bool | None:
+        """What a badge may say: False (broke), True (passed every CPU environment), None (passed only some)."""
+        if not self.ok:
+            return False
+        return True if self.complete else None
 
     @classmethod
     def of(cls, results: list[EnvResult], seconds: float | None) -> PortableCheck:

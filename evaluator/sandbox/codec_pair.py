@@ -156,7 +156,7 @@ class SandboxedCodec:
 
         assert self.granted is not None
         return run_portable_check(decoder, samples, next_request, cores=self.granted.cores,
-                                  gpus=self.granted.gpus)
+                                  gpus=self.granted.gpus, envs=self.profile.portable_env_table())
 
     def _containers(self) -> list[CodecContainer]:
         return [c for c in (self._enc, self._dec, *self._portable) if c is not None]

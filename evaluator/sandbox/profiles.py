@@ -30,9 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 import psutil
 
+from evaluator.core import settings
 from evaluator.core.versions import CONTRACT_VERSION, EVALUATOR_VERSION
 from evaluator.results.fingerprints import Fingerprint
 from evaluator.results.image_identity import ImageIdentity
+from evaluator.results.portability import PortableEnv, select_envs
 from evaluator.sandbox.cpu_lease import lease_cores
 from evaluator.sandbox.docker_engine import docker_client
 from evaluator.sdk.errors import BadInput
@@ -74,6 +76,17 @@ class Profile:
     # round-tripped ``timing_repeats`` times in all; its times are the medians, its spread kept.
     timing_repeats: int = 3
     timing_repeat_below_s: float = 1.0
+    # The portable-decode check's environments, by name (None: ``CHALLENGE_PORTABLE_ENVS``, else every one of
+    # the table). Each costs one decoder container per track; a record checked under only some is not *portable*.
+    portable_envs: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.portable_envs is not None:
+            select_envs(self.portable_envs)  # an unknown name fails here, naming the known ones
+
+    def portable_env_table(self) -> list[PortableEnv]:
+        """The environments this profile's portable check runs, in table order (GPU-only ones included)."""
+        return select_envs(self.portable_envs if self.portable_envs is not None else settings.portable_env_names())
 
     def request_timeout(self, npix: int) -> float:
         """Seconds one encode or decode request may take for an item of ``npix`` pixels."""

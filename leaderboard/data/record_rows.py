@@ -87,8 +87,9 @@ def record_row(key: str, rec: ResultRecord) -> dict[str, Any]:
         "created_at": rec.created_at,
         "failure_kind": rec.failure.kind if rec.failure else "",
         "failure_message": rec.failure.message if rec.failure else "",
-        # DESIGN.md "Portable decode": True / False, None when not checked (in-process, failed, older records)
-        "portable": rec.portable.ok if rec.portable else None,
+        # DESIGN.md "Portable decode": True (passed every CPU environment) / False (broke), None when not checked
+        # (in-process, failed) or checked under only some environments (a profile's choice, older records)
+        "portable": rec.portable.shown_ok if rec.portable else None,
         "portable_env": rec.portable.environment if rec.portable else "",
         "portable_detail": (rec.portable.detail or "") if rec.portable else "",
         # cores the codec was granted (the cost columns' core-hours); None when not recorded

@@ -203,3 +203,20 @@ def test_cli_note_names_the_environments_checked() -> None:
         {"ok": True, "environment": "", "env": {}, "items_checked": 2, "detail": None}))
     (note,) = portable_notes([ok])
     assert all(name in note for name in PORTABLE_ENVS)
+
+
+def test_a_pass_under_some_environments_is_not_called_portable() -> None:
+    """`PortableCheck.complete`: every CPU environment checked; the CLI and the board say *portable* only then."""
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    from challenge.cli.console_style import fmt_portable  # noqa: PLC0415
+
+    every = [EnvResult(env.name, {}, True, 2) for env in PORTABLE_ENVS.values() if not env.gpu_only]
+    full, one = PortableCheck.of(every, 1.0), PortableCheck.of(every[-1:], 1.0)
+    broke = PortableCheck.of([EnvResult("threads", {}, False, 1, "not_lossless on item a: differ")], 1.0)
+    assert (full.complete, full.shown_ok) == (True, True)
+    assert (one.complete, one.shown_ok) == (False, None)
+    assert broke.shown_ok is False  # a break is news under any number of environments
+    assert fmt_portable(SimpleNamespace(portable=full)) == "[green]yes[/green]"
+    assert fmt_portable(SimpleNamespace(portable=one)) == "[yellow]only threads[/yellow]"
+    assert fmt_portable(SimpleNamespace(portable=broke)) == "[red]no (threads)[/red]"

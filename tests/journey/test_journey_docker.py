@@ -73,6 +73,7 @@ def test_non_python_codecs_pass_challenge_test(home: Path, cli, tmp_path: Path) 
 
 
 @pytest.mark.slow
+@pytest.mark.every_portable_env  # the scaffold claims portable: checked under every environment
 def test_torch_template_journey(home: Path, cli, tmp_path: Path) -> None:
     """`init --lang torch` -> build (torch base) -> test -> submit, unchanged commands; the codec is portable."""
     folder = tmp_path / "nn_codec"

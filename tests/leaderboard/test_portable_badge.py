@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from lb_factory import verified_record
 
-from evaluator.results.portability import PortableCheck
+from evaluator.results.portability import PORTABLE_ENVS, EnvResult, PortableCheck, portable_envs
 from leaderboard.data.store_reader import RECORD_COLUMNS, StoreReader
 from leaderboard.views import tables
 
 
 def test_track_table_shows_portable_and_not_portable(store) -> None:
+    passed = [EnvResult(env.name, {}, True, 2) for env in portable_envs(0)]
     checks = {
-        "rice": PortableCheck(True, "generic", {"OMP_NUM_THREADS": "2"}, 3),
+        "rice": PortableCheck.of(passed, 3.0),  # every CPU environment passed
         "jpegls": PortableCheck(False, "generic", {"OMP_NUM_THREADS": "2"}, 1, "not_lossless on item x: differ"),
-        "jpegxl": None,  # not checked (in-process run, older record)
+        "jpegxl": None,  # not checked (in-process run)
+        "jpeg2000": PortableCheck.of(passed[-1:], 1.0),  # passed, but checked under one environment only
+        "jpegxl-max": PortableCheck(True, "generic", {"OMP_NUM_THREADS": "2"}, 3),  # an older record: weaker check
     }
     for codec_id, check in checks.items():
         rec, items = verified_record(codec_id, "hubble")
@@ -31,7 +34,11 @@ def test_track_table_shows_portable_and_not_portable(store) -> None:
     cells = {c.split(" ")[0].split("<")[0]: c for c in table["Codec"]}
     assert 'class="badge badge-portable">portable<' in cells["RICE"]
     assert 'class="badge badge-not-portable">not portable (generic)<' in cells["JPEG-LS"]
-    assert "portable" not in cells["JPEG-XL"]
+    assert "portable" not in cells["JPEG-XL"]  # not checked
+    for cell, sub in (("JPEG-2000", "jpeg2000"), ("JPEG-XL", "jpegxl-max")):
+        # a pass under only some environments is never called portable
+        assert "portable" not in cells[cell], cells[cell]
+        assert by_sub.loc[f"baseline-{sub}", "portable"] is None
     assert not table["Rank"].isna().any()  # shown, never ranked: every row keeps its rank
     css = tables.badge_css()
     assert ".badge-portable" in css and ".badge-not-portable" in css
@@ -39,8 +46,6 @@ def test_track_table_shows_portable_and_not_portable(store) -> None:
 
 
 def test_badges_name_the_environments_checked(store) -> None:
-    from evaluator.results.portability import PORTABLE_ENVS, EnvResult  # noqa: PLC0415
-
     results = [EnvResult(n, {}, n not in {"onednn-sse41", "threads"}, 2 if n != "threads" else 1,
                          None if n not in {"onednn-sse41", "threads"} else "not_lossless on item x: differ")
                for n in PORTABLE_ENVS]

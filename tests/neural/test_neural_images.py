@@ -12,7 +12,7 @@ from evaluator.core.tracks import select_tracks
 from evaluator.results.records import ResultStore
 from evaluator.run.evaluate import ImageRun, evaluate_image, first_items
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.every_portable_env]
 
 
 @pytest.fixture(scope="module")

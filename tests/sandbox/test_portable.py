@@ -24,7 +24,7 @@ from evaluator.sandbox.container import CodecContainer
 from evaluator.sandbox.policy import LABEL
 from evaluator.sdk.named_table import NamedTable
 
-pytestmark = [pytest.mark.docker, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(300), pytest.mark.every_portable_env]
 
 HUBBLE = TRACKS["hubble"]
 THREADS = PORTABLE_ENVS["threads"]

@@ -69,3 +69,27 @@ def test_hardening_list_is_checked(tmp_path):
                 {"read_only": False}, {"memswap_limit": -1}, {"cap_add": ["SYS_ADMIN"]}, {"pid_mode": "host"}):
         with pytest.raises(AssertionError):
             check_hardening({**kw, **bad})
+
+
+def test_portable_environments_come_from_the_profile_else_the_setting(monkeypatch):
+    from evaluator.core.settings import PORTABLE_ENVS_ENV, SettingError  # noqa: PLC0415
+    from evaluator.results.portability import PORTABLE_ENVS  # noqa: PLC0415
+    from evaluator.sdk.named_table import UnknownName  # noqa: PLC0415
+
+    monkeypatch.delenv(PORTABLE_ENVS_ENV, raising=False)
+    every = [env.name for env in PROFILES["cpu-1"].portable_env_table()]
+    assert every == list(PORTABLE_ENVS)  # the default: the whole table, in order
+    monkeypatch.setenv(PORTABLE_ENVS_ENV, "all")
+    assert [env.name for env in PROFILES["cpu-1"].portable_env_table()] == every
+    monkeypatch.setenv(PORTABLE_ENVS_ENV, "threads, aten-default")
+    assert [e.name for e in PROFILES["cpu-1"].portable_env_table()] == ["aten-default", "threads"]  # table order
+    pinned = PROFILES["cpu-1"].replace(portable_envs=("numpy-baseline",))
+    assert [e.name for e in pinned.portable_env_table()] == ["numpy-baseline"]  # the profile wins over the setting
+    monkeypatch.setenv(PORTABLE_ENVS_ENV, "threads,no-such-env")
+    with pytest.raises(UnknownName, match="no-such-env"):
+        PROFILES["cpu-1"].portable_env_table()
+    monkeypatch.setenv(PORTABLE_ENVS_ENV, " , ")
+    with pytest.raises(SettingError, match="names no environment"):
+        PROFILES["cpu-1"].portable_env_table()
+    with pytest.raises(UnknownName, match="known: aten-default"):
+        PROFILES["cpu-1"].replace(portable_envs=("avx9",))
