@@ -47,6 +47,7 @@ from evaluator.sdk.coding import (
     to_patches,
     unpack_header,
 )
+from evaluator.sdk.server import Encoded
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class NeuralCodec:
     label: str = ""
     last_ideal_bits: float = field(default=0.0, init=False)  # the last encode's model NLL (``measure``)
     last_coding_bits: float = field(default=0.0, init=False)  # ... and its NLL under the coder's distribution
+    # (always: the encoder sums it as it codes, ``MixtureRangeEncoder.coding_bits``; the stream reports it too)
     measure: bool = False
     device: str = "cpu"
     """Where the network runs: ``"cpu"``, or ``"cuda"`` on a GPU profile (`codec_device`). The stream is the
@@ -113,7 +115,7 @@ class NeuralCodec:
     def _item(self, images: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
         return common.images_item(images, shape, self.frames, self.residual_input)
 
-    def encode(self, x: np.ndarray) -> bytes:
+    def encode(self, x: np.ndarray) -> Encoded:
         x = np.asarray(x)
         if x.dtype != np.uint16 or not 2 <= x.ndim <= 4:
             raise ValueError(f"{self.name} encodes uint16 arrays of 2 to 4 dims, got {x.dtype} {x.shape}")
@@ -135,8 +137,11 @@ class NeuralCodec:
                 real = real_pixels(grid)
                 for start in range(0, patches.shape[0], self.chunk):
                     self._encode_chunk(patches[start : start + self.chunk], info, start, real, enc, tally)
-        self.last_ideal_bits, self.last_coding_bits = tally.bits, tally.coding
-        return pack_header(header) + b"".join(side_parts) + enc.finish()
+        payload = enc.finish()
+        self.last_ideal_bits, self.last_coding_bits = tally.bits, enc.coding_bits
+        stream = pack_header(header) + b"".join(side_parts) + payload
+        # the codec's own report beside the bytes (CONTRACT.md): the payload's coding NLL, header and side info apart
+        return Encoded(stream, coding_bits=enc.coding_bits, side_bits=8 * (len(stream) - len(payload)))
 
     @property
     def dtype(self) -> torch.dtype:

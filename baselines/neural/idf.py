@@ -33,7 +33,8 @@ import torch
 from torch import nn
 
 from baselines.neural import portable_ops
-from baselines.neural.common import conv_bias, init_mixture_bias, logistic_mixture_log2p, round_ste
+from baselines.neural.coding_loss import coding_log2p
+from baselines.neural.common import conv_bias, init_mixture_bias, round_ste
 from baselines.neural.model_api import Chunk, ModelSpec
 from baselines.neural.streams import Tally, mixture_rows
 from evaluator.sdk.coding import MixtureParams, MixtureRangeDecoder, MixtureRangeEncoder
@@ -219,10 +220,10 @@ class IDF(nn.Module):
         return x
 
     def nll_bits(self, u: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-        """Code length in bits per sample (B,)."""
+        """Code length in bits per sample (B,), under the coder's distribution (`coding_loss`)."""
         total = torch.zeros(u.shape[0], dtype=u.dtype, device=u.device)
         for z, (m, ls, lg) in self.latents(u, s):
-            total = total - logistic_mixture_log2p(z.unsqueeze(1), m, ls, lg).flatten(1).sum(1)
+            total = total - coding_log2p(z.unsqueeze(1), m, ls, lg).flatten(1).sum(1)
         return total
 
     # The chunk coder (`baselines.neural.model_api.NeuralModel`): the latents, centred, in one range-coded stream.

@@ -32,7 +32,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from baselines.neural import portable_ops
-from baselines.neural.common import conv_bias, init_mixture_bias, logistic_mixture_log2p, variant_max_symbol
+from baselines.neural.coding_loss import coding_log2p
+from baselines.neural.common import conv_bias, init_mixture_bias, variant_max_symbol
 from baselines.neural.model_api import Chunk, ModelSpec
 from baselines.neural.streams import Tally, mixture_rows, probabilities
 from evaluator.sdk.coding import MixtureParams, MixtureRangeDecoder, MixtureRangeEncoder
@@ -205,7 +206,9 @@ class L3C(nn.Module):
         return (mean * s4).unsqueeze(2), (p[:, 1] + portable_ops.log(s4)).unsqueeze(2), p[:, 2].unsqueeze(2)
 
     def nll_bits(self, u: torch.Tensor, s: torch.Tensor, low: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
-        """Bits per sample; ``u`` = x - offset, ``low`` / ``high`` (B, C) the end symbols minus the offset."""
+        """Bits per sample under the coder's distribution (`coding_loss`).
+
+        ``u`` = x - offset, ``low`` / ``high`` (B, C) the end symbols minus the offset."""
         xn = u / s.view(-1, 1, 1, 1)
         raw: list[torch.Tensor] = []
         lat = self.encode_latents(xn, raw)
@@ -218,7 +221,7 @@ class L3C(nn.Module):
         for c in range(self.in_channels):
             m, ls, lg = self.pixel_params(head, xn, s, c)
             lo, hi = low[:, c].view(-1, 1, 1, 1, 1), high[:, c].view(-1, 1, 1, 1, 1)
-            log2p = logistic_mixture_log2p(u[:, c : c + 1].unsqueeze(1), m, ls, lg, low=lo, high=hi)
+            log2p = coding_log2p(u[:, c : c + 1].unsqueeze(1), m, ls, lg, low=lo, high=hi)
             total = total - log2p.flatten(1).sum(1)
         return total
 

@@ -30,6 +30,7 @@ from baselines.neural.models import MODELS, frames_as_channels
 from baselines.neural.real_val_sidecar import ready_info
 from baselines.neural.track_plan import CheckpointPlan, plans
 from evaluator.sdk.coding import BitstreamError, unpack_header
+from evaluator.sdk.server import Encoded
 
 # What a record names of the checkpoint that coded its items (from the checkpoint's metadata).
 INFO_FIELDS: tuple[str, ...] = ("model", "config_name", "params", "variant", "sha256", "val_bpp", "steps", "minutes",
@@ -51,8 +52,8 @@ class TrackCodec:
     def title(self) -> str:
         return self.codec.title
 
-    def encode(self, x: np.ndarray) -> bytes:
-        return self.codec.encode(x)
+    def encode(self, x: np.ndarray) -> Encoded:
+        return self.codec.encode(x)  # with the codec's report (coding NLL, side bits), passed on as it is
 
     def decode(self, data: bytes) -> np.ndarray:
         return self.codec.decode(data)

@@ -23,8 +23,8 @@ Three changes make it a codec and are deliberate:
   indicator across R, G, B), so a channel's distribution given the earlier ones
   is a plain mixture the coder can table;
 - the cached incremental decoder (`baselines.neural.pixelcnn_step`) needs one
-  resolution (``levels=1``); the paper's 3-level configuration is here for
-  likelihood evaluation (its full forward is exact too).
+  resolution (``levels=1``); the paper's 3-level configuration decodes by one
+  exact full pass per pixel (`FullPassPixelCNN`: a GPU's work at 53.6 M parameters).
 
 Inputs are ``xn = (x - offset) / scale`` per 32x32 patch (`common.SideInfo`),
 plus a channel of ones so the network sees the patch border.
@@ -41,6 +41,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from baselines.neural import common
+from baselines.neural.coding_loss import coding_log2p
 
 GROUP = 3
 """Channels coupled autoregressively inside a pixel: groups of up to 3 (RGB-like)."""
@@ -52,7 +53,7 @@ class PixelCNNConfig:
     resnets: int = 1
     """Gated residual blocks per stream per level in the up pass (the down pass has as many, +1 below the top)."""
     levels: int = 1
-    """Resolutions (PixelCNN++: 3); the cached codec runs ``levels=1`` only."""
+    """Resolutions (PixelCNN++: 3); the cached step runs ``levels=1``, more decode by a full pass per pixel."""
     mixtures: int = 5
     dropout: float = 0.0
 
@@ -236,7 +237,9 @@ class PixelCNNNetwork(nn.Module):
         return m, ls, lg
 
     def nll_bits(self, u: torch.Tensor, s: torch.Tensor, low: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
-        """Bits of each patch (B,): ``u = x - offset`` (B, C, S, S), scales (B,), end symbols minus offset (B, C)."""
+        """Bits of each patch (B,) under the coder's distribution (`coding_loss`).
+
+        ``u = x - offset`` (B, C, S, S), scales (B,), end symbols minus offset (B, C)."""
         s4 = s.view(-1, 1, 1, 1)
         xn = u / s4
         head = self(xn)
@@ -244,8 +247,8 @@ class PixelCNNNetwork(nn.Module):
         bits = torch.zeros(u.shape[0], dtype=u.dtype, device=u.device)
         for c in range(self.in_channels):
             m, ls, lg = self.channel_params(head, xn, c)
-            lp = common.logistic_mixture_log2p(u[:, c : c + 1], m * s4, ls + log_s, lg,
-                                               low=low[:, c].view(-1, 1, 1, 1), high=high[:, c].view(-1, 1, 1, 1))
+            lp = coding_log2p(u[:, c : c + 1], m * s4, ls + log_s, lg,
+                              low=low[:, c].view(-1, 1, 1, 1), high=high[:, c].view(-1, 1, 1, 1))
             bits = bits - lp.flatten(1).sum(1)
         return bits
 

@@ -211,3 +211,49 @@ class CachedPixelCNN:
         v = xn.to(self.dtype) * self.unit
         self.x[:, j + 1, 2, :c] = torch.clamp(torch.floor(v), -BOUND * GRID, BOUND * GRID) if self.exact else v
         self.x[:, j + 1, 2, c] = self.unit
+
+
+class FullPassPixelCNN:
+    """`CachedPixelCNN`'s interface for a `PixelCNNNetwork` of any ``levels`` (the paper's three): full passes.
+
+    The encoder knows every pixel (``known``: the normalised patches) and runs the network once; the
+    decoder runs the whole network again for every pixel, on the pixels `put` so far (zeros after them).
+    Both read the head at ``(i, j)``, which depends only on the pixels before it (PixelCNN++'s shifted
+    and strided convolutions), so the two agree bit for bit when the network is exact
+    (`baselines.neural.exact`: each output is an exact sum, whatever else the input holds). A pass per
+    pixel makes decoding ``size**2`` full passes: a GPU's work at the paper's size.
+    """
+
+    def __init__(self, model: PixelCNNNetwork, n: int, size: int, known: torch.Tensor | None = None) -> None:
+        if model.training:
+            raise ValueError("the full-pass decoder needs the model in eval() mode (no dropout)")
+        self.m, self.row = model, -1
+        self.dtype = model.head.weight.dtype
+        self.xn = torch.zeros(n, model.in_channels, size, size, dtype=self.dtype)
+        self._heads = None if known is None else model(known.to(self.dtype))
+
+    def start_row(self, i: int) -> None:
+        if i != self.row + 1:
+            raise ValueError(f"rows go in order: expected row {self.row + 1}, got {i}")
+        self.row = i
+
+    def head(self, i: int, j: int) -> torch.Tensor:
+        """The mixture head at ``(i, j)`` (N, head), from the pixels before it."""
+        if i != self.row:
+            raise ValueError(f"call start_row({i}) before the pixels of row {i}")
+        heads = self._heads if self._heads is not None else self.m(self.xn)
+        return heads[:, :, i, j]
+
+    def put(self, j: int, xn: torch.Tensor) -> None:
+        """Store pixel ``(row, j)``'s normalised values (N, C) for the passes after it."""
+        self.xn[:, :, self.row, j] = xn.to(self.dtype)
+
+
+def pixel_stepper(model: PixelCNNNetwork, n: int, size: int,
+                  known: torch.Tensor | None = None) -> CachedPixelCNN | FullPassPixelCNN:
+    """The incremental evaluator for ``model``: cached (one resolution) or full passes (``levels > 1``).
+
+    ``known``: the encoder's normalised patches (a full-pass encoder runs once on them)."""
+    if model.cfg.levels == 1:
+        return CachedPixelCNN(model, n, size)
+    return FullPassPixelCNN(model, n, size, known)

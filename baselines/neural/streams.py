@@ -16,7 +16,7 @@ import torch
 
 from baselines.neural import portable_ops
 from evaluator.sdk.coding import BitstreamError, MixtureParams, ideal_bits
-from evaluator.sdk.coding.coding_cost import QUANTUM, coding_bits
+from evaluator.sdk.coding.coding_cost import table_bits
 
 
 def mixture_rows(t: torch.Tensor) -> np.ndarray:
@@ -25,24 +25,20 @@ def mixture_rows(t: torch.Tensor) -> np.ndarray:
 
 
 class Tally:
-    """Code lengths, for reporting: ``bits`` the model's NLL under its raw mixtures, ``coding`` the NLL under
-    the distribution the coder applies (window, escape entry, tail code: `evaluator.sdk.coding.coding_cost`);
-    bytes over ``coding`` is the range coder's own overhead."""
+    """The model's NLL under its raw mixtures (``bits``), for reporting. The NLL under the distribution the coder
+    applies (window, escape entry, tail code) is the encoder's own sum, `MixtureRangeEncoder.coding_bits`: bytes
+    over it is the range coder's own overhead."""
 
     def __init__(self, enabled: bool) -> None:
-        self.enabled, self.bits, self.coding = enabled, 0.0, 0.0
+        self.enabled, self.bits = enabled, 0.0
 
     def add(self, symbols: np.ndarray, params: MixtureParams, max_symbol: int) -> None:
         if self.enabled:
             self.bits += ideal_bits(symbols, params, max_symbol=max_symbol)
-            self.coding += coding_bits(symbols, params, max_symbol=max_symbol)
 
     def add_categorical(self, symbols: np.ndarray, probs: np.ndarray) -> None:
         if self.enabled:
-            p = probs / probs.sum(axis=1, keepdims=True)
-            bits = float(-np.log2(np.maximum(p[np.arange(len(symbols)), symbols], QUANTUM)).sum())
-            self.bits += bits
-            self.coding += bits  # a categorical row is coded as it is
+            self.bits += table_bits(np.ascontiguousarray(probs, np.float32), np.asarray(symbols, np.int64))
 
 
 def probabilities(logits: torch.Tensor) -> np.ndarray:

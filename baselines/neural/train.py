@@ -11,6 +11,11 @@ initialisation in a few hundred steps); the checkpoint's metadata records what w
 keeps the one with the lower validation bits/pixel and spends the rest on it.
 The checkpoint's name, input layout and training tracks follow from ``--track``'s fields
 (`baselines.neural.track_plan`). A GPU is used when present.
+``--init CHECKPOINT`` fine-tunes a trained checkpoint (its config, variant and weights) for ``--minutes``;
+the sidecar then records both runs (``finetune``: from which weights, steps, minutes, validation before).
+Every run trains on the coder's distribution (`baselines.neural.coding_loss`: window, escape entry and tail
+code, with gradients), so the validation bits/pixel is the code length the stream pays (``loss: coding``);
+checkpoints trained before that on the raw mixture were fine-tuned with ``--init`` (their sidecars say so).
 The sidecar's ``validation`` block names both validation figures: ``synthetic`` (the ``val_bpp`` above) and
 ``real_packaged``, the same measurement on the real (packaged) frames beside RICE and JPEG-XL max
 (`baselines.neural.real_val`; ``bpp: null`` with the reason when the frames are not fetched or the layout
@@ -33,6 +38,7 @@ from baselines.neural import common
 from baselines.neural.checkpoints import (
     CHECKPOINT_DIR,
     build_model,
+    load_checkpoint,
     named_config,
     save_checkpoint,
 )
@@ -49,6 +55,9 @@ from baselines.neural.track_plan import CheckpointPlan, checkpoint_plan
 from baselines.neural.validation import batch_bits, evaluate
 
 log = logging.getLogger("baselines.neural.train")
+
+LOSS = "coding"
+"""What the sidecar's ``loss`` names: the coder's distribution (`baselines.neural.coding_loss`)."""
 
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "adamax": torch.optim.Adamax, "rmsprop": torch.optim.RMSprop, "adam": torch.optim.Adam,
@@ -77,6 +86,16 @@ class Run:
         self.val = validation_patches(data.val, variant)
         self.steps, self.seconds, self.last_loss = 0, 0.0, float("nan")
         self.ema, self.best_ema, self.best_state = float("inf"), float("inf"), self._state()
+        self.initial_state: dict[str, torch.Tensor] | None = None  # a fine-tune's starting weights
+        self.initial_bpp = float("inf")
+        self.kept = "final"  # which weights `keep_best` kept: final, snapshot or (fine-tune) initial
+
+    def start_from(self, trained: nn.Module) -> float:
+        """Continue from ``trained``'s weights (fine-tuning); their validation bpp (`keep_best` weighs them too)."""
+        self.model.load_state_dict(trained.state_dict())
+        self.best_state = self.initial_state = self._state()
+        self.initial_bpp = self.val_bpp()
+        return self.initial_bpp
 
     def _state(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
@@ -108,15 +127,35 @@ class Run:
         return evaluate(self.model, self.val, self.variant, self.device)
 
     def keep_best(self) -> float:
-        """Validation bpp of the final weights or of the lowest-loss snapshot, whichever is better (kept)."""
+        """Validation bpp of the final weights, the lowest-loss snapshot or (a fine-tune) the starting weights,
+        whichever is lowest (kept, named in ``kept``)."""
         final, last = self.val_bpp(), self._state()
         self.model.load_state_dict(self.best_state)
-        snap = self.val_bpp()
-        if final <= snap:
-            self.model.load_state_dict(last)
-            return final
-        log.info("final weights %.4f bpp, snapshot %.4f bpp: keeping the snapshot", final, snap)
-        return snap
+        scores = {"final": (final, last), "snapshot": (self.val_bpp(), self.best_state)}
+        if self.initial_state is not None:
+            scores["initial"] = (self.initial_bpp, self.initial_state)
+        self.kept = min(scores, key=lambda k: scores[k][0])  # ties: the first, final
+        bpp, state = scores[self.kept]
+        self.model.load_state_dict(state)
+        if self.kept != "final":
+            log.info("validation bpp %s: keeping the %s weights",
+                     ", ".join(f"{k} {v[0]:.4f}" for k, v in scores.items()), self.kept)
+        return bpp
+
+
+def finetune_meta(old: dict[str, Any], steps: int, minutes: float, before: float | None,
+                  kept: str) -> dict[str, Any]:
+    """The sidecar fields of a fine-tuned checkpoint: the totals of both runs, what it started from and which
+    weights validated best under the coding loss (``kept``: final, snapshot, or initial when fine-tuning did
+    not lower the validation bpp)."""
+    kept_old = kept == "initial"  # the weights are the old run's: its steps; the minutes count both runs
+    return {
+        "steps": int(old.get("steps") or 0) + (0 if kept_old else steps),
+        "minutes": round(float(old.get("minutes") or 0.0) + minutes, 2),
+        "finetune": {"from_sha256": old.get("sha256"), "from_loss": old.get("loss", "mixture"), "steps": steps,
+                     "minutes": minutes, "val_bpp_before": None if before is None else round(before, 4),
+                     "kept": kept},
+    }
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -132,19 +171,26 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=None,
                     help=f"checkpoint path (default {CHECKPOINT_DIR}/<model>-<dataset>.pt)")
+    ap.add_argument("--init", type=Path, default=None,
+                    help="fine-tune this checkpoint (its config, variant and weights) instead of training anew")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     torch.set_num_threads(1)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    hp = dict(MODELS[a.model].hparams)
-    hp.update({k: v for k, v in (("batch", a.batch), ("lr", a.lr)) if v is not None})
     plan = training_plan(a.model, a.track)
     dataset, tracks, frames, residual = plan.name, list(plan.tracks), plan.frames, plan.residual_input
     data = load_images(a.data, tracks, frames=frames, residual_input=residual, seed=a.seed)
-    config = named_config(a.model, a.config)
+    init = load_checkpoint(a.init) if a.init else None
+    if init is not None and (init.meta["model"], init.meta["dataset"]) != (a.model, dataset):
+        raise SystemExit(f"--init {a.init} is a {init.meta['model']} checkpoint of {init.meta['dataset']}, "
+                         f"not {a.model} of {dataset}")
+    config = dict(init.meta["config"]) if init else named_config(a.model, a.config)
+    hp = dict(init.meta["hparams"] if init else MODELS[a.model].hparams)  # a fine-tune keeps the run's settings
+    hp.update({k: v for k, v in (("batch", a.batch), ("lr", a.lr)) if v is not None})
     budget = a.minutes * 60.0
-    variants = list(common.VARIANTS) if a.variant == "auto" else [a.variant]
+    variants = [str(init.meta["variant"])] if init else list(common.VARIANTS) if a.variant == "auto" else [a.variant]
     runs = {v: Run(a.model, config, v, frames, data, hp, device, a.seed) for v in variants}
+    before = runs[variants[0]].start_from(init.model) if init is not None else None
     scores: dict[str, float] = {}
     if len(runs) > 1:
         for v, run in runs.items():
@@ -159,13 +205,16 @@ def main(argv: list[str] | None = None) -> Path:
     run = runs[best]
     val = run.keep_best()
     meta = {
-        "model": a.model, "config_name": a.config, "config": config, "variant": best,
+        "model": a.model, "config_name": init.meta["config_name"] if init else a.config, "config": config,
+        "variant": best, "loss": LOSS,
         "in_channels": frames * common.variant_channels(best), "frames": frames, "residual_input": residual,
         "dataset": dataset, "tracks": tracks, "data": data.label, "revision": data.revision, "items": data.items,
         "steps": run.steps, "minutes": round(sum(r.seconds for r in runs.values()) / 60.0, 2),
         "hparams": hp, "val_bpp": round(val, 4), "val_bpp_by_variant": {k: round(v, 4) for k, v in scores.items()},
         "device": device.type, "params": common.count_params(run.model),
     }
+    if init is not None:
+        meta.update(finetune_meta(init.meta, run.steps, meta["minutes"], before, run.kept))
     path = a.out or CHECKPOINT_DIR / plan.filename
     run.model.to("cpu")
     # the second validation set: the real (packaged) frames, measured as ``evaluate`` measures the synthetic one

@@ -5,6 +5,6 @@ baselines use the very same server); codec base images carry it under both
 names.
 """
 
-from evaluator.sdk.server import BOUND_KEYWORD, Decoder, Encoder, RequestError, serve, supports_bound
+from evaluator.sdk.server import BOUND_KEYWORD, Decoder, Encoded, Encoder, RequestError, serve, supports_bound
 
-__all__ = ["BOUND_KEYWORD", "Decoder", "Encoder", "RequestError", "serve", "supports_bound"]
+__all__ = ["BOUND_KEYWORD", "Decoder", "Encoded", "Encoder", "RequestError", "serve", "supports_bound"]

@@ -110,7 +110,27 @@ def track_summary(rows: Iterable[ItemRow | Mapping[str, Any]], *, failed: bool) 
     summary = dataclasses.replace(  # timing noise: the items' relative spreads (rows without repeats have none)
         summary, encode_s_spread=_median(_number(r.get("encode_s_spread")) for r in ok),
         decode_s_spread=_median(_number(r.get("decode_s_spread")) for r in ok))
-    return error_summary(summary, ok)
+    return coding_summary(error_summary(summary, ok), ok)
+
+
+def coding_summary(summary: TrackSummary, ok: Sequence[Mapping[str, Any]]) -> TrackSummary:
+    """The codecs' own reports (``coding_bits``, ``side_bits`` cells) pooled over the items: ``coding_bpp`` and
+    ``side_bpp`` (sums over summed pixels) and ``coding_overhead`` = (8 * bytes - side bits) / coding bits - 1.
+    Each stays empty unless every item reported what it needs (a report, never verified, never ranked)."""
+    coding = [_number(r.get("coding_bits")) for r in ok]
+    side = [_number(r.get("side_bits")) for r in ok]
+    all_coding = all(v is not None for v in coding)
+    all_side = all(v is not None for v in side)
+    if not ok or not (all_coding or all_side):
+        return summary
+    total_pix = sum(int(r["npix"]) for r in ok)
+    total_coding = sum(v for v in coding if v is not None)
+    total_side = sum(v for v in side if v is not None)
+    payload = 8.0 * sum(int(r["compressed_bytes"]) for r in ok) - total_side
+    return dataclasses.replace(
+        summary, coding_bpp=total_coding / total_pix if all_coding else None,
+        side_bpp=total_side / total_pix if all_side else None,
+        coding_overhead=payload / total_coding - 1.0 if all_coding and all_side and total_coding > 0 else None)
 
 
 def error_summary(summary: TrackSummary, ok: Sequence[Mapping[str, Any]]) -> TrackSummary:

@@ -88,6 +88,17 @@ METRIC_TABLE: tuple[Metric, ...] = (
            "synthetic data: median signed aperture flux change / Poisson noise (negative: the codec dims stars)"),
     Metric("n_sources", "Stars checked", "stars", "", None, 0, "d", "track",
            "injected stars whose aperture flux was checked (synthetic 2D tracks)"),
+    # A codec's own report of its bitstreams (CONTRACT.md §2, ``Encoded``): shown beside the bytes, never verified,
+    # never ranked; empty unless every item reported it.
+    Metric("coding_bpp", "Coding NLL bpp (codec's report)", "code bpp", "bit/px", None, 3, ".3f", "track",
+           "reported by the codec, not verified: the ideal length of its range-coded payloads under the "
+           "distribution its coder applied (coding NLL), summed over items, per pixel"),
+    Metric("side_bpp", "Side info bpp (codec's report)", "side bpp", "bit/px", None, 3, ".3f", "track",
+           "reported by the codec, not verified: bits of header and side information (what is not range-coded "
+           "payload), summed over items, per pixel"),
+    Metric("coding_overhead", "Bytes over coding NLL (codec's report)", "ovh", "", None, 4, "+.4f", "track",
+           "from the codec's report, not verified: (8 * bytes - side bits) / coding bits - 1 over all items, the "
+           "range coder's overhead over the coding NLL (0.005 = 0.5 %)"),
     Metric("encode_s", "Encode s/item", "enc s", "s", False, 3, ".4f", "record",
            "measured median, else the paper's mean"),
     Metric("image_mb", "Image MB (gzip)", "image MB", "MB", False, 1, ".1f", "record",
@@ -140,6 +151,9 @@ class TrackSummary:
     flux_dev_worst: float | None = None
     flux_bias: float | None = None
     n_sources: int | None = None
+    coding_bpp: float | None = None  # the codec's own report (see the metric table): never verified, never ranked
+    side_bpp: float | None = None
+    coding_overhead: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: _finite(v) for k, v in asdict(self).items()}
@@ -192,6 +206,10 @@ class ItemRow:
     flux_dev_worst: float | None = None
     flux_bias: float | None = None
     n_sources: int | None = None
+    # The encoder's own report of the bitstream (``evaluator.sdk.server.Encoded``; empty when it said nothing):
+    # the payload's coding NLL and the header + side-information bits. Never verified, never ranked.
+    coding_bits: float | None = None
+    side_bits: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

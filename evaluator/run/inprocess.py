@@ -40,9 +40,10 @@ from evaluator.results.portability import PortableRun, Sample
 from evaluator.results.records import ResultRecord, ResultStore
 from evaluator.run.evaluate import CodecRunner, Progress, RunContext, evaluate_runner, offered, resolve
 from evaluator.sandbox.profiles import PROFILES, fingerprint, grant
+from evaluator.sandbox.protocol import Answer, CodecReport
 from evaluator.sandbox.round_trip import RoundTrip
 from evaluator.sandbox.verify import check_bound, load_decoded
-from evaluator.sdk.server import TrackSpecific, call_encode, supports_bound
+from evaluator.sdk.server import TrackSpecific, call_encode, encode_report, supports_bound
 
 PROFILE_NAME = "inprocess"
 
@@ -82,13 +83,17 @@ class InProcessCodec:
         info = getattr(self.codec, "info", None)
         return dict(info) if isinstance(info, dict) else {}
 
-    def encode_file(self, src: Path, dst: Path, max_abs_error: int = 0) -> float:
+    def encode_file(self, src: Path, dst: Path, max_abs_error: int = 0) -> Answer:
+        """Encode as a container does; the seconds and the codec's report (read off an ``Encoded`` result as
+        ``serve`` reads it for the ``ok`` answer, and checked the same way: both paths record the same)."""
         t0 = time.perf_counter()
         x = np.load(src, allow_pickle=False)
         data = call_encode(self.codec.encode, x, max_abs_error)
         with open(dst, "wb") as fh:
             fh.write(data)
-        return time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
+        report = CodecReport.parse(encode_report(data)).check_size(len(data))
+        return Answer(seconds, report)
 
     def decode_file(self, src: Path, dst: Path) -> float:
         t0 = time.perf_counter()
@@ -107,7 +112,7 @@ class InProcessCodec:
         with open(src, "wb") as fh:
             np.save(fh, array, allow_pickle=False)
         try:
-            enc_s = self.encode_file(src, bit, max_abs_error)
+            answer = self.encode_file(src, bit, max_abs_error)
             bitstream = bit.read_bytes()
             dec_s = self.decode_file(bit, out)
             decoded = load_decoded(out.read_bytes(), array).copy()
@@ -118,7 +123,7 @@ class InProcessCodec:
                     os.unlink(p)
                 except FileNotFoundError:
                     pass
-        return RoundTrip(bitstream, enc_s, dec_s, decoded if max_abs_error else None)
+        return RoundTrip(bitstream, answer.seconds, dec_s, decoded if max_abs_error else None, answer.report)
 
     def close(self) -> None:
         if self.dir is not None:

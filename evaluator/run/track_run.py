@@ -42,6 +42,7 @@ from evaluator.data.noise_floor import noise_floor
 from evaluator.results.portability import EnvResult, PortableCheck, PortableRun, Sample, SampleKeeper
 from evaluator.results.records import Failure, ResultRecord
 from evaluator.run.error_stats import ErrorStats, error_stats, item_gain
+from evaluator.sandbox.protocol import CodecReport
 from evaluator.sandbox.round_trip import RoundTrip
 
 log = logging.getLogger("evaluator.run.evaluate")
@@ -193,11 +194,25 @@ def _errors(track: Track, item: Item, bound: int, rt: RoundTrip, sigma: float | 
     return ErrorCells(bound, stats)
 
 
+REPORT_DIGITS = 4  # significant digits of a codec's report kept on hidden data
+
+
+def _shown_report(report: CodecReport, *, hidden: bool) -> CodecReport:
+    """The codec's report as the row keeps it: on hidden data rounded to `REPORT_DIGITS` significant digits, so
+    numbers the codec chose carry no more of the data out than its byte counts do (the overhead stays to ~0.05 %)."""
+    if not hidden:
+        return report
+    c, s = report.coding_bits, report.side_bits
+    return CodecReport(None if c is None else float(f"{c:.{REPORT_DIGITS}g}"),
+                       None if s is None else round(s, REPORT_DIGITS - len(str(s))))  # s >= 0 (checked)
+
+
 def _row(item: Item, *, nbytes: int | None = None, enc: float | None = None, dec: float | None = None,
          noise: tuple[float | None, float | None] = (None, None), failure: Failure | None = None,
-         times: tuple[list[float], list[float]] | None = None, errors: ErrorCells | None = None
-         ) -> ItemRow:
-    """One items-table row (``times``: every repeat; ``errors``: a near-lossless item's cells)."""
+         times: tuple[list[float], list[float]] | None = None, errors: ErrorCells | None = None,
+         report: CodecReport | None = None) -> ItemRow:
+    """One items-table row (``times``: every repeat; ``errors``: a near-lossless item's cells; ``report``: what the
+    codec said of its bitstream)."""
     exptime = item.meta.get("exptime") if item.meta else None
     try:
         exptime = float(exptime) if exptime is not None else None
@@ -221,6 +236,8 @@ def _row(item: Item, *, nbytes: int | None = None, enc: float | None = None, dec
         timing_repeats=len(times[0]) if times else None,
         encode_s_spread=relative_spread(times[0]) if times else None,
         decode_s_spread=relative_spread(times[1]) if times else None,
+        coding_bits=report.coding_bits if report else None,
+        side_bits=report.side_bits if report else None,
     )
     return errors.on(row) if errors is not None else row
 
@@ -297,7 +314,8 @@ def run_track(
             keeper.offer(Sample(current.id, rt.decoded if rt.decoded is not None else current.data, rt.bitstream))
             rows.append(_row(current, nbytes=len(rt.bitstream), enc=statistics.median(enc),
                              dec=statistics.median(dec), noise=noise, times=(enc, dec),
-                             errors=_errors(track, current, bound, rt, noise[0])))
+                             errors=_errors(track, current, bound, rt, noise[0]),
+                             report=_shown_report(rt.report, hidden=hidden)))
             if progress:
                 progress(ProgressEvent.make(f"{track.name}: {current.id} ok", track=track.name, kind="item",
                                             item_id=current.id, done=len(rows)))

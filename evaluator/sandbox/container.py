@@ -32,7 +32,7 @@ from evaluator.sandbox.docker_engine import docker_client
 from evaluator.sandbox.image import ImageInfo
 from evaluator.sandbox.policy import LABEL, host_config_kwargs
 from evaluator.sandbox.profiles import Grant, Profile
-from evaluator.sandbox.protocol import JsonLinesClient, StderrTail
+from evaluator.sandbox.protocol import Answer, JsonLinesClient, StderrTail
 from evaluator.sandbox.verify import oversized_output
 
 log = logging.getLogger(__name__)
@@ -126,8 +126,8 @@ class CodecContainer:
             timer.cancel()
         return time.perf_counter() - t0
 
-    def request(self, req_id: str, in_name: str, out_name: str, timeout: float, *, max_abs_error: int = 0) -> float:
-        """One request (``/work/in/in_name`` -> ``/work/out/out_name``); returns its seconds."""
+    def request(self, req_id: str, in_name: str, out_name: str, timeout: float, *, max_abs_error: int = 0) -> Answer:
+        """One request (``/work/in/in_name`` -> ``/work/out/out_name``); returns its seconds and the codec's report."""
         assert self.proto is not None
         timer = self._deadline(timeout + self.profile.kill_grace_s)
         try:

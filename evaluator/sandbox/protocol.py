@@ -20,15 +20,18 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import queue
 import socket
 import struct
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from evaluator.core.failures import CodecFailure
+from evaluator.sdk.server import CODING_BITS_KEY, MAX_CODING_BITS, SIDE_BITS_KEY  # an encode answer's report
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,59 @@ class StderrTail:
         """The last ``n`` characters, for a failure message."""
         t = self.text()
         return t[-n:]
+
+
+@dataclass(frozen=True)
+class CodecReport:
+    """What a codec said of its own bitstream in the ``ok`` answer (``evaluator.sdk.server.Encoded``): never
+    verified, never ranked. ``coding_bits``: the payload's ideal length under its coder's distribution;
+    ``side_bits``: header and side information, the bits that are not range-coded payload. None: not said."""
+
+    coding_bits: float | None = None
+    side_bits: int | None = None
+
+    @classmethod
+    def parse(cls, answer: Mapping[str, Any], who: str = "codec") -> CodecReport:
+        """The report in ``answer`` (an ``ok`` line, or the same fields read off an in-process result), checked as
+        hostile input: finite numbers in range, else a ``protocol`` failure naming the field and what is allowed.
+        A field absent or null is not said."""
+        coding, side = answer.get(CODING_BITS_KEY), answer.get(SIDE_BITS_KEY)
+        if coding is not None and not (_is_number(coding) and 0 <= coding <= MAX_CODING_BITS):
+            raise _bad_report(who, CODING_BITS_KEY, coding, f"a finite number of bits in 0 .. {MAX_CODING_BITS}")
+        if side is not None and not (isinstance(side, int) and not isinstance(side, bool)
+                                     and 0 <= side <= MAX_CODING_BITS):
+            raise _bad_report(who, SIDE_BITS_KEY, side, "an integer number of bits >= 0, at most 8 x the output's "
+                                                        "bytes")
+        return cls(None if coding is None else float(coding), side)
+
+    def check_size(self, nbytes: int, who: str = "codec") -> CodecReport:
+        """The report, once the output is read: ``side_bits`` within its ``8 * nbytes`` bits."""
+        if self.side_bits is not None and self.side_bits > 8 * nbytes:
+            raise _bad_report(who, SIDE_BITS_KEY, self.side_bits,
+                              f"at most 8 x the output's {nbytes} bytes = {8 * nbytes} bits")
+        return self
+
+
+def _is_number(value: object) -> bool:
+    """A real, finite JSON number (json.loads gives ``NaN`` and ``Infinity`` as floats, and any size of int)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) if isinstance(value, float) else True
+
+
+def _bad_report(who: str, key: str, value: object, allowed: str) -> CodecFailure:
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:60] + "..."
+    return CodecFailure("protocol", f"the {who} reported {key} = {shown}; allowed: {allowed} "
+                        "(an optional field: send it right, or leave it out)")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An ``ok`` answer: seconds from sending the request to reading it (measured here), and the codec's report."""
+
+    seconds: float
+    report: CodecReport = CodecReport()
 
 
 @dataclass
@@ -212,8 +268,9 @@ class JsonLinesClient:
         return msg
 
     def request(self, req_id: str, input_path: str, output_path: str, timeout: float, *,
-                max_abs_error: int = 0) -> float:
-        """Send one request; return seconds from send to the ``ok`` line (measured here, outside).
+                max_abs_error: int = 0) -> Answer:
+        """Send one request; return seconds from send to the ``ok`` line (measured here, outside) and the
+        answer's optional report (`CodecReport`, checked; ``side_bits`` against the output once it is read).
 
         ``max_abs_error`` (near-lossless encode requests only): the bound in ADU, sent as the request's
         ``max_abs_error`` field; a lossless request carries no such field (contract version 1 lines).
@@ -242,7 +299,7 @@ class JsonLinesClient:
         if msg.get("ok") is not True:
             err = str(msg.get("error", "no error message"))[:2000]
             raise CodecFailure("crash", f"the {self.name} reported an error on {what}: {err}")
-        return ev.at - t0
+        return Answer(ev.at - t0, CodecReport.parse(msg, self.name))
 
     def close_stdin(self) -> None:
         try:

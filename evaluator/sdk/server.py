@@ -19,6 +19,9 @@ The image's entrypoint runs that file; the evaluator starts it as
 ``docker run IMAGE encode`` and ``docker run IMAGE decode``. ``serve``
 prints the ready line, answers one JSON request per line until EOF (exit 0),
 reports a failing item as ``{"ok": false, "error": ...}`` and keeps serving.
+An ``encode`` may return an `Encoded` (bytes with the codec's coding NLL and
+side bits): the ``ok`` answer then carries them, a report the evaluator records
+but never verifies or ranks.
 stdout carries protocol lines only: while ``serve`` runs, anything the user
 code prints (Python ``print`` or a C library writing to file descriptor 1)
 goes to stderr, the codec's log.
@@ -33,6 +36,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import numbers
 import os
 import sys
 import time
@@ -97,7 +101,63 @@ class TrackSpecific(Protocol):
     def for_track(self, track: str) -> Any: ...
 
 
-Encoder = Callable[..., bytes]  # encode(x) or, near-lossless, encode(x, max_abs_error=0)
+Encoder = Callable[..., bytes]  # encode(x) or, near-lossless, encode(x, max_abs_error=0); may return `Encoded`
+
+CODING_BITS_KEY, SIDE_BITS_KEY = "coding_bits", "side_bits"  # the encode answer's optional report (CONTRACT.md §2)
+MAX_CODING_BITS = 8 * 2**40  # the most coding_bits the evaluator takes (a terabyte of bits)
+
+
+class Encoded(bytes):
+    """A bitstream with the codec's own report beside it: what ``encode`` may return instead of plain bytes.
+
+    ``coding_bits``: the ideal length in bits of the range-coded payload under the distribution the coder applied
+    (``MixtureRangeEncoder.coding_bits``); ``side_bits``: the bits of the stream that are not range-coded payload
+    (header and side information). ``serve`` adds both to the ``ok`` answer, the evaluator records them beside
+    the bytes (its ``coding_overhead``: payload bits over coding bits). A codec's own report: never verified,
+    never ranked. Slicing or ``bytes(...)`` gives plain bytes.
+    """
+
+    coding_bits: float | None
+    side_bits: int | None
+
+    def __new__(cls, data: bytes | bytearray | memoryview, *, coding_bits: float | None = None,
+                side_bits: int | None = None) -> Encoded:
+        self = super().__new__(cls, data)
+        self.coding_bits = None if coding_bits is None else _report_bits(coding_bits)
+        self.side_bits = None if side_bits is None else _report_side_bits(side_bits, len(self))
+        return self
+
+    def report(self) -> dict[str, float | int]:
+        """The fields the ``ok`` answer carries (those given)."""
+        out: dict[str, float | int] = {}
+        if self.coding_bits is not None:
+            out[CODING_BITS_KEY] = self.coding_bits
+        if self.side_bits is not None:
+            out[SIDE_BITS_KEY] = self.side_bits
+        return out
+
+
+def _report_bits(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= float(value) <= MAX_CODING_BITS:
+        raise ValueError(f"Encoded: coding_bits must be a finite number of bits in 0 .. {MAX_CODING_BITS}, "
+                         f"got {value!r}")
+    return float(value)
+
+
+def _report_side_bits(value: object, nbytes: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= int(value) <= 8 * nbytes:
+        raise ValueError(f"Encoded: side_bits must be an integer in 0 .. 8 * len(stream) = {8 * nbytes} "
+                         f"(header and side information), got {value!r}")
+    return int(value)
+
+
+def encode_report(data: object) -> dict[str, float | int]:
+    """What the ``ok`` answer to an encode request adds for ``encode``'s result: an `Encoded`'s report, else none.
+
+    The evaluator's in-process path reads a result the same way (both record the same)."""
+    return data.report() if isinstance(data, Encoded) else {}
+
+
 BOUND_KEYWORD = "max_abs_error"  # the request field and the encode keyword (CONTRACT.md §2, near-lossless)
 Decoder = Callable[[bytes], np.ndarray]
 
@@ -166,7 +226,7 @@ def serve(
     mode = args[0]
     _configure_logging()
     _apply_thread_count()
-    handler: Callable[[Path, Path, int], None]
+    handler: Handler
     if mode == "encode":
         handler = lambda src, dst, bound: _encode_one(encode, src, dst, bound)  # noqa: E731
     else:
@@ -192,7 +252,10 @@ def serve(
             _send(channel, _handle_line(line, handler))
 
 
-def _handle_line(line: str, handler: Callable[[Path, Path, int], None]) -> dict[str, Any]:
+Handler = Callable[[Path, Path, int], dict[str, float | int]]  # (input, output, bound) -> the answer's report
+
+
+def _handle_line(line: str, handler: Handler) -> dict[str, Any]:
     request_id: Any = None
     try:
         request = _parse_request(line)
@@ -203,9 +266,9 @@ def _handle_line(line: str, handler: Callable[[Path, Path, int], None]) -> dict[
         bound = request_bound(request)
         started = time.perf_counter()
         with _user_stdout_to_stderr():
-            handler(src, dst, bound)
+            report = handler(src, dst, bound)
         log.debug("request %s done in %.3f s", request_id, time.perf_counter() - started)
-        return {"id": request_id, "ok": True}
+        return {"id": request_id, "ok": True, **report}
     except Exception as exc:  # noqa: BLE001 - every failure is reported for its item
         log.exception("request %s failed", request_id)
         text = f"{type(exc).__name__}: {exc}"
@@ -228,21 +291,23 @@ def _check_fields(request: dict[str, Any]) -> None:
         raise RequestError(f"request lacks string field(s): {', '.join(missing)}")
 
 
-def _encode_one(encode: Encoder, src: Path, dst: Path, max_abs_error: int = 0) -> None:
+def _encode_one(encode: Encoder, src: Path, dst: Path, max_abs_error: int = 0) -> dict[str, float | int]:
     array = np.load(src, allow_pickle=False)
     data = call_encode(encode, array, max_abs_error)
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"encode must return bytes, got {type(data).__name__}")
     _write_output(dst, lambda fh: fh.write(data))
+    return encode_report(data)
 
 
-def _decode_one(decode: Decoder, src: Path, dst: Path) -> None:
+def _decode_one(decode: Decoder, src: Path, dst: Path) -> dict[str, float | int]:
     data = src.read_bytes()
     array = decode(data)
     if not isinstance(array, np.ndarray):
         raise TypeError(f"decode must return a numpy array, got {type(array).__name__}")
     # Written to the file handle: np.save(path) would append ".npy" to a path without it.
     _write_output(dst, lambda fh: np.save(fh, array, allow_pickle=False))
+    return {}
 
 
 def _write_output(dst: Path, write: Callable[[IO[bytes]], object]) -> None:

@@ -22,7 +22,10 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "key", "submission", "codec", "track", "profile", "split", "provenance", "synthetic", "status",
     "neural", "hardware", "fingerprint_id", "image_digest", "image_mb", "source", "created_at",
     "failure_kind", "failure_message", "portable", "portable_env", "portable_detail", "params_m", "weights_sha256",
-    "cores", "trained_on", "bound_note", "real_val_note", *SUMMARY_COLUMNS, *LABEL_COLUMNS,
+    "cores", "trained_on", "bound_note", "real_val_note",
+    # the summary's metrics, the codec's own report among them (coding_bpp, side_bpp, coding_overhead: labelled
+    # "codec's report" in evaluator.core.schema.METRIC_TABLE, never ranked)
+    *SUMMARY_COLUMNS, *LABEL_COLUMNS,
 )
 
 

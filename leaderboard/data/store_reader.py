@@ -25,6 +25,7 @@ import pandas as pd
 from evaluator.core.schema import ITEM_COLUMNS
 from evaluator.results.records import ResultRecord, ResultStore
 from evaluator.results.store_changes import JournalCursor
+from leaderboard.data.item_signatures import ItemSignatures
 from leaderboard.data.ranking import ItemRatios
 from leaderboard.data.record_rows import RECORD_COLUMNS, record_row
 
@@ -70,7 +71,7 @@ class _Cached:
     row: dict[str, Any]
 
 
-class StoreReader:
+class StoreReader(ItemSignatures):
     """Cached view of a ``ResultStore``; thread-safe; ``refresh()`` to pick up changes."""
 
     def __init__(self, url: str, **storage_options: Any) -> None:
@@ -227,16 +228,6 @@ class StoreReader:
     def keys(self) -> list[str]:
         with self._lock:
             return sorted(self._records)
-
-    def item_keys(self) -> set[str]:
-        """Keys of records that have per-item rows (paper records have none)."""
-        with self._lock:
-            return set(self._item_sigs)
-
-    def item_signatures(self) -> dict[str, str]:
-        """Change signature of each record's items file, by key."""
-        with self._lock:
-            return dict(self._item_sigs)
 
     def items(self, key: str) -> pd.DataFrame:
         """Per-item rows of one record (empty table when it has none)."""

@@ -148,6 +148,8 @@ ITEM_FIELDS: tuple[Column, ...] = (
     Column("flux_dev_worst", FLOAT, "near-lossless, synthetic: largest |star aperture flux change| / Poisson noise"),
     Column("flux_bias", FLOAT, "near-lossless, synthetic: median signed star flux change / Poisson noise"),
     Column("n_sources", INT, "near-lossless, synthetic: injected stars checked"),
+    Column("coding_bits", FLOAT, "reported by the codec, not verified: its payload's coding NLL, bits (empty: none)"),
+    Column("side_bits", INT, "reported by the codec, not verified: header and side-information bits (empty: none)"),
 )
 ITEM_TABLE: tuple[Column, ...] = (
     Column("key", STRING, "record key (`records` table)"),

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from evaluator.core.schema import ITEM_COLUMNS
 from evaluator.results.records import ResultRecord
+from leaderboard.data.item_signatures import ItemSignatures
 from leaderboard.data.ranking import ItemRatios
 from leaderboard.data.record_rows import RECORD_COLUMNS
 from leaderboard.data.store_reader import file_signature
@@ -73,7 +74,7 @@ def _spans(keys: np.ndarray) -> dict[str, tuple[int, int]]:
     return {str(keys[a]): (int(a), int(b)) for a, b in zip(starts, stops)}
 
 
-class TableReader:
+class TableReader(ItemSignatures):
     """The published tables at an fsspec URL, cached; thread-safe; ``refresh()`` to pick up a new publish."""
 
     def __init__(self, url: str, **storage_options: Any) -> None:
@@ -211,16 +212,6 @@ class TableReader:
 
     # -- items ---------------------------------------------------------------
 
-    def item_keys(self) -> set[str]:
-        """Keys of records that have per-item rows (paper records have none)."""
-        with self._lock:
-            return set(self._item_sigs)
-
-    def item_signatures(self) -> dict[str, str]:
-        """Change signature of each record's items (their SHA-256 in the store), by key."""
-        with self._lock:
-            return dict(self._item_sigs)
-
     def _track(self, path: str) -> _TrackItems | None:
         """The items table at ``path``, read on first use and again once its file changed."""
         with self._lock:
@@ -235,6 +226,9 @@ class TableReader:
         except Exception as exc:  # one unreadable track must not hide the others
             log.warning("skipping unreadable items table %s: %s", path, exc)
             return None
+        for column in ITEM_COLUMNS:  # a table published before a column existed: the column, empty
+            if column not in frame.columns:
+                frame[column] = None
         loaded = _TrackItems(sig, frame, _spans(frame["key"].to_numpy(dtype=object)))
         with self._lock:
             self._tracks[path] = loaded

@@ -150,3 +150,18 @@ def test_serve_picks_the_tables_and_still_serves_an_older_publish(store: ResultS
     assert isinstance(old, StoreReader)
     old.refresh()
     assert sorted(old.records_frame()["key"]) == store.keys()
+
+
+def test_an_items_table_published_before_a_column_existed_still_reads(store: ResultStore, tmp_path: Path) -> None:
+    """A column added to the items (e.g. the codec-reported ``coding_bits``) is empty in an older publish."""
+    _board(store)
+    url = _publish(store, tmp_path)
+    path = Path(url.removeprefix("file://")) / "tables" / "items" / "keck.parquet"
+    old = pd.read_parquet(path).drop(columns=["coding_bits", "side_bits"])
+    old.to_parquet(path)
+    reader = TableReader(url)
+    reader.refresh()
+    key = "sub-neb/keck/cpu-1/synthetic-small-s0_full_test"
+    rows = reader.items(key)
+    assert len(rows) == 6 and rows["coding_bits"].isna().all() and rows["ratio"].notna().all()
+    assert len(reader.items_for([key])) == 6

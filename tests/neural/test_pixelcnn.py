@@ -48,10 +48,10 @@ def _model(config: str, channels: int, seed: int = 1) -> PixelCNN:
     return m.eval()
 
 
-def _codec(variant: str = "direct", frames: int = 1) -> NeuralCodec:
-    model = _model("tiny", frames * common.variant_channels(variant))
+def _codec(variant: str = "direct", frames: int = 1, config: str = "tiny") -> NeuralCodec:
+    model = _model(config, frames * common.variant_channels(variant))
     return NeuralCodec(make_exact(model), "pixelcnn", variant, frames=frames,
-                       weights_sha256=weights_sha256(model.state_dict()), label="tiny")
+                       weights_sha256=weights_sha256(model.state_dict()), label=config)
 
 
 @pytest.mark.parametrize("config,channels", [("tiny", 1), ("small", 3), ("paper-narrow", 1)])
@@ -137,6 +137,18 @@ def test_round_trips_of_a_tiny_model(variant: str) -> None:
             assert codec.encode(x) == data, f"{name}: encoding is not deterministic"
         y = codec.decode(data)
         assert y.dtype == np.uint16 and np.array_equal(y, x), name
+
+
+@pytest.mark.slow  # a full float64 pass per decoded pixel
+def test_the_papers_three_resolutions_round_trip_by_full_passes() -> None:
+    """levels=3 (the paper's structure, narrow): no cached step; the decoder's full pass per pixel reads the
+    heads the encoder's one full pass read (`FullPassPixelCNN`), so the stream decodes bit for bit."""
+    codec = _codec(config="paper-narrow")
+    x = sky_frame()[:4, :6].copy()  # one patch, 24 of its pixels coded: 24 full passes to decode
+    data = codec.encode(x)
+    assert np.array_equal(codec.decode(data), x)
+    x[3, 5] += 1  # the last pixel's symbol is in the stream: a changed pixel gives another stream
+    assert codec.encode(x) != data
 
 
 def test_frames_as_channels_and_a_wrong_model_refused() -> None:

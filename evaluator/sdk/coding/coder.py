@@ -16,6 +16,8 @@ That is the autoregressive path (the decoder needs symbol t before it can comput
 parameters of t + 1); `encode_mixture` / `decode_mixture` are the one-call case.
 Categorical models are always built with ``perfect=False`` (0.5.0's default gives
 another bitstream). Same symbols and bit-identical parameters give the same bytes.
+`MixtureRangeEncoder.coding_bits` is the coding NLL of everything coded so far
+(a `coding_cost.CodingTally` fed each table as it is built): what a codec reports beside its bytes.
 
 The payload is the range coder's words and nothing else: no length, no checksum. A
 truncated payload may decode to wrong symbols without an error (the coder reads zeros
@@ -27,6 +29,7 @@ from __future__ import annotations
 import constriction
 import numpy as np
 
+from evaluator.sdk.coding.coding_cost import CodingTally, window_entries
 from evaluator.sdk.coding.header import BitstreamError
 from evaluator.sdk.coding.logistic import MixtureParams, WindowChunk, window_chunks
 from evaluator.sdk.coding.tail import decode_tail, encode_tail
@@ -79,6 +82,14 @@ class MixtureRangeEncoder:
     def __init__(self, *, max_symbol: int = 65535) -> None:
         self.max_symbol = _check_max_symbol(max_symbol)
         self._coder = constriction.stream.queue.RangeEncoder()
+        self._tally = CodingTally()
+
+    @property
+    def coding_bits(self) -> float:
+        """Ideal length in bits of everything coded so far under the distribution the coder applies (window,
+        escape entry, tail code; categorical rows as they are): `coding_cost.coding_bits`, summed from the tables
+        this encoder builds anyway. For reporting (a codec's ``Encoded.coding_bits``); never feeds the stream."""
+        return self._tally.bits
 
     def encode(self, symbols: np.ndarray, params: MixtureParams) -> None:
         """Append ``symbols`` (N,) under the mixtures ``params`` (N rows)."""
@@ -87,15 +98,12 @@ class MixtureRangeEncoder:
             self._encode_chunk(x[chunk.rows], chunk)
 
     def _encode_chunk(self, x: np.ndarray, chunk: WindowChunk) -> None:
-        index = x - chunk.lo
-        escaped = (index < 0) | (index >= chunk.width)
-        index[escaped] = chunk.width
+        index, escaped, beyond = window_entries(x, chunk)
         self._coder.encode(index.astype(np.int32), _CATEGORICAL, chunk.probs)
-        if escaped.any():
-            xe, lo = x[escaped], chunk.lo[escaped]
-            # distance beyond the window: v >= 0 above it (x = hi + v), v < 0 below it (x = lo + v)
-            beyond = np.where(xe >= lo + chunk.width, xe - (lo + chunk.width), xe - lo)
-            encode_tail(self._coder, beyond, chunk.escape_scale[escaped])
+        scale = chunk.escape_scale[escaped] if beyond.size else beyond
+        if beyond.size:
+            encode_tail(self._coder, beyond, scale)
+        self._tally.add_window(chunk, index, beyond, scale)
 
     def encode_categorical(self, symbols: np.ndarray, probs: np.ndarray) -> None:
         """Append ``symbols`` (N,), each under its own row of ``probs`` (N, L) (unnormalised ok)."""
@@ -103,6 +111,7 @@ class MixtureRangeEncoder:
         x = _check_symbols(symbols, p.shape[0], p.shape[1] - 1)
         if x.size:
             self._coder.encode(x.astype(np.int32), _CATEGORICAL, p)
+            self._tally.add_table(p, x)
 
     def finish(self) -> bytes:
         """The stream so far, as bytes (little-endian 32-bit words)."""
