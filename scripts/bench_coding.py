@@ -112,8 +112,9 @@ def main() -> None:
     t_enc, data = best_of(args.repeat, lambda: encode_mixture(x, p))
     t_dec, back = best_of(args.repeat, lambda: decode_mixture(data, p))  # type: ignore[arg-type]
     bits = len(data) * 8  # type: ignore[arg-type]
-    bucket, centre, _ = window_layout(p, max_symbol=65535)
-    half = np.asarray(HALF_WIDTHS)[bucket]
+    lay = window_layout(p, max_symbol=65535)
+    centre = lay.centre
+    half = np.asarray(HALF_WIDTHS)[lay.bucket] << lay.shift  # in symbols
     escaped = np.abs(x - centre) > half  # approximate: windows are clipped at 0 and 65535
 
     print(f"{n} symbols ({args.side}x{args.side}), K={args.k}, scale ~{args.scale}: {ideal / n:.4f} bits/symbol ideal")

@@ -6,8 +6,9 @@
 #   bash scripts/test.sh            everything (what CI runs)
 #   bash scripts/test.sh --fast     the tier to run after every change: no Docker, no browser, no slow
 #                                   tests, one pytest-xdist worker per core (-n 0 after --fast: one process)
-# Other arguments go to pytest (e.g. a test file, -k NAME, -x). The full run lists its 30 slowest
-# tests (--durations=30) so CI logs show where the time goes.
+# Other arguments go to pytest (e.g. a test file, -k NAME, -x) and make it one serial run of what they
+# select. The full run is two runs (no Docker/browser on every core, then Docker and browser one at a
+# time) and lists their slowest tests (--durations) so CI logs show where the time goes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fast=0
@@ -25,4 +26,15 @@ if [ "$fast" = 1 ]; then
   exec .venv/bin/python -m pytest -q --timeout=300 -n auto --dist worksteal -m "not docker and not browser and not slow" "$@"
 fi
 export CHALLENGE_REQUIRE_DOCKER=1
-exec .venv/bin/python -m pytest -q --timeout=900 --durations=30 "$@"
+if [ "$#" -gt 0 ]; then  # a chosen subset: one serial run
+  exec .venv/bin/python -m pytest -q --timeout=900 --durations=30 "$@"
+fi
+# Everything, in two runs: the tests that need neither Docker nor a browser on one pytest-xdist worker
+# per core (the fast tier plus the slow ones; by file, so a module fixture runs once), then the Docker
+# and browser tests one at a time (they lease cores and time containers). Both always run; the script
+# fails if either does.
+status=0
+.venv/bin/python -m pytest -q --timeout=900 --durations=15 -n auto --dist loadfile -m "not docker and not browser" \
+  || status=$?
+.venv/bin/python -m pytest -q --timeout=900 --durations=30 -m "docker or browser" || status=$?
+exit "$status"

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from baselines.neural import portable_ops
@@ -223,7 +224,11 @@ class IDF(nn.Module):
         """Code length in bits per sample (B,), under the coder's distribution (`coding_loss`)."""
         total = torch.zeros(u.shape[0], dtype=u.dtype, device=u.device)
         for z, (m, ls, lg) in self.latents(u, s):
-            total = total - coding_log2p(z.unsqueeze(1), m, ls, lg).flatten(1).sum(1)
+            # the coder's symbols are z - centre + LATENT_OFFSET in 0 .. LATENT_MAX_SYMBOL (`_centred`)
+            with torch.no_grad():
+                low = torch.round((F.softmax(lg, dim=1) * m).sum(1, keepdim=True)) - LATENT_OFFSET
+            total = total - coding_log2p(z.unsqueeze(1), m, ls, lg, low=low,
+                                         high=low + LATENT_MAX_SYMBOL).flatten(1).sum(1)
         return total
 
     # The chunk coder (`baselines.neural.model_api.NeuralModel`): the latents, centred, in one range-coded stream.

@@ -53,9 +53,25 @@ def test_8bit_roundtrip_narrow_and_full_alphabet_windows() -> None:
     p.log_scales[:1000] = np.log(150.0)  # window as wide as the alphabet (an LSB channel)
     p.log_scales[1000:2000] = np.log(0.05)  # nearly deterministic (an MSB channel)
     x = draw(rng, p, top=255)
-    buckets, _, _ = window_layout(p, max_symbol=255)
-    assert buckets.min() == 0 and HALF_WIDTHS[buckets.max()] >= 128
+    lay = window_layout(p, max_symbol=255)
+    assert lay.bucket.min() == 0 and HALF_WIDTHS[lay.bucket.max()] << lay.shift.max() >= 128
     roundtrip(x, p, top=255)
+
+
+def test_broad_mixtures_are_coded_in_bins_at_their_ideal_length() -> None:
+    """A noisy pixel (scale 300 to 3000 ADU): bins of 2**shift symbols plus the low bits, a window of at most
+    BIN_HALF_MAX bins each side; the stream stays within 0.5 % of the raw mixture's NLL."""
+    rng = np.random.default_rng(5)
+    n = 6000
+    mu = rng.uniform(5000, 60000, (n, 1)).astype(np.float32)
+    scales = np.exp(rng.uniform(np.log(300), np.log(3000), (n, 1))).astype(np.float32)
+    p = MixtureParams(mu, np.log(scales), np.zeros((n, 1), np.float32))
+    x = np.rint(mu[:, 0] + rng.logistic(0, 1, n) * scales[:, 0]).clip(0, 65535).astype(np.int64)
+    lay = window_layout(p, max_symbol=65535)
+    assert lay.shift.min() >= 2 and (HALF_WIDTHS[lay.bucket.max()]) <= 256
+    data = roundtrip(x, p)
+    assert abs(8 * len(data) / ideal_bits(x, p) - 1) < 0.005
+    assert window_layout(p, max_symbol=255).shift.max() <= 8  # bins tile the alphabet: at most 2**8 for bytes
 
 
 def test_single_symbol_and_empty() -> None:

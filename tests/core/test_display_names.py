@@ -95,6 +95,7 @@ def test_parameter_counts_are_the_shipped_checkpoints(model: str) -> None:
     assert {m["data"].split(":")[0].split("-")[0] for m in metas} == {"synthetic"}  # "synthetic-trained"
 
 
+@pytest.mark.slow  # evaluates every baseline in process and publishes (~13 s)
 def test_records_and_the_published_dataset_carry_the_registry_names(tmp_path: Path) -> None:
     store = ResultStore(str(tmp_path / "results"))
     seed_paper_results(store)

@@ -16,6 +16,7 @@ from leaderboard.data.store_reader import StoreReader
 pytestmark = pytest.mark.timeout(600)
 
 
+@pytest.mark.slow  # two neural checkpoints on two tracks, in process (~10 s)
 def test_two_checkpoints_on_two_tracks_give_a_verified_cross_table(tmp_path) -> None:
     store = ResultStore(str(tmp_path / "results"))
     run = cross_track_idf("synthetic", store, train=["keck", "hubble"], test=["lco", "keck"], n_items=1)

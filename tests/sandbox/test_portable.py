@@ -100,8 +100,9 @@ def test_hidden_data_detail_is_the_failure_tables_message(threadsum, tiny_source
 def test_every_environment_runs_in_order_in_its_own_container(threadsum, tiny_source, test_profile, monkeypatch):
     same = PortableEnv("same-threads", {}, lambda cores: cores, "the normal thread count: passes")
     after = PortableEnv("after", {}, lambda cores: cores, "after a break: still run")
-    monkeypatch.setattr("evaluator.sandbox.portable.PORTABLE_ENVS",
-                        NamedTable("portable environment", (same, THREADS, after)))
+    table = NamedTable("portable environment", (same, THREADS, after))
+    monkeypatch.setattr("evaluator.results.portability.PORTABLE_ENVS", table)  # what a profile's selection reads
+    monkeypatch.setattr("evaluator.sandbox.portable.PORTABLE_ENVS", table)
     started: list[str] = []
     real_start = CodecContainer.start
 

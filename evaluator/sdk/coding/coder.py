@@ -3,8 +3,9 @@
 Two kinds of distribution:
 
 - a discretized logistic mixture per symbol (`MixtureParams`, raw 16-bit pixels or 8-bit
-  bytes): coded as a window `Categorical` plus an escape (see `logistic`); an escaped
-  symbol's distance beyond its window is coded by `tail` (an Elias-gamma code scaled to
+  bytes): coded as a window `Categorical` of bins (a bin is a symbol, or ``2**shift``
+  symbols for a broad mixture, whose low bits then follow uniformly) plus an escape (see
+  `logistic`); an escaped bin's distance beyond its window is coded by `tail` (an Elias-gamma code scaled to
   the mixture, integer arithmetic only), whose heavy tail keeps a cosmic ray or a
   saturated pixel at a few dozen bits;
 - an explicit table per symbol (latents): `Categorical` rows.
@@ -32,7 +33,7 @@ import numpy as np
 from evaluator.sdk.coding.coding_cost import CodingTally, window_entries
 from evaluator.sdk.coding.header import BitstreamError
 from evaluator.sdk.coding.logistic import MixtureParams, WindowChunk, window_chunks
-from evaluator.sdk.coding.tail import decode_tail, encode_tail
+from evaluator.sdk.coding.tail import decode_bits, decode_tail, encode_bits, encode_tail
 
 __all__ = [
     "MixtureParams",
@@ -103,6 +104,8 @@ class MixtureRangeEncoder:
         scale = chunk.escape_scale[escaped] if beyond.size else beyond
         if beyond.size:
             encode_tail(self._coder, beyond, scale)
+        if chunk.shift:  # the symbols' low bits within their bins, uniform
+            encode_bits(self._coder, x & ((1 << chunk.shift) - 1), np.full(x.shape, chunk.shift, np.int64))
         self._tally.add_window(chunk, index, beyond, scale)
 
     def encode_categorical(self, symbols: np.ndarray, probs: np.ndarray) -> None:
@@ -138,12 +141,14 @@ class MixtureRangeDecoder:
     def _decode_chunk(self, chunk: WindowChunk) -> np.ndarray:
         try:
             index = np.asarray(self._coder.decode(_CATEGORICAL, chunk.probs), np.int64)
-            x = chunk.lo + index
+            x = chunk.lo + index  # bins, then symbols
             escaped = index == chunk.width
             if escaped.any():
                 beyond = decode_tail(self._coder, chunk.escape_scale[escaped])
                 lo = chunk.lo[escaped]
                 x[escaped] = np.where(beyond >= 0, lo + chunk.width + beyond, lo + beyond)
+            if chunk.shift:
+                x = (x << chunk.shift) | decode_bits(self._coder, np.full(x.shape, chunk.shift, np.int64))
         except (RuntimeError, ValueError, AssertionError) as e:
             raise BitstreamError(f"coded payload is corrupt or was coded with other parameters: {e}") from e
         if x.min() < 0 or x.max() > self.max_symbol:

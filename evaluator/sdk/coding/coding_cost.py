@@ -60,14 +60,14 @@ def table_bits(probs: np.ndarray, index: np.ndarray) -> float:
 
 def window_entries(x: np.ndarray, chunk: WindowChunk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where symbols ``x`` (int64, the chunk's rows) fall in its window: the entry coded (``width``: the escape),
-    which rows escape, and the escaped rows' distance beyond the window (``v >= 0`` above it: ``x = hi + v``;
-    ``v < 0`` below it: ``x = lo + v``), the tail code's input."""
-    index = x - chunk.lo
+    which rows escape, and the escaped rows' distance beyond the window in bins (``v >= 0`` above it: bin
+    ``hi + v``; ``v < 0`` below it: bin ``lo + v``), the tail code's input. Bin = ``x >> chunk.shift``."""
+    index = (x >> chunk.shift) - chunk.lo
     escaped = (index < 0) | (index >= chunk.width)
     if not escaped.any():
         return index, escaped, _NONE
     index[escaped] = chunk.width
-    xe, lo = x[escaped], chunk.lo[escaped]
+    xe, lo = x[escaped] >> chunk.shift, chunk.lo[escaped]
     beyond = np.where(xe >= lo + chunk.width, xe - (lo + chunk.width), xe - lo)
     return index, escaped, beyond
 
@@ -105,6 +105,7 @@ class CodingTally:
         if beyond.size:
             self._beyond.append(beyond)
             self._scales.append(scale)
+        self._bits += float(chunk.shift * index.size)  # the low bits within the bins, uniform
         self.add_table(chunk.probs, index)
 
     @property

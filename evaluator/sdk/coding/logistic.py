@@ -13,10 +13,16 @@ thousand); an escaped symbol's distance beyond the window is then coded by `tail
 the scale of the component holding most of the mass outside the window (a Cauchy-like
 heavy tail from integer arithmetic: a cosmic ray costs a few dozen bits, a broad outlier
 component stays cheap).
-The window's half-width is the smallest of ``HALF_WIDTHS`` that reaches
-every bin whose probability is above about ``WINDOW_MIN_PROB``; rows are grouped by
-half-width and cut into chunks of about ``CHUNK_ELEMENTS`` table entries, so every
-table is built by a few whole-array numpy operations (no per-symbol Python loop).
+The window reaches every bin whose probability is above about ``WINDOW_MIN_PROB``
+and far enough that each component's mass beyond it is at most about ``TAIL_MASS``.
+A broad mixture (a noisy 16-bit pixel: a scale of hundreds or thousands of ADU)
+would need thousands of entries, so the window holds at most ``BIN_HALF_MAX``
+**bins** each side: a row whose reach is beyond that is coded in bins of ``2**shift``
+symbols (``x >> shift`` under the window table), then its ``shift`` low bits uniformly;
+bins far narrower than the mixture's scale lose nothing measurable. The half-width in
+bins is the smallest of ``HALF_WIDTHS`` that covers the reach; rows are grouped by
+shift and half-width and cut into chunks of about ``CHUNK_ELEMENTS`` table entries, so
+every table is built by a few whole-array numpy operations (no per-symbol Python loop).
 
 Encoder and decoder both call `window_chunks` on bit-identical parameters and get
 bit-identical tables: same function, same float32 operations, same chunking. The tables
@@ -45,6 +51,17 @@ HALF_WIDTHS: tuple[int, ...] = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
 
 WINDOW_MIN_PROB = 2.0**-9
 """The window reaches (by the logistic tail bound) every bin more probable than this."""
+
+TAIL_MASS = 2.0**-7
+"""The window also reaches until each component's mass beyond it is at most about this."""
+
+BIN_HALF_MAX = 256
+"""Bins each side of the window at most: a broader reach is coded in bins of ``2**shift`` symbols."""
+
+MAX_SHIFT = 16
+"""The widest bin, ``2**16`` symbols (and never wider than the alphabet's trailing zero bits allow)."""
+
+_SHIFT_LIMITS = (BIN_HALF_MAX * 2.0 ** np.arange(MAX_SHIFT)).astype(np.float32)
 
 ESCAPE_FLOOR = 2.0**-12
 """Least probability of the escape entry: an escaped symbol costs at most ~12 bits plus its value."""
@@ -151,23 +168,49 @@ def _components(params: MixtureParams) -> _Components:
     return _Components(by_component(params.means), log_w, log_s, exp_f32(log_w), inv_s, inv_s * np.float32(LOG2E))
 
 
-def _layout(c: _Components, max_symbol: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: the index into `HALF_WIDTHS` of its window, its centre symbol, and its escape scale."""
+def max_shift(max_symbol: int) -> int:
+    """The widest bin an alphabet of ``max_symbol + 1`` symbols takes: bins must tile it (its trailing zero bits)."""
+    n = int(max_symbol) + 1
+    return min(MAX_SHIFT, (n & -n).bit_length() - 1)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Per row: the window's half-width (index into `HALF_WIDTHS`, in bins), its centre symbol, the escape's scale
+    (in bins) and the bin width ``2**shift``."""
+
+    bucket: np.ndarray
+    centre: np.ndarray
+    escape_scale: np.ndarray
+    shift: np.ndarray
+
+
+def _layout(c: _Components, max_symbol: int) -> Layout:
     f32 = np.float32
     mean = c.w[0] * c.mu[0]
     for k in range(1, c.mu.shape[0]):  # in component order: the same sum everywhere
         mean += c.w[k] * c.mu[k]
     centre = np.minimum(np.maximum(np.rint(mean), f32(0.0)), f32(max_symbol))
-    # a logistic's bin at distance d from its mean has probability <= (w / s) exp(-d / s):
-    # reach out to where that falls below WINDOW_MIN_PROB
+    dist = np.abs(c.mu - centre)
+    # a logistic's bin at distance d from its mean has probability <= (w / s) exp(-d / s), and its mass
+    # beyond d is <= w exp(-d / s): reach out to where the first falls below WINDOW_MIN_PROB and the
+    # second below TAIL_MASS (a component of negligible weight asks for nothing, however broad)
     nats = c.log_w - c.log_s - f32(math.log2(WINDOW_MIN_PROB) * LN2)
-    reach = np.where(nats > 0, np.abs(c.mu - centre) + nats / c.inv_s, f32(0.0)).max(axis=0)
-    bucket = np.minimum(np.searchsorted(np.asarray(HALF_WIDTHS, f32), reach), len(HALF_WIDTHS) - 1)
-    # the escape's scale: that of the component with the most mass beyond the window (log, roughly)
-    beyond = np.maximum(np.asarray(HALF_WIDTHS, f32)[bucket] - np.abs(c.mu - centre), f32(0.0)) * c.inv_s
+    by_bin = np.where(nats > 0, dist + nats / c.inv_s, f32(0.0))
+    mass_nats = c.log_w - f32(math.log2(TAIL_MASS) * LN2)
+    by_mass = np.where(mass_nats > 0, dist + mass_nats / c.inv_s, f32(0.0))
+    reach = np.maximum(by_bin, by_mass).max(axis=0)
+    shift = np.minimum(np.searchsorted(_SHIFT_LIMITS, reach), max_shift(max_symbol))
+    unit = np.ldexp(f32(1.0), shift.astype(np.int32)).astype(f32)  # 2**shift, exact
+    bucket = np.minimum(np.searchsorted(np.asarray(HALF_WIDTHS, f32), reach / unit), len(HALF_WIDTHS) - 1)
+    # the escape's scale: that of the component with the most mass beyond the window (log, roughly), in bins
+    half = np.asarray(HALF_WIDTHS, f32)[bucket] * unit
+    beyond = np.maximum(half - dist, f32(0.0)) * c.inv_s
     heaviest = np.argmax(c.log_w - beyond, axis=0)[None]
-    escape_scale = np.maximum(f32(1.0) / np.take_along_axis(c.inv_s, heaviest, axis=0)[0], f32(ESCAPE_SCALE_MIN))
-    return bucket.astype(np.int64), centre.astype(np.int64), escape_scale.astype(np.float64)
+    scale = f32(1.0) / np.take_along_axis(c.inv_s, heaviest, axis=0)[0] / unit
+    escape_scale = np.maximum(scale, f32(ESCAPE_SCALE_MIN))
+    return Layout(bucket.astype(np.int64), centre.astype(np.int64), escape_scale.astype(np.float64),
+                  shift.astype(np.int64))
 
 
 def _cdf(edges: np.ndarray, mu: np.ndarray, rate: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -200,8 +243,8 @@ def mixture_cdf(edges: np.ndarray, means: np.ndarray, log_scales: np.ndarray, lo
     return _cdf(np.asarray(edges, np.float32), c.mu, c.rate, c.w)
 
 
-def window_layout(params: MixtureParams, *, max_symbol: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: the index into `HALF_WIDTHS` of its window, its centre symbol (int64), its escape scale."""
+def window_layout(params: MixtureParams, *, max_symbol: int) -> Layout:
+    """Per row: the window's half-width in bins (index into `HALF_WIDTHS`), centre, escape scale and bin shift."""
     return _layout(_components(params), max_symbol)
 
 
@@ -209,16 +252,19 @@ def window_layout(params: MixtureParams, *, max_symbol: int) -> tuple[np.ndarray
 class WindowChunk:
     """Tables for a group of rows sharing one window width.
 
-    ``probs[j, :width]`` are the probabilities of symbols ``lo[j] .. lo[j] + width - 1``
+    ``probs[j, :width]`` are the probabilities of bins ``lo[j] .. lo[j] + width - 1``
     (unnormalised float32, as ``Categorical(perfect=False)`` takes them) and
-    ``probs[j, width]`` is the escape entry; ``escape_scale[j]`` the scale of the tail
-    code (`tail`) an escaped symbol's distance beyond the window is coded with.
+    ``probs[j, width]`` is the escape entry; ``escape_scale[j]`` the scale (in bins) of the
+    tail code (`tail`) an escaped bin's distance beyond the window is coded with. Bin ``q``
+    holds symbols ``q << shift .. (q + 1 << shift) - 1``; a symbol's ``shift`` low bits
+    follow its bin, uniformly (``shift`` 0: a bin is a symbol).
     """
 
     rows: np.ndarray
     lo: np.ndarray
     probs: np.ndarray
     escape_scale: np.ndarray
+    shift: int = 0
 
     @property
     def width(self) -> int:
@@ -227,13 +273,14 @@ class WindowChunk:
 
 
 def _window_probs(
-    terms: tuple[np.ndarray, np.ndarray, np.ndarray], lo: np.ndarray, width: int, max_symbol: int
+    terms: tuple[np.ndarray, np.ndarray, np.ndarray], lo: np.ndarray, width: int, bins: int, shift: int
 ) -> np.ndarray:
-    """Float32 (N, width + 1): the window probabilities from ``lo`` plus the escape mass."""
-    edges = lo.astype(np.float32)[:, None] + (np.arange(width + 1, dtype=np.float32) - np.float32(0.5))
+    """Float32 (N, width + 1): the probabilities of bins ``lo ..`` (of ``bins``) plus the escape mass."""
+    f32 = np.float32
+    edges = (lo.astype(f32)[:, None] + np.arange(width + 1, dtype=f32)) * f32(1 << shift) - f32(0.5)
     cdf = _cdf(edges, *terms)
-    cdf[lo == 0, 0] = 0.0  # the end symbols own the tails beyond them
-    cdf[lo + width == max_symbol + 1, width] = 1.0
+    cdf[lo == 0, 0] = 0.0  # the end bins own the tails beyond them
+    cdf[lo + width == bins, width] = 1.0
     probs = np.empty((lo.shape[0], width + 1), np.float32)
     np.subtract(cdf[:, 1:], cdf[:, :-1], out=probs[:, :width])
     np.maximum(probs[:, :width], np.float32(0.0), out=probs[:, :width])
@@ -242,19 +289,22 @@ def _window_probs(
 
 
 def window_chunks(params: MixtureParams, *, max_symbol: int) -> Iterator[WindowChunk]:
-    """The window tables of every row, grouped by half-width then in row order, chunk by chunk."""
+    """The window tables of every row, grouped by bin shift and half-width, then in row order, chunk by chunk."""
     c = _components(params)
-    bucket, centre, escape_scale = _layout(c, max_symbol)
-    for b in np.flatnonzero(np.bincount(bucket, minlength=len(HALF_WIDTHS))):
+    lay = _layout(c, max_symbol)
+    group = lay.shift * len(HALF_WIDTHS) + lay.bucket
+    for key in np.flatnonzero(np.bincount(group)):
+        shift, b = divmod(int(key), len(HALF_WIDTHS))
         half = HALF_WIDTHS[b]
-        rows = np.flatnonzero(bucket == b)
-        width = min(2 * half + 1, max_symbol + 1)
-        lo_all = np.minimum(np.maximum(centre[rows] - half, 0), max_symbol + 1 - width)
+        rows = np.flatnonzero(group == key)
+        bins = (max_symbol + 1) >> shift
+        width = min(2 * half + 1, bins)
+        lo_all = np.minimum(np.maximum((lay.centre[rows] >> shift) - half, 0), bins - width)
         step = max(1, CHUNK_ELEMENTS // (width + 1))
         for start in range(0, rows.size, step):
             r, lo = rows[start : start + step], lo_all[start : start + step]
             terms = (c.mu[:, r], c.rate[:, r], c.w[:, r])
-            yield WindowChunk(r, lo, _window_probs(terms, lo, width, max_symbol), escape_scale[r])
+            yield WindowChunk(r, lo, _window_probs(terms, lo, width, bins, shift), lay.escape_scale[r], shift)
 
 
 def _log_sigmoid(z: np.ndarray) -> np.ndarray:

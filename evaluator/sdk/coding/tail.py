@@ -70,8 +70,8 @@ def encode_tail(coder: constriction.stream.queue.RangeEncoder, beyond: np.ndarra
     low, high = _split(k + np.maximum(g - 1, 0))
     coder.encode(below.astype(np.int32), _SIDE)
     coder.encode(g.astype(np.int32), _CATEGORICAL, np.broadcast_to(GROUP_PROBS, (v.size, GROUP_PROBS.size)).copy())
-    _encode_bits(coder, mantissa & ((np.int64(1) << low) - 1), low)
-    _encode_bits(coder, mantissa >> low, high)
+    encode_bits(coder, mantissa & ((np.int64(1) << low) - 1), low)
+    encode_bits(coder, mantissa >> low, high)
 
 
 def decode_tail(coder: constriction.stream.queue.RangeDecoder, scale: np.ndarray) -> np.ndarray:
@@ -81,20 +81,22 @@ def decode_tail(coder: constriction.stream.queue.RangeDecoder, scale: np.ndarray
     g = np.asarray(coder.decode(_CATEGORICAL, np.broadcast_to(GROUP_PROBS, (n, GROUP_PROBS.size)).copy()), np.int64)
     k = scale_bits(scale)
     low, high = _split(k + np.maximum(g - 1, 0))
-    mantissa = _decode_bits(coder, low) | (_decode_bits(coder, high) << low)
+    mantissa = decode_bits(coder, low) | (decode_bits(coder, high) << low)
     q = np.where(g > 0, (np.int64(1) << np.maximum(g - 1, 0)) + (mantissa >> k), 0)
     m = (q << k) | (mantissa & ((np.int64(1) << k) - 1))
     out: np.ndarray = np.where(below, -m - 1, m)
     return out
 
 
-def _encode_bits(coder: constriction.stream.queue.RangeEncoder, values: np.ndarray, nbits: np.ndarray) -> None:
+def encode_bits(coder: constriction.stream.queue.RangeEncoder, values: np.ndarray, nbits: np.ndarray) -> None:
+    """Append ``values[j]`` as ``nbits[j]`` uniform bits (0 to `LOW_BITS` each; 0: nothing)."""
     used = nbits > 0
     if used.any():
         coder.encode(values[used].astype(np.int32), _UNIFORM, (np.int64(1) << nbits[used]).astype(np.int32))
 
 
-def _decode_bits(coder: constriction.stream.queue.RangeDecoder, nbits: np.ndarray) -> np.ndarray:
+def decode_bits(coder: constriction.stream.queue.RangeDecoder, nbits: np.ndarray) -> np.ndarray:
+    """The values `encode_bits` wrote with these bit counts (int64)."""
     out = np.zeros(nbits.shape, np.int64)
     used = nbits > 0
     if used.any():
@@ -103,4 +105,4 @@ def _decode_bits(coder: constriction.stream.queue.RangeDecoder, nbits: np.ndarra
     return out
 
 
-__all__ = ["GROUP_PROBS", "bit_length", "decode_tail", "encode_tail", "scale_bits"]
+__all__ = ["GROUP_PROBS", "bit_length", "decode_bits", "decode_tail", "encode_bits", "encode_tail", "scale_bits"]
