@@ -17,6 +17,7 @@ from evaluator.core.tracks import Track
 from evaluator.results.records import ResultRecord, ResultStore
 from evaluator.run.evaluate import ImageRun, evaluate_image
 from evaluator.run.inprocess import evaluate_inprocess
+from evaluator.sandbox.profiles import Profile
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def evaluate_baselines(
     source: Any,
     store: ResultStore | str,
     *,
-    profile: str = "cpu-1",
+    profile: str | Profile = "cpu-1",
     inprocess: bool = False,
     progress_for: ProgressFactory | None = None,
     image_progress: Callable[[str], None] | None = None,

@@ -187,6 +187,7 @@ def test_committed_checkpoint_round_trip(track: str) -> None:
     assert_checkpoint_round_trip("pixelcnn", track)
 
 
+@pytest.mark.slow  # a training run, validated on the real (packaged) frames too (~6 s)
 def test_training_writes_a_checkpoint_that_codes(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from baselines.neural.train import main
 

@@ -131,6 +131,7 @@ def test_committed_checkpoints_are_small_and_load():
         assert math.isfinite(meta["val_bpp"]) and meta["steps"] > 0
 
 
+@pytest.mark.slow  # recomputes an estimate with the shipped VDM weights (~6 s)
 def test_shipped_estimates_cover_the_paper_tracks_and_recompute(tmp_path):
     entries = {e["track"]: e for e in shipped_entries()}
     assert set(entries) == set(PAPER_TRACKS)
