@@ -2,9 +2,10 @@
 
 On a machine with an NVIDIA GPU and torch (no Docker needed):
 
-1. trains IDF in the paper's configuration (upstream dense block, 54 M parameters) on the
-   synthetic default for ``--minutes`` on the GPU, from the same trainer as the shipped
-   checkpoints (``baselines.neural.train.Run``);
+1. trains each of ``--models`` (default IDF) in the paper's configuration (IDF: upstream dense
+   block, 54 M parameters; L3C 4 M; PixelCNN++ 53.6 M, three resolutions) on the synthetic
+   default for ``--minutes`` on the GPU, from the same trainer as the shipped checkpoints
+   (``baselines.neural.train.Run``);
 2. turns it into the exact codec the images serve (``baselines.neural.exact``) and times
    encode and decode of a ``--crop`` x ``--crop`` frame per megapixel on the GPU and on the CPU;
 3. decodes the GPU-encoded stream on the CPU (and the CPU one on the GPU) and says whether
@@ -65,28 +66,46 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, default=3.0, help="training time on the GPU")
     ap.add_argument("--crop", type=int, default=256, help="side of the frame coded (GPU and CPU)")
     ap.add_argument("--track", default="hubble")
+    ap.add_argument("--models", default="idf",
+                    help="comma-separated: idf, l3c, pixelcnn (the paper's PixelCNN++ decodes by one full pass per "
+                         "pixel: give it a small --crop, e.g. 64)")
     ap.add_argument("--smoke", action="store_true",
                     help="a dry run of the same steps on the CPU with IDF's tiny configuration (the test suite's)")
     a = ap.parse_args(argv)
+    models = [m.strip() for m in a.models.split(",") if m.strip()]
+    unknown = [m for m in models if m not in MODELS or m == "vdm"]
+    if unknown or not models:
+        ap.error(f"--models: unknown {', '.join(unknown) or '(none given)'}; choose from idf, l3c, pixelcnn")
     if a.smoke:
-        return _report(_measure(torch.device("cpu"), "tiny", a.minutes, a.crop, a.track))
+        return _report(_measure_all(torch.device("cpu"), models, "tiny", a.minutes, a.crop, a.track))
     if not torch.cuda.is_available():
         print(f"no GPU: torch {torch.__version__} (CUDA build {torch.version.cuda or 'none'}) finds no CUDA device; "
               "nothing measured. Run scripts/gpu_check.sh on a machine with an NVIDIA GPU and torch.")
         return 0
-    return _report(_measure(torch.device("cuda"), "paper", a.minutes, a.crop, a.track))
+    return _report(_measure_all(torch.device("cuda"), models, "paper", a.minutes, a.crop, a.track))
 
 
-def _measure(gpu: torch.device, config_name: str, minutes: float, crop: int, track: str) -> dict[str, Any]:
-    """Train on ``gpu`` (the CPU in a smoke run), then code a frame there and on the CPU, and across."""
+def _measure_all(gpu: torch.device, models: list[str], config_name: str, minutes: float, crop: int,
+                 track: str) -> dict[str, Any]:
+    """Every model's `_measure`, one after the other; the first model's figures also at the top level."""
     summary: dict[str, Any] = {
         "torch": torch.__version__, "config": config_name, "cpu_threads": torch.get_num_threads(),
         "gpu": torch.cuda.get_device_name(0) if gpu.type == "cuda" else "none (smoke run)"}
-    plan = training_plan("idf", track)
+    per_model = {m: _measure(gpu, m, config_name, minutes, crop, track) for m in models}
+    summary.update(per_model[models[0]])
+    summary["models"] = per_model
+    return summary
+
+
+def _measure(gpu: torch.device, kind: str, config_name: str, minutes: float, crop: int,
+             track: str) -> dict[str, Any]:
+    """Train ``kind`` on ``gpu`` (the CPU in a smoke run), then code a frame there and on the CPU, and across."""
+    summary: dict[str, Any] = {"model": kind}
+    plan = training_plan(kind, track)
     data = load_images("synthetic", list(plan.tracks), frames=plan.frames, residual_input=plan.residual_input)
-    config = named_config("idf", config_name)
-    hp = dict(MODELS["idf"].hparams)
-    run = Run("idf", config, "direct", plan.frames, data, hp, gpu, seed=0)
+    config = named_config(kind, config_name)
+    hp = dict(MODELS[kind].hparams)
+    run = Run(kind, config, "direct", plan.frames, data, hp, gpu, seed=0)
     summary["params"] = common.count_params(run.model)
     start_bpp = run.val_bpp()
     run.train_for(minutes * 60.0)
@@ -96,7 +115,8 @@ def _measure(gpu: torch.device, config_name: str, minutes: float, crop: int, tra
     mp = frame.size / 1e6
     model = run.model.to("cpu")
     # "cuda": the GPU's codec (in a smoke run the CPU stands in for it), "cpu": the CPU's, same weights
-    codecs = {side: NeuralCodec(make_exact(model), "idf", "direct", label=f"{config_name}-gpu-check", device=dev)
+    codecs = {side: NeuralCodec(make_exact(model), kind, "direct", frames=plan.frames,
+                                residual_input=plan.residual_input, label=f"{config_name}-gpu-check", device=dev)
               for side, dev in (("cuda", gpu.type), ("cpu", "cpu"))}
     streams: dict[str, bytes] = {}
     for dev, codec in codecs.items():

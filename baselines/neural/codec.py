@@ -222,7 +222,7 @@ class NeuralCodec:
 def codec_device() -> str:
     """The device the evaluator granted (``ASTROCOMPRESS_GPUS``, CONTRACT.md §3): ``"cuda"`` when it is at least
     one and torch sees a GPU, else ``"cpu"`` (the variable absent, as outside the sandbox: the CPU). Only models
-    whose chunk coder handles a device (``ModelSpec.gpu``: IDF) take it; L3C and PixelCNN++ code on the CPU."""
+    whose chunk coder handles a device (``ModelSpec.gpu``: IDF, L3C, PixelCNN++) take it."""
     try:
         gpus = int(os.environ.get("ASTROCOMPRESS_GPUS", "0"))
     except ValueError:

@@ -242,17 +242,17 @@ class L3C(nn.Module):
         xn = u / s.view(-1, 1, 1, 1)
         lat = self.encode_latents(xn)
         b, _, h, w = lat[-1][1].shape
-        top_idx = lat[-1][1].reshape(-1).numpy().astype(np.int64)
+        top_idx = lat[-1][1].reshape(-1).cpu().numpy().astype(np.int64)
         probs = probabilities(self.top_logit_grid(b, h, w))
         enc.encode_categorical(top_idx, probs)
         tally.add_categorical(top_idx, probs)
         head, logits = self.run_decoders([v for v, _ in lat])
         for scale in range(len(lat) - 2, -1, -1):
-            idx = lat[scale][1].reshape(-1).numpy().astype(np.int64)
+            idx = lat[scale][1].reshape(-1).cpu().numpy().astype(np.int64)
             p = probabilities(logits[scale])
             enc.encode_categorical(idx, p)
             tally.add_categorical(idx, p)
-        x = (u + offset.view(*offset.shape, 1, 1)).numpy().astype(np.int64)
+        x = (u + offset.view(*offset.shape, 1, 1)).cpu().numpy().astype(np.int64)
         for c in range(self.in_channels):
             mp = self._pixel_rows(head, xn, s, c, offset)
             enc.encode(x[:, c].reshape(-1), mp)
@@ -264,25 +264,25 @@ class L3C(nn.Module):
         side = size >> self.cfg.scales
         lat_c = self.cfg.latent_channels
         top_p = probabilities(self.top_logit_grid(b, side, side))
-        top = torch.from_numpy(dec.decode_categorical(top_p)).view(b, lat_c, side, side)
+        top = torch.from_numpy(dec.decode_categorical(top_p)).to(s.device).view(b, lat_c, side, side)
         values: list[torch.Tensor] = [torch.empty(0)] * (self.cfg.scales - 1) + [self.centers[top]]
 
         def decode(scale: int, logits: torch.Tensor) -> torch.Tensor:
-            idx = torch.from_numpy(dec.decode_categorical(probabilities(logits))).view(logits.shape[:-1])
+            idx = torch.from_numpy(dec.decode_categorical(probabilities(logits))).to(s.device).view(logits.shape[:-1])
             return self.centers[idx]
 
         head, _ = self.run_decoders(values, decode)
         s4 = s.view(-1, 1, 1, 1)
-        xn = torch.zeros(b, self.in_channels, size, size, dtype=s.dtype)
-        u = torch.zeros(b, self.in_channels, size, size, dtype=s.dtype)
+        xn = torch.zeros(b, self.in_channels, size, size, dtype=s.dtype, device=s.device)
+        u = torch.zeros(b, self.in_channels, size, size, dtype=s.dtype, device=s.device)
         for c in range(self.in_channels):
             mp = self._pixel_rows(head, xn, s, c, offset)
-            x = torch.from_numpy(dec.decode(mp).astype(np.float32)).to(s.dtype).view(b, size, size)
+            x = torch.from_numpy(dec.decode(mp).astype(np.float32)).to(s.device, s.dtype).view(b, size, size)
             u[:, c] = x - offset[:, c].view(-1, 1, 1)
             xn[:, c] = u[:, c] / s4[:, 0]
         return u
 
 
 SPEC = ModelSpec("l3c", "L3C", lambda config, channels: L3C(L3CConfig(**config), channels), L3C_CONFIGS,
-                 {"optimizer": "rmsprop", "lr": 1e-4, "batch": 256, "decay": 0.999})
+                 {"optimizer": "rmsprop", "lr": 1e-4, "batch": 256, "decay": 0.999}, gpu=True)
 """The paper's RMSprop at 1e-4, batch 256 (Supplement C)."""

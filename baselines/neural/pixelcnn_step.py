@@ -59,7 +59,7 @@ class _Matmul:
     def __init__(self, conv: nn.Module, unit: float) -> None:
         inner = _inner(conv)
         w = inner.weight
-        b = inner.bias if inner.bias is not None else torch.zeros(w.shape[0], dtype=w.dtype)
+        b = inner.bias if inner.bias is not None else torch.zeros(w.shape[0], dtype=w.dtype, device=w.device)
         flat = w.permute(0, 3, 2, 1)  # (out, kw, kh, in)
         self.wt = [flat.flip(2).reshape(w.shape[0], -1).t().contiguous(),
                    flat.reshape(w.shape[0], -1).t().contiguous()]
@@ -86,8 +86,9 @@ class _Block:
     def __init__(self, g: GatedResnet, n: int, width: int, pad: tuple[int, int], dtype: torch.dtype,
                  unit: float) -> None:
         cols = width + pad[0] + pad[1]
-        self.rin = torch.zeros(n, cols, 2, _inner(g.conv_in).weight.shape[1], dtype=dtype)
-        self.rout = torch.zeros(n, cols, 2, _inner(g.conv_out).weight.shape[1], dtype=dtype)
+        dev = _inner(g.conv_in).weight.device
+        self.rin = torch.zeros(n, cols, 2, _inner(g.conv_in).weight.shape[1], dtype=dtype, device=dev)
+        self.rout = torch.zeros(n, cols, 2, _inner(g.conv_out).weight.shape[1], dtype=dtype, device=dev)
         self.conv_in, self.conv_out = _Matmul(g.conv_in, unit), _Matmul(g.conv_out, unit)
         self.skip = _Matmul(g.skip, unit) if g.skip is not None else None
         self.slot = 1
@@ -114,9 +115,10 @@ class CachedPixelCNN:
         self.m, self.n, self.size = model, n, size
         self.exact = isinstance(_inner(model.u_init), ExactConv2d)
         self.unit = GRID if self.exact else 1.0  # activations are kept in these units
-        self.dtype = model.head.weight.dtype
+        self.dtype, self.device = model.head.weight.dtype, model.head.weight.device
         cin = model.in_channels + 1
-        self.x = torch.zeros(n, size + 2, 3, cin, dtype=self.dtype)  # rows i-2, i-1, i; a zero column each side
+        # rows i-2, i-1, i; a zero column each side
+        self.x = torch.zeros(n, size + 2, 3, cin, dtype=self.dtype, device=self.device)
 
         def blocks(gs: nn.Module, pad: tuple[int, int]) -> list[_Block]:
             return [_Block(cast(GatedResnet, g), n, size, pad, self.dtype, self.unit) for g in cast(nn.ModuleList, gs)]
@@ -161,7 +163,7 @@ class CachedPixelCNN:
         for b in (*self.u_up, *self.u_down, *self.ul_up, *self.ul_down):
             b.next_row()
         f = self.m.cfg.filters
-        u = (torch.zeros(self.n, self.size, f, dtype=self.dtype) if i == 0
+        u = (torch.zeros(self.n, self.size, f, dtype=self.dtype, device=self.device) if i == 0
              else self.u_init.row(self.x[:, :, 0:2].contiguous(), self.size))
         us = [u]
         for b in self.u_up:
@@ -190,7 +192,7 @@ class CachedPixelCNN:
         if i != self.row:
             raise ValueError(f"call start_row({i}) before the pixels of row {i}")
         f = self.m.cfg.filters
-        ul = torch.zeros(self.n, f, dtype=self.dtype)
+        ul = torch.zeros(self.n, f, dtype=self.dtype, device=self.device)
         if i > 0:
             ul = ul + self.ul_v(self.x[:, j : j + 3, 1:2])
         if j > 0:
@@ -229,7 +231,7 @@ class FullPassPixelCNN:
             raise ValueError("the full-pass decoder needs the model in eval() mode (no dropout)")
         self.m, self.row = model, -1
         self.dtype = model.head.weight.dtype
-        self.xn = torch.zeros(n, model.in_channels, size, size, dtype=self.dtype)
+        self.xn = torch.zeros(n, model.in_channels, size, size, dtype=self.dtype, device=model.head.weight.device)
         self._heads = None if known is None else model(known.to(self.dtype))
 
     def start_row(self, i: int) -> None:

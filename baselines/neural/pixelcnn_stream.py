@@ -40,7 +40,7 @@ from evaluator.sdk.coding import (
 
 
 def _f32(t: torch.Tensor) -> np.ndarray:
-    return np.ascontiguousarray(t.numpy(), np.float32)
+    return np.ascontiguousarray(t.cpu().numpy(), np.float32)
 
 
 def mixture_rows(model: PixelCNNNetwork, head: torch.Tensor, xn: torch.Tensor, c: int, s: torch.Tensor,
@@ -53,9 +53,9 @@ def mixture_rows(model: PixelCNNNetwork, head: torch.Tensor, xn: torch.Tensor, c
     return MixtureParams(_f32(m * s.view(-1, 1) + off[:, c].view(-1, 1)), _f32(ls + log_s.view(-1, 1)), _f32(lg))
 
 
-def log_scales(codes: np.ndarray, dtype: torch.dtype) -> torch.Tensor:
+def log_scales(codes: np.ndarray, dtype: torch.dtype, device: torch.device | str = "cpu") -> torch.Tensor:
     """log(scale) per patch from its scale code: ``code * ln2 / 4``."""
-    return torch.from_numpy(codes.astype(np.float64)).to(dtype) * LN2_OVER_STEPS
+    return torch.from_numpy(codes.astype(np.float64)).to(device, dtype) * LN2_OVER_STEPS
 
 
 def real_pixels(grid: PatchGrid) -> np.ndarray:
@@ -70,10 +70,11 @@ def pixelcnn_encode(model: PixelCNNNetwork, u: torch.Tensor, s: torch.Tensor, co
                     real: np.ndarray, enc: MixtureRangeEncoder, tally: Tally, max_symbol: int) -> None:
     """``u = x - offset`` (N, C, S, S) in the model's dtype, scales (N,), scale codes (N,), offsets (N, C),
     ``real`` (N, S, S) the pixels in the frame."""
-    u = u * torch.from_numpy(real[:, None]).to(u.dtype)  # padding -> the offset (u = 0), as the decoder sees it
+    # padding -> the offset (u = 0), as the decoder sees it
+    u = u * torch.from_numpy(real[:, None]).to(u.device, u.dtype)
     xn = u / s.view(-1, 1, 1, 1)
-    log_s = log_scales(codes, u.dtype)
-    x = (u + off.view(*off.shape, 1, 1)).numpy().astype(np.int64)
+    log_s = log_scales(codes, u.dtype, u.device)
+    x = (u + off.view(*off.shape, 1, 1)).cpu().numpy().astype(np.int64)
     n, size = u.shape[0], u.shape[-1]
     cache = pixel_stepper(model, n, size, known=xn)
     for i, j in _steps(real):
@@ -111,24 +112,25 @@ def pixelcnn_decode(model: PixelCNNNetwork, s: torch.Tensor, codes: np.ndarray, 
     """Decoded ``u`` (N, C, S, S) in the model's dtype."""
     cache = pixel_stepper(model, n, size)
     channels = model.in_channels
-    dtype = cache.dtype
-    log_s = log_scales(codes, dtype)
-    u = torch.zeros(n, channels, size, size, dtype=dtype)
+    dtype, dev = cache.dtype, s.device
+    log_s = log_scales(codes, dtype, dev)
+    u = torch.zeros(n, channels, size, size, dtype=dtype, device=dev)
     for i, j in _steps(real):
         if j == 0:
             cache.start_row(i)
         h = cache.head(i, j)
-        xp = torch.zeros(n, channels, dtype=dtype)
+        xp = torch.zeros(n, channels, dtype=dtype, device=dev)
         rows = _coded(real[:, i, j])
         for c in range(channels):
             mp = mixture_rows(model, h, xp, c, s, log_s, off)
             if rows is None:
-                uc = torch.from_numpy(dec.decode(mp).astype(np.float64)).to(dtype) - off[:, c]
+                uc = torch.from_numpy(dec.decode(mp).astype(np.float64)).to(dev, dtype) - off[:, c]
             else:
-                uc = torch.zeros(n, dtype=dtype)
+                uc = torch.zeros(n, dtype=dtype, device=dev)
                 if rows.size:
-                    idx = torch.from_numpy(rows)
-                    uc[idx] = torch.from_numpy(dec.decode(mp.take(rows)).astype(np.float64)).to(dtype) - off[idx, c]
+                    idx = torch.from_numpy(rows).to(dev)
+                    got = torch.from_numpy(dec.decode(mp.take(rows)).astype(np.float64)).to(dev, dtype)
+                    uc[idx] = got - off[idx, c]
             u[:, c, i, j] = uc
             xp[:, c] = uc / s
         cache.put(j, xp)

@@ -27,6 +27,7 @@ from evaluator.core.checksums import file_sha256
 from evaluator.core.manifest import LABEL_MODES, MODES
 from evaluator.core.settings import cache_dir
 from evaluator.core.versions import CONTRACT_VERSION
+from evaluator.images.build_lock import build_lock
 from evaluator.images.codec_base import LABEL_CONTRACT, LABEL_INPUTS, REPOSITORIES, Variant, ensure_base_image
 from evaluator.images.engine import (
     ImageBuildError,
@@ -121,21 +122,24 @@ def build_codec_image(folder: Path, *, tag: str | None = None, progress: Progres
     declared = manifest.get("modes", ["lossless"])
     modes = ",".join(m for m in MODES if isinstance(declared, list) and m in declared) or "lossless"
     client = docker_client()
-    if image_exists(client, final_tag):
-        info = client.api.inspect_image(final_tag)
-        labels = (info.get("Config") or {}).get("Labels") or {}
-        if labels.get(LABEL_INPUTS) == digest:
-            report(progress, f"{final_tag} is up to date")
-            return _built(final_tag, info)
-    report(progress, f"building {final_tag} from {folder}")
-    stream_build(
-        client, folder, final_tag,
-        buildargs={"BASE_IMAGE": base_tag},
-        labels={LABEL_INPUTS: digest, LABEL_CONTRACT: CONTRACT_VERSION, LABEL_BASE: base_tag, LABEL_NAME: name,
-                LABEL_MODES: modes},
-        progress=progress,
-    )
-    return _built(final_tag, client.api.inspect_image(final_tag))
+    # one build of these inputs at a time on this machine: two evaluators (or test workers) asking for the same
+    # image get the same one, never a second build that re-tags it under the first one's running containers
+    with build_lock(f"codec-{digest[:16]}"):
+        if image_exists(client, final_tag):
+            info = client.api.inspect_image(final_tag)
+            labels = (info.get("Config") or {}).get("Labels") or {}
+            if labels.get(LABEL_INPUTS) == digest:
+                report(progress, f"{final_tag} is up to date")
+                return _built(final_tag, info)
+        report(progress, f"building {final_tag} from {folder}")
+        stream_build(
+            client, folder, final_tag,
+            buildargs={"BASE_IMAGE": base_tag},
+            labels={LABEL_INPUTS: digest, LABEL_CONTRACT: CONTRACT_VERSION, LABEL_BASE: base_tag, LABEL_NAME: name,
+                    LABEL_MODES: modes},
+            progress=progress,
+        )
+        return _built(final_tag, client.api.inspect_image(final_tag))
 
 
 def _built(tag: str, info: dict[str, Any]) -> BuiltImage:

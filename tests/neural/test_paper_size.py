@@ -93,6 +93,15 @@ def test_codec_takes_its_device_from_the_grant(monkeypatch: pytest.MonkeyPatch) 
     assert codec_device() == ("cuda" if torch.cuda.is_available() else "cpu")  # a grant without a GPU: the CPU
 
 
+def test_every_neural_baseline_codes_on_the_granted_device() -> None:
+    """IDF, L3C and PixelCNN++ all move their chunks to the model's device (`ModelSpec.gpu`): a model that
+    codes only on the CPU would ignore a gpu-1 grant silently."""
+    from baselines.catalog import NEURAL_BASELINES  # noqa: PLC0415
+    from baselines.neural.models import MODELS  # noqa: PLC0415
+
+    assert NEURAL_BASELINES and all(MODELS[name].gpu for name in NEURAL_BASELINES)
+
+
 @pytest.mark.slow
 def test_gpu_check_steps_run_as_a_cpu_smoke_run() -> None:
     """The GPU script's own steps (train, code on both sides, decode across) on the CPU with IDF tiny."""
@@ -103,9 +112,15 @@ def test_gpu_check_steps_run_as_a_cpu_smoke_run() -> None:
 
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.run([sys.executable, str(root / "scripts" / "gpu_check.py"), "--smoke", "--minutes", "0.02",
-                           "--crop", "64"], capture_output=True, text=True, timeout=300, cwd=root)
+                           "--crop", "64", "--models", "idf,l3c,pixelcnn"], capture_output=True, text=True, timeout=300,
+                          cwd=root)
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads(proc.stdout[proc.stdout.index("{"):])
     assert summary["config"] == "tiny" and summary["training"]["steps"] >= 1
     assert summary["cuda"]["round_trip_exact"] and summary["cpu"]["round_trip_exact"]
     assert summary["same_stream_on_both_devices"] and summary["gpu_stream_decoded_on_cpu"]["exact"]
+    # every model's device path runs the same steps (on a GPU machine: GPU and CPU, and across)
+    assert sorted(summary["models"]) == ["idf", "l3c", "pixelcnn"]
+    for kind, m in summary["models"].items():
+        assert m["model"] == kind and m["cuda"]["round_trip_exact"] and m["cpu"]["round_trip_exact"], kind
+        assert m["same_stream_on_both_devices"] and m["cpu_stream_decoded_on_gpu"]["exact"], kind
