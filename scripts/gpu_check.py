@@ -70,10 +70,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma-separated: idf, l3c, pixelcnn (the paper's PixelCNN++ decodes by one full pass per "
                          "pixel: give it a small --crop, e.g. 64)")
     ap.add_argument("--smoke", action="store_true",
-                    help="a dry run of the same steps on the CPU with IDF's tiny configuration (the test suite's)")
+                    help="a dry run of the same steps on the CPU, each model's tiny configuration (the tests')")
     a = ap.parse_args(argv)
     models = [m.strip() for m in a.models.split(",") if m.strip()]
-    unknown = [m for m in models if m not in MODELS or m == "vdm"]
+    unknown = [m for m in models if m not in MODELS]
     if unknown or not models:
         ap.error(f"--models: unknown {', '.join(unknown) or '(none given)'}; choose from idf, l3c, pixelcnn")
     if a.smoke:
