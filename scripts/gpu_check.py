@@ -12,7 +12,7 @@ On a machine with an NVIDIA GPU and torch (no Docker needed):
    both are bit-exact: the GPU -> CPU policy of CONTRACT.md §3 (cpu-decode) measured here.
 
 Without a GPU it prints one "no GPU" line and exits 0. Prints a JSON summary last (and writes
-it to ``$OUT/gpu_check.json`` when ``OUT`` is set, as on the lent machines).
+it to ``$OUT/gpu_check-<models>.json`` when ``OUT`` is set, as on the lent machines).
 """
 
 from __future__ import annotations
@@ -137,8 +137,8 @@ def _measure(gpu: torch.device, kind: str, config_name: str, minutes: float, cro
 def _report(summary: dict[str, Any]) -> int:
     text = json.dumps(summary, indent=2)
     print(text)
-    if os.environ.get("OUT"):
-        Path(os.environ["OUT"], "gpu_check.json").write_text(text + "\n")
+    if os.environ.get("OUT"):  # one file per set of models: several calls in one device command keep each
+        Path(os.environ["OUT"], f"gpu_check-{'-'.join(summary['models'])}.json").write_text(text + "\n")
     return 0
 
 

@@ -49,7 +49,6 @@ from baselines.neural.data import (
     validation_patches,
 )
 from baselines.neural.models import MODELS, frames_as_channels
-from baselines.neural.real_val import real_frames_or_reason, real_val_block
 from baselines.neural.real_val_sidecar import with_validation
 from baselines.neural.track_plan import CheckpointPlan, checkpoint_plan
 from baselines.neural.validation import batch_bits, evaluate
@@ -218,6 +217,10 @@ def main(argv: list[str] | None = None) -> Path:
     path = a.out or CHECKPOINT_DIR / plan.filename
     run.model.to("cpu")
     # the second validation set: the real (packaged) frames, measured as ``evaluate`` measures the synthetic one
+    # (imported here: it codes the frames with RICE and JPEG-XL max through imagecodecs, which a machine that only
+    # trains, such as a lent GPU machine running scripts/gpu_check.sh, need not have)
+    from baselines.neural.real_val import real_frames_or_reason, real_val_block  # noqa: PLC0415
+
     meta = with_validation(meta, real_val_block(run.model, meta, real_frames_or_reason()))
     meta = save_checkpoint(path, run.model, meta)
     log.info("wrote %s: %s %s, %d steps, val %.4f bpp, sha256 %s", path, a.model, best, run.steps, val,
