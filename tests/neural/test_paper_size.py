@@ -112,7 +112,7 @@ def test_gpu_check_steps_run_as_a_cpu_smoke_run() -> None:
 
     root = Path(__file__).resolve().parents[2]
     # as on a lent GPU machine, without imagecodecs (scripts/gpu_wheels.sh carries only what the check imports)
-    args = ["gpu_check.py", "--smoke", "--minutes", "0.02", "--crop", "64", "--models", "idf,l3c,pixelcnn"]
+    args = ["gpu_check.py", "--smoke", "--minutes", "0.02", "--crop", "32", "--models", "idf,l3c,pixelcnn"]
     code = (f"import runpy, sys; sys.modules['imagecodecs'] = None; sys.argv = {args!r}; "
             f"runpy.run_path({str(root / 'scripts' / 'gpu_check.py')!r}, run_name='__main__')")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=root)
