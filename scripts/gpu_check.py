@@ -67,15 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--crop", type=int, default=256, help="side of the frame coded (GPU and CPU)")
     ap.add_argument("--track", default="hubble")
     ap.add_argument("--models", default="idf",
-                    help="comma-separated: idf, l3c, pixelcnn (the paper's PixelCNN++ decodes by one full pass per "
-                         "pixel: give it a small --crop, e.g. 64)")
+                    help=f"comma-separated, of {', '.join(MODELS)} (the paper's PixelCNN++ decodes by one full pass "
+                         "per pixel: give it a small --crop, e.g. 32)")
     ap.add_argument("--smoke", action="store_true",
                     help="a dry run of the same steps on the CPU, each model's tiny configuration (the tests')")
     a = ap.parse_args(argv)
     models = [m.strip() for m in a.models.split(",") if m.strip()]
     unknown = [m for m in models if m not in MODELS]
     if unknown or not models:
-        ap.error(f"--models: unknown {', '.join(unknown) or '(none given)'}; choose from idf, l3c, pixelcnn")
+        ap.error(f"--models: unknown {', '.join(unknown) or '(none given)'}; choose from {', '.join(MODELS)}")
     if a.smoke:
         return _report(_measure_all(torch.device("cpu"), models, "tiny", a.minutes, a.crop, a.track))
     if not torch.cuda.is_available():
@@ -87,13 +87,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _measure_all(gpu: torch.device, models: list[str], config_name: str, minutes: float, crop: int,
                  track: str) -> dict[str, Any]:
-    """Every model's `_measure`, one after the other; the first model's figures also at the top level."""
+    """Every model's `_measure`, one after the other, under ``models``."""
     summary: dict[str, Any] = {
         "torch": torch.__version__, "config": config_name, "cpu_threads": torch.get_num_threads(),
         "gpu": torch.cuda.get_device_name(0) if gpu.type == "cuda" else "none (smoke run)"}
-    per_model = {m: _measure(gpu, m, config_name, minutes, crop, track) for m in models}
-    summary.update(per_model[models[0]])
-    summary["models"] = per_model
+    summary["models"] = {m: _measure(gpu, m, config_name, minutes, crop, track) for m in models}
     return summary
 
 

@@ -59,6 +59,15 @@ def _every_portable_env_when_marked(request: pytest.FixtureRequest, monkeypatch:
 
 
 @pytest.fixture(scope="session")
+def one_round_trip_profile():
+    """``cpu-1`` timing each item once, for sandbox tests that compare bytes and records (not seconds) with the
+    in-process run."""
+    from evaluator.sandbox.profiles import PROFILES  # noqa: PLC0415
+
+    return PROFILES["cpu-1"].replace(timing_repeats=1)
+
+
+@pytest.fixture(scope="session")
 def docker_client():
     """The Docker SDK client of the engine the real-container tests run on (skipped without one)."""
     import docker  # noqa: PLC0415  (heavy, optional: only the Docker tests import it)

@@ -221,8 +221,8 @@ class NeuralCodec:
 
 def codec_device() -> str:
     """The device the evaluator granted (``ASTROCOMPRESS_GPUS``, CONTRACT.md §3): ``"cuda"`` when it is at least
-    one and torch sees a GPU, else ``"cpu"`` (the variable absent, as outside the sandbox: the CPU). Only models
-    whose chunk coder handles a device (``ModelSpec.gpu``: IDF, L3C, PixelCNN++) take it."""
+    one and torch sees a GPU, else ``"cpu"`` (the variable absent, as outside the sandbox: the CPU). Every model's
+    chunk coder runs on it (`baselines.neural.model_api.NeuralModel`)."""
     try:
         gpus = int(os.environ.get("ASTROCOMPRESS_GPUS", "0"))
     except ValueError:
@@ -246,7 +246,7 @@ def codec_from_checkpoint(ckpt: Checkpoint, *, exact: bool = False) -> NeuralCod
     model = make_exact(ckpt.model) if exact or MODELS[str(m["model"])].always_exact else ckpt.model
     return NeuralCodec(model=model, kind=str(m["model"]), variant=str(m["variant"]), frames=int(m.get("frames", 1)),
                        residual_input=bool(m.get("residual_input", False)), weights_sha256=ckpt.sha256,
-                       label=str(m["dataset"]), device=codec_device() if MODELS[str(m["model"])].gpu else "cpu")
+                       label=str(m["dataset"]), device=codec_device())
 
 
 def load_codec(model: str = "idf", track: str = "hubble", *, path: str | Path | None = None,

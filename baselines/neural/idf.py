@@ -301,7 +301,7 @@ def _centred(params: Params) -> tuple[torch.Tensor, MixtureParams]:
 
 
 SPEC = ModelSpec("idf", "IDF", lambda config, channels: IDF(IDFConfig(**config), channels), IDF_CONFIGS,
-                 {"optimizer": "adamax", "lr": 1e-3, "batch": 256, "decay": 0.999}, gpu=True)
+                 {"optimizer": "adamax", "lr": 1e-3, "batch": 256, "decay": 0.999})
 """The paper's Adamax at 1e-3, batch 256, lr x0.999 per epoch (Supplement C)."""
 
 __all__ = ["IDF", "IDFConfig", "IDF_CONFIGS", "Params", "SPEC"]

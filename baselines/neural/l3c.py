@@ -284,5 +284,5 @@ class L3C(nn.Module):
 
 
 SPEC = ModelSpec("l3c", "L3C", lambda config, channels: L3C(L3CConfig(**config), channels), L3C_CONFIGS,
-                 {"optimizer": "rmsprop", "lr": 1e-4, "batch": 256, "decay": 0.999}, gpu=True)
+                 {"optimizer": "rmsprop", "lr": 1e-4, "batch": 256, "decay": 0.999})
 """The paper's RMSprop at 1e-4, batch 256 (Supplement C)."""

@@ -41,7 +41,11 @@ class Chunk:
 
 
 class NeuralModel(Protocol):
-    """A trained network that is also a chunk coder (`Chunk`); encoder and decoder run it on the same tensors."""
+    """A trained network that is also a chunk coder (`Chunk`); encoder and decoder run it on the same tensors.
+
+    The chunk's tensors (``u``, ``Chunk.s``, ``Chunk.offset``) are on the model's device (the CPU, or the GPU the
+    evaluator granted: `baselines.neural.codec.codec_device`); the coder is numpy on the CPU, so a chunk coder
+    moves what it codes to the CPU and what it decodes back to the model's device."""
 
     in_channels: int
 
@@ -73,7 +77,6 @@ class ModelSpec:
     hparams: Mapping[str, Any]  # the paper's optimizer, lr, batch, decay per epoch
     chunk: int = 256  # patches coded together (the same chunks in encoder and decoder)
     always_exact: bool = False  # run through `baselines.neural.exact` even in process (encoder and decoder differ)
-    gpu: bool = False  # its chunk coder moves tensors to and from the model's device (else it codes on the CPU)
 
     def config(self, name: str) -> dict[str, Any]:
         if name not in self.configs:

@@ -93,18 +93,9 @@ def test_codec_takes_its_device_from_the_grant(monkeypatch: pytest.MonkeyPatch) 
     assert codec_device() == ("cuda" if torch.cuda.is_available() else "cpu")  # a grant without a GPU: the CPU
 
 
-def test_every_neural_baseline_codes_on_the_granted_device() -> None:
-    """IDF, L3C and PixelCNN++ all move their chunks to the model's device (`ModelSpec.gpu`): a model that
-    codes only on the CPU would ignore a gpu-1 grant silently."""
-    from baselines.catalog import NEURAL_BASELINES  # noqa: PLC0415
-    from baselines.neural.models import MODELS  # noqa: PLC0415
-
-    assert NEURAL_BASELINES and all(MODELS[name].gpu for name in NEURAL_BASELINES)
-
-
 @pytest.mark.slow
 def test_gpu_check_steps_run_as_a_cpu_smoke_run() -> None:
-    """The GPU script's own steps (train, code on both sides, decode across) on the CPU with IDF tiny."""
+    """The GPU script's own steps (train, code on both sides, decode across) on the CPU, each model tiny."""
     import json  # noqa: PLC0415
     import subprocess  # noqa: PLC0415
     import sys  # noqa: PLC0415
@@ -118,11 +109,11 @@ def test_gpu_check_steps_run_as_a_cpu_smoke_run() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=root)
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads(proc.stdout[proc.stdout.index("{"):])
-    assert summary["config"] == "tiny" and summary["training"]["steps"] >= 1
-    assert summary["cuda"]["round_trip_exact"] and summary["cpu"]["round_trip_exact"]
-    assert summary["same_stream_on_both_devices"] and summary["gpu_stream_decoded_on_cpu"]["exact"]
+    assert summary["config"] == "tiny"
     # every model's device path runs the same steps (on a GPU machine: GPU and CPU, and across)
     assert sorted(summary["models"]) == ["idf", "l3c", "pixelcnn"]
     for kind, m in summary["models"].items():
-        assert m["model"] == kind and m["cuda"]["round_trip_exact"] and m["cpu"]["round_trip_exact"], kind
-        assert m["same_stream_on_both_devices"] and m["cpu_stream_decoded_on_gpu"]["exact"], kind
+        assert m["model"] == kind and m["training"]["steps"] >= 1, kind
+        assert m["cuda"]["round_trip_exact"] and m["cpu"]["round_trip_exact"], kind
+        assert m["same_stream_on_both_devices"], kind
+        assert m["gpu_stream_decoded_on_cpu"]["exact"] and m["cpu_stream_decoded_on_gpu"]["exact"], kind

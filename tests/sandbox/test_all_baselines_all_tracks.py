@@ -11,20 +11,16 @@ from baselines.evaluation import evaluate_baselines
 from evaluator.core.tracks import TRACKS
 from evaluator.data.data_source import resolve_source
 from evaluator.results.records import ResultStore
-from evaluator.sandbox.profiles import PROFILES
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(900)]
 
-# cpu-1, timing each item once: these tests compare bytes and records with the in-process run, not seconds
-ONE_ROUND_TRIP = PROFILES["cpu-1"].replace(timing_repeats=1)
 
-
-def test_every_baseline_on_every_track_matches_inprocess(docker_client, tmp_path):
+def test_every_baseline_on_every_track_matches_inprocess(docker_client, tmp_path, one_round_trip_profile):
     source = resolve_source("synthetic")
     tracks = list(TRACKS.values())
     sandboxed_store = ResultStore(str(tmp_path / "sandboxed"))
     inprocess_store = ResultStore(str(tmp_path / "inprocess"))
-    sandboxed = evaluate_baselines(CODECS, tracks, source, sandboxed_store, profile=ONE_ROUND_TRIP)
+    sandboxed = evaluate_baselines(CODECS, tracks, source, sandboxed_store, profile=one_round_trip_profile)
     inprocess = evaluate_baselines(CODECS, tracks, source, inprocess_store, inprocess=True)
     assert len(sandboxed) == len(inprocess) == len(CODECS) * len(TRACKS)
     for a, b in zip(sandboxed, inprocess, strict=True):
