@@ -39,7 +39,7 @@ from baselines.neural.models import MODELS  # noqa: E402
 from baselines.neural.train import Run, training_plan  # noqa: E402
 
 
-def _crop(size: int, seed: int = 0) -> np.ndarray:
+def sky_crop(size: int, seed: int = 0) -> np.ndarray:
     """A sky-like uint16 frame: Poisson background, a few stars, cosmic rays (no data download needed)."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[:size, :size]
@@ -67,8 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--crop", type=int, default=256, help="side of the frame coded (GPU and CPU)")
     ap.add_argument("--track", default="hubble")
     ap.add_argument("--models", default="idf",
-                    help=f"comma-separated, of {', '.join(MODELS)} (the paper's PixelCNN++ decodes by one full pass "
-                         "per pixel: give it a small --crop, e.g. 32)")
+                    help=f"comma-separated, of {', '.join(MODELS)} (the paper's PixelCNN++ decodes by the cached "
+                         "step at its three resolutions: 1,024 raster steps per chunk, so a small --crop pays more "
+                         "per pixel in step overhead than a full megapixel does)")
     ap.add_argument("--smoke", action="store_true",
                     help="a dry run of the same steps on the CPU, each model's tiny configuration (the tests')")
     a = ap.parse_args(argv)
@@ -109,7 +110,7 @@ def _measure(gpu: torch.device, kind: str, config_name: str, minutes: float, cro
     run.train_for(minutes * 60.0)
     summary["training"] = {"minutes": round(run.seconds / 60.0, 2), "steps": run.steps, "batch": hp["batch"],
                            "val_bpp_start": round(start_bpp, 4), "val_bpp_end": round(run.val_bpp(), 4)}
-    frame = _crop(crop)
+    frame = sky_crop(crop)
     mp = frame.size / 1e6
     model = run.model.to("cpu")
     # "cuda": the GPU's codec (in a smoke run the CPU stands in for it), "cpu": the CPU's, same weights

@@ -4,7 +4,7 @@
 # GPU, times exact encode and decode per megapixel on the GPU and on the CPU, and decodes a GPU-encoded stream
 # on the CPU (and a CPU-encoded one on the GPU).
 #   bash scripts/gpu_check.sh [--minutes 3] [--crop 256] [--models idf,l3c]
-#   bash scripts/gpu_check.sh --models pixelcnn --crop 32   (the paper's PixelCNN++ decodes by a pass per pixel)
+#   bash scripts/gpu_check.sh --minutes 1.5 --models idf,pixelcnn,l3c --crop 128   (the prepared device call)
 # Without a GPU it says "no GPU" in one line and exits 0. Uses .venv/bin/python when there is one, else python3
 # (the lent GPU machines have torch but not this project's virtual environment, nor a network: the missing
 # packages come from .whl/, made here by scripts/gpu_wheels.sh and carried with the call; elsewhere from pip).

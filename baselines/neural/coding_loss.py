@@ -11,7 +11,11 @@ function:
 - in the window: ``P(bin) / Z * 2 ** -shift`` with ``Z = 1 - P_out + max(P_out, ESCAPE_FLOOR)``;
 - escaped: ``max(P_out, ESCAPE_FLOOR) / Z * 2 ** -(tail_bits(distance, escape scale) + shift)``.
 
-Gradients flow through every mass (the bin, ``P_out``, ``Z``); the window's placement, its width,
+Gradients flow through every mass (the bin, ``P_out``, ``Z``) and to ``x`` itself: the bin index is
+``floor(x / 2**shift)`` in value with ``x / 2**shift``'s gradient (straight through), as the raw mixture's
+loss has it. Without it a flow (IDF), whose ``x`` are its latents, gets no gradient through them and
+drifts: fine-tuning IDF on hubble took its training loss from 4.2 to 5.0 bits/pixel in 160 steps.
+The window's placement, its width,
 the bin shift and the escape scale are the coder's discrete decisions, taken without gradient by the
 same rules as `logistic._layout` (in the model's float type: a rounding tie or a reach on a boundary
 may fall the other way than the float32 coder's, which moves a symbol's cost by a fraction of a bit).
@@ -141,7 +145,8 @@ def coding_log2p(
     p_out = _outside_mass(win, means, torch.exp(-log_s), log_w.exp())
     escape = p_out.clamp(min=ESCAPE_FLOOR)
     log_z = torch.log1p(escape - p_out)
-    b = torch.floor(x / win.unit)  # the symbol's bin
+    t = x / win.unit
+    b = t - (t - torch.floor(t)).detach()  # the symbol's bin, with x's gradient (a flow's latents need it)
     inside = (b >= win.lo) & (b < win.hi)
     # the bin [b unit - 1/2, (b + 1) unit - 1/2) is the unit bin of b + 1/2 after t = (y + 1/2) / unit
     bin_log2 = logistic_mixture_log2p(b + 0.5, (means + 0.5) / win.unit, log_scales - win.shift * LN2, logits,

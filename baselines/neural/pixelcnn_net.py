@@ -13,7 +13,7 @@ channel ``c``'s means move linearly with the values of the earlier channels of i
 group (groups of up to 3: a 3D item's three frames; the paper's 6-channel 8-bit
 format couples the 3 LSB channels and, separately, the 3 MSB channels).
 
-Three changes make it a codec and are deliberate:
+Two changes make it a codec and are deliberate:
 
 - activations are concat-ReLU, gates ``a * hard_sigmoid(b)`` and coupling
   coefficients ``softsign``: IEEE basic arithmetic only, so the network runs
@@ -21,10 +21,10 @@ Three changes make it a codec and are deliberate:
   (PixelCNN++ uses concat-ELU, sigmoid and tanh: transcendental, dispatch-dependent);
 - each channel has its own mixture weights (PixelCNN++ shares one mixture
   indicator across R, G, B), so a channel's distribution given the earlier ones
-  is a plain mixture the coder can table;
-- the cached incremental decoder (`baselines.neural.pixelcnn_step`) needs one
-  resolution (``levels=1``); the paper's 3-level configuration decodes by one
-  exact full pass per pixel (`FullPassPixelCNN`: a GPU's work at 53.6 M parameters).
+  is a plain mixture the coder can table.
+
+Decoding runs the cached incremental step (`baselines.neural.pixelcnn_step`) at every resolution: the shipped
+one-resolution ``small`` and the paper's three alike, about one forward pass of work per pixel in all.
 
 Inputs are ``xn = (x - offset) / scale`` per 32x32 patch (`common.SideInfo`),
 plus a channel of ones so the network sees the patch border.
@@ -53,7 +53,8 @@ class PixelCNNConfig:
     resnets: int = 1
     """Gated residual blocks per stream per level in the up pass (the down pass has as many, +1 below the top)."""
     levels: int = 1
-    """Resolutions (PixelCNN++: 3); the cached step runs ``levels=1``, more decode by a full pass per pixel."""
+    """Resolutions (PixelCNN++: 3), each half the side of the one before; the patch side must divide by
+    ``2 ** (levels - 1)``."""
     mixtures: int = 5
     dropout: float = 0.0
 

@@ -3,14 +3,12 @@
 The coding order is the decoder's: for each raster step ``(i, j)`` of a 32x32
 patch, for each channel ``c``, the symbols of all ``N`` patches of the chunk (one
 ``MixtureRangeEncoder.encode`` call of ``N`` rows, so the coder's window grouping is
-the same on both sides). A one-resolution network (the shipped ``levels=1``): encoder
-and decoder run the **same** cached step (`CachedPixelCNN`, one position per patch per
-step) on the same shapes, and turn its head into mixtures with the same function
-(`mixture_rows`). The full forward pass gives the same bits on the exact network
-(tested) but costs as many FLOPs, in float64 convolutions that run slower than the
-step's matrix products. A multi-resolution network (the paper's ``levels=3``) has no
-cached step: the encoder runs one full pass, the decoder one full pass per pixel
-(`FullPassPixelCNN`; exact, so both read the same head at each step).
+the same on both sides). Encoder and decoder run the **same** cached step
+(`CachedPixelCNN`, one position per patch and resolution per step: the shipped
+``levels=1`` and the paper's ``levels=3`` alike) on the same shapes, and turn its head
+into mixtures with the same function (`mixture_rows`). The full forward pass gives the
+same bits on the exact network (tested) but costs as many FLOPs, in float64
+convolutions that run slower than the step's matrix products.
 
 Padding: a frame whose sides are not multiples of 32 is cut with reflect padding
 (`evaluator.sdk.coding.to_patches`). PixelCNN++ does not code the padded pixels: both
@@ -29,7 +27,7 @@ import numpy as np
 import torch
 
 from baselines.neural.pixelcnn_net import LN2_OVER_STEPS, PixelCNNNetwork
-from baselines.neural.pixelcnn_step import pixel_stepper
+from baselines.neural.pixelcnn_step import CachedPixelCNN
 from baselines.neural.streams import Tally
 from evaluator.sdk.coding import (
     MixtureParams,
@@ -76,7 +74,7 @@ def pixelcnn_encode(model: PixelCNNNetwork, u: torch.Tensor, s: torch.Tensor, co
     log_s = log_scales(codes, u.dtype, u.device)
     x = (u + off.view(*off.shape, 1, 1)).cpu().numpy().astype(np.int64)
     n, size = u.shape[0], u.shape[-1]
-    cache = pixel_stepper(model, n, size, known=xn)
+    cache = CachedPixelCNN(model, n, size)
     for i, j in _steps(real):
         if j == 0:
             cache.start_row(i)
@@ -110,7 +108,7 @@ def _coded(real: np.ndarray) -> np.ndarray | None:
 def pixelcnn_decode(model: PixelCNNNetwork, s: torch.Tensor, codes: np.ndarray, off: torch.Tensor, real: np.ndarray,
                     dec: MixtureRangeDecoder, n: int, size: int) -> torch.Tensor:
     """Decoded ``u`` (N, C, S, S) in the model's dtype."""
-    cache = pixel_stepper(model, n, size)
+    cache = CachedPixelCNN(model, n, size)
     channels = model.in_channels
     dtype, dev = cache.dtype, s.device
     log_s = log_scales(codes, dtype, dev)

@@ -53,3 +53,23 @@ def test_gradients_reach_means_scales_and_weights() -> None:
     loss.backward()
     for g in (q.grad for q in params):
         assert g is not None and torch.isfinite(g).all() and float(g.abs().sum()) > 0
+
+
+def test_the_symbols_get_the_raw_mixtures_gradient_inside_the_window() -> None:
+    """A flow's latents are ``x`` here (IDF): the bin index is ``floor`` in value and straight through in gradient.
+
+    With ``floor``'s zero gradient, fine-tuning IDF on this loss drifted (hubble: 4.2 -> 5.0 bits/pixel in 160
+    steps). Inside the window and at one symbol per bin, the loss moves with ``x`` exactly as the raw mixture's.
+    """
+    from baselines.neural.common import logistic_mixture_log2p  # noqa: PLC0415
+
+    rng = np.random.default_rng(4)
+    n, k = 400, 3
+    means = _t(rng.uniform(20000, 40000, (n, 1)) + rng.normal(0, 5, (n, k)))
+    log_scales, logits = _t(rng.normal(1.5, 0.3, (n, k))), _t(rng.normal(0, 1, (n, k)))
+    x = torch.round(means[:, :1] + _t(rng.normal(0, 4, (n, 1)))).requires_grad_()
+    coded = coding_log2p(x, means, log_scales, logits, low=0.0, high=65535.0)
+    (g_coded,) = torch.autograd.grad(coded.sum(), x)
+    (g_raw,) = torch.autograd.grad(logistic_mixture_log2p(x, means, log_scales, logits).sum(), x)
+    assert float(g_coded.abs().min()) > 0  # every symbol moves its cost
+    assert torch.allclose(g_coded, g_raw, rtol=1e-9, atol=1e-12)

@@ -2,8 +2,10 @@
 
 IDF's paper configuration is built with upstream IDF's dense block (``IDFConfig.block = "upstream"``); its
 exact form (``baselines.neural.exact``: fan-in up to 2^16) encodes and decodes a 256x256 crop bit-exactly on
-CPU. Its weights are random here (training a 54 M-parameter flow is the GPU script's job,
-``scripts/gpu_check.sh``): the output convolutions, zero at initialisation, are drawn too, so every coupling
+CPU. The paper's PixelCNN++ (three resolutions, 53.6 M parameters) decodes by the cached step at every
+resolution (``baselines.neural.pixelcnn_step``), bit for bit the full pass's heads at the paper's width.
+Their weights are random here (training a 54 M-parameter model is the GPU script's job,
+``scripts/gpu_check.sh``); IDF's output convolutions, zero at initialisation, are drawn too, so every coupling
 moves its latents and the test is not the identity flow's.
 """
 
@@ -68,6 +70,28 @@ def test_paper_size_idf_round_trips_a_256_crop_bit_exactly_on_cpu() -> None:
         torch.set_num_threads(threads)
 
 
+@pytest.mark.slow  # ~25 s: 1,024 cached steps each way at 53.6 M parameters, one patch
+def test_paper_size_pixelcnn_round_trips_a_patch_by_cached_steps_equal_to_the_full_pass() -> None:
+    from baselines.neural.pixelcnn_step import CachedPixelCNN  # noqa: PLC0415
+
+    torch.manual_seed(0)
+    exact = make_exact(PixelCNN(PIXELCNN_CONFIGS["paper"], 1).eval())
+    xn = torch.randn(2, 1, 32, 32, dtype=torch.float64) * 3
+    with torch.no_grad():
+        full = exact(xn)
+        cache = CachedPixelCNN(exact, 2, 32)
+        for i in range(5):  # rows 0-4 reach every resolution's first rows (the coarsest: rows 0 and 1)
+            cache.start_row(i)
+            for j in range(32):
+                assert torch.equal(cache.head(i, j), full[:, :, i, j]), f"({i}, {j}) differs at the paper's width"
+                cache.put(j, xn[:, :, i, j])
+    codec = NeuralCodec(exact, "pixelcnn", "direct", label="paper-random")
+    rng = np.random.default_rng(1)
+    x = (rng.poisson(300, (32, 32)) + (rng.random((32, 32)) < 5e-3) * 20_000).astype(np.uint16)
+    data = codec.encode(x)
+    assert np.array_equal(codec.decode(data), x)
+
+
 def test_gpu_check_says_no_gpu_on_a_cpu_machine() -> None:
     """``scripts/gpu_check.sh`` on a machine without a GPU: one clear line, exit 0, nothing measured."""
     import subprocess  # noqa: PLC0415
@@ -117,3 +141,26 @@ def test_gpu_check_steps_run_as_a_cpu_smoke_run() -> None:
         assert m["cuda"]["round_trip_exact"] and m["cpu"]["round_trip_exact"], kind
         assert m["same_stream_on_both_devices"], kind
         assert m["gpu_stream_decoded_on_cpu"]["exact"] and m["cpu_stream_decoded_on_gpu"]["exact"], kind
+
+
+@pytest.mark.slow  # ~15 s each: two optimiser steps of a 53-54 M-parameter model on the CPU
+@pytest.mark.parametrize("kind", ["pixelcnn", "idf"])
+def test_paper_size_models_take_training_steps_on_cpu(kind: str) -> None:
+    """Trainable at the paper's size by the shipped trainer (`train.Run`, the coding loss): a step moves weights."""
+    from baselines.neural.checkpoints import named_config  # noqa: PLC0415
+    from baselines.neural.data import TrainingData  # noqa: PLC0415
+    from baselines.neural.models import MODELS  # noqa: PLC0415
+    from baselines.neural.train import Run  # noqa: PLC0415
+
+    rng = np.random.default_rng(2)
+    frame = (rng.poisson(300, (1, 64, 64)) + (rng.random((1, 64, 64)) < 1e-3) * 20_000).astype(np.uint16)
+    data = TrainingData(train=[frame], val=[frame[:, :32, :32]], label="test", revision="test", items=1)
+    hp = {**MODELS[kind].hparams, "batch": 2}
+    run = Run(kind, named_config(kind, "paper"), "direct", 1, data, hp, torch.device("cpu"), seed=0)
+    before = {k: v.detach().clone() for k, v in run.model.named_parameters()}
+    for _ in range(2):  # IDF's output convolutions start at zero: its first step moves only them
+        run.train_for(1e-3)  # one step each
+        assert np.isfinite(run.last_loss) and 0 < run.last_loss < 32, run.last_loss
+    assert run.steps == 2
+    moved = sum(not torch.equal(v, before[k]) for k, v in run.model.named_parameters())
+    assert moved > 0.9 * len(before), f"{moved} of {len(before)} parameter tensors moved"
