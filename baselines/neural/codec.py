@@ -240,8 +240,8 @@ def exact_on_cuda() -> None:
 
 def codec_from_checkpoint(ckpt: Checkpoint, *, exact: bool = False) -> NeuralCodec:
     """The checkpoint's codec; exact (``baselines.neural.exact``) as the images serve it when ``exact``, and
-    always where its model asks (`ModelSpec.always_exact`: PixelCNN++, whose encoder's full pass and decoder's
-    steps agree only then)."""
+    always where its model asks (`ModelSpec.always_exact`: PixelCNN++, whose cached step agrees with its full
+    pass, the likelihood it was validated with, only then)."""
     m = ckpt.meta
     model = make_exact(ckpt.model) if exact or MODELS[str(m["model"])].always_exact else ckpt.model
     return NeuralCodec(model=model, kind=str(m["model"]), variant=str(m["variant"]), frames=int(m.get("frames", 1)),

@@ -76,7 +76,7 @@ class ModelSpec:
     configs: Mapping[str, Any]  # named configs (each with ``to_dict()``), ``small`` among them
     hparams: Mapping[str, Any]  # the paper's optimizer, lr, batch, decay per epoch
     chunk: int = 256  # patches coded together (the same chunks in encoder and decoder)
-    always_exact: bool = False  # run through `baselines.neural.exact` even in process (encoder and decoder differ)
+    always_exact: bool = False  # run through `baselines.neural.exact` even in process (its codec relies on it)
 
     def config(self, name: str) -> dict[str, Any]:
         if name not in self.configs:

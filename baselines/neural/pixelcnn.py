@@ -51,7 +51,8 @@ SPEC = ModelSpec("pixelcnn", "PixelCNN++", lambda config, channels: PixelCNN(Pix
                  PIXELCNN_CONFIGS, {"optimizer": "adam", "lr": 2e-4, "batch": 16, "decay": 0.999}, chunk=1024,
                  always_exact=True)
 """The paper's Adam at 2e-4 (Supplement C.2) with pixel-cnn-pp's batch of 16; a chunk of 1,024 patches advances
-together through the 1,024 raster steps; always exact (its encoder's full pass and decoder's steps agree only then)."""
+together through the 1,024 raster steps; always exact (its cached step equals the full pass, the likelihood training
+and validation measure, only then)."""
 
 __all__ = ["GROUP", "LN2_OVER_STEPS", "PIXELCNN_CONFIGS", "SPEC", "PixelCNN", "PixelCNNConfig", "coupling_pairs",
            "head_channels"]

@@ -11,6 +11,8 @@ moves its latents and the test is not the identity flow's.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -95,7 +97,6 @@ def test_paper_size_pixelcnn_round_trips_a_patch_by_cached_steps_equal_to_the_fu
 def test_gpu_check_says_no_gpu_on_a_cpu_machine() -> None:
     """``scripts/gpu_check.sh`` on a machine without a GPU: one clear line, exit 0, nothing measured."""
     import subprocess  # noqa: PLC0415
-    from pathlib import Path  # noqa: PLC0415
 
     if torch.cuda.is_available():
         pytest.skip("a GPU is here: scripts/gpu_check.sh measures it instead")
@@ -123,7 +124,6 @@ def test_gpu_check_steps_run_as_a_cpu_smoke_run() -> None:
     import json  # noqa: PLC0415
     import subprocess  # noqa: PLC0415
     import sys  # noqa: PLC0415
-    from pathlib import Path  # noqa: PLC0415
 
     root = Path(__file__).resolve().parents[2]
     # as on a lent GPU machine, without imagecodecs (scripts/gpu_wheels.sh carries only what the check imports)
@@ -143,11 +143,13 @@ def test_gpu_check_steps_run_as_a_cpu_smoke_run() -> None:
         assert m["gpu_stream_decoded_on_cpu"]["exact"] and m["cpu_stream_decoded_on_gpu"]["exact"], kind
 
 
-@pytest.mark.slow  # ~15 s each: two optimiser steps of a 53-54 M-parameter model on the CPU
-@pytest.mark.parametrize("kind", ["pixelcnn", "idf"])
-def test_paper_size_models_take_training_steps_on_cpu(kind: str) -> None:
-    """Trainable at the paper's size by the shipped trainer (`train.Run`, the coding loss): a step moves weights."""
-    from baselines.neural.checkpoints import named_config  # noqa: PLC0415
+@pytest.mark.slow  # ~15 s each: two optimiser steps of a 53-54 M-parameter model on the CPU, then a small crop coded
+@pytest.mark.parametrize("kind", ["pixelcnn", "idf", "l3c"])
+def test_paper_size_models_train_and_serve_from_a_checkpoint(kind: str, tmp_path: Path) -> None:
+    """Trainable at the paper's size by the shipped trainer (`train.Run`, the coding loss): its steps move the
+    weights; servable: the checkpoint it writes loads as the exact codec the images serve and round-trips."""
+    from baselines.neural.checkpoints import named_config, save_checkpoint  # noqa: PLC0415
+    from baselines.neural.codec import load_codec  # noqa: PLC0415
     from baselines.neural.data import TrainingData  # noqa: PLC0415
     from baselines.neural.models import MODELS  # noqa: PLC0415
     from baselines.neural.train import Run  # noqa: PLC0415
@@ -156,7 +158,8 @@ def test_paper_size_models_take_training_steps_on_cpu(kind: str) -> None:
     frame = (rng.poisson(300, (1, 64, 64)) + (rng.random((1, 64, 64)) < 1e-3) * 20_000).astype(np.uint16)
     data = TrainingData(train=[frame], val=[frame[:, :32, :32]], label="test", revision="test", items=1)
     hp = {**MODELS[kind].hparams, "batch": 2}
-    run = Run(kind, named_config(kind, "paper"), "direct", 1, data, hp, torch.device("cpu"), seed=0)
+    config = named_config(kind, "paper")
+    run = Run(kind, config, "direct", 1, data, hp, torch.device("cpu"), seed=0)
     before = {k: v.detach().clone() for k, v in run.model.named_parameters()}
     for _ in range(2):  # IDF's output convolutions start at zero: its first step moves only them
         run.train_for(1e-3)  # one step each
@@ -164,3 +167,9 @@ def test_paper_size_models_take_training_steps_on_cpu(kind: str) -> None:
     assert run.steps == 2
     moved = sum(not torch.equal(v, before[k]) for k, v in run.model.named_parameters())
     assert moved > 0.9 * len(before), f"{moved} of {len(before)} parameter tensors moved"
+    path = tmp_path / f"{kind}-paper.pt"
+    save_checkpoint(path, run.model, {"model": kind, "config_name": "paper", "config": config, "variant": "direct",
+                                      "in_channels": 1, "frames": 1, "residual_input": False, "dataset": "test"})
+    codec = load_codec(path=path, exact=True)
+    crop = frame[0, :6, :32].copy()  # PixelCNN++: 6 rows of cached steps at every resolution
+    assert np.array_equal(codec.decode(codec.encode(crop)), crop)
