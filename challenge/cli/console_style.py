@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from evaluator.results.portability import PORTABLE_ENVS
+from evaluator.results.portability import PORTABLE_ENVS, broken_label
 
 
 def fmt_number(value: Any, spec: str = ".3f") -> str:
@@ -33,8 +33,8 @@ def fmt_portable(record: Any) -> str:
 
 def portable_notes(records: list[Any]) -> list[str]:
     """One line per record whose portable check failed (what broke, where), then what the check is."""
-    lines = [f"[yellow]{escape(r.codec)} / {r.track}: not portable under the {escape(r.portable.environment)} "
-             f"environment[/yellow]: {escape((r.portable.detail or '').splitlines()[0] if r.portable.detail else '')}"
+    lines = [f"[yellow]{escape(r.codec)} / {r.track}: {escape(broken_label(r.portable.environment))}[/yellow]: "
+             f"{escape((r.portable.detail or '').splitlines()[0] if r.portable.detail else '')}"
              for r in records if getattr(r, "portable", None) is not None and not r.portable.ok]
     if any(getattr(r, "portable", None) is not None for r in records):
         lines.append("[dim]portable = a sample of bitstreams decoded again, a fresh decoder per environment: "

@@ -83,6 +83,7 @@ class PortableEnv:
     threads: Callable[[int], int]  # the thread count, from the normal run's (the granted cores)
     doc: str
     gpu_only: bool = False  # checked only when the run was granted a GPU (the GPU -> CPU decode)
+    broken: str = ""  # what a record whose streams this environment broke is called ("": not portable (name))
 
     def applies(self, gpus: int) -> bool:
         """Whether a run granted ``gpus`` GPUs is checked under this environment."""
@@ -110,9 +111,21 @@ PORTABLE_ENV_TABLE: tuple[PortableEnv, ...] = (
     # GPU -> CPU: a stream encoded on the granted GPU, decoded with the GPU hidden. Failing it means the streams
     # decode only on the encoder's device class, and the record says so (not portable: cpu-decode).
     PortableEnv("cpu-decode", {GPU_ENV: "0", "CUDA_VISIBLE_DEVICES": ""}, _same_threads,
-                "decoded on the CPU with the GPU hidden, after a GPU encode (gpu profiles only)", gpu_only=True),
+                "decoded on the CPU with the GPU hidden, after a GPU encode (gpu profiles only)", gpu_only=True,
+                broken="decodes only on the encoder's device class"),
 )
 PORTABLE_ENVS: NamedTable[PortableEnv] = NamedTable("portable environment", PORTABLE_ENV_TABLE)
+
+
+def broken_label(environment: str) -> str:
+    """What a record is called whose streams broke under ``environment`` (a ``PortableCheck.environment``:
+    names joined by ", "): *not portable (names)*, or for the GPU -> CPU decode alone the policy's words,
+    *decodes only on the encoder's device class (cpu-decode)*. Unknown names (an older table) are just named."""
+    names = [n.strip() for n in environment.split(",") if n.strip()]
+    words = {PORTABLE_ENVS[n].broken for n in names if n in PORTABLE_ENVS}
+    if len(words) == 1 and "" not in words and len(names) == sum(n in PORTABLE_ENVS for n in names):
+        return f"{words.pop()} ({environment})"
+    return f"not portable ({environment or '?'})"
 
 
 def select_envs(names: Iterable[str] | None) -> list[PortableEnv]:

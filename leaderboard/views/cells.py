@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evaluator.results.portability import PORTABLE_ENVS
+from evaluator.results.portability import PORTABLE_ENVS, broken_label
 from leaderboard.data.real_val_note import REAL_VAL_HELP, real_val_badge
 from leaderboard.safe_text import html_text
 from leaderboard.views.cell_values import cell_number
@@ -44,7 +44,8 @@ BADGE_HELP: dict[str, str] = {
                 + "; ".join(env.doc for env in PORTABLE_ENVS.values()),
     "not-portable": "the named environments broke a decode (checked: "
                     + ", ".join(PORTABLE_ENVS) + "): these bitstreams may not decode on another machine "
-                    "(not ranked)",
+                    "(not ranked); when only the GPU-to-CPU decode broke (cpu-decode), the badge says the bitstreams "
+                    "decode only on the encoder's device class",
     "untrained": "an estimate whose training moved its validation bound by under 2 % from the untrained model's: "
                  "the number is close to VDM's analytic (Gaussian) preconditioner, not to a trained model",
     "archive": "what archives store data with today (fpack RICE_1/HCOMPRESS_1/GZIP_2, bzip2, zstd, xz) run on the "
@@ -66,7 +67,7 @@ def portable_badge(row: Mapping[str, Any]) -> str:
         return ""
     if bool(state):
         return badge("portable")
-    return badge("not-portable", f"not portable ({row.get('portable_env') or '?'})")
+    return badge("not-portable", broken_label(str(row.get("portable_env") or "")))
 
 
 def badge_css() -> str:

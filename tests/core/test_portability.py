@@ -220,3 +220,27 @@ def test_a_pass_under_some_environments_is_not_called_portable() -> None:
     assert fmt_portable(SimpleNamespace(portable=full)) == "[green]yes[/green]"
     assert fmt_portable(SimpleNamespace(portable=one)) == "[yellow]only threads[/yellow]"
     assert fmt_portable(SimpleNamespace(portable=broke)) == "[red]no (threads)[/red]"
+
+
+def test_a_gpu_stream_the_cpu_cannot_decode_is_called_what_the_policy_says() -> None:
+    """GPU -> CPU: a record broken under ``cpu-decode`` alone decodes only on the encoder's device class, and says
+    so on the board and in the CLI; any CPU environment among the breaks keeps *not portable* (and names them)."""
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    from challenge.cli.console_style import portable_notes  # noqa: PLC0415
+    from evaluator.results.portability import broken_label  # noqa: PLC0415
+    from leaderboard.views.cells import portable_badge  # noqa: PLC0415
+
+    assert broken_label("cpu-decode") == "decodes only on the encoder's device class (cpu-decode)"
+    assert broken_label("threads, cpu-decode") == "not portable (threads, cpu-decode)"
+    assert broken_label("threads") == "not portable (threads)"
+    assert broken_label("gone-env") == "not portable (gone-env)"  # a name from an older table
+    assert broken_label("") == "not portable (?)"
+    every = [EnvResult(env.name, {}, env.name != "cpu-decode", 2, None if env.name != "cpu-decode" else "x")
+             for env in PORTABLE_ENVS.values()]
+    check = PortableCheck.of(every, 1.0)
+    assert (check.ok, check.environment) == (False, "cpu-decode")
+    cell = portable_badge({"portable": False, "portable_env": check.environment})
+    assert ">decodes only on the encoder&#x27;s device class (cpu-decode)<" in cell, cell
+    (note, _) = portable_notes([SimpleNamespace(codec="c", track="hubble", portable=check)])
+    assert "c / hubble: decodes only on the encoder's device class (cpu-decode)" in note
