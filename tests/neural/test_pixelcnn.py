@@ -202,3 +202,23 @@ def test_training_writes_a_checkpoint_that_codes(tmp_path) -> None:  # type: ign
     codec = load_codec("pixelcnn", "keck", path=path)
     x = _items()["odd-2d"]
     assert np.array_equal(codec.decode(codec.encode(x)), x)
+
+
+def test_the_image_describes_the_checkpoints_it_serves() -> None:
+    """The board shows the image's description: its filters, resnets and components are the checkpoints'."""
+    import re  # noqa: PLC0415
+    import tomllib  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    toml = Path(__file__).resolve().parents[2] / "baselines" / "images" / "neural" / "pixelcnn" / "codec.toml"
+    text = tomllib.loads(toml.read_text(encoding="utf-8"))["description"].replace("one resolution", "1 resolution")
+    patterns = {"filters": r"(\d+) filters", "resnets": r"(\d+) gated resnet", "mixtures": r"(\d+) logistic",
+                "levels": r"(\d+) resolution"}
+    said = {}
+    for key, pattern in patterns.items():
+        m = re.search(pattern, text)
+        assert m, f"the description does not give its {key}"
+        said[key] = int(m.group(1))
+    for track in PAPER_TRACKS:
+        config = load_checkpoint(checkpoint_path("pixelcnn", track)).meta["config"]
+        assert {k: config[k] for k in said} == said, track
