@@ -60,8 +60,10 @@ class _Resolution:
         self.us: list[torch.Tensor] = []  # up-pass u rows (N, w, f) of the current row
         self.uds: list[torch.Tensor] = []  # down-pass u rows, one per down block
         self.uls: list[torch.Tensor] = []  # up-pass ul at the current position (N, f)
-        self.u_top = torch.zeros(n, w, f, dtype=dtype, device=dev)  # the last down u row: what a finer row reads
-        self.ul_top = torch.zeros(n, w, f, dtype=dtype, device=dev)  # the last down ul by column
+        self.finer = level > 0  # a finer resolution reads this one's last down outputs (`upsize`)
+        self.u_top = torch.empty(0)  # the last down u row (N, w, f), set before a finer row reads it
+        # the last down ul by column, written position by position (the finest resolution keeps none)
+        self.ul_top = torch.zeros(n, w, f, dtype=dtype, device=dev) if self.finer else torch.empty(0)
 
     def next_row(self) -> None:
         """The new row takes the older slot (what it held is overwritten before it is read)."""
@@ -188,7 +190,7 @@ class CachedPixelCNN:
                   else r.from_ul.at(self.res[level + 1].ul_top[:, c >> 1], (i >> level) & 1, c & 1))
             for k, b in enumerate(r.ul_down):
                 ul = self._ul_px(b, r, ul, torch.cat([r.uds[k][:, c], skips.pop()], 1), c)
-            if level:
+            if r.finer:
                 r.ul_top[:, c] = ul
         out = self.out(self.units.act(ul))
         return out / self.unit if self.units.exact else out

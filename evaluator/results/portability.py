@@ -122,9 +122,9 @@ def broken_label(environment: str) -> str:
     names joined by ", "): *not portable (names)*, or for the GPU -> CPU decode alone the policy's words,
     *decodes only on the encoder's device class (cpu-decode)*. Unknown names (an older table) are just named."""
     names = [n.strip() for n in environment.split(",") if n.strip()]
-    words = {PORTABLE_ENVS[n].broken for n in names if n in PORTABLE_ENVS}
-    if len(words) == 1 and "" not in words and len(names) == sum(n in PORTABLE_ENVS for n in names):
-        return f"{words.pop()} ({environment})"
+    words = {PORTABLE_ENVS[n].broken if n in PORTABLE_ENVS else "" for n in names}
+    if len(words) == 1 and (said := words.pop()):
+        return f"{said} ({environment})"
     return f"not portable ({environment or '?'})"
 
 
